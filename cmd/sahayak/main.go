@@ -1,0 +1,201 @@
+// Command sahayak is the Sahayak help desk: one binary that serves the agent
+// app and the API, migrates the database, manages admins and API tokens, and
+// seeds demo or synthetic data.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/app"
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/people"
+)
+
+const usage = `Usage: sahayak [command] [flags]
+
+Commands:
+  serve     serve the help desk (the default)
+  migrate   bring the database schema up to date
+  admin     admin create --email E --name N --role R   (password read from stdin)
+  token     token create --email E [--name N]         (prints a new API token)
+  seed      seed --demo | --tickets N
+
+Every command takes --data DIR (SAHAYAK_DATA_DIR, default ./sahayak-data) and
+--database-url URL (SAHAYAK_DATABASE_URL; a postgres:// URL selects PostgreSQL).
+serve also takes --addr (SAHAYAK_ADDR, default 127.0.0.1:8080).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "sahayak:", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// commonFlags declares the flags every command shares.
+func commonFlags(fs *flag.FlagSet, cfg *app.Config) {
+	fs.StringVar(&cfg.DataDir, "data", env("SAHAYAK_DATA_DIR", "sahayak-data"), "data directory (SQLite file, attachments)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("SAHAYAK_DATABASE_URL", ""), "PostgreSQL URL; empty for embedded SQLite")
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, log)
+	case "migrate":
+		return migrate(ctx, args, stdout)
+	case "admin":
+		return admin(ctx, args, stdin, stdout, log)
+	case "token":
+		return token(ctx, args, stdout, log)
+	case "seed":
+		return seed(ctx, args, stdout, log)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%s: %w", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	var cfg app.Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	commonFlags(fs, &cfg)
+	fs.StringVar(&cfg.Addr, "addr", env("SAHAYAK_ADDR", "127.0.0.1:8080"), "listen address")
+	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env("SAHAYAK_SECURE_COOKIES", "") == "true", "mark cookies Secure (serve behind TLS)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	start := time.Now()
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.EnsureAdmin(ctx, stdout); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	// Tests and scripts read this line to find the port when --addr ends in :0.
+	fmt.Fprintf(stdout, "sahayak: serving on http://%s (%s, ready in %s)\n", ln.Addr(), a.DB.Dialect(),
+		time.Since(start).Round(time.Millisecond))
+	return a.Serve(ctx, ln)
+}
+
+func migrate(ctx context.Context, args []string, stdout io.Writer) error {
+	var cfg app.Config
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	commonFlags(fs, &cfg)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := app.Migrate(ctx, cfg); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "sahayak: database is up to date")
+	return nil
+}
+
+func admin(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("admin: use admin create --email E --name N --role R")
+	}
+	var cfg app.Config
+	var email, name, role string
+	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
+	commonFlags(fs, &cfg)
+	fs.StringVar(&email, "email", "", "email")
+	fs.StringVar(&name, "name", "", "name")
+	fs.StringVar(&role, "role", auth.RoleAdmin, "role")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("admin create: read password: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ag, err := a.People.CreateAgent(app.SystemContext(ctx), people.AgentInput{Email: &email, Name: &name, Role: &role,
+		Password: &password}, auth.HashPassword)
+	if err != nil {
+		return fmt.Errorf("admin create: %w", err)
+	}
+	fmt.Fprintf(stdout, "sahayak: created %s %s (id %d)\n", ag.Role, ag.Email, ag.ID)
+	return nil
+}
+
+func token(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("token: use token create --email E [--name N]")
+	}
+	var cfg app.Config
+	var email, name string
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	commonFlags(fs, &cfg)
+	fs.StringVar(&email, "email", "", "the agent's email")
+	fs.StringVar(&name, "name", "cli", "a name to recognise the token by")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ag, err := a.DB.AgentByEmail(ctx, strings.TrimSpace(email))
+	if err != nil {
+		return fmt.Errorf("token create: %w", err)
+	}
+	secret, _, err := a.Access.CreateToken(ctx, ag.ID, name)
+	if err != nil {
+		return fmt.Errorf("token create: %w", err)
+	}
+	fmt.Fprintf(stdout, "API token for %s (shown once):\n%s\n", ag.Email, secret)
+	return nil
+}

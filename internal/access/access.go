@@ -1,0 +1,220 @@
+// Package access turns credentials into an acting user: password sign-in
+// with lockout, browser sessions with their CSRF secret, and API tokens. It
+// builds the desk.Actor (role permissions and teams) every other package
+// checks against.
+package access
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/people"
+)
+
+// Store is what access needs persisted.
+type Store interface {
+	Agent(ctx context.Context, id int64) (*people.Agent, error)
+	AgentByEmail(ctx context.Context, email string) (*people.Agent, error)
+	AgentByToken(ctx context.Context, digest string) (*people.Agent, error)
+	Role(ctx context.Context, id int64) (*people.Role, error)
+	RecordLogin(ctx context.Context, agentID int64, failed int, lockedUntil time.Time) error
+	CreateSession(ctx context.Context, digest string, s Session, now time.Time) error
+	SessionByDigest(ctx context.Context, digest string, now time.Time) (*Session, error)
+	DeleteSession(ctx context.Context, digest string) error
+	CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time) (*Token, error)
+	Tokens(ctx context.Context, agentID int64) ([]*Token, error)
+	RevokeToken(ctx context.Context, agentID, tokenID int64, now time.Time) error
+}
+
+// Lockout policy: after MaxFailures wrong passwords in a row the account
+// is locked for LockFor.
+const (
+	MaxFailures = 5
+	LockFor     = 15 * time.Minute
+	SessionTTL  = 14 * 24 * time.Hour
+)
+
+// Service signs people in and resolves credentials.
+type Service struct {
+	store Store
+	clock desk.Clock
+
+	mu    sync.Mutex
+	roles map[int64]cachedRole
+}
+
+type cachedRole struct {
+	perms []string
+	at    time.Time
+}
+
+// roleCacheFor bounds how long a role's permission change takes to reach a
+// node that did not make it.
+const roleCacheFor = 5 * time.Second
+
+// NewService returns an access service.
+func NewService(s Store, clock desk.Clock) *Service {
+	return &Service{store: s, clock: clock, roles: map[int64]cachedRole{}}
+}
+
+// ActorFor builds the acting user for an agent.
+func (s *Service) ActorFor(ctx context.Context, a *people.Agent) (desk.Actor, error) {
+	s.mu.Lock()
+	c, ok := s.roles[a.RoleID]
+	s.mu.Unlock()
+	if !ok || time.Since(c.at) > roleCacheFor {
+		r, err := s.store.Role(ctx, a.RoleID)
+		if err != nil {
+			return desk.Actor{}, fmt.Errorf("role of agent %d: %w", a.ID, err)
+		}
+		c = cachedRole{perms: r.Permissions, at: time.Now()}
+		s.mu.Lock()
+		s.roles[a.RoleID] = c
+		s.mu.Unlock()
+	}
+	return desk.Actor{Kind: desk.ActorAgent, ID: a.ID, Name: a.Name, Role: a.Role, Permissions: c.perms,
+		TeamIDs: a.TeamIDs, Language: a.Language}, nil
+}
+
+// ForgetRoles drops cached role permissions after a role changes.
+func (s *Service) ForgetRoles() {
+	s.mu.Lock()
+	s.roles = map[int64]cachedRole{}
+	s.mu.Unlock()
+}
+
+// errBadLogin is the one answer to every failed sign-in, so that nobody can
+// learn which emails exist.
+var errBadLogin = desk.Errorf(desk.EUNAUTHORIZED, "wrong email or password")
+
+// SignIn checks a password and returns a new session id (to put in a
+// cookie), its CSRF secret and the agent.
+func (s *Service) SignIn(ctx context.Context, email, password string) (sessionID, csrf string, a *people.Agent, err error) {
+	email, err = people.NormalizeEmail(email)
+	if err != nil {
+		return "", "", nil, errBadLogin
+	}
+	a, err = s.store.AgentByEmail(ctx, email)
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		// Spend the same time as a real check.
+		auth.CheckPassword(dummyHash(), password)
+		return "", "", nil, errBadLogin
+	}
+	if err != nil {
+		return "", "", nil, err
+	}
+	now := s.clock.Now()
+	if now.Before(a.LockedUntil) {
+		return "", "", nil, desk.Errorf(desk.ERATELIMIT, "too many wrong passwords; try again after %s", a.LockedUntil.Format(time.Kitchen+" MST"))
+	}
+	if !a.Active || a.PasswordHash == "" || !auth.CheckPassword(a.PasswordHash, password) {
+		failed, until := a.FailedLogins+1, time.Time{}
+		if failed >= MaxFailures {
+			failed, until = 0, now.Add(LockFor)
+		}
+		if err := s.store.RecordLogin(ctx, a.ID, failed, until); err != nil {
+			return "", "", nil, err
+		}
+		return "", "", nil, errBadLogin
+	}
+	if a.FailedLogins > 0 {
+		if err := s.store.RecordLogin(ctx, a.ID, 0, time.Time{}); err != nil {
+			return "", "", nil, err
+		}
+	}
+	sessionID, digest, err := auth.NewSecret("")
+	if err != nil {
+		return "", "", nil, err
+	}
+	csrf, _, err = auth.NewSecret("")
+	if err != nil {
+		return "", "", nil, err
+	}
+	if err := s.store.CreateSession(ctx, digest, Session{AgentID: a.ID, CSRF: csrf, ExpiresAt: now.Add(SessionTTL)}, now); err != nil {
+		return "", "", nil, fmt.Errorf("sign in: %w", err)
+	}
+	return sessionID, csrf, a, nil
+}
+
+// dummyHash is checked against when the email is unknown, so that the
+// answer takes as long as for a real agent.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := auth.HashPassword("not a real password")
+	return h
+})
+
+// Session resolves a session id to its agent and CSRF secret.
+func (s *Service) Session(ctx context.Context, sessionID string) (*people.Agent, string, error) {
+	sess, err := s.store.SessionByDigest(ctx, auth.Digest(sessionID), s.clock.Now())
+	if err != nil {
+		return nil, "", desk.Errorf(desk.EUNAUTHORIZED, "your session has ended; sign in again")
+	}
+	a, err := s.store.Agent(ctx, sess.AgentID)
+	if err != nil || !a.Active {
+		return nil, "", desk.Errorf(desk.EUNAUTHORIZED, "your session has ended; sign in again")
+	}
+	return a, sess.CSRF, nil
+}
+
+// SignOut ends a session.
+func (s *Service) SignOut(ctx context.Context, sessionID string) error {
+	return s.store.DeleteSession(ctx, auth.Digest(sessionID))
+}
+
+// Token resolves an API token to its agent. Revoked tokens and tokens of
+// deactivated agents are refused.
+func (s *Service) Token(ctx context.Context, secret string) (*people.Agent, error) {
+	a, err := s.store.AgentByToken(ctx, auth.Digest(secret))
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		return nil, desk.Errorf(desk.EUNAUTHORIZED, "the API token is unknown or revoked")
+	}
+	return a, err
+}
+
+// CreateToken issues a new API token for an agent and returns the secret,
+// which is shown once and never stored.
+func (s *Service) CreateToken(ctx context.Context, agentID int64, name string) (string, *Token, error) {
+	name, msg := people.CleanName(name, 100)
+	if msg != "" {
+		return "", nil, desk.Invalid(map[string]string{"name": msg})
+	}
+	secret, digest, err := auth.NewSecret("shk_")
+	if err != nil {
+		return "", nil, err
+	}
+	t, err := s.store.CreateToken(ctx, agentID, name, digest, s.clock.Now())
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, t, nil
+}
+
+// Tokens lists an agent's tokens.
+func (s *Service) Tokens(ctx context.Context, agentID int64) ([]*Token, error) {
+	return s.Tokens(ctx, agentID)
+}
+
+// RevokeToken revokes one of an agent's tokens.
+func (s *Service) RevokeToken(ctx context.Context, agentID, tokenID int64) error {
+	return s.store.RevokeToken(ctx, agentID, tokenID, s.clock.Now())
+}
+
+// Token is an API token's stored form; the secret itself is never stored.
+type Token struct {
+	ID        int64      `json:"id"`
+	AgentID   int64      `json:"agent_id"`
+	Name      string     `json:"name"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at"`
+}
+
+// Session is a signed-in browser.
+type Session struct {
+	AgentID   int64
+	CSRF      string
+	ExpiresAt time.Time
+}

@@ -1,0 +1,240 @@
+// Package app is the composition root: it turns configuration into an open
+// database, the domain services, the job queue and its workers, and the HTTP
+// server, and runs them until asked to stop. Nothing else wires packages
+// together or reads configuration.
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/i18n"
+	"github.com/sahayak/sahayak/internal/jobs"
+	"github.com/sahayak/sahayak/internal/notify"
+	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/store"
+	"github.com/sahayak/sahayak/internal/ticket"
+	"github.com/sahayak/sahayak/internal/web"
+)
+
+// Config is every setting of a Sahayak process.
+type Config struct {
+	Addr        string // listen address, e.g. 127.0.0.1:8080
+	DataDir     string // SQLite file and attachments
+	DatabaseURL string // postgres://… selects PostgreSQL
+	// SecureCookies marks cookies Secure (behind TLS).
+	SecureCookies bool
+	// JobPoll is how often the SQLite job queue looks for work.
+	JobPoll time.Duration
+}
+
+// App is a running Sahayak: its database, services and server.
+type App struct {
+	Config   Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Bus      *event.Bus
+	Clock    desk.Clock
+	Tickets  *ticket.Service
+	People   *people.Service
+	Access   *access.Service
+	Queue    *jobs.Queue
+	Notifier *notify.Notifier
+	Web      *web.Server
+	jobsDB   *sql.DB
+}
+
+// Migrate opens the database and brings its schema (and the job queue's)
+// up to date, then closes it.
+func Migrate(ctx context.Context, cfg Config) error {
+	db, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	jc, closeJobs, err := jobsConfig(db, cfg, slog.Default())
+	if err != nil {
+		return err
+	}
+	defer closeJobs()
+	return jobs.Migrate(ctx, jc)
+}
+
+func jobsConfig(db *store.DB, cfg Config, log *slog.Logger) (jobs.Config, func(), error) {
+	// River narrates every migration and start at info; only its warnings
+	// are worth an operator's attention.
+	jc := jobs.Config{Logger: slog.New(minLevel{Handler: log.Handler(), min: slog.LevelWarn}), PollInterval: cfg.JobPoll}
+	if db.SQLitePath == "" {
+		jc.PostgresURL = db.URL
+		return jc, func() {}, nil
+	}
+	// The queue gets its own handle to the data file (see package jobs).
+	h, err := sql.Open("sqlite", store.SQLiteDSN(db.SQLitePath, true))
+	if err != nil {
+		return jc, nil, fmt.Errorf("open job queue database: %w", err)
+	}
+	jc.SQLite = h
+	return jc, func() { h.Close() }, nil
+}
+
+// Open opens and migrates the database and builds every service. The job
+// queue is created but not started; Serve starts it.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	db, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: db, Bus: event.NewBus(), Clock: desk.SystemClock{}}
+	if err := a.build(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context) error {
+	if err := a.DB.Migrate(ctx); err != nil {
+		return err
+	}
+	jc, closeJobs, err := jobsConfig(a.DB, a.Config, a.Log)
+	if err != nil {
+		return err
+	}
+	a.jobsDB = jc.SQLite
+	_ = closeJobs // closed in Close through a.jobsDB
+	if err := jobs.Migrate(ctx, jc); err != nil {
+		return err
+	}
+	if a.Queue, err = jobs.New(ctx, jc); err != nil {
+		return err
+	}
+	a.Tickets = ticket.NewService(a.DB, a.DB, a.Bus, a.Clock)
+	a.People = people.NewService(a.DB, a.Clock)
+	a.Access = access.NewService(a.DB, a.Clock)
+	if a.Notifier, err = notify.New(a.DB, a.Queue, a.Bus, a.Clock, a.Log); err != nil {
+		return err
+	}
+	catalog, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
+		Notifications: a.DB, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
+		SecureCookies: a.Config.SecureCookies})
+	return err
+}
+
+// Close releases the database handles.
+func (a *App) Close() {
+	if a.Queue != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = a.Queue.Stop(ctx)
+		cancel()
+	}
+	if a.jobsDB != nil {
+		a.jobsDB.Close()
+	}
+	a.DB.Close()
+}
+
+// SystemContext returns ctx acting as the system (for CLI commands).
+func SystemContext(ctx context.Context) context.Context {
+	return desk.WithActor(ctx, desk.System)
+}
+
+// EnsureAdmin creates admin@localhost with a random password on an empty
+// database and prints the password once to out.
+func (a *App) EnsureAdmin(ctx context.Context, out io.Writer) error {
+	n, err := a.DB.CountAgents(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw, err := auth.GeneratePassword()
+	if err != nil {
+		return err
+	}
+	email, name, role := "admin@localhost", "Administrator", auth.RoleAdmin
+	if _, err := a.People.CreateAgent(SystemContext(ctx), people.AgentInput{Email: &email, Name: &name, Role: &role,
+		Password: &pw}, auth.HashPassword); err != nil {
+		return fmt.Errorf("create first admin: %w", err)
+	}
+	fmt.Fprintf(out, "\nFirst start: created the admin account.\n  email:    %s\n  password: %s\n"+
+		"This password is shown once. Sign in and keep it safe.\n\n", email, pw)
+	return nil
+}
+
+// Serve runs the job queue, the notifier and the HTTP server on ln until ctx
+// ends, then shuts the server down gracefully; Close stops the queue.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := a.Queue.Start(ctx); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.Notifier.Run(ctx)
+	}()
+	srv := &http.Server{Handler: a.Web, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	srv.RegisterOnShutdown(a.Web.CloseStreams)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shut, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	// Live-update streams never end by themselves; closing idle and active
+	// connections after the grace period is expected.
+	_ = srv.Shutdown(shut)
+	cancel()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// minLevel drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(a), min: h.min}
+}
+
+func (h minLevel) WithGroup(n string) slog.Handler { return minLevel{Handler: h.Handler.WithGroup(n), min: h.min} }

@@ -1,0 +1,87 @@
+// Package auth owns who someone is and what they may do: the permission
+// catalog and the built-in roles, argon2id passwords, API tokens (stored as a
+// SHA-256 digest so a check costs microseconds), sessions and login lockout.
+package auth
+
+// Permissions, as object:action. Every route names one (or Public/SignedIn).
+const (
+	TicketsRead     = "tickets:read"     // read tickets in the agent's scope (own, own teams, unrouted)
+	TicketsReadAll  = "tickets:read_all" // read every ticket regardless of team
+	TicketsCreate   = "tickets:create"
+	TicketsUpdate   = "tickets:update" // status, priority, type, tags, fields, assignee, team
+	TicketsReply    = "tickets:reply"  // public replies
+	TicketsNote     = "tickets:note"   // internal notes
+	TicketsEscalate = "tickets:escalate"
+	TicketsMerge    = "tickets:merge"
+
+	ContactsRead       = "contacts:read"
+	ContactsWrite      = "contacts:write"
+	OrganizationsRead  = "organizations:read"
+	OrganizationsWrite = "organizations:write"
+	AgentsRead         = "agents:read"
+	AgentsWrite        = "agents:write"
+	TeamsRead          = "teams:read"
+	TeamsWrite         = "teams:write"
+	RolesRead          = "roles:read"
+	RolesWrite         = "roles:write"
+	FieldsRead         = "fields:read"
+	FieldsWrite        = "fields:write"
+	TagsRead           = "tags:read"
+	TagsWrite          = "tags:write"
+	StatusesWrite      = "statuses:write"
+	TokensWrite        = "tokens:write" // create and revoke one's own API tokens
+)
+
+// Pseudo-permissions for routes that need no role permission.
+const (
+	Public   = "public"    // anyone, signed in or not
+	SignedIn = "signed_in" // any signed-in agent
+)
+
+// All lists every permission, in the order the admin UI shows them.
+var All = []string{
+	TicketsRead, TicketsReadAll, TicketsCreate, TicketsUpdate, TicketsReply, TicketsNote, TicketsEscalate, TicketsMerge,
+	ContactsRead, ContactsWrite, OrganizationsRead, OrganizationsWrite,
+	AgentsRead, AgentsWrite, TeamsRead, TeamsWrite, RolesRead, RolesWrite,
+	FieldsRead, FieldsWrite, TagsRead, TagsWrite, StatusesWrite, TokensWrite,
+}
+
+// Built-in role names.
+const (
+	RoleAgent            = "agent"
+	RoleTeamLead         = "team_lead"
+	RoleSupervisor       = "supervisor"
+	RoleAccountExecutive = "account_executive"
+	RoleAdmin            = "admin"
+)
+
+var agentPermissions = []string{
+	TicketsRead, TicketsCreate, TicketsUpdate, TicketsReply, TicketsNote, TicketsEscalate,
+	ContactsRead, ContactsWrite, OrganizationsRead, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite,
+}
+
+// BuiltinRoles are created by the first migration run and cannot be deleted.
+var BuiltinRoles = []struct {
+	Name, Description string
+	Permissions       []string
+}{
+	{RoleAgent, "Works the tickets of their teams", agentPermissions},
+	{RoleTeamLead, "Leads a team: takes escalations, merges, manages tags",
+		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite)},
+	{RoleSupervisor, "Runs the support operation",
+		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead)},
+	{RoleAccountExecutive, "Owns customer accounts",
+		[]string{TicketsRead, TicketsReadAll, TicketsCreate, TicketsReply, TicketsNote, ContactsRead, ContactsWrite,
+			OrganizationsRead, OrganizationsWrite, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite}},
+	{RoleAdmin, "Configures everything", All},
+}
+
+// Known reports whether p is a permission of the catalog.
+func Known(p string) bool {
+	for _, x := range All {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,171 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/jobs"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+// Store is what notifications need persisted.
+type Store interface {
+	EventsAfter(ctx context.Context, afterID int64, limit int) ([]event.Event, error)
+	EventCursor(ctx context.Context, consumer string) (int64, error)
+	SetEventCursor(ctx context.Context, consumer string, eventID int64) error
+	AddNotification(ctx context.Context, n *Notification) (bool, error)
+	Ticket(ctx context.Context, id int64) (*ticket.Ticket, error)
+}
+
+// Args is the notification job: one agent, one event, one kind.
+type Args struct {
+	AgentID  int64  `json:"agent_id"`
+	EventID  int64  `json:"event_id"`
+	TicketID int64  `json:"ticket_id"`
+	What     string `json:"what"`
+	Body     string `json:"body"`
+}
+
+// Kind names the job in the queue; never rename it.
+func (Args) Kind() string { return "notify" }
+
+const consumer = "notify"
+
+// Notifier turns events into notification jobs and works them.
+type Notifier struct {
+	store Store
+	queue *jobs.Queue
+	bus   *event.Bus
+	clock desk.Clock
+	log   *slog.Logger
+}
+
+// New registers the notification worker on the queue (before it starts).
+func New(s Store, q *jobs.Queue, bus *event.Bus, clock desk.Clock, log *slog.Logger) (*Notifier, error) {
+	n := &Notifier{store: s, queue: q, bus: bus, clock: clock, log: log}
+	if err := jobs.AddWorker(q, n.work, jobs.MaxAttempts(10)); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	return n, nil
+}
+
+// work stores the notification; the unique (agent, event, kind) row makes a
+// retried or duplicated job harmless.
+func (n *Notifier) work(ctx context.Context, a Args) error {
+	note := &Notification{AgentID: a.AgentID, Kind: a.What, TicketID: a.TicketID, EventID: a.EventID,
+		Body: a.Body, CreatedAt: n.clock.Now()}
+	added, err := n.store.AddNotification(ctx, note)
+	if err != nil {
+		return err
+	}
+	if added {
+		b, _ := json.Marshal(map[string]any{"agent_id": a.AgentID, "kind": a.What, "body": a.Body})
+		n.bus.Publish(event.Event{Kind: event.NotificationAdded, TicketID: a.TicketID, ActorKind: desk.ActorSystem, Data: b,
+			CreatedAt: note.CreatedAt})
+	}
+	return nil
+}
+
+// Run reads events from the stored cursor until ctx ends, waking when the
+// bus says something was committed and at least every few seconds (another
+// node may have written).
+func (n *Notifier) Run(ctx context.Context) {
+	wake, cancel := n.bus.Subscribe(1)
+	defer cancel()
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		if err := n.dispatch(ctx); err != nil && ctx.Err() == nil {
+			n.log.Error("notify: dispatch", slog.Any("err", err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// dispatch enqueues the jobs for every event after the cursor. The cursor
+// moves only after the jobs are in the queue, and the jobs are unique, so a
+// crash in between re-enqueues nothing twice.
+func (n *Notifier) dispatch(ctx context.Context) error {
+	after, err := n.store.EventCursor(ctx, consumer)
+	if err != nil {
+		return err
+	}
+	for {
+		evs, err := n.store.EventsAfter(ctx, after, 500)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		for _, e := range evs {
+			args, err := n.recipients(ctx, e)
+			if err != nil {
+				return err
+			}
+			for _, a := range args {
+				key := "notify:" + strconv.FormatInt(a.EventID, 10) + ":" + strconv.FormatInt(a.AgentID, 10) + ":" + a.What
+				if _, err := n.queue.Enqueue(ctx, a, jobs.Unique(key)); err != nil {
+					return fmt.Errorf("enqueue notification: %w", err)
+				}
+			}
+			after = e.ID
+		}
+		if err := n.store.SetEventCursor(ctx, consumer, after); err != nil {
+			return err
+		}
+	}
+}
+
+// recipients decides who hears of an event. Nobody is told of their own act.
+func (n *Notifier) recipients(ctx context.Context, e event.Event) ([]Args, error) {
+	var d struct {
+		New      *int64 `json:"new"`
+		LeadID   *int64 `json:"lead_id"`
+		AgentID  int64  `json:"agent_id"`
+		Reason   string `json:"reason"`
+		Internal bool   `json:"internal"`
+	}
+	if len(e.Data) > 0 {
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			// Old or foreign event data must not stop the consumer.
+			n.log.Warn("notify: skip event with unreadable data", slog.Int64("event", e.ID))
+			return nil, nil
+		}
+	}
+	one := func(agent *int64, kind, body string) []Args {
+		if agent == nil || (e.ActorKind == desk.ActorAgent && *agent == e.ActorID) {
+			return nil
+		}
+		return []Args{{AgentID: *agent, EventID: e.ID, TicketID: e.TicketID, What: kind, Body: body}}
+	}
+	switch e.Kind {
+	case event.Assigned:
+		return one(d.New, KindAssigned, ""), nil
+	case event.Escalated:
+		return one(d.LeadID, KindEscalated, d.Reason), nil
+	case event.Mentioned:
+		return one(&d.AgentID, KindMentioned, ""), nil
+	case event.MessageAdded:
+		if e.ActorKind != desk.ActorContact {
+			return nil, nil
+		}
+		t, err := n.store.Ticket(ctx, e.TicketID)
+		if desk.ErrorCode(err) == desk.ENOTFOUND {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return one(t.AssigneeID, KindCustomerReplied, ""), nil
+	}
+	return nil, nil
+}

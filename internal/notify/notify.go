@@ -1,0 +1,28 @@
+// Package notify tells agents what needs them: it reads committed events
+// from a durable cursor, turns the ones that concern an agent (assigned to
+// them, escalated to their team, an @mention) into notification jobs on the
+// job queue, and the job stores the notification exactly once and pushes it
+// live.
+package notify
+
+import "time"
+
+// Notification is a message for one agent.
+type Notification struct {
+	ID        int64      `json:"id"`
+	AgentID   int64      `json:"agent_id"`
+	Kind      string     `json:"kind"`
+	TicketID  int64      `json:"ticket_id"`
+	EventID   int64      `json:"event_id"`
+	Body      string     `json:"body"`
+	ReadAt    *time.Time `json:"read_at"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// Kinds of notification.
+const (
+	KindAssigned        = "assigned"
+	KindEscalated       = "escalated"
+	KindMentioned       = "mentioned"
+	KindCustomerReplied = "customer_replied"
+)

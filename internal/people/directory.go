@@ -1,0 +1,350 @@
+package people
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+)
+
+// Contact returns a contact.
+func (s *Service) Contact(ctx context.Context, id int64) (*Contact, error) {
+	if err := require(ctx, auth.ContactsRead); err != nil {
+		return nil, err
+	}
+	return s.store.Contact(ctx, id)
+}
+
+// Contacts lists contacts.
+func (s *Service) Contacts(ctx context.Context, f ContactFilter) ([]*Contact, error) {
+	if err := require(ctx, auth.ContactsRead); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 50
+	}
+	return s.store.Contacts(ctx, f)
+}
+
+// ContactInput creates or changes a contact. Nil fields stay unchanged.
+type ContactInput struct {
+	Name           *string
+	Emails         *[]string
+	Phone          *string
+	Language       *string
+	OrganizationID *int64 // 0 detaches
+}
+
+// CreateContact adds a contact. With no organization given, the first
+// email's domain attaches it to the organization owning that domain.
+func (s *Service) CreateContact(ctx context.Context, in ContactInput) (*Contact, error) {
+	if err := require(ctx, auth.ContactsWrite); err != nil {
+		return nil, err
+	}
+	c := &Contact{Language: "en", Emails: []string{}}
+	if err := s.applyContact(ctx, c, in, true); err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.UpdatedAt = s.clock.Now(), s.clock.Now()
+	if err := s.store.CreateContact(ctx, c); err != nil {
+		return nil, fmt.Errorf("create contact: %w", err)
+	}
+	return c, nil
+}
+
+// UpdateContact changes a contact.
+func (s *Service) UpdateContact(ctx context.Context, id int64, in ContactInput) (*Contact, error) {
+	if err := require(ctx, auth.ContactsWrite); err != nil {
+		return nil, err
+	}
+	c, err := s.store.Contact(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.applyContact(ctx, c, in, false); err != nil {
+		return nil, err
+	}
+	c.UpdatedAt = s.clock.Now()
+	if err := s.store.UpdateContact(ctx, c); err != nil {
+		return nil, fmt.Errorf("update contact %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// DeleteContact removes a contact who has no tickets.
+func (s *Service) DeleteContact(ctx context.Context, id int64) error {
+	if err := require(ctx, auth.ContactsWrite); err != nil {
+		return err
+	}
+	return s.store.DeleteContact(ctx, id)
+}
+
+func (s *Service) applyContact(ctx context.Context, c *Contact, in ContactInput, creating bool) error {
+	errs := map[string]string{}
+	if in.Name != nil || creating {
+		n, msg := CleanName(deref(in.Name), 200)
+		if msg != "" {
+			errs["name"] = msg
+		}
+		c.Name = n
+	}
+	if in.Emails != nil {
+		out := []string{}
+		for _, e := range *in.Emails {
+			ne, err := NormalizeEmail(e)
+			if err != nil {
+				errs["emails"] = fmt.Sprintf("%q is not an email address", e)
+				break
+			}
+			if !slices.Contains(out, ne) {
+				out = append(out, ne)
+			}
+		}
+		c.Emails = out
+	}
+	if in.Phone != nil {
+		p, msg := CleanName(*in.Phone, 40)
+		if *in.Phone == "" {
+			p, msg = "", ""
+		}
+		if msg != "" {
+			errs["phone"] = msg
+		}
+		c.Phone = p
+	}
+	if in.Language != nil {
+		if !validLanguage(*in.Language) {
+			errs["language"] = "must be en or hi"
+		}
+		c.Language = *in.Language
+	}
+	if in.OrganizationID != nil {
+		if *in.OrganizationID == 0 {
+			c.OrganizationID = nil
+		} else if _, err := s.store.Organization(ctx, *in.OrganizationID); err != nil {
+			errs["organization_id"] = "no such organization"
+		} else {
+			id := *in.OrganizationID
+			c.OrganizationID = &id
+		}
+	}
+	if len(errs) > 0 {
+		return desk.Invalid(errs)
+	}
+	return nil
+}
+
+// Organization returns an organization.
+func (s *Service) Organization(ctx context.Context, id int64) (*Organization, error) {
+	if err := require(ctx, auth.OrganizationsRead); err != nil {
+		return nil, err
+	}
+	return s.store.Organization(ctx, id)
+}
+
+// Organizations lists organizations by name.
+func (s *Service) Organizations(ctx context.Context) ([]*Organization, error) {
+	if err := require(ctx, auth.OrganizationsRead); err != nil {
+		return nil, err
+	}
+	return s.store.Organizations(ctx)
+}
+
+// OrganizationInput creates or changes an organization.
+type OrganizationInput struct {
+	Name    *string
+	Domains *[]string
+	Notes   *string
+}
+
+func applyOrganization(o *Organization, in OrganizationInput, creating bool) error {
+	errs := map[string]string{}
+	if in.Name != nil || creating {
+		n, msg := CleanName(deref(in.Name), 200)
+		if msg != "" {
+			errs["name"] = msg
+		}
+		o.Name = n
+	}
+	if in.Domains != nil {
+		d, msg := cleanDomains(*in.Domains)
+		if msg != "" {
+			errs["domains"] = msg
+		}
+		o.Domains = d
+	}
+	if in.Notes != nil {
+		o.Notes = *in.Notes
+	}
+	if o.Domains == nil {
+		o.Domains = []string{}
+	}
+	if len(errs) > 0 {
+		return desk.Invalid(errs)
+	}
+	return nil
+}
+
+// CreateOrganization adds an organization; a domain another organization
+// owns is a conflict.
+func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput) (*Organization, error) {
+	if err := require(ctx, auth.OrganizationsWrite); err != nil {
+		return nil, err
+	}
+	o := &Organization{}
+	if err := applyOrganization(o, in, true); err != nil {
+		return nil, err
+	}
+	o.CreatedAt, o.UpdatedAt = s.clock.Now(), s.clock.Now()
+	if err := s.store.CreateOrganization(ctx, o); err != nil {
+		return nil, fmt.Errorf("create organization: %w", err)
+	}
+	return o, nil
+}
+
+// UpdateOrganization changes an organization.
+func (s *Service) UpdateOrganization(ctx context.Context, id int64, in OrganizationInput) (*Organization, error) {
+	if err := require(ctx, auth.OrganizationsWrite); err != nil {
+		return nil, err
+	}
+	o, err := s.store.Organization(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyOrganization(o, in, false); err != nil {
+		return nil, err
+	}
+	o.UpdatedAt = s.clock.Now()
+	if err := s.store.UpdateOrganization(ctx, o); err != nil {
+		return nil, fmt.Errorf("update organization %d: %w", id, err)
+	}
+	return o, nil
+}
+
+// DeleteOrganization removes an organization; its contacts and tickets stay,
+// detached.
+func (s *Service) DeleteOrganization(ctx context.Context, id int64) error {
+	if err := require(ctx, auth.OrganizationsWrite); err != nil {
+		return err
+	}
+	return s.store.DeleteOrganization(ctx, id)
+}
+
+// Team returns a team.
+func (s *Service) Team(ctx context.Context, id int64) (*Team, error) {
+	if err := require(ctx, auth.TeamsRead); err != nil {
+		return nil, err
+	}
+	return s.store.Team(ctx, id)
+}
+
+// Teams lists teams by tier and name.
+func (s *Service) Teams(ctx context.Context) ([]*Team, error) {
+	if err := require(ctx, auth.TeamsRead); err != nil {
+		return nil, err
+	}
+	return s.store.Teams(ctx)
+}
+
+// TeamInput creates or changes a team.
+type TeamInput struct {
+	Name      *string
+	Tier      *int
+	LeadID    *int64 // 0 clears
+	MemberIDs *[]int64
+}
+
+func (s *Service) applyTeam(ctx context.Context, t *Team, in TeamInput, creating bool) error {
+	errs := map[string]string{}
+	if in.Name != nil || creating {
+		n, msg := CleanName(deref(in.Name), 100)
+		if msg != "" {
+			errs["name"] = msg
+		}
+		t.Name = n
+	}
+	if in.Tier != nil {
+		if *in.Tier < 1 || *in.Tier > 3 {
+			errs["tier"] = "must be 1, 2 or 3"
+		}
+		t.Tier = *in.Tier
+	}
+	if in.MemberIDs != nil {
+		ids := slices.Clone(*in.MemberIDs)
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		for _, id := range ids {
+			if _, err := s.store.Agent(ctx, id); err != nil {
+				errs["member_ids"] = fmt.Sprintf("agent %d does not exist", id)
+				break
+			}
+		}
+		t.MemberIDs = ids
+	}
+	if in.LeadID != nil {
+		if *in.LeadID == 0 {
+			t.LeadID = nil
+		} else if _, err := s.store.Agent(ctx, *in.LeadID); err != nil {
+			errs["lead_id"] = "no such agent"
+		} else {
+			id := *in.LeadID
+			t.LeadID = &id
+		}
+	}
+	if t.LeadID != nil && !slices.Contains(t.MemberIDs, *t.LeadID) {
+		t.MemberIDs = append(t.MemberIDs, *t.LeadID)
+		slices.Sort(t.MemberIDs)
+	}
+	if t.MemberIDs == nil {
+		t.MemberIDs = []int64{}
+	}
+	if len(errs) > 0 {
+		return desk.Invalid(errs)
+	}
+	return nil
+}
+
+// CreateTeam adds a team.
+func (s *Service) CreateTeam(ctx context.Context, in TeamInput) (*Team, error) {
+	if err := require(ctx, auth.TeamsWrite); err != nil {
+		return nil, err
+	}
+	t := &Team{Tier: 1}
+	if err := s.applyTeam(ctx, t, in, true); err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.UpdatedAt = s.clock.Now(), s.clock.Now()
+	if err := s.store.CreateTeam(ctx, t); err != nil {
+		return nil, fmt.Errorf("create team: %w", err)
+	}
+	return t, nil
+}
+
+// UpdateTeam changes a team.
+func (s *Service) UpdateTeam(ctx context.Context, id int64, in TeamInput) (*Team, error) {
+	if err := require(ctx, auth.TeamsWrite); err != nil {
+		return nil, err
+	}
+	t, err := s.store.Team(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.applyTeam(ctx, t, in, false); err != nil {
+		return nil, err
+	}
+	t.UpdatedAt = s.clock.Now()
+	if err := s.store.UpdateTeam(ctx, t); err != nil {
+		return nil, fmt.Errorf("update team %d: %w", id, err)
+	}
+	return t, nil
+}
+
+// DeleteTeam removes a team; its tickets return to the unrouted queue.
+func (s *Service) DeleteTeam(ctx context.Context, id int64) error {
+	if err := require(ctx, auth.TeamsWrite); err != nil {
+		return err
+	}
+	return s.store.DeleteTeam(ctx, id)
+}

@@ -1,0 +1,146 @@
+// Package people owns who is in the help desk: agents with roles, contacts
+// and their organizations, and teams with tiers. It validates them and
+// enforces who may change them; the store only persists.
+package people
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sahayak/sahayak/internal/desk"
+)
+
+// Agent is a member of the support staff.
+type Agent struct {
+	ID           int64     `json:"id"`
+	Email        string    `json:"email"`
+	Name         string    `json:"name"`
+	RoleID       int64     `json:"role_id"`
+	Role         string    `json:"role"`
+	Language     string    `json:"language"`
+	Active       bool      `json:"active"`
+	TeamIDs      []int64   `json:"team_ids"`
+	PasswordHash string    `json:"-"`
+	FailedLogins int       `json:"-"`
+	LockedUntil  time.Time `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Contact is a customer who writes in.
+type Contact struct {
+	ID             int64     `json:"id"`
+	Name           string    `json:"name"`
+	Emails         []string  `json:"emails"`
+	Phone          string    `json:"phone"`
+	Language       string    `json:"language"`
+	OrganizationID *int64    `json:"organization_id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Email returns the contact's primary email address, or "".
+func (c *Contact) Email() string {
+	if len(c.Emails) == 0 {
+		return ""
+	}
+	return c.Emails[0]
+}
+
+// Organization is a customer company; new contacts whose email domain is one
+// of its domains are attached to it automatically.
+type Organization struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Domains   []string  `json:"domains"`
+	Notes     string    `json:"notes"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Team is a queue of agents at a support tier.
+type Team struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Tier      int       `json:"tier"`
+	LeadID    *int64    `json:"lead_id"`
+	MemberIDs []int64   `json:"member_ids"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Role is a named set of object:action permissions.
+type Role struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Permissions []string  `json:"permissions"`
+	Builtin     bool      `json:"builtin"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Languages the product ships.
+var Languages = []string{"en", "hi"}
+
+// NormalizeEmail returns the lower-cased address, or an error for anything
+// that is not a single plain address.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 {
+		return "", desk.Errorf(desk.EINVALID, "%q is not an email address", s)
+	}
+	return strings.ToLower(s), nil
+}
+
+var domainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+
+// NormalizeDomain returns the lower-cased domain or an error.
+func NormalizeDomain(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if len(s) > 253 || !domainRE.MatchString(s) {
+		return "", desk.Errorf(desk.EINVALID, "%q is not a domain name", s)
+	}
+	return s, nil
+}
+
+// EmailDomain returns the part after the @ of a normalized address.
+func EmailDomain(email string) string {
+	_, d, _ := strings.Cut(email, "@")
+	return d
+}
+
+// CleanName checks a human-entered single-line name: valid UTF-8, no control
+// characters, not blank, at most max characters. It returns the trimmed name
+// or a message for the field.
+func CleanName(s string, max int) (string, string) {
+	if !utf8.ValidString(s) {
+		return "", "must be valid UTF-8"
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", "is required"
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return "", "must not contain control characters"
+		}
+	}
+	if utf8.RuneCountInString(s) > max {
+		return "", "is too long"
+	}
+	return s, ""
+}
+
+func validLanguage(l string) bool {
+	for _, x := range Languages {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}

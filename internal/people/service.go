@@ -1,0 +1,338 @@
+package people
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+)
+
+// Store persists people. Single-item reads and deletes return a desk
+// ENOTFOUND error for a missing row; unique violations come back ECONFLICT.
+type Store interface {
+	Agent(ctx context.Context, id int64) (*Agent, error)
+	AgentByEmail(ctx context.Context, email string) (*Agent, error)
+	AgentsByEmail(ctx context.Context, emails []string) ([]*Agent, error)
+	Agents(ctx context.Context) ([]*Agent, error)
+	CreateAgent(ctx context.Context, a *Agent) error
+	UpdateAgent(ctx context.Context, a *Agent) error
+
+	Contact(ctx context.Context, id int64) (*Contact, error)
+	Contacts(ctx context.Context, f ContactFilter) ([]*Contact, error)
+	CreateContact(ctx context.Context, c *Contact) error
+	UpdateContact(ctx context.Context, c *Contact) error
+	DeleteContact(ctx context.Context, id int64) error
+
+	Organization(ctx context.Context, id int64) (*Organization, error)
+	Organizations(ctx context.Context) ([]*Organization, error)
+	CreateOrganization(ctx context.Context, o *Organization) error
+	UpdateOrganization(ctx context.Context, o *Organization) error
+	DeleteOrganization(ctx context.Context, id int64) error
+
+	Team(ctx context.Context, id int64) (*Team, error)
+	Teams(ctx context.Context) ([]*Team, error)
+	CreateTeam(ctx context.Context, t *Team) error
+	UpdateTeam(ctx context.Context, t *Team) error
+	DeleteTeam(ctx context.Context, id int64) error
+
+	Role(ctx context.Context, id int64) (*Role, error)
+	RoleByName(ctx context.Context, name string) (*Role, error)
+	Roles(ctx context.Context) ([]*Role, error)
+	CreateRole(ctx context.Context, r *Role) error
+	UpdateRole(ctx context.Context, r *Role) error
+	DeleteRole(ctx context.Context, id int64) error
+}
+
+// ContactFilter selects contacts.
+type ContactFilter struct {
+	OrganizationID *int64
+	Query          string // matches name or email prefix
+	Limit          int
+	AfterID        int64
+}
+
+// Service is the one way people change.
+type Service struct {
+	store Store
+	clock desk.Clock
+}
+
+// NewService returns a people service.
+func NewService(s Store, clock desk.Clock) *Service {
+	return &Service{store: s, clock: clock}
+}
+
+func require(ctx context.Context, permission string) error {
+	a, ok := desk.ActorFrom(ctx)
+	if !ok {
+		return desk.Errorf(desk.EUNAUTHORIZED, "sign in first")
+	}
+	if !a.Can(permission) {
+		return desk.Errorf(desk.EFORBIDDEN, "your role may not do this (%s)", permission)
+	}
+	return nil
+}
+
+// Agent returns an agent by id.
+func (s *Service) Agent(ctx context.Context, id int64) (*Agent, error) {
+	if err := require(ctx, auth.AgentsRead); err != nil {
+		return nil, err
+	}
+	return s.store.Agent(ctx, id)
+}
+
+// Agents lists every agent.
+func (s *Service) Agents(ctx context.Context) ([]*Agent, error) {
+	if err := require(ctx, auth.AgentsRead); err != nil {
+		return nil, err
+	}
+	return s.store.Agents(ctx)
+}
+
+// AgentInput creates or changes an agent. Nil fields stay unchanged.
+type AgentInput struct {
+	Email    *string
+	Name     *string
+	Role     *string
+	Language *string
+	Active   *bool
+	Password *string // already checked for strength by the caller's UI
+}
+
+// CreateAgent adds an agent. The password, if any, must be hashed by hash.
+func (s *Service) CreateAgent(ctx context.Context, in AgentInput, hash func(string) (string, error)) (*Agent, error) {
+	if err := require(ctx, auth.AgentsWrite); err != nil {
+		return nil, err
+	}
+	a := &Agent{Language: "en", Active: true}
+	if err := s.applyAgent(ctx, a, in, hash, true); err != nil {
+		return nil, err
+	}
+	a.CreatedAt, a.UpdatedAt = s.clock.Now(), s.clock.Now()
+	if err := s.store.CreateAgent(ctx, a); err != nil {
+		return nil, fmt.Errorf("create agent: %w", err)
+	}
+	return a, nil
+}
+
+// UpdateAgent changes an agent.
+func (s *Service) UpdateAgent(ctx context.Context, id int64, in AgentInput, hash func(string) (string, error)) (*Agent, error) {
+	if err := require(ctx, auth.AgentsWrite); err != nil {
+		return nil, err
+	}
+	a, err := s.store.Agent(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.applyAgent(ctx, a, in, hash, false); err != nil {
+		return nil, err
+	}
+	a.UpdatedAt = s.clock.Now()
+	if err := s.store.UpdateAgent(ctx, a); err != nil {
+		return nil, fmt.Errorf("update agent %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// SetOwnLanguage lets any signed-in agent choose their language.
+func (s *Service) SetOwnLanguage(ctx context.Context, lang string) error {
+	me, ok := desk.ActorFrom(ctx)
+	if !ok || me.Kind != desk.ActorAgent {
+		return desk.Errorf(desk.EUNAUTHORIZED, "sign in first")
+	}
+	if !validLanguage(lang) {
+		return desk.Invalid(map[string]string{"language": "must be en or hi"})
+	}
+	a, err := s.store.Agent(ctx, me.ID)
+	if err != nil {
+		return err
+	}
+	a.Language, a.UpdatedAt = lang, s.clock.Now()
+	return s.store.UpdateAgent(ctx, a)
+}
+
+func (s *Service) applyAgent(ctx context.Context, a *Agent, in AgentInput, hash func(string) (string, error), creating bool) error {
+	errs := map[string]string{}
+	if in.Email != nil || creating {
+		e, err := NormalizeEmail(deref(in.Email))
+		if err != nil {
+			errs["email"] = "must be an email address"
+		}
+		a.Email = e
+	}
+	if in.Name != nil || creating {
+		n, msg := CleanName(deref(in.Name), 200)
+		if msg != "" {
+			errs["name"] = msg
+		}
+		a.Name = n
+	}
+	if in.Role != nil || creating {
+		r, err := s.store.RoleByName(ctx, deref(in.Role))
+		switch {
+		case desk.ErrorCode(err) == desk.ENOTFOUND:
+			errs["role"] = "no such role"
+		case err != nil:
+			return err
+		default:
+			a.RoleID, a.Role = r.ID, r.Name
+		}
+	}
+	if in.Language != nil {
+		if !validLanguage(*in.Language) {
+			errs["language"] = "must be en or hi"
+		}
+		a.Language = *in.Language
+	}
+	if in.Active != nil {
+		if me, _ := desk.ActorFrom(ctx); me.ID == a.ID && !*in.Active {
+			errs["active"] = "you cannot deactivate yourself"
+		}
+		a.Active = *in.Active
+	}
+	if in.Password != nil {
+		if len([]rune(*in.Password)) < 10 {
+			errs["password"] = "must be at least 10 characters"
+		} else {
+			h, err := hash(*in.Password)
+			if err != nil {
+				return err
+			}
+			a.PasswordHash = h
+		}
+	}
+	if len(errs) > 0 {
+		return desk.Invalid(errs)
+	}
+	return nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// Roles lists the roles.
+func (s *Service) Roles(ctx context.Context) ([]*Role, error) {
+	if err := require(ctx, auth.RolesRead); err != nil {
+		return nil, err
+	}
+	return s.store.Roles(ctx)
+}
+
+// Role returns one role.
+func (s *Service) Role(ctx context.Context, id int64) (*Role, error) {
+	if err := require(ctx, auth.RolesRead); err != nil {
+		return nil, err
+	}
+	return s.store.Role(ctx, id)
+}
+
+func (s *Service) checkRole(r *Role) error {
+	errs := map[string]string{}
+	if !roleNameOK(r.Name) {
+		errs["name"] = "must be lower-case letters, digits and underscores"
+	}
+	for _, p := range r.Permissions {
+		if !auth.Known(p) {
+			errs["permissions"] = fmt.Sprintf("%q is not a permission", p)
+		}
+	}
+	slices.Sort(r.Permissions)
+	r.Permissions = slices.Compact(r.Permissions)
+	if r.Permissions == nil {
+		r.Permissions = []string{}
+	}
+	if len(errs) > 0 {
+		return desk.Invalid(errs)
+	}
+	return nil
+}
+
+func roleNameOK(n string) bool {
+	if n == "" || len(n) > 40 {
+		return false
+	}
+	for _, r := range n {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateRole adds a custom role.
+func (s *Service) CreateRole(ctx context.Context, r Role) (*Role, error) {
+	if err := require(ctx, auth.RolesWrite); err != nil {
+		return nil, err
+	}
+	r.Builtin = false
+	if err := s.checkRole(&r); err != nil {
+		return nil, err
+	}
+	r.CreatedAt, r.UpdatedAt = s.clock.Now(), s.clock.Now()
+	if err := s.store.CreateRole(ctx, &r); err != nil {
+		return nil, fmt.Errorf("create role: %w", err)
+	}
+	return &r, nil
+}
+
+// UpdateRole changes a custom role; built-in roles keep their name.
+func (s *Service) UpdateRole(ctx context.Context, id int64, fn func(*Role)) (*Role, error) {
+	if err := require(ctx, auth.RolesWrite); err != nil {
+		return nil, err
+	}
+	r, err := s.store.Role(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	name, builtin := r.Name, r.Builtin
+	fn(r)
+	r.Builtin = builtin
+	if builtin && r.Name != name {
+		return nil, desk.Invalid(map[string]string{"name": "a built-in role keeps its name"})
+	}
+	if builtin && name == "admin" {
+		return nil, desk.Errorf(desk.EUNPROCESSABLE, "the admin role always holds every permission")
+	}
+	if err := s.checkRole(r); err != nil {
+		return nil, err
+	}
+	r.UpdatedAt = s.clock.Now()
+	return r, s.store.UpdateRole(ctx, r)
+}
+
+// DeleteRole removes a custom role no agent holds.
+func (s *Service) DeleteRole(ctx context.Context, id int64) error {
+	if err := require(ctx, auth.RolesWrite); err != nil {
+		return err
+	}
+	r, err := s.store.Role(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.Builtin {
+		return desk.Errorf(desk.EUNPROCESSABLE, "built-in roles cannot be deleted")
+	}
+	return s.store.DeleteRole(ctx, id)
+}
+
+func cleanDomains(in []string) ([]string, string) {
+	out := []string{}
+	for _, d := range in {
+		nd, err := NormalizeDomain(d)
+		if err != nil {
+			return nil, fmt.Sprintf("%q is not a domain name", strings.TrimSpace(d))
+		}
+		if !slices.Contains(out, nd) {
+			out = append(out, nd)
+		}
+	}
+	return out, ""
+}

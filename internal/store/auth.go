@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/notify"
+	"github.com/sahayak/sahayak/internal/people"
+)
+
+// CreateToken stores a token digest for an agent.
+func (db *DB) CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time) (*access.Token, error) {
+	t := &access.Token{AgentID: agentID, Name: name, CreatedAt: now}
+	err := db.write.QueryRowContext(ctx, `INSERT INTO api_tokens (agent_id, name, digest, created_at) VALUES ($1, $2, $3, $4)
+		RETURNING id`, agentID, name, digest, micros(now)).Scan(&t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("create token: %w", db.mapErr(err))
+	}
+	return t, nil
+}
+
+// AgentByToken returns the active agent owning an unrevoked token digest.
+func (db *DB) AgentByToken(ctx context.Context, digest string) (*people.Agent, error) {
+	var id int64
+	err := db.read.QueryRowContext(ctx, `SELECT t.agent_id FROM api_tokens t JOIN agents a ON a.id = t.agent_id
+		WHERE t.digest = $1 AND t.revoked_at IS NULL AND a.active = TRUE`, digest).Scan(&id)
+	if err != nil {
+		return nil, notFound(err, "no such token")
+	}
+	return db.Agent(ctx, id)
+}
+
+// Tokens lists an agent's tokens.
+func (db *DB) Tokens(ctx context.Context, agentID int64) ([]*access.Token, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, agent_id, name, created_at, revoked_at FROM api_tokens
+		WHERE agent_id = $1 ORDER BY id`, agentID)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
+	defer rows.Close()
+	out := []*access.Token{}
+	for rows.Next() {
+		var t access.Token
+		var c int64
+		var r sql.NullInt64
+		if err := rows.Scan(&t.ID, &t.AgentID, &t.Name, &c, &r); err != nil {
+			return nil, fmt.Errorf("tokens: %w", err)
+		}
+		t.CreatedAt, t.RevokedAt = fromMicros(c), fromNullMicros(r)
+		out = append(out, &t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken revokes one of an agent's tokens.
+func (db *DB) RevokeToken(ctx context.Context, agentID, tokenID int64, now time.Time) error {
+	res, err := db.exec(ctx, `UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND agent_id = $2 AND revoked_at IS NULL`,
+		tokenID, agentID, micros(now))
+	return mustAffect(res, err, "token %d not found", tokenID)
+}
+
+// CreateSession stores a session under the digest of its id.
+func (db *DB) CreateSession(ctx context.Context, digest string, s access.Session, now time.Time) error {
+	_, err := db.exec(ctx, `INSERT INTO sessions (digest, agent_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		digest, s.AgentID, s.CSRF, micros(now), micros(s.ExpiresAt))
+	return err
+}
+
+// SessionByDigest returns an unexpired session.
+func (db *DB) SessionByDigest(ctx context.Context, digest string, now time.Time) (*access.Session, error) {
+	var s access.Session
+	var exp int64
+	err := db.read.QueryRowContext(ctx, `SELECT agent_id, csrf, expires_at FROM sessions WHERE digest = $1 AND expires_at > $2`,
+		digest, micros(now)).Scan(&s.AgentID, &s.CSRF, &exp)
+	if err != nil {
+		return nil, notFound(err, "no such session")
+	}
+	s.ExpiresAt = fromMicros(exp)
+	return &s, nil
+}
+
+// DeleteSession signs a browser out.
+func (db *DB) DeleteSession(ctx context.Context, digest string) error {
+	_, err := db.exec(ctx, `DELETE FROM sessions WHERE digest = $1`, digest)
+	return err
+}
+
+// DeleteExpiredSessions removes sessions past their expiry.
+func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
+	_, err := db.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, micros(now))
+	return err
+}
+
+// RecordLogin stores the outcome of a password check: failures count up and
+// lock the account until lockedUntil; a success resets the count.
+func (db *DB) RecordLogin(ctx context.Context, agentID int64, failed int, lockedUntil time.Time) error {
+	_, err := db.exec(ctx, `UPDATE agents SET failed_logins = $2, locked_until = $3 WHERE id = $1`,
+		agentID, failed, micros(lockedUntil))
+	return err
+}
+
+// CountAgents returns how many agents exist (first start creates the admin).
+func (db *DB) CountAgents(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM agents`).Scan(&n)
+	return n, err
+}
+
+// AddNotification stores a notification once per (agent, event, kind); it
+// reports whether the row is new, which makes the notify job idempotent.
+func (db *DB) AddNotification(ctx context.Context, n *notify.Notification) (bool, error) {
+	res, err := db.exec(ctx, `INSERT INTO notifications (agent_id, kind, ticket_id, event_id, body, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (agent_id, event_id, kind) DO NOTHING`,
+		n.AgentID, n.Kind, n.TicketID, n.EventID, n.Body, micros(n.CreatedAt))
+	if err != nil {
+		return false, fmt.Errorf("add notification: %w", err)
+	}
+	k, err := res.RowsAffected()
+	return k == 1, err
+}
+
+// Notifications lists an agent's newest notifications.
+func (db *DB) Notifications(ctx context.Context, agentID int64, limit int) ([]*notify.Notification, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, agent_id, kind, COALESCE(ticket_id, 0), event_id, body, read_at, created_at
+		FROM notifications WHERE agent_id = $1 ORDER BY id DESC LIMIT $2`, agentID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	defer rows.Close()
+	out := []*notify.Notification{}
+	for rows.Next() {
+		var n notify.Notification
+		var r sql.NullInt64
+		var c int64
+		if err := rows.Scan(&n.ID, &n.AgentID, &n.Kind, &n.TicketID, &n.EventID, &n.Body, &r, &c); err != nil {
+			return nil, fmt.Errorf("notifications: %w", err)
+		}
+		n.ReadAt, n.CreatedAt = fromNullMicros(r), fromMicros(c)
+		out = append(out, &n)
+	}
+	return out, rows.Err()
+}
+
+// MarkNotificationsRead marks all of an agent's notifications read.
+func (db *DB) MarkNotificationsRead(ctx context.Context, agentID int64, now time.Time) error {
+	_, err := db.exec(ctx, `UPDATE notifications SET read_at = $2 WHERE agent_id = $1 AND read_at IS NULL`, agentID, micros(now))
+	return err
+}
+
+var _ access.Store = (*DB)(nil)

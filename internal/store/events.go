@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/sahayak/sahayak/internal/event"
+)
+
+func (db *DB) queryEvents(ctx context.Context, where string, args ...any) ([]event.Event, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, COALESCE(ticket_id, 0), kind, actor_kind, actor_id, data, created_at
+		FROM events `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	defer rows.Close()
+	out := []event.Event{}
+	for rows.Next() {
+		var e event.Event
+		var data string
+		var created int64
+		if err := rows.Scan(&e.ID, &e.TicketID, &e.Kind, &e.ActorKind, &e.ActorID, &data, &created); err != nil {
+			return nil, fmt.Errorf("events: %w", err)
+		}
+		e.Data, e.CreatedAt = []byte(data), fromMicros(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EventsAfter returns up to limit events with ids above afterID, in order.
+// Durable consumers read this from their stored cursor.
+func (db *DB) EventsAfter(ctx context.Context, afterID int64, limit int) ([]event.Event, error) {
+	return db.queryEvents(ctx, `WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+}
+
+// EventCursor returns where a durable consumer stopped reading (0 at first).
+func (db *DB) EventCursor(ctx context.Context, consumer string) (int64, error) {
+	var id int64
+	err := db.read.QueryRowContext(ctx, `SELECT event_id FROM event_cursors WHERE consumer = $1`, consumer).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("event cursor %s: %w", consumer, err)
+	}
+	return id, nil
+}
+
+// SetEventCursor records where a durable consumer stopped reading.
+func (db *DB) SetEventCursor(ctx context.Context, consumer string, eventID int64) error {
+	_, err := db.exec(ctx, `INSERT INTO event_cursors (consumer, event_id) VALUES ($1, $2)
+		ON CONFLICT (consumer) DO UPDATE SET event_id = excluded.event_id
+		WHERE event_cursors.event_id < excluded.event_id`, consumer, eventID)
+	if err != nil {
+		return fmt.Errorf("event cursor %s: %w", consumer, err)
+	}
+	return nil
+}
+
+// LastEventID returns the id of the newest event (0 when there is none).
+func (db *DB) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("last event: %w", err)
+	}
+	return id, nil
+}

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrate brings the schema up to date and makes sure the built-in roles and
+// statuses exist. It is safe to run on every start.
+func (db *DB) Migrate(ctx context.Context) error {
+	dir, err := fs.Sub(migrations, "migrations/"+db.dialect.name())
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	gd := goose.DialectSQLite3
+	if db.dialect.name() == "postgres" {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, db.write, dir)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error { return ensureBuiltins(ctx, tx, desk.SystemClock{}.Now().UnixMicro()) })
+}
+
+func ensureBuiltins(ctx context.Context, tx *sql.Tx, now int64) error {
+	for _, r := range auth.BuiltinRoles {
+		perms, _ := json.Marshal(r.Permissions)
+		// Built-in roles are inserted once; an admin may have tuned their
+		// permissions since, except admin, which always holds all of them.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO roles (name, description, permissions, builtin, created_at, updated_at)
+			VALUES ($1, $2, $3, TRUE, $4, $4) ON CONFLICT (name) DO NOTHING`, r.Name, r.Description, string(perms), now); err != nil {
+			return fmt.Errorf("ensure role %s: %w", r.Name, err)
+		}
+		if r.Name == auth.RoleAdmin {
+			if _, err := tx.ExecContext(ctx, `UPDATE roles SET permissions = $1 WHERE name = $2`, string(perms), r.Name); err != nil {
+				return fmt.Errorf("update admin role: %w", err)
+			}
+		}
+	}
+	for i, c := range ticket.Categories {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO statuses (name, category, builtin, position)
+			VALUES ($1, $1, TRUE, $2) ON CONFLICT (name) DO NOTHING`, c, i*100); err != nil {
+			return fmt.Errorf("ensure status %s: %w", c, err)
+		}
+	}
+	return nil
+}

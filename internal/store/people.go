@@ -1,0 +1,514 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+var _ people.Store = (*DB)(nil)
+var _ ticket.Directory = (*DB)(nil)
+
+const agentColumns = `a.id, a.email, a.name, a.role_id, r.name, a.language, a.active, a.password_hash,
+	a.failed_logins, a.locked_until, a.created_at, a.updated_at FROM agents a JOIN roles r ON r.id = a.role_id`
+
+func (db *DB) scanAgents(ctx context.Context, where string, args ...any) ([]*people.Agent, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+agentColumns+` `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("agents: %w", err)
+	}
+	defer rows.Close()
+	out := []*people.Agent{}
+	byID := map[int64]*people.Agent{}
+	for rows.Next() {
+		var a people.Agent
+		var locked, c, u int64
+		if err := rows.Scan(&a.ID, &a.Email, &a.Name, &a.RoleID, &a.Role, &a.Language, &a.Active, &a.PasswordHash,
+			&a.FailedLogins, &locked, &c, &u); err != nil {
+			return nil, fmt.Errorf("agents: %w", err)
+		}
+		a.LockedUntil, a.CreatedAt, a.UpdatedAt = fromMicros(locked), fromMicros(c), fromMicros(u)
+		a.TeamIDs = []int64{}
+		out = append(out, &a)
+		byID[a.ID] = &a
+	}
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	rows.Close()
+	q := `SELECT agent_id, team_id FROM team_members ORDER BY team_id`
+	var margs []any
+	if len(out) == 1 {
+		q, margs = `SELECT agent_id, team_id FROM team_members WHERE agent_id = $1 ORDER BY team_id`, []any{out[0].ID}
+	}
+	mrows, err := db.read.QueryContext(ctx, q, margs...)
+	if err != nil {
+		return nil, fmt.Errorf("agent teams: %w", err)
+	}
+	defer mrows.Close()
+	for mrows.Next() {
+		var aid, tid int64
+		if err := mrows.Scan(&aid, &tid); err != nil {
+			return nil, fmt.Errorf("agent teams: %w", err)
+		}
+		if a := byID[aid]; a != nil {
+			a.TeamIDs = append(a.TeamIDs, tid)
+		}
+	}
+	return out, mrows.Err()
+}
+
+func one[T any](list []*T, err error, format string, args ...any) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, desk.Errorf(desk.ENOTFOUND, format, args...)
+	}
+	return list[0], nil
+}
+
+// Agent returns an agent with its teams.
+func (db *DB) Agent(ctx context.Context, id int64) (*people.Agent, error) {
+	list, err := db.scanAgents(ctx, `WHERE a.id = $1`, id)
+	return one(list, err, "agent %d not found", id)
+}
+
+// AgentByEmail returns the agent with the (normalized) email.
+func (db *DB) AgentByEmail(ctx context.Context, email string) (*people.Agent, error) {
+	list, err := db.scanAgents(ctx, `WHERE a.email = $1`, strings.ToLower(email))
+	return one(list, err, "agent %s not found", email)
+}
+
+// AgentsByEmail returns the agents with any of the emails.
+func (db *DB) AgentsByEmail(ctx context.Context, emails []string) ([]*people.Agent, error) {
+	var out []*people.Agent
+	for _, e := range emails {
+		a, err := db.AgentByEmail(ctx, e)
+		if desk.ErrorCode(err) == desk.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// Agents returns every agent by name.
+func (db *DB) Agents(ctx context.Context) ([]*people.Agent, error) {
+	return db.scanAgents(ctx, `ORDER BY a.name, a.id`)
+}
+
+// CreateAgent inserts an agent.
+func (db *DB) CreateAgent(ctx context.Context, a *people.Agent) error {
+	err := db.write.QueryRowContext(ctx, `INSERT INTO agents (email, name, role_id, password_hash, language, active,
+		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		a.Email, a.Name, a.RoleID, a.PasswordHash, a.Language, a.Active, micros(a.CreatedAt), micros(a.UpdatedAt)).Scan(&a.ID)
+	if a.TeamIDs == nil {
+		a.TeamIDs = []int64{}
+	}
+	return db.mapErr(err)
+}
+
+// UpdateAgent writes an agent's changeable columns.
+func (db *DB) UpdateAgent(ctx context.Context, a *people.Agent) error {
+	res, err := db.exec(ctx, `UPDATE agents SET email = $2, name = $3, role_id = $4, password_hash = $5, language = $6,
+		active = $7, failed_logins = $8, locked_until = $9, updated_at = $10 WHERE id = $1`,
+		a.ID, a.Email, a.Name, a.RoleID, a.PasswordHash, a.Language, a.Active, a.FailedLogins, micros(a.LockedUntil), micros(a.UpdatedAt))
+	return mustAffect(res, err, "agent %d not found", a.ID)
+}
+
+const contactColumns = `id, name, phone, language, organization_id, created_at, updated_at FROM contacts`
+
+func (db *DB) scanContacts(ctx context.Context, q querier, where string, args ...any) ([]*people.Contact, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+` `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("contacts: %w", err)
+	}
+	defer rows.Close()
+	out := []*people.Contact{}
+	for rows.Next() {
+		var c people.Contact
+		var org sql.NullInt64
+		var cr, up int64
+		if err := rows.Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &cr, &up); err != nil {
+			return nil, fmt.Errorf("contacts: %w", err)
+		}
+		c.OrganizationID, c.CreatedAt, c.UpdatedAt = fromNullID(org), fromMicros(cr), fromMicros(up)
+		c.Emails = []string{}
+		out = append(out, &c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for _, c := range out {
+		erows, err := q.QueryContext(ctx, `SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY position, email`, c.ID)
+		if err != nil {
+			return nil, fmt.Errorf("contact %d emails: %w", c.ID, err)
+		}
+		for erows.Next() {
+			var e string
+			if err := erows.Scan(&e); err != nil {
+				erows.Close()
+				return nil, err
+			}
+			c.Emails = append(c.Emails, e)
+		}
+		erows.Close()
+	}
+	return out, nil
+}
+
+func contactByEmail(ctx context.Context, tx *sql.Tx, email string) (*people.Contact, error) {
+	var c people.Contact
+	var org sql.NullInt64
+	var cr, up int64
+	err := tx.QueryRowContext(ctx, `SELECT c.id, c.name, c.phone, c.language, c.organization_id, c.created_at, c.updated_at
+		FROM contact_emails e JOIN contacts c ON c.id = e.contact_id WHERE e.email = $1`, email).
+		Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &cr, &up)
+	if err != nil {
+		return nil, notFound(err, "contact %s not found", email)
+	}
+	c.OrganizationID, c.CreatedAt, c.UpdatedAt = fromNullID(org), fromMicros(cr), fromMicros(up)
+	c.Emails = []string{email}
+	return &c, nil
+}
+
+func insertContact(ctx context.Context, tx *sql.Tx, c *people.Contact) error {
+	primary := ""
+	if len(c.Emails) > 0 {
+		primary = c.Emails[0]
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, language, organization_id, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, c.Name, primary, c.Phone, c.Language, nullID(c.OrganizationID),
+		micros(c.CreatedAt), micros(c.UpdatedAt)).Scan(&c.ID); err != nil {
+		return fmt.Errorf("insert contact: %w", err)
+	}
+	return insertContactEmails(ctx, tx, c)
+}
+
+func insertContactEmails(ctx context.Context, tx *sql.Tx, c *people.Contact) error {
+	for i, e := range c.Emails {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_emails (email, contact_id, position) VALUES ($1, $2, $3)`,
+			e, c.ID, i); err != nil {
+			return fmt.Errorf("contact email %s: %w", e, err)
+		}
+	}
+	return nil
+}
+
+// Contact returns a contact with its emails.
+func (db *DB) Contact(ctx context.Context, id int64) (*people.Contact, error) {
+	list, err := db.scanContacts(ctx, db.read, `WHERE id = $1`, id)
+	return one(list, err, "contact %d not found", id)
+}
+
+// Contacts lists contacts by id.
+func (db *DB) Contacts(ctx context.Context, f people.ContactFilter) ([]*people.Contact, error) {
+	where := []string{"id > $1"}
+	args := []any{f.AfterID}
+	if f.OrganizationID != nil {
+		args = append(args, *f.OrganizationID)
+		where = append(where, fmt.Sprintf("organization_id = $%d", len(args)))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		args = append(args, strings.ToLower(q)+"%")
+		n := len(args)
+		where = append(where, fmt.Sprintf("(LOWER(name) LIKE $%d OR id IN (SELECT contact_id FROM contact_emails WHERE email LIKE $%d))", n, n))
+	}
+	args = append(args, f.Limit)
+	return db.scanContacts(ctx, db.read, `WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)), args...)
+}
+
+// CreateContact inserts a contact and its emails; a taken email is ECONFLICT.
+// With no organization, the first email's domain picks one.
+func (db *DB) CreateContact(ctx context.Context, c *people.Contact) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if c.OrganizationID == nil && len(c.Emails) > 0 {
+			var org sql.NullInt64
+			err := tx.QueryRowContext(ctx, `SELECT organization_id FROM organization_domains WHERE domain = $1`,
+				people.EmailDomain(c.Emails[0])).Scan(&org)
+			if err != nil && err != sql.ErrNoRows {
+				return err
+			}
+			c.OrganizationID = fromNullID(org)
+		}
+		return insertContact(ctx, tx, c)
+	})
+}
+
+// UpdateContact writes a contact and replaces its emails.
+func (db *DB) UpdateContact(ctx context.Context, c *people.Contact) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, language = $5,
+			organization_id = $6, updated_at = $7 WHERE id = $1`, c.ID, c.Name, c.Email(), c.Phone, c.Language,
+			nullID(c.OrganizationID), micros(c.UpdatedAt))
+		if err := mustAffect(res, err, "contact %d not found", c.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_emails WHERE contact_id = $1`, c.ID); err != nil {
+			return err
+		}
+		return insertContactEmails(ctx, tx, c)
+	})
+}
+
+// DeleteContact removes a contact; one who requested tickets is ECONFLICT.
+func (db *DB) DeleteContact(ctx context.Context, id int64) error {
+	res, err := db.exec(ctx, `DELETE FROM contacts WHERE id = $1`, id)
+	return mustAffect(res, err, "contact %d not found", id)
+}
+
+func (db *DB) scanOrganizations(ctx context.Context, where string, args ...any) ([]*people.Organization, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, notes, created_at, updated_at FROM organizations `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("organizations: %w", err)
+	}
+	defer rows.Close()
+	out := []*people.Organization{}
+	byID := map[int64]*people.Organization{}
+	for rows.Next() {
+		var o people.Organization
+		var c, u int64
+		if err := rows.Scan(&o.ID, &o.Name, &o.Notes, &c, &u); err != nil {
+			return nil, fmt.Errorf("organizations: %w", err)
+		}
+		o.CreatedAt, o.UpdatedAt, o.Domains = fromMicros(c), fromMicros(u), []string{}
+		out = append(out, &o)
+		byID[o.ID] = &o
+	}
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	rows.Close()
+	drows, err := db.read.QueryContext(ctx, `SELECT organization_id, domain FROM organization_domains ORDER BY domain`)
+	if err != nil {
+		return nil, fmt.Errorf("organization domains: %w", err)
+	}
+	defer drows.Close()
+	for drows.Next() {
+		var id int64
+		var d string
+		if err := drows.Scan(&id, &d); err != nil {
+			return nil, err
+		}
+		if o := byID[id]; o != nil {
+			o.Domains = append(o.Domains, d)
+		}
+	}
+	return out, drows.Err()
+}
+
+// Organization returns an organization with its domains.
+func (db *DB) Organization(ctx context.Context, id int64) (*people.Organization, error) {
+	list, err := db.scanOrganizations(ctx, `WHERE id = $1`, id)
+	return one(list, err, "organization %d not found", id)
+}
+
+// Organizations lists organizations by name.
+func (db *DB) Organizations(ctx context.Context) ([]*people.Organization, error) {
+	return db.scanOrganizations(ctx, `ORDER BY name, id`)
+}
+
+func writeDomains(ctx context.Context, tx *sql.Tx, o *people.Organization) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM organization_domains WHERE organization_id = $1`, o.ID); err != nil {
+		return err
+	}
+	for _, d := range o.Domains {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO organization_domains (domain, organization_id) VALUES ($1, $2)`, d, o.ID); err != nil {
+			return fmt.Errorf("domain %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// CreateOrganization inserts an organization; a domain owned elsewhere is ECONFLICT.
+func (db *DB) CreateOrganization(ctx context.Context, o *people.Organization) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO organizations (name, notes, created_at, updated_at) VALUES ($1, $2, $3, $4)
+			RETURNING id`, o.Name, o.Notes, micros(o.CreatedAt), micros(o.UpdatedAt)).Scan(&o.ID); err != nil {
+			return err
+		}
+		return writeDomains(ctx, tx, o)
+	})
+}
+
+// UpdateOrganization writes an organization and its domains.
+func (db *DB) UpdateOrganization(ctx context.Context, o *people.Organization) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE organizations SET name = $2, notes = $3, updated_at = $4 WHERE id = $1`,
+			o.ID, o.Name, o.Notes, micros(o.UpdatedAt))
+		if err := mustAffect(res, err, "organization %d not found", o.ID); err != nil {
+			return err
+		}
+		return writeDomains(ctx, tx, o)
+	})
+}
+
+// DeleteOrganization removes an organization; contacts and tickets are detached.
+func (db *DB) DeleteOrganization(ctx context.Context, id int64) error {
+	res, err := db.exec(ctx, `DELETE FROM organizations WHERE id = $1`, id)
+	return mustAffect(res, err, "organization %d not found", id)
+}
+
+func (db *DB) scanTeams(ctx context.Context, where string, args ...any) ([]*people.Team, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, tier, lead_id, created_at, updated_at FROM teams `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("teams: %w", err)
+	}
+	defer rows.Close()
+	out := []*people.Team{}
+	byID := map[int64]*people.Team{}
+	for rows.Next() {
+		var t people.Team
+		var lead sql.NullInt64
+		var c, u int64
+		if err := rows.Scan(&t.ID, &t.Name, &t.Tier, &lead, &c, &u); err != nil {
+			return nil, fmt.Errorf("teams: %w", err)
+		}
+		t.LeadID, t.CreatedAt, t.UpdatedAt, t.MemberIDs = fromNullID(lead), fromMicros(c), fromMicros(u), []int64{}
+		out = append(out, &t)
+		byID[t.ID] = &t
+	}
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	rows.Close()
+	mrows, err := db.read.QueryContext(ctx, `SELECT team_id, agent_id FROM team_members ORDER BY agent_id`)
+	if err != nil {
+		return nil, fmt.Errorf("team members: %w", err)
+	}
+	defer mrows.Close()
+	for mrows.Next() {
+		var tid, aid int64
+		if err := mrows.Scan(&tid, &aid); err != nil {
+			return nil, err
+		}
+		if t := byID[tid]; t != nil {
+			t.MemberIDs = append(t.MemberIDs, aid)
+		}
+	}
+	return out, mrows.Err()
+}
+
+// Team returns a team with its members.
+func (db *DB) Team(ctx context.Context, id int64) (*people.Team, error) {
+	list, err := db.scanTeams(ctx, `WHERE id = $1`, id)
+	return one(list, err, "team %d not found", id)
+}
+
+// Teams lists teams by tier and name.
+func (db *DB) Teams(ctx context.Context) ([]*people.Team, error) {
+	return db.scanTeams(ctx, `ORDER BY tier, name`)
+}
+
+func writeMembers(ctx context.Context, tx *sql.Tx, t *people.Team) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM team_members WHERE team_id = $1`, t.ID); err != nil {
+		return err
+	}
+	for _, id := range t.MemberIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO team_members (team_id, agent_id) VALUES ($1, $2)`, t.ID, id); err != nil {
+			return fmt.Errorf("team member %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// CreateTeam inserts a team and its members.
+func (db *DB) CreateTeam(ctx context.Context, t *people.Team) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO teams (name, tier, lead_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+			RETURNING id`, t.Name, t.Tier, nullID(t.LeadID), micros(t.CreatedAt), micros(t.UpdatedAt)).Scan(&t.ID); err != nil {
+			return err
+		}
+		return writeMembers(ctx, tx, t)
+	})
+}
+
+// UpdateTeam writes a team and its members.
+func (db *DB) UpdateTeam(ctx context.Context, t *people.Team) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE teams SET name = $2, tier = $3, lead_id = $4, updated_at = $5 WHERE id = $1`,
+			t.ID, t.Name, t.Tier, nullID(t.LeadID), micros(t.UpdatedAt))
+		if err := mustAffect(res, err, "team %d not found", t.ID); err != nil {
+			return err
+		}
+		return writeMembers(ctx, tx, t)
+	})
+}
+
+// DeleteTeam removes a team; its tickets lose their team.
+func (db *DB) DeleteTeam(ctx context.Context, id int64) error {
+	res, err := db.exec(ctx, `DELETE FROM teams WHERE id = $1`, id)
+	return mustAffect(res, err, "team %d not found", id)
+}
+
+func (db *DB) scanRoles(ctx context.Context, where string, args ...any) ([]*people.Role, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, description, permissions, builtin, created_at, updated_at FROM roles `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("roles: %w", err)
+	}
+	defer rows.Close()
+	out := []*people.Role{}
+	for rows.Next() {
+		var r people.Role
+		var perms string
+		var c, u int64
+		if err := rows.Scan(&r.ID, &r.Name, &r.Description, &perms, &r.Builtin, &c, &u); err != nil {
+			return nil, fmt.Errorf("roles: %w", err)
+		}
+		if err := json.Unmarshal([]byte(perms), &r.Permissions); err != nil {
+			return nil, fmt.Errorf("role %s permissions: %w", r.Name, err)
+		}
+		r.CreatedAt, r.UpdatedAt = fromMicros(c), fromMicros(u)
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+// Role returns a role.
+func (db *DB) Role(ctx context.Context, id int64) (*people.Role, error) {
+	list, err := db.scanRoles(ctx, `WHERE id = $1`, id)
+	return one(list, err, "role %d not found", id)
+}
+
+// RoleByName returns a role by name.
+func (db *DB) RoleByName(ctx context.Context, name string) (*people.Role, error) {
+	list, err := db.scanRoles(ctx, `WHERE name = $1`, name)
+	return one(list, err, "role %q not found", name)
+}
+
+// Roles lists roles, built-in first.
+func (db *DB) Roles(ctx context.Context) ([]*people.Role, error) {
+	return db.scanRoles(ctx, `ORDER BY builtin DESC, id`)
+}
+
+// CreateRole inserts a role.
+func (db *DB) CreateRole(ctx context.Context, r *people.Role) error {
+	err := db.write.QueryRowContext(ctx, `INSERT INTO roles (name, description, permissions, builtin, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, r.Name, r.Description, marshal(r.Permissions), r.Builtin,
+		micros(r.CreatedAt), micros(r.UpdatedAt)).Scan(&r.ID)
+	return db.mapErr(err)
+}
+
+// UpdateRole writes a role.
+func (db *DB) UpdateRole(ctx context.Context, r *people.Role) error {
+	res, err := db.exec(ctx, `UPDATE roles SET name = $2, description = $3, permissions = $4, updated_at = $5 WHERE id = $1`,
+		r.ID, r.Name, r.Description, marshal(r.Permissions), micros(r.UpdatedAt))
+	return mustAffect(res, err, "role %d not found", r.ID)
+}
+
+// DeleteRole removes a role no agent holds (else ECONFLICT).
+func (db *DB) DeleteRole(ctx context.Context, id int64) error {
+	res, err := db.exec(ctx, `DELETE FROM roles WHERE id = $1`, id)
+	return mustAffect(res, err, "role %d not found", id)
+}

@@ -1,0 +1,229 @@
+// Package store is the only place that speaks SQL. It implements the store
+// interfaces the domain packages declare, on embedded SQLite and on
+// PostgreSQL with the same statements; the few differences live in
+// dialect.go. Times are BIGINT microseconds since the epoch, UTC, converted
+// in one place (micros and fromMicros).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/sahayak/sahayak/internal/desk"
+)
+
+// DB is a Sahayak database. On SQLite, writes go through a single connection
+// (SQLite allows one writer; queuing in Go is cheaper than busy-waiting in
+// SQLite) and reads through a pool; on PostgreSQL both use one pool.
+type DB struct {
+	write   *sql.DB
+	read    *sql.DB
+	dialect dialect
+	// SQLitePath is the data file on SQLite, "" on PostgreSQL.
+	SQLitePath string
+	// URL is the PostgreSQL URL, "" on SQLite.
+	URL string
+}
+
+// Config says which database to open.
+type Config struct {
+	// DatabaseURL, when it starts with postgres:// or postgresql://, selects
+	// PostgreSQL; otherwise the SQLite file sahayak.db in DataDir is used.
+	DatabaseURL string
+	DataDir     string
+	// ReadConns bounds the SQLite reader pool (default: 8).
+	ReadConns int
+}
+
+// IsPostgres reports whether a database URL names PostgreSQL.
+func IsPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// Open opens (and creates, for SQLite) the database. Call Migrate before use.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if IsPostgres(cfg.DatabaseURL) {
+		pool, err := sql.Open("pgx", cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(32)
+		pool.SetMaxIdleConns(32)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		if err := pool.PingContext(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("connect postgres: %w", err)
+		}
+		return &DB{write: pool, read: pool, dialect: postgresDialect{}, URL: cfg.DatabaseURL}, nil
+	}
+	if cfg.DatabaseURL != "" {
+		return nil, desk.Errorf(desk.EINVALID, "database URL must start with postgres://; leave it empty for embedded SQLite")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	path := filepath.Join(cfg.DataDir, "sahayak.db")
+	write, err := sql.Open("sqlite", SQLiteDSN(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", SQLiteDSN(path, false))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite readers: %w", err)
+	}
+	n := cfg.ReadConns
+	if n <= 0 {
+		n = 8
+	}
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	read.SetConnMaxIdleTime(0)
+	return &DB{write: write, read: read, dialect: sqliteDialect{}, SQLitePath: path}, nil
+}
+
+// SQLiteDSN is the connection string of the data file: WAL so that readers
+// never block the writer, NORMAL sync (durable at checkpoints, safe against
+// corruption), a generous busy timeout for the job queue's own connection,
+// and immediate transactions on the writer so that a transaction never has
+// to upgrade its lock half-way.
+func SQLiteDSN(path string, writer bool) string {
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
+	if writer {
+		return dsn + "&_txlock=immediate"
+	}
+	return dsn + "&_pragma=query_only(1)"
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	var one int
+	if err := db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Dialect names the database kind: "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.name() }
+
+// inTx runs fn in a write transaction, committing if it returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", db.mapErr(err))
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return db.mapErr(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", db.mapErr(err))
+	}
+	return nil
+}
+
+// exec runs one write statement in its own transaction.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := db.write.ExecContext(ctx, query, args...)
+	return res, db.mapErr(err)
+}
+
+// mapErr turns constraint violations into coded errors.
+func (db *DB) mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *desk.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	switch {
+	case db.dialect.isUnique(err):
+		return &desk.Error{Code: desk.ECONFLICT, Message: "already exists: " + db.dialect.constraint(err)}
+	case db.dialect.isForeignKey(err):
+		return &desk.Error{Code: desk.ECONFLICT, Message: "still referenced by other records"}
+	}
+	return err
+}
+
+// notFound maps sql.ErrNoRows to a coded error.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return desk.Errorf(desk.ENOTFOUND, format, args...)
+	}
+	return err
+}
+
+// micros converts a time to the stored representation.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros converts a stored time back.
+func fromMicros(n int64) time.Time { return time.UnixMicro(n).UTC() }
+
+func nullMicros(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: micros(*t), Valid: true}
+}
+
+func fromNullMicros(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMicros(n.Int64)
+	return &t
+}
+
+func nullID(p *int64) sql.NullInt64 {
+	if p == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: *p, Valid: true}
+}
+
+func fromNullID(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64
+	return &v
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}

@@ -1,0 +1,91 @@
+// Package storetest opens fresh databases for tests: a new SQLite file per
+// test always, and a new PostgreSQL schema per test when
+// SAHAYAK_TEST_POSTGRES_URL is set. The same suite runs on both.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/sahayak/sahayak/internal/store"
+)
+
+// EnvPostgres names the variable holding the PostgreSQL URL for tests.
+const EnvPostgres = "SAHAYAK_TEST_POSTGRES_URL"
+
+// Backend is one database kind a test runs on.
+type Backend struct {
+	Name string
+	// Config returns a store configuration for a fresh, empty database.
+	Config func(t testing.TB) store.Config
+}
+
+// Backends returns SQLite, and PostgreSQL when configured.
+func Backends() []Backend {
+	b := []Backend{{Name: "sqlite", Config: func(t testing.TB) store.Config {
+		return store.Config{DataDir: t.TempDir()}
+	}}}
+	if os.Getenv(EnvPostgres) != "" {
+		b = append(b, Backend{Name: "postgres", Config: PostgresConfig})
+	}
+	return b
+}
+
+// Each runs fn once per backend as a subtest.
+func Each(t *testing.T, fn func(t *testing.T, b Backend)) {
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b) })
+	}
+}
+
+// Open returns a migrated database of the backend, closed at cleanup.
+func Open(t testing.TB, b Backend) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), b.Config(t))
+	if err != nil {
+		t.Fatalf("open %s: %v", b.Name, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate %s: %v", b.Name, err)
+	}
+	return db
+}
+
+// PostgresConfig creates a fresh schema in the test database, dropped at
+// cleanup, and returns a URL whose search_path points at it.
+func PostgresConfig(t testing.TB) store.Config {
+	t.Helper()
+	base := os.Getenv(EnvPostgres)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("postgres: %v", err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", base)
+		if err == nil {
+			_, _ = a.Exec("DROP SCHEMA " + schema + " CASCADE")
+			a.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("postgres url: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return store.Config{DatabaseURL: u.String()}
+}

@@ -1,0 +1,604 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+var _ ticket.Store = (*DB)(nil)
+var _ ticket.Tx = (*ticketTx)(nil)
+
+const ticketColumns = `t.id, t.subject, t.status, t.status_category, t.priority, t.type, t.channel,
+	t.requester_id, c.name, c.email, t.organization_id, t.assignee_id, t.team_id, t.tags, t.custom_fields,
+	t.escalation_level, t.merged_into_id, t.created_at, t.updated_at, t.first_responded_at, t.solved_at
+	FROM tickets t JOIN contacts c ON c.id = t.requester_id`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanTicket(row scanner) (*ticket.Ticket, error) {
+	var t ticket.Ticket
+	var org, assignee, team, merged, firstResp, solved sql.NullInt64
+	var tags, fields string
+	var created, updated int64
+	err := row.Scan(&t.ID, &t.Subject, &t.Status, &t.StatusCategory, &t.Priority, &t.Type, &t.Channel,
+		&t.Requester.ID, &t.Requester.Name, &t.Requester.Email, &org, &assignee, &team, &tags, &fields,
+		&t.EscalationLevel, &merged, &created, &updated, &firstResp, &solved)
+	if err != nil {
+		return nil, err
+	}
+	t.OrganizationID, t.AssigneeID, t.TeamID, t.MergedIntoID = fromNullID(org), fromNullID(assignee), fromNullID(team), fromNullID(merged)
+	t.CreatedAt, t.UpdatedAt = fromMicros(created), fromMicros(updated)
+	t.FirstRespondedAt, t.SolvedAt = fromNullMicros(firstResp), fromNullMicros(solved)
+	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
+		return nil, fmt.Errorf("ticket %d tags: %w", t.ID, err)
+	}
+	if err := json.Unmarshal([]byte(fields), &t.CustomFields); err != nil {
+		return nil, fmt.Errorf("ticket %d custom fields: %w", t.ID, err)
+	}
+	return &t, nil
+}
+
+// Ticket returns one ticket.
+func (db *DB) Ticket(ctx context.Context, id int64) (*ticket.Ticket, error) {
+	t, err := scanTicket(db.read.QueryRowContext(ctx, `SELECT `+ticketColumns+` WHERE t.id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "ticket %d not found", id)
+	}
+	return t, nil
+}
+
+// cursor is the position after the last row of a page: the sort key and id.
+type cursor struct {
+	key int64
+	id  int64
+}
+
+func encodeCursor(c cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.key, 36) + "." + strconv.FormatInt(c.id, 36)))
+}
+
+func decodeCursor(s string) (cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		k, i, ok := strings.Cut(string(b), ".")
+		var c cursor
+		c.key, err = strconv.ParseInt(k, 36, 64)
+		if err == nil && ok {
+			if c.id, err = strconv.ParseInt(i, 36, 64); err == nil {
+				return c, nil
+			}
+		}
+	}
+	return cursor{}, desk.Invalid(map[string]string{"cursor": "is not a cursor this server issued"})
+}
+
+// Tickets returns a page of tickets in keyset order: a page costs the same
+// at a thousand tickets as at a million, because nothing is counted and no
+// rows are skipped.
+func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.Status != nil {
+		if slices.Contains(ticket.Categories, *f.Status) {
+			where = append(where, "t.status_category = "+arg(*f.Status))
+		} else {
+			where = append(where, "t.status = "+arg(*f.Status))
+		}
+	}
+	if f.Open {
+		where = append(where, "t.status_category IN ('new', 'open', 'pending', 'on_hold')")
+	}
+	if f.AssigneeID != nil {
+		if *f.AssigneeID == 0 {
+			where = append(where, "t.assignee_id IS NULL")
+		} else {
+			where = append(where, "t.assignee_id = "+arg(*f.AssigneeID))
+		}
+	}
+	if f.TeamID != nil {
+		if *f.TeamID == 0 {
+			where = append(where, "t.team_id IS NULL")
+		} else {
+			where = append(where, "t.team_id = "+arg(*f.TeamID))
+		}
+	}
+	if f.TeamIDs != nil {
+		where = append(where, "t.team_id IN ("+idList(f.TeamIDs)+")")
+	}
+	if f.OrganizationID != nil {
+		where = append(where, "t.organization_id = "+arg(*f.OrganizationID))
+	}
+	if f.RequesterID != nil {
+		where = append(where, "t.requester_id = "+arg(*f.RequesterID))
+	}
+	if f.RequesterEmail != nil {
+		where = append(where, "t.requester_id = (SELECT contact_id FROM contact_emails WHERE email = "+arg(strings.ToLower(*f.RequesterEmail))+")")
+	}
+	if f.Tag != nil {
+		where = append(where, "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag = "+arg(*f.Tag)+")")
+	}
+	if f.UpdatedSince != nil {
+		where = append(where, "t.updated_at >= "+arg(micros(*f.UpdatedSince)))
+	}
+	if f.Escalated != nil {
+		if *f.Escalated {
+			where = append(where, "t.escalation_level > 0")
+		} else {
+			where = append(where, "t.escalation_level = 0")
+		}
+	}
+	if s := f.Scope; s != nil {
+		cond := "t.assignee_id = " + arg(s.AgentID) + " OR t.team_id IS NULL"
+		if len(s.TeamIDs) > 0 {
+			cond += " OR t.team_id IN (" + idList(s.TeamIDs) + ")"
+		}
+		where = append(where, "("+cond+")")
+	}
+	order := "t.updated_at DESC, t.id DESC"
+	switch f.Sort {
+	case "created":
+		order = "t.id DESC"
+	case "oldest":
+		order = "t.id ASC"
+	case "", "updated":
+	default:
+		return nil, desk.Invalid(map[string]string{"sort": "must be updated, created or oldest"})
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		switch f.Sort {
+		case "created":
+			where = append(where, "t.id < "+arg(c.id))
+		case "oldest":
+			where = append(where, "t.id > "+arg(c.id))
+		default:
+			k := arg(c.key)
+			where = append(where, "(t.updated_at < "+k+" OR (t.updated_at = "+k+" AND t.id < "+arg(c.id)+"))")
+		}
+	}
+	q := `SELECT ` + ticketColumns
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY " + order + " LIMIT " + arg(f.Limit+1)
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	defer rows.Close()
+	page := &ticket.Page{Tickets: make([]*ticket.Ticket, 0, f.Limit)}
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list tickets: %w", err)
+		}
+		page.Tickets = append(page.Tickets, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	if len(page.Tickets) > f.Limit {
+		page.Tickets = page.Tickets[:f.Limit]
+		last := page.Tickets[f.Limit-1]
+		page.NextCursor = encodeCursor(cursor{key: micros(last.UpdatedAt), id: last.ID})
+	}
+	return page, nil
+}
+
+// idList renders ids for an IN list; they are integers, never user text.
+func idList(ids []int64) string {
+	if len(ids) == 0 {
+		return "NULL"
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+const messageColumns = `m.id, m.ticket_id, m.author_kind, m.author_id,
+	COALESCE(a.name, c.name, ''), m.internal, m.body_text, m.body_html, m.created_at
+	FROM messages m
+	LEFT JOIN agents a ON m.author_kind = 'agent' AND a.id = m.author_id
+	LEFT JOIN contacts c ON m.author_kind = 'contact' AND c.id = m.author_id`
+
+// Messages returns a ticket's thread, oldest first.
+func (db *DB) Messages(ctx context.Context, ticketID int64, withInternal bool) ([]*ticket.Message, error) {
+	q := `SELECT ` + messageColumns + ` WHERE m.ticket_id = $1`
+	if !withInternal {
+		q += ` AND m.internal = FALSE`
+	}
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY m.created_at, m.id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket %d messages: %w", ticketID, err)
+	}
+	defer rows.Close()
+	var out []*ticket.Message
+	byID := map[int64]*ticket.Message{}
+	for rows.Next() {
+		var m ticket.Message
+		var created int64
+		if err := rows.Scan(&m.ID, &m.TicketID, &m.AuthorKind, &m.AuthorID, &m.AuthorName, &m.Internal,
+			&m.BodyText, &m.BodyHTML, &created); err != nil {
+			return nil, fmt.Errorf("ticket %d messages: %w", ticketID, err)
+		}
+		m.CreatedAt = fromMicros(created)
+		m.Attachments = []ticket.Attachment{}
+		out = append(out, &m)
+		byID[m.ID] = &m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ticket %d messages: %w", ticketID, err)
+	}
+	rows.Close()
+	arows, err := db.read.QueryContext(ctx, `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256
+		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = $1 ORDER BY a.id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket %d attachments: %w", ticketID, err)
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var a ticket.Attachment
+		var mid int64
+		if err := arows.Scan(&a.ID, &mid, &a.Filename, &a.ContentType, &a.Size, &a.SHA256); err != nil {
+			return nil, fmt.Errorf("ticket %d attachments: %w", ticketID, err)
+		}
+		if m := byID[mid]; m != nil {
+			m.Attachments = append(m.Attachments, a)
+		}
+	}
+	return out, arows.Err()
+}
+
+// TicketEvents returns a ticket's history, oldest first.
+func (db *DB) TicketEvents(ctx context.Context, ticketID int64) ([]event.Event, error) {
+	return db.queryEvents(ctx, `WHERE ticket_id = $1 ORDER BY id`, ticketID)
+}
+
+// Links returns the links from and to a ticket, as seen from it.
+func (db *DB) Links(ctx context.Context, ticketID int64) ([]ticket.Link, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT ticket_id, other_id, kind FROM ticket_links
+		WHERE ticket_id = $1 OR other_id = $1 ORDER BY created_at`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket %d links: %w", ticketID, err)
+	}
+	defer rows.Close()
+	out := []ticket.Link{}
+	for rows.Next() {
+		var l ticket.Link
+		if err := rows.Scan(&l.TicketID, &l.OtherID, &l.Kind); err != nil {
+			return nil, fmt.Errorf("ticket %d links: %w", ticketID, err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// Followers returns the ids of the agents following a ticket.
+func (db *DB) Followers(ctx context.Context, ticketID int64) ([]int64, error) {
+	return db.ids(ctx, `SELECT agent_id FROM ticket_followers WHERE ticket_id = $1 ORDER BY agent_id`, ticketID)
+}
+
+func (db *DB) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// Statuses returns the statuses in workflow order.
+func (db *DB) Statuses(ctx context.Context) ([]ticket.Status, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT name, category, builtin, position FROM statuses ORDER BY position, name`)
+	if err != nil {
+		return nil, fmt.Errorf("statuses: %w", err)
+	}
+	defer rows.Close()
+	var out []ticket.Status
+	for rows.Next() {
+		var s ticket.Status
+		if err := rows.Scan(&s.Name, &s.Category, &s.Builtin, &s.Position); err != nil {
+			return nil, fmt.Errorf("statuses: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Fields returns the custom field definitions in display order.
+func (db *DB) Fields(ctx context.Context) ([]ticket.Field, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, key, label, kind, options, required, position, created_at, updated_at
+		FROM fields ORDER BY position, id`)
+	if err != nil {
+		return nil, fmt.Errorf("fields: %w", err)
+	}
+	defer rows.Close()
+	out := []ticket.Field{}
+	for rows.Next() {
+		var f ticket.Field
+		var opts string
+		var c, u int64
+		if err := rows.Scan(&f.ID, &f.Key, &f.Label, &f.Kind, &opts, &f.Required, &f.Position, &c, &u); err != nil {
+			return nil, fmt.Errorf("fields: %w", err)
+		}
+		if err := json.Unmarshal([]byte(opts), &f.Options); err != nil {
+			return nil, fmt.Errorf("field %s options: %w", f.Key, err)
+		}
+		f.CreatedAt, f.UpdatedAt = fromMicros(c), fromMicros(u)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// Tags returns the tag catalog.
+func (db *DB) Tags(ctx context.Context) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT name FROM tags ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("tags: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("tags: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// InTx runs fn in one write transaction.
+func (db *DB) InTx(ctx context.Context, fn func(ticket.Tx) error) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error { return fn(&ticketTx{db: db, tx: tx}) })
+}
+
+type ticketTx struct {
+	db *DB
+	tx *sql.Tx
+}
+
+func (x *ticketTx) TicketForUpdate(ctx context.Context, id int64) (*ticket.Ticket, error) {
+	t, err := scanTicket(x.tx.QueryRowContext(ctx, `SELECT `+ticketColumns+` WHERE t.id = $1`+x.db.dialect.forUpdate(), id))
+	if err != nil {
+		return nil, notFound(err, "ticket %d not found", id)
+	}
+	return t, nil
+}
+
+func marshal(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("store: marshal: " + err.Error()) // only plain values reach here
+	}
+	return string(b)
+}
+
+func (x *ticketTx) InsertTicket(ctx context.Context, t *ticket.Ticket) error {
+	if t.Tags == nil {
+		t.Tags = []string{}
+	}
+	if t.CustomFields == nil {
+		t.CustomFields = map[string]any{}
+	}
+	err := x.tx.QueryRowContext(ctx, `INSERT INTO tickets (subject, status, status_category, priority, type, channel,
+		requester_id, organization_id, assignee_id, team_id, tags, custom_fields, escalation_level, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+		t.Subject, t.Status, t.StatusCategory, t.Priority, t.Type, t.Channel, t.Requester.ID, nullID(t.OrganizationID),
+		nullID(t.AssigneeID), nullID(t.TeamID), marshal(t.Tags), marshal(t.CustomFields), t.EscalationLevel,
+		micros(t.CreatedAt), micros(t.UpdatedAt)).Scan(&t.ID)
+	if err != nil {
+		return fmt.Errorf("insert ticket: %w", err)
+	}
+	return x.insertTags(ctx, t.ID, t.Tags)
+}
+
+func (x *ticketTx) insertTags(ctx context.Context, id int64, tags []string) error {
+	for _, tag := range tags {
+		if _, err := x.tx.ExecContext(ctx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)`, id, tag); err != nil {
+			return fmt.Errorf("ticket %d tag %q: %w", id, tag, err)
+		}
+	}
+	return nil
+}
+
+func (x *ticketTx) SaveTicket(ctx context.Context, t *ticket.Ticket) error {
+	var oldTags string
+	if err := x.tx.QueryRowContext(ctx, `SELECT tags FROM tickets WHERE id = $1`, t.ID).Scan(&oldTags); err != nil {
+		return notFound(err, "ticket %d not found", t.ID)
+	}
+	_, err := x.tx.ExecContext(ctx, `UPDATE tickets SET subject = $2, status = $3, status_category = $4, priority = $5,
+		type = $6, organization_id = $7, assignee_id = $8, team_id = $9, tags = $10, custom_fields = $11,
+		escalation_level = $12, merged_into_id = $13, updated_at = $14, first_responded_at = $15, solved_at = $16
+		WHERE id = $1`,
+		t.ID, t.Subject, t.Status, t.StatusCategory, t.Priority, t.Type, nullID(t.OrganizationID), nullID(t.AssigneeID),
+		nullID(t.TeamID), marshal(t.Tags), marshal(t.CustomFields), t.EscalationLevel, nullID(t.MergedIntoID),
+		micros(t.UpdatedAt), nullMicros(t.FirstRespondedAt), nullMicros(t.SolvedAt))
+	if err != nil {
+		return fmt.Errorf("save ticket %d: %w", t.ID, err)
+	}
+	if oldTags == marshal(t.Tags) {
+		return nil
+	}
+	if _, err := x.tx.ExecContext(ctx, `DELETE FROM ticket_tags WHERE ticket_id = $1`, t.ID); err != nil {
+		return fmt.Errorf("ticket %d tags: %w", t.ID, err)
+	}
+	return x.insertTags(ctx, t.ID, t.Tags)
+}
+
+func (x *ticketTx) InsertMessage(ctx context.Context, m *ticket.Message) error {
+	err := x.tx.QueryRowContext(ctx, `INSERT INTO messages (ticket_id, author_kind, author_id, internal, body_text, body_html, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		m.TicketID, m.AuthorKind, m.AuthorID, m.Internal, m.BodyText, m.BodyHTML, micros(m.CreatedAt)).Scan(&m.ID)
+	if err != nil {
+		return fmt.Errorf("insert message: %w", err)
+	}
+	for i := range m.Attachments {
+		a := &m.Attachments[i]
+		if err := x.tx.QueryRowContext(ctx, `INSERT INTO attachments (message_id, filename, content_type, size, sha256)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, m.ID, a.Filename, a.ContentType, a.Size, a.SHA256).Scan(&a.ID); err != nil {
+			return fmt.Errorf("insert attachment: %w", err)
+		}
+	}
+	if m.Attachments == nil {
+		m.Attachments = []ticket.Attachment{}
+	}
+	return nil
+}
+
+func (x *ticketTx) AppendEvents(ctx context.Context, evs []event.Event) error {
+	return appendEvents(ctx, x.tx, evs)
+}
+
+func appendEvents(ctx context.Context, q querier, evs []event.Event) error {
+	for i := range evs {
+		e := &evs[i]
+		data := string(e.Data)
+		if data == "" {
+			data = "{}"
+		}
+		var tid sql.NullInt64
+		if e.TicketID != 0 {
+			tid = sql.NullInt64{Int64: e.TicketID, Valid: true}
+		}
+		if err := q.QueryRowContext(ctx, `INSERT INTO events (ticket_id, kind, actor_kind, actor_id, data, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			tid, e.Kind, e.ActorKind, e.ActorID, data, micros(e.CreatedAt)).Scan(&e.ID); err != nil {
+			return fmt.Errorf("append event %s: %w", e.Kind, err)
+		}
+	}
+	return nil
+}
+
+func (x *ticketTx) EnsureContact(ctx context.Context, email, name string, now time.Time) (*people.Contact, error) {
+	c, err := contactByEmail(ctx, x.tx, email)
+	if err == nil {
+		return c, nil
+	}
+	if desk.ErrorCode(err) != desk.ENOTFOUND {
+		return nil, err
+	}
+	c = &people.Contact{Name: name, Emails: []string{email}, Language: "en", CreatedAt: now, UpdatedAt: now}
+	var org sql.NullInt64
+	err = x.tx.QueryRowContext(ctx, `SELECT organization_id FROM organization_domains WHERE domain = $1`,
+		people.EmailDomain(email)).Scan(&org)
+	if err != nil && err != sql.ErrNoRows {
+		return nil, fmt.Errorf("organization for %s: %w", email, err)
+	}
+	c.OrganizationID = fromNullID(org)
+	if err := insertContact(ctx, x.tx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (x *ticketTx) MoveMessages(ctx context.Context, from, to int64) error {
+	if _, err := x.tx.ExecContext(ctx, `UPDATE messages SET ticket_id = $2 WHERE ticket_id = $1`, from, to); err != nil {
+		return fmt.Errorf("move messages %d to %d: %w", from, to, err)
+	}
+	return nil
+}
+
+func (x *ticketTx) InsertLink(ctx context.Context, l ticket.Link, now time.Time) error {
+	_, err := x.tx.ExecContext(ctx, `INSERT INTO ticket_links (ticket_id, other_id, kind, created_at) VALUES ($1, $2, $3, $4)`,
+		l.TicketID, l.OtherID, l.Kind, micros(now))
+	if x.db.dialect.isUnique(err) {
+		return desk.Errorf(desk.ECONFLICT, "tickets %d and %d are already linked", l.TicketID, l.OtherID)
+	}
+	return err
+}
+
+func (x *ticketTx) AddFollower(ctx context.Context, ticketID, agentID int64) error {
+	_, err := x.tx.ExecContext(ctx, `INSERT INTO ticket_followers (ticket_id, agent_id) VALUES ($1, $2)
+		ON CONFLICT DO NOTHING`, ticketID, agentID)
+	return err
+}
+
+func (x *ticketTx) EnsureTags(ctx context.Context, tags []string, now time.Time) error {
+	for _, t := range tags {
+		if _, err := x.tx.ExecContext(ctx, `INSERT INTO tags (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+			t, micros(now)); err != nil {
+			return fmt.Errorf("tag %q: %w", t, err)
+		}
+	}
+	return nil
+}
+
+func (x *ticketTx) DeleteTag(ctx context.Context, name string) error {
+	var used bool
+	if err := x.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_tags WHERE tag = $1)`, name).Scan(&used); err != nil {
+		return fmt.Errorf("tag %q: %w", name, err)
+	}
+	if used {
+		return desk.Errorf(desk.ECONFLICT, "tag %q is on tickets; remove it from them first", name)
+	}
+	res, err := x.tx.ExecContext(ctx, `DELETE FROM tags WHERE name = $1`, name)
+	return mustAffect(res, err, "tag %q not found", name)
+}
+
+func (x *ticketTx) InsertStatus(ctx context.Context, s ticket.Status) error {
+	_, err := x.tx.ExecContext(ctx, `INSERT INTO statuses (name, category, builtin, position)
+		VALUES ($1, $2, FALSE, (SELECT COALESCE(MAX(position), 0) + 1 FROM statuses WHERE category = $2))`, s.Name, s.Category)
+	return err
+}
+
+func (x *ticketTx) InsertField(ctx context.Context, f *ticket.Field) error {
+	return x.tx.QueryRowContext(ctx, `INSERT INTO fields (key, label, kind, options, required, position, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, f.Key, f.Label, f.Kind, marshal(f.Options), f.Required,
+		f.Position, micros(f.CreatedAt), micros(f.UpdatedAt)).Scan(&f.ID)
+}
+
+func (x *ticketTx) UpdateField(ctx context.Context, f *ticket.Field) error {
+	res, err := x.tx.ExecContext(ctx, `UPDATE fields SET label = $2, options = $3, required = $4, position = $5, updated_at = $6
+		WHERE id = $1`, f.ID, f.Label, marshal(f.Options), f.Required, f.Position, micros(f.UpdatedAt))
+	return mustAffect(res, err, "field %d not found", f.ID)
+}
+
+func (x *ticketTx) DeleteField(ctx context.Context, id int64) error {
+	res, err := x.tx.ExecContext(ctx, `DELETE FROM fields WHERE id = $1`, id)
+	return mustAffect(res, err, "field %d not found", id)
+}
+
+// mustAffect turns "no row changed" into a not-found error.
+func mustAffect(res sql.Result, err error, format string, args ...any) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return desk.Errorf(desk.ENOTFOUND, format, args...)
+	}
+	return nil
+}

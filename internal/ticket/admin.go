@@ -1,0 +1,154 @@
+package ticket
+
+import (
+	"context"
+	"regexp"
+	"slices"
+
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+)
+
+// Statuses lists the statuses in workflow order.
+func (s *Service) Statuses(ctx context.Context) ([]Status, error) {
+	if _, err := actor(ctx, auth.TicketsRead); err != nil {
+		return nil, err
+	}
+	st, _, err := s.definitions(ctx)
+	return st, err
+}
+
+var statusNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+// CreateStatus adds a status inside one of the fixed categories.
+func (s *Service) CreateStatus(ctx context.Context, st Status) (*Status, error) {
+	if _, err := actor(ctx, auth.StatusesWrite); err != nil {
+		return nil, err
+	}
+	errs := map[string]string{}
+	if !statusNameRE.MatchString(st.Name) {
+		errs["name"] = "must be lower-case letters, digits and underscores"
+	}
+	if !slices.Contains(Categories, st.Category) || st.Category == CategoryNew {
+		errs["category"] = "must be open, pending, on_hold, solved or closed"
+	}
+	if len(errs) > 0 {
+		return nil, desk.Invalid(errs)
+	}
+	st.Builtin = false
+	err := s.store.InTx(ctx, func(tx Tx) error { return tx.InsertStatus(ctx, st) })
+	if err != nil {
+		return nil, err
+	}
+	s.forgetDefinitions()
+	return &st, nil
+}
+
+// Fields lists the custom field definitions.
+func (s *Service) Fields(ctx context.Context) ([]Field, error) {
+	if _, err := actor(ctx, auth.FieldsRead); err != nil {
+		return nil, err
+	}
+	_, fs, err := s.definitions(ctx)
+	return fs, err
+}
+
+// Field returns one custom field definition.
+func (s *Service) Field(ctx context.Context, id int64) (*Field, error) {
+	fs, err := s.Fields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range fs {
+		if fs[i].ID == id {
+			return &fs[i], nil
+		}
+	}
+	return nil, desk.Errorf(desk.ENOTFOUND, "field %d not found", id)
+}
+
+// CreateField defines a custom field.
+func (s *Service) CreateField(ctx context.Context, f Field) (*Field, error) {
+	if _, err := actor(ctx, auth.FieldsWrite); err != nil {
+		return nil, err
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	f.CreatedAt, f.UpdatedAt = now, now
+	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.InsertField(ctx, &f) }); err != nil {
+		return nil, err
+	}
+	s.forgetDefinitions()
+	return &f, nil
+}
+
+// UpdateField changes a custom field's label, options, required flag or
+// position; its key and kind are fixed once tickets may hold values.
+func (s *Service) UpdateField(ctx context.Context, id int64, fn func(f *Field)) (*Field, error) {
+	if _, err := actor(ctx, auth.FieldsWrite); err != nil {
+		return nil, err
+	}
+	f, err := s.Field(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	key, kind := f.Key, f.Kind
+	fn(f)
+	if f.Key != key || f.Kind != kind {
+		return nil, desk.Invalid(map[string]string{"key": "key and kind cannot change"})
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	f.UpdatedAt = s.clock.Now()
+	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.UpdateField(ctx, f) }); err != nil {
+		return nil, err
+	}
+	s.forgetDefinitions()
+	return f, nil
+}
+
+// DeleteField removes a custom field definition; values already stored on
+// tickets stay in their history.
+func (s *Service) DeleteField(ctx context.Context, id int64) error {
+	if _, err := actor(ctx, auth.FieldsWrite); err != nil {
+		return err
+	}
+	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteField(ctx, id) }); err != nil {
+		return err
+	}
+	s.forgetDefinitions()
+	return nil
+}
+
+// Tags lists the tags in use.
+func (s *Service) Tags(ctx context.Context) ([]string, error) {
+	if _, err := actor(ctx, auth.TagsRead); err != nil {
+		return nil, err
+	}
+	return s.store.Tags(ctx)
+}
+
+// CreateTag adds a tag to the catalog that agents pick from.
+func (s *Service) CreateTag(ctx context.Context, name string) (string, error) {
+	if _, err := actor(ctx, auth.TagsWrite); err != nil {
+		return "", err
+	}
+	tags, msg := CleanTags([]string{name})
+	if msg != "" || len(tags) != 1 {
+		return "", desk.Invalid(map[string]string{"name": "must be 1 to 64 characters without spaces or commas"})
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error { return tx.EnsureTags(ctx, tags, s.clock.Now()) })
+	return tags[0], err
+}
+
+// DeleteTag removes a tag from the catalog and from every ticket's filter
+// rows; tickets keep the tag in their history.
+func (s *Service) DeleteTag(ctx context.Context, name string) error {
+	if _, err := actor(ctx, auth.TagsWrite); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteTag(ctx, name) })
+}

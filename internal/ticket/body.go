@@ -1,0 +1,95 @@
+package ticket
+
+import (
+	"context"
+	"html"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// sanitizer allows the formatting people write in replies and nothing that
+// runs: no scripts, styles, event handlers or javascript: URLs.
+var sanitizer = func() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.RequireNoFollowOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	return p
+}()
+
+var (
+	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
+	blankRE = regexp.MustCompile(`\n{3,}`)
+)
+
+// Body validates a message body given as text, HTML or both and returns the
+// text and sanitized HTML. When only text is given the HTML is derived from
+// it; when only HTML is given the text is derived from the sanitized HTML.
+func Body(text, rawHTML string) (string, string, string) {
+	if !utf8.ValidString(text) || !utf8.ValidString(rawHTML) {
+		return "", "", "must be valid UTF-8"
+	}
+	text = strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n")
+	var clean string
+	if strings.TrimSpace(rawHTML) != "" {
+		clean = sanitizer.Sanitize(rawHTML)
+		if text == "" {
+			text = htmlToText(clean)
+		}
+	}
+	if text == "" {
+		return "", "", "is required"
+	}
+	if utf8.RuneCountInString(text) > MaxBody || len(clean) > 4*MaxBody {
+		return "", "", "is too long"
+	}
+	if clean == "" {
+		clean = textToHTML(text)
+	}
+	return text, clean, ""
+}
+
+func textToHTML(text string) string {
+	var b strings.Builder
+	for i, para := range strings.Split(text, "\n\n") {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("<p>")
+		b.WriteString(strings.ReplaceAll(html.EscapeString(para), "\n", "<br>"))
+		b.WriteString("</p>")
+	}
+	return b.String()
+}
+
+func htmlToText(h string) string {
+	h = strings.NewReplacer("<br>", "\n", "<br/>", "\n", "<br />", "\n", "</p>", "\n\n", "</div>", "\n", "</li>", "\n").Replace(h)
+	t := html.UnescapeString(tagRE.ReplaceAllString(h, ""))
+	return strings.TrimSpace(blankRE.ReplaceAllString(t, "\n\n"))
+}
+
+var mentionRE = regexp.MustCompile(`(?:^|[\s(])@([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})`)
+
+// mentions returns the ids of the active agents @mentioned by email in a body.
+func (s *Service) mentions(ctx context.Context, body string) ([]int64, error) {
+	var emails []string
+	for _, m := range mentionRE.FindAllStringSubmatch(body, 20) {
+		emails = append(emails, strings.ToLower(m[1]))
+	}
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	agents, err := s.dir.AgentsByEmail(ctx, emails)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, a := range agents {
+		if a.Active {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids, nil
+}

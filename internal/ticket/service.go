@@ -1,0 +1,412 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/people"
+)
+
+// Limits of what a ticket may hold.
+const (
+	MaxSubject = 250
+	MaxBody    = 256 << 10 // characters of a message body
+	MaxTags    = 50
+)
+
+// Service is the one way tickets change.
+type Service struct {
+	store Store
+	dir   Directory
+	bus   *event.Bus
+	clock desk.Clock
+
+	// Statuses and field definitions are read on every write; they change
+	// rarely, so they are cached briefly (and dropped on a local change).
+	mu       sync.Mutex
+	statuses []Status
+	fields   []Field
+	cachedAt time.Time
+}
+
+// NewService returns a ticket service.
+func NewService(s Store, dir Directory, bus *event.Bus, clock desk.Clock) *Service {
+	return &Service{store: s, dir: dir, bus: bus, clock: clock}
+}
+
+const cacheFor = 5 * time.Second
+
+func (s *Service) definitions(ctx context.Context) ([]Status, []Field, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.statuses != nil && time.Since(s.cachedAt) < cacheFor {
+		return s.statuses, s.fields, nil
+	}
+	st, err := s.store.Statuses(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load statuses: %w", err)
+	}
+	fs, err := s.store.Fields(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load fields: %w", err)
+	}
+	s.statuses, s.fields, s.cachedAt = st, fs, time.Now()
+	return st, fs, nil
+}
+
+func (s *Service) forgetDefinitions() {
+	s.mu.Lock()
+	s.statuses, s.fields = nil, nil
+	s.mu.Unlock()
+}
+
+func actor(ctx context.Context, permission string) (desk.Actor, error) {
+	a, ok := desk.ActorFrom(ctx)
+	if !ok {
+		return desk.Actor{}, desk.Errorf(desk.EUNAUTHORIZED, "sign in first")
+	}
+	if !a.Can(permission) {
+		return a, desk.Errorf(desk.EFORBIDDEN, "your role may not do this (%s)", permission)
+	}
+	return a, nil
+}
+
+// scope returns the visibility limit of the actor, nil for unlimited.
+func scope(a desk.Actor) *Scope {
+	if a.Kind != desk.ActorAgent || a.Can(auth.TicketsReadAll) {
+		return nil
+	}
+	return &Scope{AgentID: a.ID, TeamIDs: a.TeamIDs}
+}
+
+func stamp(a desk.Actor, now time.Time, evs []event.Event) []event.Event {
+	for i := range evs {
+		evs[i].ActorKind, evs[i].ActorID, evs[i].CreatedAt = a.Kind, a.ID, now
+	}
+	return evs
+}
+
+// NewTicket is what it takes to open a ticket.
+type NewTicket struct {
+	Subject      string
+	Body         string
+	BodyHTML     string
+	Requester    Person // Email (required) and Name
+	Status       string
+	Priority     string
+	Type         string
+	Channel      string
+	Tags         []string
+	CustomFields map[string]any
+	TeamID       *int64
+	AssigneeID   *int64
+}
+
+// Create opens a ticket with the requester's first message.
+func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
+	a, err := actor(ctx, auth.TicketsCreate)
+	if err != nil {
+		return nil, err
+	}
+	statuses, fields, err := s.definitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	errs := map[string]string{}
+	subject, msg := CleanSubject(in.Subject)
+	if msg != "" {
+		errs["subject"] = msg
+	}
+	body, html, msg := Body(in.Body, in.BodyHTML)
+	if msg != "" {
+		errs["body"] = msg
+	}
+	email, err := people.NormalizeEmail(in.Requester.Email)
+	if err != nil {
+		errs["requester.email"] = "must be an email address"
+	}
+	name := strings.TrimSpace(in.Requester.Name)
+	if name == "" {
+		name, _, _ = strings.Cut(email, "@")
+	}
+	if n, msg := people.CleanName(name, 200); msg != "" {
+		errs["requester.name"] = msg
+	} else {
+		name = n
+	}
+	t := &Ticket{
+		Subject: subject, Priority: or(in.Priority, "normal"), Type: or(in.Type, "question"),
+		Channel: or(in.Channel, "api"), Status: or(in.Status, CategoryNew),
+	}
+	checkEnum(errs, "priority", t.Priority, Priorities)
+	checkEnum(errs, "type", t.Type, Types)
+	checkEnum(errs, "channel", t.Channel, Channels)
+	if st, ok := findStatus(statuses, t.Status); !ok || st.Category == CategoryClosed || st.Category == CategorySolved {
+		errs["status"] = "must be an open status"
+	} else {
+		t.StatusCategory = st.Category
+	}
+	if t.Tags, msg = CleanTags(in.Tags); msg != "" {
+		errs["tags"] = msg
+	}
+	cf, err := ApplyFields(fields, nil, in.CustomFields, true)
+	if err != nil {
+		mergeFields(errs, err)
+	}
+	t.CustomFields = cf
+	if err := s.checkRouting(ctx, errs, in.TeamID, in.AssigneeID); err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, desk.Invalid(errs)
+	}
+	t.TeamID, t.AssigneeID = nonZero(in.TeamID), nonZero(in.AssigneeID)
+	if t.AssigneeID != nil && t.StatusCategory == CategoryNew {
+		t.Status, t.StatusCategory = CategoryOpen, CategoryOpen
+	}
+	now := s.clock.Now()
+	t.CreatedAt, t.UpdatedAt = now, now
+	var evs []event.Event
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		c, err := tx.EnsureContact(ctx, email, name, now)
+		if err != nil {
+			return err
+		}
+		t.Requester = Person{ID: c.ID, Name: c.Name, Email: email}
+		t.OrganizationID = c.OrganizationID
+		if err := tx.EnsureTags(ctx, t.Tags, now); err != nil {
+			return err
+		}
+		if err := tx.InsertTicket(ctx, t); err != nil {
+			return err
+		}
+		m := &Message{TicketID: t.ID, AuthorKind: desk.ActorContact, AuthorID: c.ID, AuthorName: c.Name,
+			BodyText: body, BodyHTML: html, CreatedAt: now}
+		if err := tx.InsertMessage(ctx, m); err != nil {
+			return err
+		}
+		evs = stamp(a, now, []event.Event{
+			event.New(event.TicketCreated, t.ID, map[string]any{
+				"subject": t.Subject, "status": t.Status, "priority": t.Priority, "channel": t.Channel,
+				"requester_id": c.ID, "team_id": t.TeamID, "assignee_id": t.AssigneeID, "message_id": m.ID}),
+		})
+		if t.AssigneeID != nil {
+			evs = append(evs, stamp(a, now, []event.Event{event.New(event.Assigned, t.ID,
+				map[string]any{"old": nil, "new": *t.AssigneeID})})...)
+		}
+		return tx.AppendEvents(ctx, evs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create ticket: %w", err)
+	}
+	s.bus.Publish(evs...)
+	return t, nil
+}
+
+// Get returns a ticket the actor may see.
+func (s *Service) Get(ctx context.Context, id int64) (*Ticket, error) {
+	a, err := actor(ctx, auth.TicketsRead)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.store.Ticket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !scope(a).Sees(t) {
+		// A ticket outside one's teams does not exist for that agent.
+		return nil, desk.Errorf(desk.ENOTFOUND, "ticket %d not found", id)
+	}
+	return t, nil
+}
+
+// List returns a page of tickets the actor may see.
+func (s *Service) List(ctx context.Context, f Filter) (*Page, error) {
+	a, err := actor(ctx, auth.TicketsRead)
+	if err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 25
+	}
+	if f.Limit > 100 {
+		return nil, desk.Invalid(map[string]string{"limit": "must be at most 100"})
+	}
+	f.Scope = scope(a)
+	return s.store.Tickets(ctx, f)
+}
+
+// Messages returns the thread of a ticket; internal notes only for agents.
+func (s *Service) Messages(ctx context.Context, id int64) ([]*Message, error) {
+	a, err := actor(ctx, auth.TicketsRead)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.Messages(ctx, id, a.Kind != desk.ActorContact)
+}
+
+// Events returns the history of a ticket, oldest first.
+func (s *Service) Events(ctx context.Context, id int64) ([]event.Event, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.TicketEvents(ctx, id)
+}
+
+// Links returns the tickets related to a ticket.
+func (s *Service) Links(ctx context.Context, id int64) ([]Link, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.Links(ctx, id)
+}
+
+// Followers returns the agents following a ticket.
+func (s *Service) Followers(ctx context.Context, id int64) ([]int64, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.Followers(ctx, id)
+}
+
+// change runs fn on the locked ticket inside a transaction, saves it, appends
+// the events fn returns and publishes them after commit. Merged and closed
+// tickets refuse every change.
+func (s *Service) change(ctx context.Context, a desk.Actor, id int64, fn func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error)) (*Ticket, error) {
+	now := s.clock.Now()
+	var t *Ticket
+	var evs []event.Event
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if t, err = tx.TicketForUpdate(ctx, id); err != nil {
+			return err
+		}
+		if !scope(a).Sees(t) {
+			return desk.Errorf(desk.ENOTFOUND, "ticket %d not found", id)
+		}
+		if t.MergedIntoID != nil {
+			return desk.Errorf(desk.EUNPROCESSABLE, "ticket %d was merged into ticket %d and cannot change", id, *t.MergedIntoID)
+		}
+		if t.StatusCategory == CategoryClosed {
+			return desk.Errorf(desk.EUNPROCESSABLE, "ticket %d is closed and cannot change", id)
+		}
+		if evs, err = fn(tx, t, now); err != nil {
+			return err
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		t.UpdatedAt = now
+		if err := tx.SaveTicket(ctx, t); err != nil {
+			return err
+		}
+		return tx.AppendEvents(ctx, stamp(a, now, evs))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket %d: %w", id, err)
+	}
+	s.bus.Publish(evs...)
+	return t, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func nonZero(p *int64) *int64 {
+	if p == nil || *p == 0 {
+		return nil
+	}
+	return p
+}
+
+func checkEnum(errs map[string]string, field, v string, allowed []string) {
+	if !slices.Contains(allowed, v) {
+		errs[field] = fmt.Sprintf("must be one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+func findStatus(statuses []Status, name string) (Status, bool) {
+	for _, s := range statuses {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Status{}, false
+}
+
+func mergeFields(errs map[string]string, err error) {
+	for k, v := range desk.ErrorFields(err) {
+		errs[k] = v
+	}
+}
+
+// CleanSubject trims a subject and rejects invalid UTF-8, control
+// characters, blank and over-long subjects.
+func CleanSubject(s string) (string, string) {
+	return people.CleanName(s, MaxSubject)
+}
+
+// CleanTags lower-cases, trims and de-duplicates tags.
+func CleanTags(tags []string) ([]string, string) {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" || !utf8.ValidString(t) || utf8.RuneCountInString(t) > 64 || strings.ContainsAny(t, " ,\t\r\n") {
+			return nil, "each tag must be 1 to 64 characters without spaces or commas"
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) > MaxTags {
+		return nil, fmt.Sprintf("at most %d tags", MaxTags)
+	}
+	slices.Sort(out)
+	return out, ""
+}
+
+// checkRouting validates a team and an assignee given together: both must
+// exist, the assignee must be active and, when a team is given, a member.
+func (s *Service) checkRouting(ctx context.Context, errs map[string]string, teamID, assigneeID *int64) error {
+	var team *people.Team
+	if teamID != nil && *teamID != 0 {
+		t, err := s.dir.Team(ctx, *teamID)
+		switch {
+		case desk.ErrorCode(err) == desk.ENOTFOUND:
+			errs["team_id"] = "no such team"
+		case err != nil:
+			return err
+		default:
+			team = t
+		}
+	}
+	if assigneeID != nil && *assigneeID != 0 {
+		ag, err := s.dir.Agent(ctx, *assigneeID)
+		switch {
+		case desk.ErrorCode(err) == desk.ENOTFOUND:
+			errs["assignee_id"] = "no such agent"
+		case err != nil:
+			return err
+		case !ag.Active:
+			errs["assignee_id"] = "the agent is deactivated"
+		case team != nil && !slices.Contains(team.MemberIDs, ag.ID):
+			errs["assignee_id"] = "the agent is not a member of the ticket's team"
+		}
+	}
+	return nil
+}

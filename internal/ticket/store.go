@@ -1,0 +1,56 @@
+package ticket
+
+import (
+	"context"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/people"
+)
+
+// Store persists tickets. Reads return a desk ENOTFOUND error for a missing
+// ticket. Writes happen inside InTx so that a change and its events commit
+// together or not at all.
+type Store interface {
+	InTx(ctx context.Context, fn func(Tx) error) error
+	Ticket(ctx context.Context, id int64) (*Ticket, error)
+	Tickets(ctx context.Context, f Filter) (*Page, error)
+	Messages(ctx context.Context, ticketID int64, withInternal bool) ([]*Message, error)
+	TicketEvents(ctx context.Context, ticketID int64) ([]event.Event, error)
+	Links(ctx context.Context, ticketID int64) ([]Link, error)
+	Followers(ctx context.Context, ticketID int64) ([]int64, error)
+	Statuses(ctx context.Context) ([]Status, error)
+	Fields(ctx context.Context) ([]Field, error)
+	Tags(ctx context.Context) ([]string, error)
+}
+
+// Tx is the set of writes a ticket change may make within one transaction.
+type Tx interface {
+	// TicketForUpdate loads a ticket and locks it until the transaction ends.
+	TicketForUpdate(ctx context.Context, id int64) (*Ticket, error)
+	InsertTicket(ctx context.Context, t *Ticket) error
+	// SaveTicket writes every mutable column of t and its tag rows.
+	SaveTicket(ctx context.Context, t *Ticket) error
+	InsertMessage(ctx context.Context, m *Message) error
+	// AppendEvents inserts the events and sets their IDs.
+	AppendEvents(ctx context.Context, evs []event.Event) error
+	// EnsureContact finds the contact with the email or creates one (attached
+	// to the organization owning the email's domain) and returns it.
+	EnsureContact(ctx context.Context, email, name string, now time.Time) (*people.Contact, error)
+	MoveMessages(ctx context.Context, fromTicketID, toTicketID int64) error
+	InsertLink(ctx context.Context, l Link, now time.Time) error
+	AddFollower(ctx context.Context, ticketID, agentID int64) error
+	EnsureTags(ctx context.Context, tags []string, now time.Time) error
+	InsertStatus(ctx context.Context, s Status) error
+	InsertField(ctx context.Context, f *Field) error
+	UpdateField(ctx context.Context, f *Field) error
+	DeleteField(ctx context.Context, id int64) error
+	DeleteTag(ctx context.Context, name string) error
+}
+
+// Directory answers the questions a ticket change asks about people.
+type Directory interface {
+	Agent(ctx context.Context, id int64) (*people.Agent, error)
+	Team(ctx context.Context, id int64) (*people.Team, error)
+	AgentsByEmail(ctx context.Context, emails []string) ([]*people.Agent, error)
+}

@@ -1,0 +1,159 @@
+// Package ticket owns tickets and their threads: statuses and their
+// categories, priorities, types, channels, tags, typed custom fields,
+// messages, followers, escalation, merge and links. The Service enforces
+// permissions, validation and state transitions and records an event for
+// every change in the same transaction; the store only persists.
+package ticket
+
+import (
+	"time"
+)
+
+// Status categories. Admins may add statuses inside a category.
+const (
+	CategoryNew     = "new"
+	CategoryOpen    = "open"
+	CategoryPending = "pending"
+	CategoryOnHold  = "on_hold"
+	CategorySolved  = "solved"
+	CategoryClosed  = "closed"
+)
+
+// Categories in their workflow order.
+var Categories = []string{CategoryNew, CategoryOpen, CategoryPending, CategoryOnHold, CategorySolved, CategoryClosed}
+
+// Priorities, lowest first.
+var Priorities = []string{"low", "normal", "high", "urgent"}
+
+// Types of ticket.
+var Types = []string{"question", "incident", "problem", "task"}
+
+// Channels a ticket can come in by.
+var Channels = []string{"email", "chat", "phone", "web", "api"}
+
+// Link kinds.
+const (
+	LinkRelated = "related"
+	LinkParent  = "parent" // ticket_id is the parent of other_id
+)
+
+// Person is the short form of a requester or author shown with a ticket.
+type Person struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+}
+
+// Ticket is a customer request and its state.
+type Ticket struct {
+	ID               int64          `json:"id"`
+	Subject          string         `json:"subject"`
+	Status           string         `json:"status"`
+	StatusCategory   string         `json:"status_category"`
+	Priority         string         `json:"priority"`
+	Type             string         `json:"type"`
+	Channel          string         `json:"channel"`
+	Requester        Person         `json:"requester"`
+	OrganizationID   *int64         `json:"organization_id"`
+	AssigneeID       *int64         `json:"assignee_id"`
+	TeamID           *int64         `json:"team_id"`
+	Tags             []string       `json:"tags"`
+	CustomFields     map[string]any `json:"custom_fields"`
+	EscalationLevel  int            `json:"escalation_level"`
+	MergedIntoID     *int64         `json:"merged_into_id"`
+	CreatedAt        time.Time      `json:"created_at"`
+	UpdatedAt        time.Time      `json:"updated_at"`
+	FirstRespondedAt *time.Time     `json:"first_responded_at"`
+	SolvedAt         *time.Time     `json:"solved_at"`
+}
+
+// Message is a public reply or an internal note on a ticket.
+type Message struct {
+	ID          int64        `json:"id"`
+	TicketID    int64        `json:"ticket_id"`
+	AuthorKind  string       `json:"author_kind"` // agent, contact or system
+	AuthorID    int64        `json:"author_id"`
+	AuthorName  string       `json:"author_name"`
+	Internal    bool         `json:"internal"`
+	BodyText    string       `json:"body"`
+	BodyHTML    string       `json:"body_html"`
+	CreatedAt   time.Time    `json:"created_at"`
+	Attachments []Attachment `json:"attachments"`
+}
+
+// Attachment is a file on a message, stored once per content digest.
+type Attachment struct {
+	ID          int64  `json:"id"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+}
+
+// Status is a named status inside a category.
+type Status struct {
+	Name     string `json:"name"`
+	Category string `json:"category"`
+	Builtin  bool   `json:"builtin"`
+	Position int    `json:"position"`
+}
+
+// Link relates two tickets.
+type Link struct {
+	TicketID int64  `json:"ticket_id"`
+	OtherID  int64  `json:"other_id"`
+	Kind     string `json:"kind"`
+}
+
+// Filter selects tickets for lists and views. Nil fields do not filter.
+type Filter struct {
+	Status         *string // a status name or a category
+	AssigneeID     *int64  // 0 selects unassigned tickets
+	TeamID         *int64  // 0 selects tickets with no team
+	TeamIDs        []int64 // any of these teams
+	OrganizationID *int64
+	RequesterID    *int64
+	RequesterEmail *string
+	Tag            *string
+	UpdatedSince   *time.Time
+	Escalated      *bool
+	Open           bool   // only categories new, open, pending, on_hold
+	Sort           string // "updated" (default, newest first), "created", "oldest"
+	Cursor         string
+	Limit          int
+	// Scope, when set, limits the result to what an agent without
+	// tickets:read_all may see.
+	Scope *Scope
+}
+
+// Scope is the part of the desk an agent may see: tickets assigned to them,
+// tickets of their teams, and tickets no team has yet.
+type Scope struct {
+	AgentID int64
+	TeamIDs []int64
+}
+
+// Sees reports whether a ticket is inside the scope.
+func (s *Scope) Sees(t *Ticket) bool {
+	if s == nil {
+		return true
+	}
+	if t.AssigneeID != nil && *t.AssigneeID == s.AgentID {
+		return true
+	}
+	if t.TeamID == nil {
+		return true
+	}
+	for _, id := range s.TeamIDs {
+		if id == *t.TeamID {
+			return true
+		}
+	}
+	return false
+}
+
+// Page is one page of a list.
+type Page struct {
+	Tickets    []*Ticket `json:"tickets"`
+	NextCursor string    `json:"next_cursor"`
+}

@@ -1,0 +1,415 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+)
+
+// Patch changes a ticket's properties. Nil fields stay as they are; an
+// AssigneeID or TeamID of 0 clears it; a nil value in CustomFields clears
+// that field.
+type Patch struct {
+	Subject      *string
+	Status       *string
+	Priority     *string
+	Type         *string
+	AssigneeID   *int64
+	TeamID       *int64
+	Tags         *[]string
+	CustomFields map[string]any
+}
+
+// Update applies a patch, recording one event per changed field.
+func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Ticket, error) {
+	a, err := actor(ctx, auth.TicketsUpdate)
+	if err != nil {
+		return nil, err
+	}
+	statuses, fields, err := s.definitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	errs := map[string]string{}
+	var subject string
+	if p.Subject != nil {
+		var msg string
+		if subject, msg = CleanSubject(*p.Subject); msg != "" {
+			errs["subject"] = msg
+		}
+	}
+	var newStatus Status
+	if p.Status != nil {
+		st, ok := findStatus(statuses, *p.Status)
+		switch {
+		case !ok:
+			errs["status"] = "no such status"
+		case st.Category == CategoryNew:
+			errs["status"] = "a ticket cannot go back to new"
+		}
+		newStatus = st
+	}
+	if p.Priority != nil {
+		checkEnum(errs, "priority", *p.Priority, Priorities)
+	}
+	if p.Type != nil {
+		checkEnum(errs, "type", *p.Type, Types)
+	}
+	var tags []string
+	if p.Tags != nil {
+		var msg string
+		if tags, msg = CleanTags(*p.Tags); msg != "" {
+			errs["tags"] = msg
+		}
+	}
+	if len(errs) > 0 {
+		return nil, desk.Invalid(errs)
+	}
+	return s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+		var evs []event.Event
+		changed := func(field string, old, new any) {
+			evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: field, Old: old, New: new}))
+		}
+		if p.Subject != nil && subject != t.Subject {
+			changed("subject", t.Subject, subject)
+			t.Subject = subject
+		}
+		if p.Priority != nil && *p.Priority != t.Priority {
+			changed("priority", t.Priority, *p.Priority)
+			t.Priority = *p.Priority
+		}
+		if p.Type != nil && *p.Type != t.Type {
+			changed("type", t.Type, *p.Type)
+			t.Type = *p.Type
+		}
+		if p.Tags != nil && !slices.Equal(tags, t.Tags) {
+			if err := tx.EnsureTags(ctx, tags, now); err != nil {
+				return nil, err
+			}
+			changed("tags", t.Tags, tags)
+			t.Tags = tags
+		}
+		if p.CustomFields != nil {
+			cf, err := ApplyFields(fields, t.CustomFields, p.CustomFields, false)
+			if err != nil {
+				return nil, err
+			}
+			if !maps.EqualFunc(cf, t.CustomFields, func(x, y any) bool { return x == y }) {
+				changed("custom_fields", t.CustomFields, cf)
+				t.CustomFields = cf
+			}
+		}
+		route, err := s.route(ctx, t, p.TeamID, p.AssigneeID)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, route...)
+		if p.Status != nil && newStatus.Name != t.Status {
+			changed("status", t.Status, newStatus.Name)
+			setStatus(t, newStatus, now)
+		} else if t.AssigneeID != nil && t.StatusCategory == CategoryNew {
+			changed("status", t.Status, CategoryOpen)
+			setStatus(t, Status{Name: CategoryOpen, Category: CategoryOpen}, now)
+		}
+		return evs, nil
+	})
+}
+
+// route applies a team and assignee change, validated together.
+func (s *Service) route(ctx context.Context, t *Ticket, teamID, assigneeID *int64) ([]event.Event, error) {
+	if teamID == nil && assigneeID == nil {
+		return nil, nil
+	}
+	team, assignee := t.TeamID, t.AssigneeID
+	if teamID != nil {
+		team = nonZero(teamID)
+		if assigneeID == nil && !sameID(team, t.TeamID) {
+			// Moving to another team's queue unassigns, unless an assignee
+			// is given too.
+			assignee = nil
+		}
+	}
+	if assigneeID != nil {
+		assignee = nonZero(assigneeID)
+	}
+	errs := map[string]string{}
+	if err := s.checkRouting(ctx, errs, team, assignee); err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, desk.Invalid(errs)
+	}
+	var evs []event.Event
+	if !sameID(team, t.TeamID) {
+		evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: "team_id", Old: t.TeamID, New: team}))
+		t.TeamID = team
+	}
+	if !sameID(assignee, t.AssigneeID) {
+		evs = append(evs, event.New(event.Assigned, t.ID, map[string]any{"old": t.AssigneeID, "new": assignee}))
+		t.AssigneeID = assignee
+	}
+	return evs, nil
+}
+
+func sameID(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// setStatus moves the ticket to a status and keeps solved_at true to it.
+func setStatus(t *Ticket, st Status, now time.Time) {
+	t.Status, t.StatusCategory = st.Name, st.Category
+	switch st.Category {
+	case CategorySolved, CategoryClosed:
+		if t.SolvedAt == nil {
+			t.SolvedAt = &now
+		}
+	default:
+		t.SolvedAt = nil
+	}
+}
+
+// NewMessage is a reply or a note.
+type NewMessage struct {
+	Body     string
+	BodyHTML string
+	Internal bool
+}
+
+// AddMessage adds a public reply or an internal note by the acting agent (or
+// contact), notifies mentioned agents, and moves the status along: an agent's
+// first public reply sets first_responded_at and opens a new ticket; a
+// customer's reply reopens a pending, on-hold or solved one.
+func (s *Service) AddMessage(ctx context.Context, id int64, in NewMessage) (*Message, error) {
+	perm := auth.TicketsReply
+	if in.Internal {
+		perm = auth.TicketsNote
+	}
+	a, err := actor(ctx, perm)
+	if err != nil {
+		return nil, err
+	}
+	if in.Internal && a.Kind == desk.ActorContact {
+		return nil, desk.Errorf(desk.EFORBIDDEN, "customers cannot write internal notes")
+	}
+	body, html, msg := Body(in.Body, in.BodyHTML)
+	if msg != "" {
+		return nil, desk.Invalid(map[string]string{"body": msg})
+	}
+	mentioned, err := s.mentions(ctx, body)
+	if err != nil {
+		return nil, err
+	}
+	var m *Message
+	_, err = s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+		m = &Message{TicketID: t.ID, AuthorKind: a.Kind, AuthorID: a.ID, AuthorName: a.Name,
+			Internal: in.Internal, BodyText: body, BodyHTML: html, CreatedAt: now}
+		if err := tx.InsertMessage(ctx, m); err != nil {
+			return nil, err
+		}
+		evs := []event.Event{event.New(event.MessageAdded, t.ID, map[string]any{
+			"message_id": m.ID, "internal": m.Internal, "author_kind": a.Kind, "author_id": a.ID})}
+		for _, ag := range mentioned {
+			if err := tx.AddFollower(ctx, t.ID, ag); err != nil {
+				return nil, err
+			}
+			evs = append(evs, event.New(event.Mentioned, t.ID, map[string]any{"agent_id": ag, "message_id": m.ID}))
+		}
+		if in.Internal {
+			return evs, nil
+		}
+		switch {
+		case a.Kind == desk.ActorAgent:
+			if t.FirstRespondedAt == nil {
+				t.FirstRespondedAt = &now
+				evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: "first_responded_at", New: now}))
+			}
+			if t.StatusCategory == CategoryNew {
+				evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: "status", Old: t.Status, New: CategoryOpen}))
+				setStatus(t, Status{Name: CategoryOpen, Category: CategoryOpen}, now)
+			}
+		case a.Kind == desk.ActorContact && slices.Contains([]string{CategoryPending, CategoryOnHold, CategorySolved}, t.StatusCategory):
+			evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: "status", Old: t.Status, New: CategoryOpen}))
+			setStatus(t, Status{Name: CategoryOpen, Category: CategoryOpen}, now)
+		}
+		return evs, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Escalate moves a ticket to a higher-tier team's queue, recording who and
+// why; the team's lead is notified by the consumer of the event.
+func (s *Service) Escalate(ctx context.Context, id, teamID int64, reason string) (*Ticket, error) {
+	return s.escalate(ctx, id, teamID, reason, true)
+}
+
+// Deescalate hands a ticket back to a lower-tier team.
+func (s *Service) Deescalate(ctx context.Context, id, teamID int64, reason string) (*Ticket, error) {
+	return s.escalate(ctx, id, teamID, reason, false)
+}
+
+func (s *Service) escalate(ctx context.Context, id, teamID int64, reason string, up bool) (*Ticket, error) {
+	a, err := actor(ctx, auth.TicketsEscalate)
+	if err != nil {
+		return nil, err
+	}
+	reason, msg := CleanSubject(reason)
+	errs := map[string]string{}
+	if msg != "" {
+		errs["reason"] = msg
+	}
+	team, err := s.dir.Team(ctx, teamID)
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		errs["team_id"] = "no such team"
+	} else if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, desk.Invalid(errs)
+	}
+	return s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+		if t.TeamID != nil && *t.TeamID == team.ID {
+			return nil, desk.Errorf(desk.EUNPROCESSABLE, "the ticket is already in %s's queue", team.Name)
+		}
+		kind := event.Escalated
+		if up {
+			t.EscalationLevel++
+		} else {
+			kind = event.Deescalated
+			t.EscalationLevel = max(0, t.EscalationLevel-1)
+		}
+		evs := []event.Event{event.New(kind, t.ID, map[string]any{
+			"from_team_id": t.TeamID, "to_team_id": team.ID, "tier": team.Tier, "reason": reason,
+			"lead_id": team.LeadID, "level": t.EscalationLevel})}
+		if t.AssigneeID != nil {
+			evs = append(evs, event.New(event.Assigned, t.ID, map[string]any{"old": t.AssigneeID, "new": nil}))
+		}
+		evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: "team_id", Old: t.TeamID, New: team.ID}))
+		t.TeamID, t.AssigneeID = &team.ID, nil
+		return evs, nil
+	})
+}
+
+// Merge moves the source ticket's messages into the target and closes the
+// source with a pointer to it.
+func (s *Service) Merge(ctx context.Context, sourceID, targetID int64) (*Ticket, error) {
+	a, err := actor(ctx, auth.TicketsMerge)
+	if err != nil {
+		return nil, err
+	}
+	if sourceID == targetID {
+		return nil, desk.Invalid(map[string]string{"into_id": "a ticket cannot be merged into itself"})
+	}
+	statuses, _, err := s.definitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	closed := Status{Name: CategoryClosed, Category: CategoryClosed}
+	if st, ok := findStatus(statuses, CategoryClosed); ok {
+		closed = st
+	}
+	now := s.clock.Now()
+	var target *Ticket
+	var evs []event.Event
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		src, err := tx.TicketForUpdate(ctx, sourceID)
+		if err != nil {
+			return err
+		}
+		target, err = tx.TicketForUpdate(ctx, targetID)
+		if desk.ErrorCode(err) == desk.ENOTFOUND {
+			return desk.Invalid(map[string]string{"into_id": "no such ticket"})
+		} else if err != nil {
+			return err
+		}
+		sc := scope(a)
+		if !sc.Sees(src) {
+			return desk.Errorf(desk.ENOTFOUND, "ticket %d not found", sourceID)
+		}
+		if !sc.Sees(target) {
+			return desk.Invalid(map[string]string{"into_id": "no such ticket"})
+		}
+		for _, t := range []*Ticket{src, target} {
+			if t.MergedIntoID != nil || t.StatusCategory == CategoryClosed {
+				return desk.Errorf(desk.EUNPROCESSABLE, "ticket %d is closed or merged and cannot take part in a merge", t.ID)
+			}
+		}
+		if err := tx.MoveMessages(ctx, src.ID, target.ID); err != nil {
+			return err
+		}
+		oldStatus := src.Status
+		src.MergedIntoID = &target.ID
+		setStatus(src, closed, now)
+		src.UpdatedAt, target.UpdatedAt = now, now
+		if err := tx.SaveTicket(ctx, src); err != nil {
+			return err
+		}
+		if err := tx.SaveTicket(ctx, target); err != nil {
+			return err
+		}
+		evs = stamp(a, now, []event.Event{
+			event.New(event.Merged, src.ID, map[string]any{"into_id": target.ID}),
+			event.New(event.FieldChanged, src.ID, event.Change{Field: "status", Old: oldStatus, New: closed.Name}),
+			event.New(event.MergedInto, target.ID, map[string]any{"source_id": src.ID}),
+		})
+		return tx.AppendEvents(ctx, evs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("merge ticket %d into %d: %w", sourceID, targetID, err)
+	}
+	s.bus.Publish(evs...)
+	return target, nil
+}
+
+// Link relates two tickets: "related" both ways, or "parent" (id is the
+// parent of otherID).
+func (s *Service) Link(ctx context.Context, id, otherID int64, kind string) error {
+	a, err := actor(ctx, auth.TicketsUpdate)
+	if err != nil {
+		return err
+	}
+	if kind != LinkRelated && kind != LinkParent {
+		return desk.Invalid(map[string]string{"kind": "must be related or parent"})
+	}
+	if id == otherID {
+		return desk.Invalid(map[string]string{"other_id": "a ticket cannot be linked to itself"})
+	}
+	if _, err := s.Get(ctx, otherID); desk.ErrorCode(err) == desk.ENOTFOUND {
+		return desk.Invalid(map[string]string{"other_id": "no such ticket"})
+	} else if err != nil {
+		return err
+	}
+	_, err = s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+		if err := tx.InsertLink(ctx, Link{TicketID: id, OtherID: otherID, Kind: kind}, now); err != nil {
+			return nil, err
+		}
+		return []event.Event{event.New(event.Linked, id, map[string]any{"other_id": otherID, "kind": kind})}, nil
+	})
+	return err
+}
+
+// Follow adds the acting agent to the ticket's followers.
+func (s *Service) Follow(ctx context.Context, id int64) error {
+	a, err := actor(ctx, auth.TicketsRead)
+	if err != nil {
+		return err
+	}
+	_, err = s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+		if err := tx.AddFollower(ctx, id, a.ID); err != nil {
+			return nil, err
+		}
+		return []event.Event{event.New(event.FollowerAdded, id, map[string]any{"agent_id": a.ID})}, nil
+	})
+	return err
+}

@@ -1,0 +1,459 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	a, _ := desk.ActorFrom(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "name": a.Name, "role": a.Role,
+		"permissions": a.Permissions, "team_ids": nonNil(a.TeamIDs), "language": a.Language})
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// respond writes v with status, or returns err.
+func respond(w http.ResponseWriter, status int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, v)
+	return nil
+}
+
+func noContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// withID parses the {id} path value and calls fn with it.
+func withID[T any](r *http.Request, fn func(id int64) (T, error)) (T, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return fn(id)
+}
+
+// --- contacts
+
+type contactIn struct {
+	Name           *string    `json:"name"`
+	Emails         *[]string  `json:"emails"`
+	Email          *string    `json:"email"`
+	Phone          *string    `json:"phone"`
+	Language       *string    `json:"language"`
+	OrganizationID optionalID `json:"organization_id"`
+}
+
+func (in contactIn) input() people.ContactInput {
+	if in.Email != nil && in.Emails == nil {
+		in.Emails = &[]string{*in.Email}
+	}
+	return people.ContactInput{Name: in.Name, Emails: in.Emails, Phone: in.Phone, Language: in.Language,
+		OrganizationID: in.OrganizationID.ptr()}
+}
+
+func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
+	f := people.ContactFilter{Query: r.URL.Query().Get("q")}
+	var err error
+	if f.OrganizationID, err = queryID(r, "organization_id"); err != nil {
+		return err
+	}
+	if v := r.URL.Query().Get("after_id"); v != "" {
+		if f.AfterID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return desk.Invalid(map[string]string{"after_id": "must be an id"})
+		}
+	}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 100 {
+			return desk.Invalid(map[string]string{"limit": "must be a number from 1 to 100"})
+		}
+	}
+	list, err := s.People.Contacts(r.Context(), f)
+	return respond(w, http.StatusOK, map[string]any{"contacts": list}, err)
+}
+
+func (s *Server) getContact(w http.ResponseWriter, r *http.Request) error {
+	c, err := withID(r, func(id int64) (*people.Contact, error) { return s.People.Contact(r.Context(), id) })
+	return respond(w, http.StatusOK, c, err)
+}
+
+func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
+	var in contactIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	c, err := s.People.CreateContact(r.Context(), in.input())
+	return respond(w, http.StatusCreated, c, err)
+}
+
+func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) error {
+	var in contactIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	c, err := withID(r, func(id int64) (*people.Contact, error) { return s.People.UpdateContact(r.Context(), id, in.input()) })
+	return respond(w, http.StatusOK, c, err)
+}
+
+func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) error {
+	_, err := withID(r, func(id int64) (any, error) { return nil, s.People.DeleteContact(r.Context(), id) })
+	return noContent(w, err)
+}
+
+// --- organizations
+
+type organizationIn struct {
+	Name    *string   `json:"name"`
+	Domains *[]string `json:"domains"`
+	Notes   *string   `json:"notes"`
+}
+
+func (in organizationIn) input() people.OrganizationInput {
+	return people.OrganizationInput{Name: in.Name, Domains: in.Domains, Notes: in.Notes}
+}
+
+func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.People.Organizations(r.Context())
+	return respond(w, http.StatusOK, map[string]any{"organizations": list}, err)
+}
+
+func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
+	o, err := withID(r, func(id int64) (*people.Organization, error) { return s.People.Organization(r.Context(), id) })
+	return respond(w, http.StatusOK, o, err)
+}
+
+func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
+	var in organizationIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	o, err := s.People.CreateOrganization(r.Context(), in.input())
+	return respond(w, http.StatusCreated, o, err)
+}
+
+func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request) error {
+	var in organizationIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	o, err := withID(r, func(id int64) (*people.Organization, error) {
+		return s.People.UpdateOrganization(r.Context(), id, in.input())
+	})
+	return respond(w, http.StatusOK, o, err)
+}
+
+func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) error {
+	_, err := withID(r, func(id int64) (any, error) { return nil, s.People.DeleteOrganization(r.Context(), id) })
+	return noContent(w, err)
+}
+
+// --- agents
+
+type agentIn struct {
+	Email    *string `json:"email"`
+	Name     *string `json:"name"`
+	Role     *string `json:"role"`
+	Language *string `json:"language"`
+	Active   *bool   `json:"active"`
+	Password *string `json:"password"`
+}
+
+func (in agentIn) input() people.AgentInput {
+	return people.AgentInput{Email: in.Email, Name: in.Name, Role: in.Role, Language: in.Language, Active: in.Active, Password: in.Password}
+}
+
+func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.People.Agents(r.Context())
+	return respond(w, http.StatusOK, map[string]any{"agents": list}, err)
+}
+
+func (s *Server) getAgent(w http.ResponseWriter, r *http.Request) error {
+	a, err := withID(r, func(id int64) (*people.Agent, error) { return s.People.Agent(r.Context(), id) })
+	return respond(w, http.StatusOK, a, err)
+}
+
+func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
+	var in agentIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	a, err := s.People.CreateAgent(r.Context(), in.input(), auth.HashPassword)
+	return respond(w, http.StatusCreated, a, err)
+}
+
+func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request) error {
+	var in agentIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	a, err := withID(r, func(id int64) (*people.Agent, error) {
+		return s.People.UpdateAgent(r.Context(), id, in.input(), auth.HashPassword)
+	})
+	return respond(w, http.StatusOK, a, err)
+}
+
+// deactivateAgent is DELETE on an agent: agents are never erased, since
+// their replies and history must keep their author.
+func (s *Server) deactivateAgent(w http.ResponseWriter, r *http.Request) error {
+	off := false
+	_, err := withID(r, func(id int64) (*people.Agent, error) {
+		return s.People.UpdateAgent(r.Context(), id, people.AgentInput{Active: &off}, auth.HashPassword)
+	})
+	return noContent(w, err)
+}
+
+// --- teams
+
+type teamIn struct {
+	Name      *string    `json:"name"`
+	Tier      *int       `json:"tier"`
+	LeadID    optionalID `json:"lead_id"`
+	MemberIDs *[]int64   `json:"member_ids"`
+}
+
+func (in teamIn) input() people.TeamInput {
+	return people.TeamInput{Name: in.Name, Tier: in.Tier, LeadID: in.LeadID.ptr(), MemberIDs: in.MemberIDs}
+}
+
+func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.People.Teams(r.Context())
+	return respond(w, http.StatusOK, map[string]any{"teams": list}, err)
+}
+
+func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) error {
+	t, err := withID(r, func(id int64) (*people.Team, error) { return s.People.Team(r.Context(), id) })
+	return respond(w, http.StatusOK, t, err)
+}
+
+func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) error {
+	var in teamIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	t, err := s.People.CreateTeam(r.Context(), in.input())
+	return respond(w, http.StatusCreated, t, err)
+}
+
+func (s *Server) updateTeam(w http.ResponseWriter, r *http.Request) error {
+	var in teamIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	t, err := withID(r, func(id int64) (*people.Team, error) { return s.People.UpdateTeam(r.Context(), id, in.input()) })
+	return respond(w, http.StatusOK, t, err)
+}
+
+func (s *Server) deleteTeam(w http.ResponseWriter, r *http.Request) error {
+	_, err := withID(r, func(id int64) (any, error) { return nil, s.People.DeleteTeam(r.Context(), id) })
+	return noContent(w, err)
+}
+
+// --- roles
+
+type roleIn struct {
+	Name        *string   `json:"name"`
+	Description *string   `json:"description"`
+	Permissions *[]string `json:"permissions"`
+}
+
+func (in roleIn) apply(r *people.Role) {
+	if in.Name != nil {
+		r.Name = *in.Name
+	}
+	if in.Description != nil {
+		r.Description = *in.Description
+	}
+	if in.Permissions != nil {
+		r.Permissions = *in.Permissions
+	}
+}
+
+func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.People.Roles(r.Context())
+	return respond(w, http.StatusOK, map[string]any{"roles": list, "permissions": auth.All}, err)
+}
+
+func (s *Server) getRole(w http.ResponseWriter, r *http.Request) error {
+	role, err := withID(r, func(id int64) (*people.Role, error) { return s.People.Role(r.Context(), id) })
+	return respond(w, http.StatusOK, role, err)
+}
+
+func (s *Server) createRole(w http.ResponseWriter, r *http.Request) error {
+	var in roleIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	var role people.Role
+	in.apply(&role)
+	out, err := s.People.CreateRole(r.Context(), role)
+	return respond(w, http.StatusCreated, out, err)
+}
+
+func (s *Server) updateRole(w http.ResponseWriter, r *http.Request) error {
+	var in roleIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	role, err := withID(r, func(id int64) (*people.Role, error) { return s.People.UpdateRole(r.Context(), id, in.apply) })
+	if err == nil {
+		s.Access.ForgetRoles()
+	}
+	return respond(w, http.StatusOK, role, err)
+}
+
+func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request) error {
+	_, err := withID(r, func(id int64) (any, error) { return nil, s.People.DeleteRole(r.Context(), id) })
+	return noContent(w, err)
+}
+
+// --- custom fields, statuses, tags
+
+type fieldIn struct {
+	Key      *string   `json:"key"`
+	Label    *string   `json:"label"`
+	Kind     *string   `json:"kind"`
+	Options  *[]string `json:"options"`
+	Required *bool     `json:"required"`
+	Position *int      `json:"position"`
+}
+
+func (in fieldIn) apply(f *ticket.Field) {
+	if in.Key != nil {
+		f.Key = *in.Key
+	}
+	if in.Label != nil {
+		f.Label = *in.Label
+	}
+	if in.Kind != nil {
+		f.Kind = *in.Kind
+	}
+	if in.Options != nil {
+		f.Options = *in.Options
+	}
+	if in.Required != nil {
+		f.Required = *in.Required
+	}
+	if in.Position != nil {
+		f.Position = *in.Position
+	}
+}
+
+func (s *Server) listFields(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Tickets.Fields(r.Context())
+	return respond(w, http.StatusOK, map[string]any{"fields": list}, err)
+}
+
+func (s *Server) getField(w http.ResponseWriter, r *http.Request) error {
+	f, err := withID(r, func(id int64) (*ticket.Field, error) { return s.Tickets.Field(r.Context(), id) })
+	return respond(w, http.StatusOK, f, err)
+}
+
+func (s *Server) createField(w http.ResponseWriter, r *http.Request) error {
+	var in fieldIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	var f ticket.Field
+	in.apply(&f)
+	out, err := s.Tickets.CreateField(r.Context(), f)
+	return respond(w, http.StatusCreated, out, err)
+}
+
+func (s *Server) updateField(w http.ResponseWriter, r *http.Request) error {
+	var in fieldIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	f, err := withID(r, func(id int64) (*ticket.Field, error) { return s.Tickets.UpdateField(r.Context(), id, in.apply) })
+	return respond(w, http.StatusOK, f, err)
+}
+
+func (s *Server) deleteField(w http.ResponseWriter, r *http.Request) error {
+	_, err := withID(r, func(id int64) (any, error) { return nil, s.Tickets.DeleteField(r.Context(), id) })
+	return noContent(w, err)
+}
+
+func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Tickets.Statuses(r.Context())
+	return respond(w, http.StatusOK, map[string]any{"statuses": list}, err)
+}
+
+func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name     string `json:"name"`
+		Category string `json:"category"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	st, err := s.Tickets.CreateStatus(r.Context(), ticket.Status{Name: in.Name, Category: in.Category})
+	return respond(w, http.StatusCreated, st, err)
+}
+
+func (s *Server) listTags(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Tickets.Tags(r.Context())
+	return respond(w, http.StatusOK, map[string]any{"tags": list}, err)
+}
+
+func (s *Server) createTag(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	name, err := s.Tickets.CreateTag(r.Context(), in.Name)
+	return respond(w, http.StatusCreated, map[string]string{"name": name}, err)
+}
+
+func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.Tickets.DeleteTag(r.Context(), r.PathValue("name")))
+}
+
+// --- API tokens of the signed-in agent
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	a, _ := desk.ActorFrom(r.Context())
+	list, err := s.Access.Tokens(r.Context(), a.ID)
+	return respond(w, http.StatusOK, map[string]any{"tokens": list}, err)
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	a, _ := desk.ActorFrom(r.Context())
+	secret, t, err := s.Access.CreateToken(r.Context(), a.ID, in.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "name": t.Name})
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	a, _ := desk.ActorFrom(r.Context())
+	_, err := withID(r, func(id int64) (any, error) { return nil, s.Access.RevokeToken(r.Context(), a.ID, id) })
+	return noContent(w, err)
+}

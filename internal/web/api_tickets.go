@@ -1,0 +1,367 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+type requesterIn struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+type ticketIn struct {
+	Subject      string         `json:"subject"`
+	Body         string         `json:"body"`
+	BodyHTML     string         `json:"body_html"`
+	Requester    *requesterIn   `json:"requester"`
+	Status       string         `json:"status"`
+	Priority     string         `json:"priority"`
+	Type         string         `json:"type"`
+	Channel      string         `json:"channel"`
+	Tags         []string       `json:"tags"`
+	CustomFields map[string]any `json:"custom_fields"`
+	TeamID       *int64         `json:"team_id"`
+	AssigneeID   *int64         `json:"assignee_id"`
+}
+
+func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
+	var in ticketIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Requester == nil {
+		return desk.Invalid(map[string]string{"requester.email": "is required"})
+	}
+	t, err := s.Tickets.Create(r.Context(), ticket.NewTicket{
+		Subject: in.Subject, Body: in.Body, BodyHTML: in.BodyHTML,
+		Requester: ticket.Person{Email: in.Requester.Email, Name: in.Requester.Name},
+		Status:    in.Status, Priority: in.Priority, Type: in.Type, Channel: in.Channel, Tags: in.Tags,
+		CustomFields: normalizeNumbers(in.CustomFields), TeamID: in.TeamID, AssigneeID: in.AssigneeID,
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
+	writeJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	t, err := s.Tickets.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+// ticketFilter reads list filters from the query string.
+func ticketFilter(r *http.Request) (ticket.Filter, error) {
+	q := r.URL.Query()
+	var f ticket.Filter
+	var err error
+	errs := map[string]string{}
+	if v := q.Get("status"); v != "" {
+		f.Status = &v
+	}
+	for name, dst := range map[string]**int64{"assignee_id": &f.AssigneeID, "team_id": &f.TeamID,
+		"organization_id": &f.OrganizationID} {
+		if *dst, err = queryID(r, name); err != nil {
+			errs[name] = "must be an id"
+		}
+	}
+	if v := q.Get("requester"); v != "" {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			f.RequesterID = &id
+		} else {
+			f.RequesterEmail = &v
+		}
+	}
+	if v := q.Get("tag"); v != "" {
+		f.Tag = &v
+	}
+	if v := q.Get("updated_since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			errs["updated_since"] = "must be an RFC 3339 time, like 2026-01-31T09:00:00Z"
+		}
+		f.UpdatedSince = &t
+	}
+	if v := q.Get("escalated"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs["escalated"] = "must be true or false"
+		}
+		f.Escalated = &b
+	}
+	f.Open = q.Get("open") == "true"
+	f.Sort = q.Get("sort")
+	f.Cursor = q.Get("cursor")
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			errs["limit"] = "must be a number from 1 to 100"
+		}
+		f.Limit = n
+	}
+	if len(errs) > 0 {
+		return f, desk.Invalid(errs)
+	}
+	return f, nil
+}
+
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
+	f, err := ticketFilter(r)
+	if err != nil {
+		return err
+	}
+	page, err := s.Tickets.List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Tickets    []*ticket.Ticket `json:"tickets"`
+		NextCursor *string          `json:"next_cursor"`
+	}
+	body.Tickets = page.Tickets
+	if page.NextCursor != "" {
+		body.NextCursor = &page.NextCursor
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// optionalID distinguishes an absent id (nil) from an explicit null (0,
+// which the services read as "clear").
+type optionalID struct {
+	set bool
+	id  int64
+}
+
+func (o *optionalID) UnmarshalJSON(b []byte) error {
+	o.set = true
+	if string(b) == "null" {
+		return nil
+	}
+	id, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil || id <= 0 {
+		return desk.Errorf(desk.EINVALID, "ids are positive integers")
+	}
+	o.id = id
+	return nil
+}
+
+func (o optionalID) ptr() *int64 {
+	if !o.set {
+		return nil
+	}
+	return &o.id
+}
+
+type ticketPatchIn struct {
+	Subject      *string        `json:"subject"`
+	Status       *string        `json:"status"`
+	Priority     *string        `json:"priority"`
+	Type         *string        `json:"type"`
+	AssigneeID   optionalID     `json:"assignee_id"`
+	TeamID       optionalID     `json:"team_id"`
+	Tags         *[]string      `json:"tags"`
+	CustomFields map[string]any `json:"custom_fields"`
+}
+
+func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in ticketPatchIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	t, err := s.Tickets.Update(r.Context(), id, ticket.Patch{
+		Subject: in.Subject, Status: in.Status, Priority: in.Priority, Type: in.Type,
+		AssigneeID: in.AssigneeID.ptr(), TeamID: in.TeamID.ptr(), Tags: in.Tags,
+		CustomFields: normalizeNumbers(in.CustomFields),
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+type messageIn struct {
+	Body     string `json:"body"`
+	BodyHTML string `json:"body_html"`
+	Internal bool   `json:"internal"`
+}
+
+func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in messageIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	m, err := s.Tickets.AddMessage(r.Context(), id, ticket.NewMessage{Body: in.Body, BodyHTML: in.BodyHTML, Internal: in.Internal})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, m)
+	return nil
+}
+
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ms, err := s.Tickets.Messages(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []*ticket.Message{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": ms})
+	return nil
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	evs, err := s.Tickets.Events(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+	return nil
+}
+
+type escalateIn struct {
+	TeamID int64  `json:"team_id"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) escalateTicket(w http.ResponseWriter, r *http.Request) error {
+	return s.escalation(w, r, s.Tickets.Escalate)
+}
+
+func (s *Server) deescalateTicket(w http.ResponseWriter, r *http.Request) error {
+	return s.escalation(w, r, s.Tickets.Deescalate)
+}
+
+func (s *Server) escalation(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, id, team int64, reason string) (*ticket.Ticket, error)) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in escalateIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.TeamID <= 0 {
+		return desk.Invalid(map[string]string{"team_id": "is required"})
+	}
+	t, err := do(r.Context(), id, in.TeamID, in.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+type mergeIn struct {
+	IntoID int64 `json:"into_id"`
+}
+
+func (s *Server) mergeTicket(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in mergeIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.IntoID <= 0 {
+		return desk.Invalid(map[string]string{"into_id": "is required"})
+	}
+	t, err := s.Tickets.Merge(r.Context(), id, in.IntoID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+type linkIn struct {
+	OtherID int64  `json:"other_id"`
+	Kind    string `json:"kind"`
+}
+
+func (s *Server) linkTicket(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in linkIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Kind == "" {
+		in.Kind = ticket.LinkRelated
+	}
+	if err := s.Tickets.Link(r.Context(), id, in.OtherID, in.Kind); err != nil {
+		return err
+	}
+	links, err := s.Tickets.Links(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"links": links})
+	return nil
+}
+
+func (s *Server) listLinks(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	links, err := s.Tickets.Links(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"links": links})
+	return nil
+}
+
+func (s *Server) followTicket(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Tickets.Follow(r.Context(), id); err != nil {
+		return err
+	}
+	f, err := s.Tickets.Followers(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"follower_ids": f})
+	return nil
+}

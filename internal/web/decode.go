@@ -1,0 +1,124 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sahayak/sahayak/internal/desk"
+)
+
+// MaxJSONBody is the documented limit of a JSON request body.
+const MaxJSONBody = 1 << 20
+
+// decode reads a JSON body strictly: at most MaxJSONBody bytes, valid UTF-8,
+// no unknown fields, one value.
+func decode(r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxJSONBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return desk.Errorf(desk.ETOOLARGE, "the request body is over %d bytes", MaxJSONBody)
+		}
+		return desk.Errorf(desk.EINVALID, "could not read the request body")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return desk.Errorf(desk.EINVALID, "the request body is empty; send a JSON object")
+	}
+	if !utf8.Valid(body) {
+		return desk.Errorf(desk.EINVALID, "the request body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return desk.Errorf(desk.EINVALID, "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return desk.Errorf(desk.EINVALID, "malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return &desk.Error{Code: desk.EINVALID, Message: "validation failed",
+			Fields: map[string]string{field: fmt.Sprintf("must be %s", jsonKind(typ.Type.Kind().String()))}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &desk.Error{Code: desk.EINVALID, Message: "unknown field " + strconv.Quote(name),
+			Fields: map[string]string{name: "is not a known field"}}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return desk.Errorf(desk.EINVALID, "malformed JSON: unexpected end")
+	}
+	return desk.Errorf(desk.EINVALID, "malformed JSON")
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "int", "int64", "int32", "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	}
+	return "of another type"
+}
+
+// pathID parses the {name} path value as a positive id.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, desk.Errorf(desk.ENOTFOUND, "no %s %q", name, r.PathValue(name))
+	}
+	return id, nil
+}
+
+// queryID parses an optional id query parameter.
+func queryID(r *http.Request, name string) (*int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 {
+		return nil, desk.Invalid(map[string]string{name: "must be an id"})
+	}
+	return &id, nil
+}
+
+// normalizeNumbers turns json.Number values (from UseNumber) into float64
+// so that domain validation sees plain JSON types.
+func normalizeNumbers(m map[string]any) map[string]any {
+	for k, v := range m {
+		if n, ok := v.(json.Number); ok {
+			f, err := n.Float64()
+			if err != nil {
+				m[k] = n.String()
+				continue
+			}
+			m[k] = f
+		}
+	}
+	return m
+}

@@ -1,0 +1,58 @@
+package web
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/sahayak/sahayak/internal/desk"
+)
+
+// statusOf maps error codes to HTTP statuses, in one place.
+var statusOf = map[string]int{
+	desk.EINVALID:       http.StatusBadRequest,
+	desk.EUNAUTHORIZED:  http.StatusUnauthorized,
+	desk.EFORBIDDEN:     http.StatusForbidden,
+	desk.ENOTFOUND:      http.StatusNotFound,
+	desk.ECONFLICT:      http.StatusConflict,
+	desk.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	desk.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	desk.ERATELIMIT:     http.StatusTooManyRequests,
+	desk.EINTERNAL:      http.StatusInternalServerError,
+}
+
+// HTTPStatus returns the status for an error's code.
+func HTTPStatus(err error) int {
+	if s, ok := statusOf[desk.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields,omitempty"`
+	} `json:"error"`
+}
+
+// writeError answers with the JSON error shape; only internal errors are
+// logged, since everything else is the caller's to fix.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := desk.ErrorCode(err)
+	if code == desk.EINTERNAL {
+		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	var b errorBody
+	b.Error.Code, b.Error.Message, b.Error.Fields = code, desk.ErrorMessage(err), desk.ErrorFields(err)
+	writeJSON(w, HTTPStatus(err), b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}

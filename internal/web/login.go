@@ -1,0 +1,90 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+)
+
+const loginCSRFCookie = "sahayak_login_csrf"
+
+type loginData struct {
+	Email string
+	Next  string
+}
+
+// loginPage shows the sign-in form. Before a session exists, CSRF is a
+// double-submit cookie: the form must echo the cookie's random value.
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
+	token, _, err := auth.NewSecret("")
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: s.SecureCookies, MaxAge: 3600})
+	return s.render(w, r, http.StatusOK, "login.html", page{Title: "login.title", CSRF: token,
+		Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/tickets"
+	}
+	return next
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return desk.Errorf(desk.EINVALID, "could not read the form")
+	}
+	c, err := r.Cookie(loginCSRFCookie)
+	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
+	again := func(status int, msgKey string) error {
+		token, _, err := auth.NewSecret("")
+		if err != nil {
+			return err
+		}
+		http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, Secure: s.SecureCookies, MaxAge: 3600})
+		return s.render(w, r, status, "login.html", page{Title: "login.title", CSRF: token, Error: msgKey,
+			Data: loginData{Email: email, Next: next}})
+	}
+	if err != nil || c.Value == "" || c.Value != r.PostFormValue("csrf") {
+		return again(http.StatusForbidden, "login.expired")
+	}
+	if !s.loginRate.Allow(clientAddr(r), s.Clock.Now()) {
+		return again(http.StatusTooManyRequests, "login.too_many")
+	}
+	id, _, agent, err := s.Access.SignIn(r.Context(), email, r.PostFormValue("password"))
+	switch desk.ErrorCode(err) {
+	case "":
+	case desk.EUNAUTHORIZED:
+		return again(http.StatusUnauthorized, "login.wrong")
+	case desk.ERATELIMIT:
+		return again(http.StatusTooManyRequests, "login.locked")
+	default:
+		return err
+	}
+	_ = agent
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies, MaxAge: int(access.SessionTTL.Seconds())})
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.Access.SignOut(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}

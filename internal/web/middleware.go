@@ -1,0 +1,250 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+)
+
+const sessionCookie = "sahayak_session"
+
+type csrfKey struct{}
+
+// csrfFrom returns the CSRF secret of the session behind the request.
+func csrfFrom(ctx context.Context) string {
+	s, _ := ctx.Value(csrfKey{}).(string)
+	return s
+}
+
+// authorize authenticates the request (API token or session cookie), checks
+// CSRF for cookie-authenticated writes, checks the route's permission, and
+// runs the handler, mapping its error.
+func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", slog.String("path", r.URL.Path), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+				s.fail(w, r, rt, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		ctx := r.Context()
+		if rt.Permission != auth.Public {
+			a, csrf, viaCookie, err := s.authenticate(r)
+			if err != nil {
+				s.fail(w, r, rt, err)
+				return
+			}
+			if viaCookie && unsafeMethod(r.Method) && !csrfOK(r, csrf) {
+				s.fail(w, r, rt, desk.Errorf(desk.EFORBIDDEN, "the form has expired; reload the page and try again (CSRF check failed)"))
+				return
+			}
+			if rt.Permission != auth.SignedIn && !a.Can(rt.Permission) {
+				s.fail(w, r, rt, desk.Errorf(desk.EFORBIDDEN, "your role may not do this (%s)", rt.Permission))
+				return
+			}
+			ctx = context.WithValue(desk.WithActor(ctx, a), csrfKey{}, csrf)
+		}
+		if err := fn(w, r.WithContext(ctx)); err != nil {
+			s.fail(w, r, rt, err)
+		}
+	})
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+func csrfOK(r *http.Request, want string) bool {
+	got := r.Header.Get("X-CSRF-Token")
+	ct := r.Header.Get("Content-Type")
+	if got == "" && (strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")) {
+		got = r.PostFormValue("csrf")
+	}
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// authenticate resolves the request's credentials: a Bearer token first,
+// then the session cookie.
+func (s *Server) authenticate(r *http.Request) (a desk.Actor, csrf string, viaCookie bool, err error) {
+	ctx := r.Context()
+	if h := r.Header.Get("Authorization"); h != "" {
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || token == "" {
+			return a, "", false, desk.Errorf(desk.EUNAUTHORIZED, "use Authorization: Bearer <token>")
+		}
+		ag, err := s.Access.Token(ctx, token)
+		if err != nil {
+			return a, "", false, err
+		}
+		a, err = s.Access.ActorFor(ctx, ag)
+		return a, "", false, err
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return a, "", false, desk.Errorf(desk.EUNAUTHORIZED, "sign in first")
+	}
+	ag, csrf, err := s.Access.Session(ctx, c.Value)
+	if err != nil {
+		return a, "", false, err
+	}
+	a, err = s.Access.ActorFor(ctx, ag)
+	return a, csrf, true, err
+}
+
+// fail answers an error: JSON for the API; for pages, a sign-in redirect on
+// 401 and an error page otherwise.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt Route, err error) {
+	if rt.API || !acceptsHTML(r) {
+		s.writeError(w, r, err)
+		return
+	}
+	if desk.ErrorCode(err) == desk.EUNAUTHORIZED {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if desk.ErrorCode(err) == desk.EINTERNAL {
+		s.log.ErrorContext(r.Context(), "internal error", slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	s.renderError(w, r, err)
+}
+
+func acceptsHTML(r *http.Request) bool {
+	return r.Header.Get("Accept") == "" || strings.Contains(r.Header.Get("Accept"), "text/html") ||
+		r.Header.Get("Content-Type") == "application/x-www-form-urlencoded"
+}
+
+// clientAddr is the remote address without its port.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limiter allows n events per key per window (a fixed window is enough for
+// sign-in throttling, which only has to make guessing slow).
+type limiter struct {
+	mu     sync.Mutex
+	n      int
+	window time.Duration
+	counts map[string]*window
+}
+
+type window struct {
+	start time.Time
+	count int
+}
+
+func newLimiter(n int, w time.Duration) *limiter {
+	return &limiter{n: n, window: w, counts: map[string]*window{}}
+}
+
+// Allow records an event for key and reports whether it is within the limit.
+func (l *limiter) Allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.counts) > 10000 {
+		for k, w := range l.counts {
+			if now.Sub(w.start) > l.window {
+				delete(l.counts, k)
+			}
+		}
+	}
+	w := l.counts[key]
+	if w == nil || now.Sub(w.start) > l.window {
+		w = &window{start: now}
+		l.counts[key] = w
+	}
+	w.count++
+	return w.count <= l.n
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sahayak_http_requests_total",
+			Help: "HTTP requests by route and status."}, []string{"route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "sahayak_http_request_duration_seconds",
+			Help: "HTTP request latency by route.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}},
+			[]string{"route"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets Server-Sent Events through the wrapper.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (m *metrics) wrap(route string, h http.Handler) http.Handler {
+	dur := m.duration.WithLabelValues(route)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		dur.Observe(time.Since(start).Seconds())
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		m.requests.WithLabelValues(route, statusText(sw.status)).Inc()
+	})
+}
+
+var statusTexts = func() map[int]string {
+	m := map[int]string{}
+	for c := 100; c < 600; c++ {
+		m[c] = fmt.Sprint(c)
+	}
+	return m
+}()
+
+func statusText(c int) string { return statusTexts[c] }

@@ -1,0 +1,88 @@
+package web
+
+import (
+	"github.com/sahayak/sahayak/internal/auth"
+)
+
+// routeTable is the sitemap of Sahayak: every route and who may use it.
+func (s *Server) routeTable() {
+	// Operations.
+	s.handle("GET /healthz", auth.Public, s.healthz)
+	s.handle("GET /readyz", auth.Public, s.readyz)
+	s.handle("GET /metrics", auth.Public, s.metricsHandler)
+	s.handle("GET /api/v1/openapi.json", auth.Public, s.openAPI)
+	s.handle("GET /static/{file...}", auth.Public, s.static)
+
+	// JSON API.
+	s.handle("GET /api/v1/me", auth.SignedIn, s.me)
+	s.handle("GET /api/v1/tickets", auth.TicketsRead, s.listTickets)
+	s.handle("POST /api/v1/tickets", auth.TicketsCreate, s.createTicket)
+	s.handle("GET /api/v1/tickets/{id}", auth.TicketsRead, s.getTicket)
+	s.handle("PATCH /api/v1/tickets/{id}", auth.TicketsUpdate, s.updateTicket)
+	s.handle("GET /api/v1/tickets/{id}/messages", auth.TicketsRead, s.listMessages)
+	s.handle("POST /api/v1/tickets/{id}/messages", auth.TicketsRead, s.createMessage) // reply or note: the service checks which
+	s.handle("GET /api/v1/tickets/{id}/events", auth.TicketsRead, s.listEvents)
+	s.handle("POST /api/v1/tickets/{id}/escalate", auth.TicketsEscalate, s.escalateTicket)
+	s.handle("POST /api/v1/tickets/{id}/deescalate", auth.TicketsEscalate, s.deescalateTicket)
+	s.handle("POST /api/v1/tickets/{id}/merge", auth.TicketsMerge, s.mergeTicket)
+	s.handle("GET /api/v1/tickets/{id}/links", auth.TicketsRead, s.listLinks)
+	s.handle("POST /api/v1/tickets/{id}/links", auth.TicketsUpdate, s.linkTicket)
+	s.handle("POST /api/v1/tickets/{id}/follow", auth.TicketsRead, s.followTicket)
+
+	s.handle("GET /api/v1/contacts", auth.ContactsRead, s.listContacts)
+	s.handle("POST /api/v1/contacts", auth.ContactsWrite, s.createContact)
+	s.handle("GET /api/v1/contacts/{id}", auth.ContactsRead, s.getContact)
+	s.handle("PATCH /api/v1/contacts/{id}", auth.ContactsWrite, s.updateContact)
+	s.handle("DELETE /api/v1/contacts/{id}", auth.ContactsWrite, s.deleteContact)
+
+	s.handle("GET /api/v1/organizations", auth.OrganizationsRead, s.listOrganizations)
+	s.handle("POST /api/v1/organizations", auth.OrganizationsWrite, s.createOrganization)
+	s.handle("GET /api/v1/organizations/{id}", auth.OrganizationsRead, s.getOrganization)
+	s.handle("PATCH /api/v1/organizations/{id}", auth.OrganizationsWrite, s.updateOrganization)
+	s.handle("DELETE /api/v1/organizations/{id}", auth.OrganizationsWrite, s.deleteOrganization)
+
+	s.handle("GET /api/v1/agents", auth.AgentsRead, s.listAgents)
+	s.handle("POST /api/v1/agents", auth.AgentsWrite, s.createAgent)
+	s.handle("GET /api/v1/agents/{id}", auth.AgentsRead, s.getAgent)
+	s.handle("PATCH /api/v1/agents/{id}", auth.AgentsWrite, s.updateAgent)
+	s.handle("DELETE /api/v1/agents/{id}", auth.AgentsWrite, s.deactivateAgent)
+
+	s.handle("GET /api/v1/teams", auth.TeamsRead, s.listTeams)
+	s.handle("POST /api/v1/teams", auth.TeamsWrite, s.createTeam)
+	s.handle("GET /api/v1/teams/{id}", auth.TeamsRead, s.getTeam)
+	s.handle("PATCH /api/v1/teams/{id}", auth.TeamsWrite, s.updateTeam)
+	s.handle("DELETE /api/v1/teams/{id}", auth.TeamsWrite, s.deleteTeam)
+
+	s.handle("GET /api/v1/roles", auth.RolesRead, s.listRoles)
+	s.handle("POST /api/v1/roles", auth.RolesWrite, s.createRole)
+	s.handle("GET /api/v1/roles/{id}", auth.RolesRead, s.getRole)
+	s.handle("PATCH /api/v1/roles/{id}", auth.RolesWrite, s.updateRole)
+	s.handle("DELETE /api/v1/roles/{id}", auth.RolesWrite, s.deleteRole)
+
+	s.handle("GET /api/v1/fields", auth.FieldsRead, s.listFields)
+	s.handle("POST /api/v1/fields", auth.FieldsWrite, s.createField)
+	s.handle("GET /api/v1/fields/{id}", auth.FieldsRead, s.getField)
+	s.handle("PATCH /api/v1/fields/{id}", auth.FieldsWrite, s.updateField)
+	s.handle("DELETE /api/v1/fields/{id}", auth.FieldsWrite, s.deleteField)
+
+	s.handle("GET /api/v1/statuses", auth.TicketsRead, s.listStatuses)
+	s.handle("POST /api/v1/statuses", auth.StatusesWrite, s.createStatus)
+
+	s.handle("GET /api/v1/tags", auth.TagsRead, s.listTags)
+	s.handle("POST /api/v1/tags", auth.TagsWrite, s.createTag)
+	s.handle("DELETE /api/v1/tags/{name}", auth.TagsWrite, s.deleteTag)
+
+	s.handle("GET /api/v1/tokens", auth.TokensWrite, s.listTokens)
+	s.handle("POST /api/v1/tokens", auth.TokensWrite, s.createToken)
+	s.handle("DELETE /api/v1/tokens/{id}", auth.TokensWrite, s.revokeToken)
+
+	s.handle("GET /api/v1/notifications", auth.SignedIn, s.listNotifications)
+	s.handle("POST /api/v1/notifications/read", auth.SignedIn, s.readNotifications)
+
+	// Live updates (Server-Sent Events) and "who is replying" presence.
+	s.handle("GET /events", auth.TicketsRead, s.eventStream)
+	s.handle("POST /tickets/{id}/replying", auth.TicketsRead, s.replying)
+
+	// Agent web app.
+	s.pageRoutes()
+}

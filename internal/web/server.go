@@ -1,0 +1,133 @@
+// Package web is Sahayak's HTTP face: one route table naming a permission for
+// every route, the JSON API under /api/v1, the server-rendered agent app, live
+// updates over Server-Sent Events, health and metrics. Handlers decode, call a
+// domain service and encode; rules live in the services.
+package web
+
+import (
+	"context"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/i18n"
+	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+// Deps are the services the web layer calls.
+type Deps struct {
+	Log           *slog.Logger
+	Tickets       *ticket.Service
+	People        *people.Service
+	Access        *access.Service
+	Notifications Notifications
+	Bus           *event.Bus
+	DB            interface{ Ping(context.Context) error }
+	Clock         desk.Clock
+	Catalog       i18n.Catalog
+	Registry      *prometheus.Registry
+	// SecureCookies marks cookies Secure; set when served over TLS.
+	SecureCookies bool
+	// LoginLimit is the number of sign-in attempts allowed per client
+	// address per minute (default 10).
+	LoginLimit int
+}
+
+// Route is one entry of the route table.
+type Route struct {
+	Method     string
+	Path       string
+	Permission string // an auth permission, auth.Public or auth.SignedIn
+	API        bool   // answers JSON (errors too) rather than pages
+}
+
+// handlerFunc is a handler that returns its error for central mapping.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Server serves the help desk.
+type Server struct {
+	Deps
+	log       *slog.Logger
+	mux       *http.ServeMux
+	routes    []Route
+	pages     map[string]*template.Template
+	metrics   *metrics
+	loginRate *limiter
+	live      *presence
+	closing   chan struct{}
+	closeOnce sync.Once
+}
+
+// New builds the server and its route table; templates are parsed here so
+// that a broken template fails at start-up.
+func New(d Deps) (*Server, error) {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Clock == nil {
+		d.Clock = desk.SystemClock{}
+	}
+	if d.LoginLimit <= 0 {
+		d.LoginLimit = 10
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), loginRate: newLimiter(d.LoginLimit, time.Minute),
+		live: newPresence(), closing: make(chan struct{})}
+	var err error
+	if d.Catalog == nil {
+		if d.Catalog, err = i18n.Load(); err != nil {
+			return nil, err
+		}
+		s.Catalog = d.Catalog
+	}
+	if s.pages, err = parseTemplates(d.Catalog); err != nil {
+		return nil, err
+	}
+	if s.metrics, err = newMetrics(d.Registry); err != nil {
+		return nil, err
+	}
+	s.routeTable()
+	return s, nil
+}
+
+// Routes returns the route table, for tests and the OpenAPI check.
+func (s *Server) Routes() []Route { return s.routes }
+
+// ServeHTTP applies the headers every response carries and dispatches.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if s.SecureCookies {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// handle registers a route with its permission. Every route goes through
+// here, so none can be added without naming who may use it.
+func (s *Server) handle(pattern, permission string, fn handlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	rt := Route{Method: method, Path: path, Permission: permission, API: strings.HasPrefix(path, "/api/")}
+	s.routes = append(s.routes, rt)
+	s.mux.Handle(pattern, s.metrics.wrap(pattern, s.authorize(rt, fn)))
+}
+
+// CloseStreams ends every live-update stream, so that a graceful shutdown
+// does not wait for browsers that never hang up.
+func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }

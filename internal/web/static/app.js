@@ -1,0 +1,2 @@
+// Sahayak agent app: small progressive enhancements, no build step.
+"use strict";
