@@ -237,4 +237,6 @@ func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
 	return minLevel{Handler: h.Handler.WithAttrs(a), min: h.min}
 }
 
-func (h minLevel) WithGroup(n string) slog.Handler { return minLevel{Handler: h.Handler.WithGroup(n), min: h.min} }
+func (h minLevel) WithGroup(n string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(n), min: h.min}
+}
