@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
@@ -142,7 +144,7 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
-		Notifications: a.DB, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
+		Notifications: a.DB, Blobs: blob.New(filepath.Join(a.Config.DataDir, "attachments")), Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies})
 	return err
 }

@@ -22,6 +22,9 @@ type Store interface {
 	Statuses(ctx context.Context) ([]Status, error)
 	Fields(ctx context.Context) ([]Field, error)
 	Tags(ctx context.Context) ([]string, error)
+	// Attachment returns an attachment with the ticket and the note flag of
+	// its message.
+	Attachment(ctx context.Context, id int64) (a *Attachment, ticketID int64, internal bool, err error)
 }
 
 // Tx is the set of writes a ticket change may make within one transaction.

@@ -182,6 +182,8 @@ type NewMessage struct {
 	Body     string
 	BodyHTML string
 	Internal bool
+	// Attachments are files already put in the blob store.
+	Attachments []Attachment
 }
 
 // AddMessage adds a public reply or an internal note by the acting agent (or
@@ -211,7 +213,7 @@ func (s *Service) AddMessage(ctx context.Context, id int64, in NewMessage) (*Mes
 	var m *Message
 	_, err = s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
 		m = &Message{TicketID: t.ID, AuthorKind: a.Kind, AuthorID: a.ID, AuthorName: a.Name,
-			Internal: in.Internal, BodyText: body, BodyHTML: html, CreatedAt: now}
+			Internal: in.Internal, BodyText: body, BodyHTML: html, CreatedAt: now, Attachments: in.Attachments}
 		if err := tx.InsertMessage(ctx, m); err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/desk"
@@ -211,11 +212,20 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in messageIn
-	if err := decode(r, &in); err != nil {
-		return err
+	var nm ticket.NewMessage
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.Body = http.MaxBytesReader(w, r.Body, maxMultipart)
+		if nm, err = s.readMultipartMessage(r); err != nil {
+			return err
+		}
+	} else {
+		var in messageIn
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		nm = ticket.NewMessage{Body: in.Body, BodyHTML: in.BodyHTML, Internal: in.Internal}
 	}
-	m, err := s.Tickets.AddMessage(r.Context(), id, ticket.NewMessage{Body: in.Body, BodyHTML: in.BodyHTML, Internal: in.Internal})
+	m, err := s.Tickets.AddMessage(r.Context(), id, nm)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ func (s *Server) routeTable() {
 	s.handle("PATCH /api/v1/tickets/{id}", auth.TicketsUpdate, s.updateTicket)
 	s.handle("GET /api/v1/tickets/{id}/messages", auth.TicketsRead, s.listMessages)
 	s.handle("POST /api/v1/tickets/{id}/messages", auth.TicketsRead, s.createMessage) // reply or note: the service checks which
+	s.handle("GET /api/v1/attachments/{id}", auth.TicketsRead, s.downloadAttachment)
 	s.handle("GET /api/v1/tickets/{id}/events", auth.TicketsRead, s.listEvents)
 	s.handle("POST /api/v1/tickets/{id}/escalate", auth.TicketsEscalate, s.escalateTicket)
 	s.handle("POST /api/v1/tickets/{id}/deescalate", auth.TicketsEscalate, s.deescalateTicket)

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
@@ -30,6 +31,7 @@ type Deps struct {
 	People        *people.Service
 	Access        *access.Service
 	Notifications Notifications
+	Blobs         *blob.Store
 	Bus           *event.Bus
 	DB            interface{ Ping(context.Context) error }
 	Clock         desk.Clock

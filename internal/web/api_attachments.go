@@ -1,0 +1,107 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+// maxMultipart bounds a message with attachments: every file at its limit
+// plus room for the text fields.
+const maxMultipart = ticket.MaxAttachmentsPerMessage*ticket.MaxAttachment + MaxJSONBody
+
+// readMultipartMessage streams a multipart/form-data message: text fields
+// body, body_html and internal, and any number of "files" parts, each put in
+// the blob store as it arrives (never held in memory whole).
+func (s *Server) readMultipartMessage(r *http.Request) (ticket.NewMessage, error) {
+	var in ticket.NewMessage
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return in, desk.Errorf(desk.EINVALID, "malformed multipart body")
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return in, desk.Errorf(desk.ETOOLARGE, "the message is over the size limit")
+			}
+			return in, desk.Errorf(desk.EINVALID, "malformed multipart body")
+		}
+		if part.FileName() == "" {
+			v, err := io.ReadAll(io.LimitReader(part, MaxJSONBody+1))
+			if err != nil || len(v) > MaxJSONBody {
+				return in, desk.Errorf(desk.ETOOLARGE, "the field %q is too large", part.FormName())
+			}
+			switch part.FormName() {
+			case "body":
+				in.Body = string(v)
+			case "body_html":
+				in.BodyHTML = string(v)
+			case "internal":
+				in.Internal, _ = strconv.ParseBool(string(v))
+			case "csrf":
+			default:
+				return in, desk.Invalid(map[string]string{part.FormName(): "is not a known field"})
+			}
+			continue
+		}
+		if part.FormName() != "files" {
+			return in, desk.Invalid(map[string]string{part.FormName(): "files go in the \"files\" field"})
+		}
+		if len(in.Attachments) == ticket.MaxAttachmentsPerMessage {
+			return in, desk.Invalid(map[string]string{"files": "at most 10 files per message"})
+		}
+		digest, size, err := s.Blobs.Put(part, ticket.MaxAttachment)
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return in, desk.Errorf(desk.ETOOLARGE, "the message is over the size limit")
+			}
+			return in, err
+		}
+		name := ticket.CleanFilename(part.FileName())
+		in.Attachments = append(in.Attachments, ticket.Attachment{Filename: name,
+			ContentType: ticket.ContentType(part.Header.Get("Content-Type"), name), Size: size, SHA256: digest})
+	}
+	return in, nil
+}
+
+// downloadAttachment serves a stored file. Only images are shown inline; all
+// else downloads, and a sandbox CSP keeps an uploaded page from running.
+func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.Tickets.Attachment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	f, err := s.Blobs.Open(a.SHA256)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	disposition := "attachment"
+	if strings.HasPrefix(a.ContentType, "image/") && a.ContentType != "image/svg+xml" {
+		disposition = "inline"
+	}
+	h := w.Header()
+	h.Set("Content-Type", a.ContentType)
+	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": a.Filename}))
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Cache-Control", "private, max-age=3600")
+	http.ServeContent(w, r, "", time.Time{}, f)
+	return nil
+}
