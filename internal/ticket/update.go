@@ -325,16 +325,19 @@ func (s *Service) Merge(ctx context.Context, sourceID, targetID int64) (*Ticket,
 	var target *Ticket
 	var evs []event.Event
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		src, err := tx.TicketForUpdate(ctx, sourceID)
-		if err != nil {
-			return err
+		// Lock in id order so that two opposite merges cannot deadlock.
+		locked := map[int64]*Ticket{}
+		for _, id := range []int64{min(sourceID, targetID), max(sourceID, targetID)} {
+			t, err := tx.TicketForUpdate(ctx, id)
+			if desk.ErrorCode(err) == desk.ENOTFOUND && id == targetID {
+				return desk.Invalid(map[string]string{"into_id": "no such ticket"})
+			} else if err != nil {
+				return err
+			}
+			locked[id] = t
 		}
-		target, err = tx.TicketForUpdate(ctx, targetID)
-		if desk.ErrorCode(err) == desk.ENOTFOUND {
-			return desk.Invalid(map[string]string{"into_id": "no such ticket"})
-		} else if err != nil {
-			return err
-		}
+		src := locked[sourceID]
+		target = locked[targetID]
 		sc := scope(a)
 		if !sc.Sees(src) {
 			return desk.Errorf(desk.ENOTFOUND, "ticket %d not found", sourceID)
