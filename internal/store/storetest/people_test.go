@@ -117,7 +117,7 @@ func TestPeople(t *testing.T) {
 	})
 }
 
-func TestAccess(t *testing.T) {
+func TestSignInLockoutAndSessions(t *testing.T) {
 	run(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		const pw = "correct horse battery"
@@ -174,6 +174,20 @@ func TestAccess(t *testing.T) {
 		_, _, err = f.access.Session(ctx, sid)
 		wantCode(t, err, desk.EUNAUTHORIZED)
 
+		// A deactivated agent's password is refused.
+		if _, err := f.people.UpdateAgent(f.sys, ravi.ID, peopleActive(false), nil); err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, err = f.access.SignIn(ctx, "ravi@desk.test", pw)
+		wantCode(t, err, desk.EUNAUTHORIZED)
+
+	})
+}
+
+func TestTokensAndActors(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		ravi := f.agent("ravi@desk.test", "agent")
 		// Tokens.
 		secret, tok, err := f.access.CreateToken(ctx, ravi.ID, "laptop")
 		if err != nil {
@@ -196,7 +210,7 @@ func TestAccess(t *testing.T) {
 		wantCode(t, err, desk.EUNAUTHORIZED)
 		wantCode(t, f.access.RevokeToken(ctx, ravi.ID, tok.ID), desk.ENOTFOUND)
 
-		// A deactivated agent's token and password are refused.
+		// A deactivated agent's tokens are refused.
 		secret, _, err = f.access.CreateToken(ctx, ravi.ID, "desktop")
 		if err != nil {
 			t.Fatal(err)
@@ -205,8 +219,6 @@ func TestAccess(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.access.Token(ctx, secret)
-		wantCode(t, err, desk.EUNAUTHORIZED)
-		_, _, _, err = f.access.SignIn(ctx, "ravi@desk.test", pw)
 		wantCode(t, err, desk.EUNAUTHORIZED)
 
 		// The actor carries the role's permissions and the agent's teams.
