@@ -476,10 +476,20 @@ func (x *ticketTx) InsertMessage(ctx context.Context, m *ticket.Message) error {
 }
 
 func (x *ticketTx) AppendEvents(ctx context.Context, evs []event.Event) error {
-	return appendEvents(ctx, x.tx, evs)
+	return x.db.appendEvents(ctx, x.tx, evs)
 }
 
-func appendEvents(ctx context.Context, q querier, evs []event.Event) error {
+// appendEvents inserts events inside a write transaction. Their ids are
+// taken in commit order (see dialect.orderEvents).
+func (db *DB) appendEvents(ctx context.Context, q querier, evs []event.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if lock := db.dialect.orderEvents(); lock != "" {
+		if _, err := q.ExecContext(ctx, lock); err != nil {
+			return fmt.Errorf("order events: %w", err)
+		}
+	}
 	for i := range evs {
 		e := &evs[i]
 		data := string(e.Data)
