@@ -143,7 +143,9 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 			where = append(where, "t.escalation_level = 0")
 		}
 	}
-	if s := f.Scope; s != nil {
+	if s := f.Scope; s != nil && s.RequesterID != 0 {
+		where = append(where, "t.requester_id = "+arg(s.RequesterID))
+	} else if s != nil {
 		cond := "t.assignee_id = " + arg(s.AgentID) + " OR t.team_id IS NULL"
 		if len(s.TeamIDs) > 0 {
 			cond += " OR t.team_id IN (" + idList(s.TeamIDs) + ")"

@@ -81,6 +81,9 @@ func actor(ctx context.Context, permission string) (desk.Actor, error) {
 
 // scope returns the visibility limit of the actor, nil for unlimited.
 func scope(a desk.Actor) *Scope {
+	if a.Kind == desk.ActorContact {
+		return &Scope{RequesterID: a.ID}
+	}
 	if a.Kind != desk.ActorAgent || a.Can(auth.TicketsReadAll) {
 		return nil
 	}

@@ -127,16 +127,22 @@ type Filter struct {
 }
 
 // Scope is the part of the desk an agent may see: tickets assigned to them,
-// tickets of their teams, and tickets no team has yet.
+// tickets of their teams, and tickets no team has yet. A customer sees only
+// the tickets they requested.
 type Scope struct {
 	AgentID int64
 	TeamIDs []int64
+	// RequesterID, when set, limits a customer to their own tickets.
+	RequesterID int64
 }
 
 // Sees reports whether a ticket is inside the scope.
 func (s *Scope) Sees(t *Ticket) bool {
 	if s == nil {
 		return true
+	}
+	if s.RequesterID != 0 {
+		return t.Requester.ID == s.RequesterID
 	}
 	if t.AssigneeID != nil && *t.AssigneeID == s.AgentID {
 		return true

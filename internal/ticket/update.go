@@ -206,9 +206,12 @@ func (s *Service) AddMessage(ctx context.Context, id int64, in NewMessage) (*Mes
 	if msg != "" {
 		return nil, desk.Invalid(map[string]string{"body": msg})
 	}
-	mentioned, err := s.mentions(ctx, body)
-	if err != nil {
-		return nil, err
+	var mentioned []int64
+	if a.Kind == desk.ActorAgent {
+		// Only colleagues can call an agent in; a customer's "@" is just text.
+		if mentioned, err = s.mentions(ctx, body); err != nil {
+			return nil, err
+		}
 	}
 	var m *Message
 	_, err = s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {

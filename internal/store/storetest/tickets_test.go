@@ -315,3 +315,36 @@ func TestAgentWithoutReadAllSeesOwnTeamsAndUnroutedTickets(t *testing.T) {
 		wantCode(t, err, desk.EUNAUTHORIZED)
 	})
 }
+
+// A customer (the portal's actor) sees only the tickets they requested, and
+// their "@agent" text is not a mention.
+func TestCustomerSeesOnlyTheirOwnTickets(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		l := newListFixture(t, f)
+		asha := desk.WithActor(context.Background(), desk.Actor{Kind: desk.ActorContact, ID: l.a.Requester.ID,
+			Name: "Asha", Permissions: []string{"tickets:read", "tickets:reply"}})
+		page, err := f.tickets.List(asha, ticket.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := ids(page.Tickets), []int64{l.d.ID, l.a.ID}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("asha sees %v, want her own %v", got, want)
+		}
+		_, err = f.tickets.Get(asha, l.b.ID)
+		wantCode(t, err, desk.ENOTFOUND)
+		_, err = f.tickets.AddMessage(asha, l.b.ID, ticket.NewMessage{Body: "hello"})
+		wantCode(t, err, desk.ENOTFOUND)
+		if _, err := f.tickets.AddMessage(asha, l.a.ID, ticket.NewMessage{Body: "thanks @ravi@desk.test"}); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := f.tickets.Events(f.sys, l.a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Kind == "ticket.mentioned" {
+				t.Fatalf("a customer's @ must not mention an agent: %s", e.Data)
+			}
+		}
+	})
+}
