@@ -181,7 +181,7 @@ func formID(v string, errs map[string]string, field string) (*int64, bool) {
 // newTicketForm is what the New ticket page shows and keeps on error.
 type newTicketForm struct {
 	Email, Name, Subject, Body, Priority, Type, Team, Assignee, Tags string
-	Custom                                                          map[string]any
+	Custom                                                           map[string]any
 }
 
 type newTicketData struct {

@@ -32,8 +32,8 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 	sets := map[string]*template.Template{}
 	for _, lang := range i18n.Languages {
 		t, err := template.New("").Funcs(template.FuncMap{
-			"t":      func(key string, args ...any) string { return c.T(lang, key, args...) },
-			"lang":   func() string { return lang },
+			"t":    func(key string, args ...any) string { return c.T(lang, key, args...) },
+			"lang": func() string { return lang },
 			"status": func(s string) string {
 				if c.Has("status." + s) {
 					return c.T(lang, "status."+s)
