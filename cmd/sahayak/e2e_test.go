@@ -69,6 +69,12 @@ func TestAgentAppInBrowser(t *testing.T) {
 		`document.querySelector("#ticket-list").textContent.includes(%q) && window.__sameDocument === true`, subject))
 	shoot(t, other, "view-live-1280")
 
+	// Keyboard: j selects the first row, ? opens the shortcut help.
+	do(t, other, "press j and ?", chromedp.KeyEvent("j?"))
+	waitFor(t, other, "row selected and help shown", `!!document.querySelector("tr.selected") && !document.querySelector("#help").hidden`)
+	shoot(t, other, "help-1280")
+	do(t, other, "close help", chromedp.Click(chromedp.CSS("[data-help-close]")))
+
 	// The other agent opens the ticket; the admin types and then replies.
 	href := eval[string](t, other, "ticket link", fmt.Sprintf(
 		`[...document.querySelectorAll("#ticket-list tr[data-row]")].find(r => r.textContent.includes(%q)).dataset.href`, subject))

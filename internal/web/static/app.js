@@ -71,13 +71,17 @@
     post(ticketPage.dataset.replyingUrl).catch(() => {});
   });
   let replyingTimer = 0;
+  function hideReplying() {
+    const el = document.getElementById("replying");
+    if (el) el.hidden = true;
+  }
   function showReplying(name) {
     const el = document.getElementById("replying");
     if (!el) return;
     el.textContent = (el.dataset.text || "%s…").replace("%s", name || "?");
     el.hidden = false;
     clearTimeout(replyingTimer);
-    replyingTimer = setTimeout(() => { el.hidden = true; }, 8000);
+    replyingTimer = setTimeout(hideReplying, 8000);
   }
 
   // --- Notifications in the header.
@@ -144,7 +148,10 @@
     const onTicketEvent = (ev) => {
       let e;
       try { e = JSON.parse(ev.data); } catch { return; }
-      if (ticketPage && e.ticket_id === ticketID) scheduleRefresh();
+      if (ticketPage && e.ticket_id === ticketID) {
+        if (ev.type === "ticket.message_added") hideReplying();
+        scheduleRefresh();
+      }
       else if (listRegion) scheduleRefresh();
     };
     ["ticket.created", "ticket.field_changed", "ticket.message_added", "ticket.assigned", "ticket.escalated",
