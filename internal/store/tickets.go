@@ -101,6 +101,9 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 			where = append(where, "t.status = "+arg(*f.Status))
 		}
 	}
+	if f.Priority != nil {
+		where = append(where, "t.priority = "+arg(*f.Priority))
+	}
 	if f.Open {
 		where = append(where, "t.status_category IN ('new', 'open', 'pending', 'on_hold')")
 	}

@@ -108,6 +108,7 @@ type Link struct {
 // Filter selects tickets for lists and views. Nil fields do not filter.
 type Filter struct {
 	Status         *string // a status name or a category
+	Priority       *string
 	AssigneeID     *int64  // 0 selects unassigned tickets
 	TeamID         *int64  // 0 selects tickets with no team
 	TeamIDs        []int64 // any of these teams

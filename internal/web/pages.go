@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,9 +32,14 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 	sets := map[string]*template.Template{}
 	for _, lang := range i18n.Languages {
 		t, err := template.New("").Funcs(template.FuncMap{
-			"t":      func(key string, args ...any) string { return c.T(lang, key, args...) },
-			"lang":   func() string { return lang },
-			"status": func(s string) string { return c.T(lang, "status."+s) },
+			"t":    func(key string, args ...any) string { return c.T(lang, key, args...) },
+			"lang": func() string { return lang },
+			"status": func(s string) string {
+				if c.Has("status." + s) {
+					return c.T(lang, "status."+s)
+				}
+				return s // an admin's own status name
+			},
 			"asset":  assetURL,
 			"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 			"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
@@ -42,6 +49,12 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 			"safe":   func(s string) template.HTML { return template.HTML(s) }, // only for sanitized message HTML
 			"can":    func(a desk.Actor, p string) bool { return a.Can(p) },
 			"eqid":   func(p *int64, id int64) bool { return p != nil && *p == id },
+			"hasID":  slices.Contains[[]int64],
+			"hasStr": slices.Contains[[]string],
+			"cf":     customText,
+			"str":    func(id int64) string { return strconv.FormatInt(id, 10) },
+			"perm":   func(p string) string { return c.T(lang, "perm."+p) },
+			"dict":   dict,
 		}).ParseFS(templateFS, "templates/*.html")
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
@@ -49,6 +62,41 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 		sets[lang] = t
 	}
 	return sets, nil
+}
+
+// dict builds a map for passing several values to a sub-template.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+// customText shows a custom field's value in a form input.
+func customText(values map[string]any, key string) string {
+	switch v := values[key].(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		if v {
+			return "true"
+		}
+		return ""
+	case string:
+		return v
+	default:
+		return fmt.Sprint(v)
+	}
 }
 
 func derefID(p *int64) int64 {
@@ -73,11 +121,11 @@ type page struct {
 // buffer first means a template error becomes a clean 500, not half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) error {
 	a, _ := desk.ActorFrom(r.Context())
-	p.Actor, p.CSRF = a, csrfFrom(r.Context())
-	p.Lang = a.Language
-	if p.Lang == "" {
-		p.Lang = i18n.Pick(r.Header.Get("Accept-Language"))
+	p.Actor = a
+	if c := csrfFrom(r.Context()); c != "" {
+		p.CSRF = c // the session's secret; the sign-in page brings its own
 	}
+	p.Lang = s.lang(r)
 	t := s.pages[p.Lang]
 	if t == nil {
 		t = s.pages["en"]
@@ -91,6 +139,21 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// lang is the viewer's language: the agent's own choice, else the
+// browser's Accept-Language.
+func (s *Server) lang(r *http.Request) string {
+	if a, ok := desk.ActorFrom(r.Context()); ok && a.Language != "" {
+		return a.Language
+	}
+	return i18n.Pick(r.Header.Get("Accept-Language"))
+}
+
+// tr translates a catalog key in the viewer's language, for text built in Go
+// (history sentences, flash messages).
+func (s *Server) tr(r *http.Request, key string, args ...any) string {
+	return s.Catalog.T(s.lang(r), key, args...)
 }
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
@@ -107,6 +170,40 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /login", auth.Public, s.login)
 	s.handle("POST /logout", auth.SignedIn, s.logout)
 	s.handle("GET /{$}", auth.SignedIn, s.home)
+
+	s.handle("GET /tickets", auth.TicketsRead, s.ticketsPage)
+	s.handle("GET /tickets/new", auth.TicketsCreate, s.newTicketPage)
+	s.handle("POST /tickets/new", auth.TicketsCreate, s.createTicketPage)
+	s.handle("GET /tickets/{id}", auth.TicketsRead, s.ticketPage)
+	s.handle("POST /tickets/{id}", auth.TicketsUpdate, s.updateTicketPage)
+	s.handle("POST /tickets/{id}/messages", auth.TicketsRead, s.addMessagePage) // reply or note: the service checks which
+	s.handle("POST /tickets/{id}/escalate", auth.TicketsEscalate, s.escalatePage)
+	s.handle("POST /tickets/{id}/deescalate", auth.TicketsEscalate, s.deescalatePage)
+	s.handle("POST /tickets/{id}/merge", auth.TicketsMerge, s.mergePage)
+	s.handle("POST /tickets/{id}/follow", auth.TicketsRead, s.followPage)
+
+	s.handle("GET /contacts", auth.ContactsRead, s.contactsPage)
+	s.handle("GET /contacts/{id}", auth.ContactsRead, s.contactPage)
+	s.handle("GET /organizations", auth.OrganizationsRead, s.organizationsPage)
+	s.handle("GET /organizations/{id}", auth.OrganizationsRead, s.organizationPage)
+
+	s.handle("GET /settings", auth.SignedIn, s.settingsPage)
+	s.handle("POST /settings/language", auth.SignedIn, s.setLanguagePage)
+	s.handle("POST /settings/tokens", auth.TokensWrite, s.createTokenPage)
+	s.handle("POST /settings/tokens/{id}/revoke", auth.TokensWrite, s.revokeTokenPage)
+
+	s.handle("GET /admin/agents", auth.AgentsRead, s.agentsPage)
+	s.handle("POST /admin/agents", auth.AgentsWrite, s.createAgentPage)
+	s.handle("POST /admin/agents/{id}", auth.AgentsWrite, s.updateAgentPage)
+	s.handle("GET /admin/teams", auth.TeamsRead, s.teamsPage)
+	s.handle("POST /admin/teams", auth.TeamsWrite, s.createTeamPage)
+	s.handle("POST /admin/teams/{id}", auth.TeamsWrite, s.updateTeamPage)
+	s.handle("GET /admin/roles", auth.RolesRead, s.rolesPage)
+	s.handle("POST /admin/roles", auth.RolesWrite, s.createRolePage)
+	s.handle("POST /admin/roles/{id}", auth.RolesWrite, s.updateRolePage)
+	s.handle("GET /admin/fields", auth.FieldsRead, s.fieldsPage)
+	s.handle("POST /admin/fields", auth.FieldsWrite, s.createFieldPage)
+	s.handle("POST /admin/fields/{id}", auth.FieldsWrite, s.updateFieldPage)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {

@@ -1,2 +1,256 @@
 // Sahayak agent app: small progressive enhancements, no build step.
+// Pages work without it; this adds live updates, presence, notifications
+// and keyboard shortcuts. Everything is wired through data- attributes
+// because the Content-Security-Policy forbids inline script.
 "use strict";
+
+(function () {
+  const body = document.body;
+  const csrf = body.dataset.csrf || "";
+  const signedIn = body.dataset.agent && body.dataset.agent !== "0";
+  const ticketPage = document.querySelector("[data-ticket-page]");
+  const ticketID = ticketPage ? Number(ticketPage.dataset.ticketPage) : 0;
+  const listRegion = document.querySelector('[data-live-region="list"]');
+
+  function post(url, data) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "Accept": "application/json", "Content-Type": "application/json" },
+      body: data ? JSON.stringify(data) : "{}",
+    });
+  }
+
+  // --- Live regions: fetch the same page again and swap the parts that
+  // changed, leaving alone whatever the agent is editing.
+  let refreshTimer = 0;
+  let refreshing = false;
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, 150);
+  }
+  async function refresh() {
+    if (refreshing) { scheduleRefresh(); return; }
+    refreshing = true;
+    try {
+      const res = await fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+      if (!res.ok) return;
+      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      document.querySelectorAll("[data-live-region][id]").forEach((old) => {
+        const fresh = doc.getElementById(old.id);
+        if (!fresh) return;
+        if (old.contains(document.activeElement) && document.activeElement !== document.body) return;
+        if (old.hasAttribute("data-keep-when-dirty") && old.dataset.dirty) return;
+        if (old.innerHTML === fresh.innerHTML) return;
+        const node = document.importNode(fresh, true);
+        old.replaceWith(node);
+        node.classList.add("flash");
+        body.dataset.liveUpdated = String(Number(body.dataset.liveUpdated || 0) + 1);
+      });
+      restoreSelection();
+      const note = document.querySelector("[data-live-status]");
+      if (note) note.hidden = false;
+    } finally {
+      refreshing = false;
+    }
+  }
+
+  document.addEventListener("input", markDirty, true);
+  document.addEventListener("change", markDirty, true);
+  function markDirty(e) {
+    const form = e.target.closest && e.target.closest("[data-keep-when-dirty]");
+    if (form) form.dataset.dirty = "1";
+  }
+
+  // --- Presence: say "I am replying" while typing, at most every 3 s.
+  let lastReplying = 0;
+  document.addEventListener("input", (e) => {
+    if (!ticketPage || e.target.id !== "composer-body") return;
+    const now = Date.now();
+    if (now - lastReplying < 3000) return;
+    lastReplying = now;
+    post(ticketPage.dataset.replyingUrl).catch(() => {});
+  });
+  let replyingTimer = 0;
+  function hideReplying() {
+    const el = document.getElementById("replying");
+    if (el) el.hidden = true;
+  }
+  function showReplying(name) {
+    const el = document.getElementById("replying");
+    if (!el) return;
+    el.textContent = (el.dataset.text || "%s…").replace("%s", name || "?");
+    el.hidden = false;
+    clearTimeout(replyingTimer);
+    replyingTimer = setTimeout(hideReplying, 8000);
+  }
+
+  // --- Notifications in the header.
+  const notifCount = document.getElementById("notif-count");
+  const notifList = document.getElementById("notif-list");
+  const notifPanel = document.getElementById("notif-panel");
+  async function loadNotifications() {
+    if (!notifList) return;
+    const res = await fetch("/api/v1/notifications?limit=20", { credentials: "same-origin", headers: { "Accept": "application/json" } });
+    if (!res.ok) return;
+    const list = (await res.json()).notifications || [];
+    const unread = list.filter((n) => !n.read_at).length;
+    notifCount.textContent = String(unread);
+    notifCount.hidden = unread === 0;
+    notifList.replaceChildren();
+    if (list.length === 0) {
+      const li = document.createElement("li");
+      li.textContent = notifPanel.dataset.empty;
+      notifList.append(li);
+    }
+    for (const n of list) {
+      const li = document.createElement("li");
+      if (!n.read_at) li.className = "unread";
+      const a = document.createElement("a");
+      a.href = "/tickets/" + n.ticket_id;
+      a.textContent = "#" + n.ticket_id + " · " + (n.body || n.kind);
+      li.append(a);
+      notifList.append(li);
+    }
+  }
+  function toggleNotifications(open) {
+    if (!notifPanel) return;
+    const show = open === undefined ? notifPanel.hidden : open;
+    notifPanel.hidden = !show;
+    document.getElementById("notif-toggle").setAttribute("aria-expanded", String(show));
+  }
+  document.addEventListener("click", (e) => {
+    const t = e.target;
+    if (t.closest("#notif-toggle")) { toggleNotifications(); return; }
+    if (t.closest("#notif-read")) {
+      post("/api/v1/notifications/read").then(loadNotifications);
+      return;
+    }
+    if (notifPanel && !notifPanel.hidden && !t.closest("#notif-panel")) toggleNotifications(false);
+    const toggle = t.closest("[data-toggle]");
+    if (toggle) {
+      const target = document.getElementById(toggle.dataset.toggle);
+      const open = target.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", String(open));
+      return;
+    }
+    if (t.closest("[data-help]")) { showHelp(true); return; }
+    if (t.closest("[data-help-close]") || t.id === "help") { showHelp(false); return; }
+    const row = t.closest("tr[data-row]");
+    if (row && !t.closest("a, button, input, select, label")) location.href = row.dataset.href;
+  });
+
+  // --- The event stream.
+  if (signedIn) {
+    loadNotifications().catch(() => {});
+    const es = new EventSource("/events");
+    es.addEventListener("open", () => { body.dataset.live = "connected"; });
+    es.addEventListener("message", () => {});
+    const onTicketEvent = (ev) => {
+      let e;
+      try { e = JSON.parse(ev.data); } catch { return; }
+      if (ticketPage && e.ticket_id === ticketID) {
+        if (ev.type === "ticket.message_added") hideReplying();
+        scheduleRefresh();
+      }
+      else if (listRegion) scheduleRefresh();
+    };
+    ["ticket.created", "ticket.field_changed", "ticket.message_added", "ticket.assigned", "ticket.escalated",
+      "ticket.deescalated", "ticket.merged", "ticket.merged_into", "ticket.linked", "ticket.follower_added"]
+      .forEach((kind) => es.addEventListener(kind, onTicketEvent));
+    es.addEventListener("presence.replying", (ev) => {
+      let e;
+      try { e = JSON.parse(ev.data); } catch { return; }
+      if (ticketPage && e.ticket_id === ticketID) showReplying(e.data && e.data.name);
+    });
+    es.addEventListener("notification.added", () => { loadNotifications().catch(() => {}); });
+    window.addEventListener("pagehide", () => es.close());
+  }
+
+  // --- Keyboard shortcuts (see the ? overlay).
+  let selectedID = sessionStorage.getItem("sahayak.selected") || "";
+  function rows() { return Array.from(document.querySelectorAll("tr[data-row]")); }
+  function select(row) {
+    rows().forEach((r) => r.classList.remove("selected"));
+    if (!row) return;
+    row.classList.add("selected");
+    row.scrollIntoView({ block: "nearest" });
+    selectedID = row.dataset.href;
+    sessionStorage.setItem("sahayak.selected", selectedID);
+  }
+  function restoreSelection() {
+    const row = rows().find((r) => r.dataset.href === selectedID);
+    if (row) row.classList.add("selected");
+  }
+  restoreSelection();
+  function move(step) {
+    const list = rows();
+    if (list.length === 0) return;
+    let i = list.findIndex((r) => r.classList.contains("selected"));
+    i = i < 0 ? (step > 0 ? 0 : list.length - 1) : Math.min(list.length - 1, Math.max(0, i + step));
+    select(list[i]);
+  }
+  function showHelp(open) {
+    const help = document.getElementById("help");
+    if (help) help.hidden = !open;
+  }
+  function compose(kind) {
+    const box = document.getElementById("composer-body");
+    if (!box) return;
+    const radio = document.querySelector('#composer input[name="kind"][value="' + kind + '"]');
+    if (radio) radio.checked = true;
+    syncComposerMode();
+    box.focus();
+  }
+  function syncComposerMode() {
+    const form = document.getElementById("composer");
+    const note = document.querySelector('#composer input[name="kind"][value="note"]');
+    if (form) form.classList.toggle("note-mode", !!(note && note.checked));
+  }
+  document.addEventListener("change", (e) => { if (e.target.name === "kind") syncComposerMode(); });
+  syncComposerMode();
+
+  let pendingG = 0;
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const t = e.target;
+    const typing = t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName);
+    if (e.key === "Escape") {
+      showHelp(false); toggleNotifications(false);
+      if (typing) t.blur();
+      return;
+    }
+    if (typing) return;
+    if (pendingG && Date.now() - pendingG < 1500) {
+      pendingG = 0;
+      if (e.key === "i") { location.href = "/tickets?view=mine"; e.preventDefault(); }
+      if (e.key === "a") { location.href = "/tickets?view=all"; e.preventDefault(); }
+      return;
+    }
+    switch (e.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "Enter": case "o": {
+        const row = document.querySelector("tr.selected");
+        if (!row) return;
+        location.href = row.dataset.href;
+        break;
+      }
+      case "r": compose("reply"); break;
+      case "n": compose("note"); break;
+      case "c": {
+        const link = document.querySelector('[data-shortcut="c"]');
+        if (link) location.href = link.href;
+        break;
+      }
+      case "g": pendingG = Date.now(); break;
+      case "/": {
+        const f = document.querySelector("[data-filter]");
+        if (f) f.focus();
+        break;
+      }
+      case "?": showHelp(true); break;
+      default: return;
+    }
+    e.preventDefault();
+  });
+})();

@@ -1,0 +1,390 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+// ticketForm holds the sidebar's values: the ticket's own, or what the
+// agent typed when the service refused it.
+type ticketForm struct {
+	Status, Priority, Type, Team, Assignee, Tags string
+	Custom                                       map[string]any
+}
+
+// ticketState is what a failed action brings back to the ticket page.
+type ticketState struct {
+	Form      *ticketForm
+	Reply     string
+	Internal  bool
+	Errors    map[string]string
+	Action    string // which form failed: properties, message, escalate, merge
+	EscTeam   string
+	EscReason string
+	MergeInto string
+}
+
+type historyLine struct {
+	When time.Time
+	Text string
+}
+
+type ticketData struct {
+	Ticket     *ticket.Ticket
+	Messages   []*ticket.Message
+	History    []historyLine
+	Statuses   []ticket.Status
+	Fields     []ticket.Field
+	Dir        *directory
+	Priorities []string
+	Types      []string
+	Form       ticketForm
+	State      ticketState
+	Following  bool
+}
+
+func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return s.showTicket(w, r, id, http.StatusOK, ticketState{})
+}
+
+func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, id int64, status int, st ticketState) error {
+	ctx := r.Context()
+	t, err := s.Tickets.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	d := ticketData{Ticket: t, Dir: s.directory(r), Priorities: ticket.Priorities, Types: ticket.Types, State: st}
+	if d.Messages, err = s.Tickets.Messages(ctx, id); err != nil {
+		return err
+	}
+	evs, err := s.Tickets.Events(ctx, id)
+	if err != nil {
+		return err
+	}
+	d.History = s.history(r, t, evs, d.Dir)
+	if d.Statuses, err = s.Tickets.Statuses(ctx); err != nil {
+		return err
+	}
+	if d.Fields, err = s.Tickets.Fields(ctx); err != nil {
+		return err
+	}
+	if followers, err := s.Tickets.Followers(ctx, id); err == nil {
+		a, _ := desk.ActorFrom(ctx)
+		d.Following = slices.Contains(followers, a.ID)
+	}
+	if st.Form != nil {
+		d.Form = *st.Form
+	} else {
+		d.Form = ticketForm{Status: t.Status, Priority: t.Priority, Type: t.Type, Tags: strings.Join(t.Tags, ", "),
+			Custom: t.CustomFields}
+		if t.TeamID != nil {
+			d.Form.Team = strconv.FormatInt(*t.TeamID, 10)
+		}
+		if t.AssigneeID != nil {
+			d.Form.Assignee = strconv.FormatInt(*t.AssigneeID, 10)
+		}
+	}
+	return s.render(w, r, status, "ticket.html", page{Title: "ticket.title", Data: d})
+}
+
+// again shows the ticket page with a refused action's input and the
+// service's reasons, or fails the request for errors that are not the
+// user's to fix on this page.
+func (s *Server) again(w http.ResponseWriter, r *http.Request, id int64, err error, st ticketState) error {
+	switch desk.ErrorCode(err) {
+	case desk.EINVALID, desk.EUNPROCESSABLE, desk.ECONFLICT:
+		st.Errors = desk.ErrorFields(err)
+		if len(st.Errors) == 0 {
+			st.Errors = map[string]string{"": desk.ErrorMessage(err)}
+		}
+		return s.showTicket(w, r, id, HTTPStatus(err), st)
+	}
+	return err
+}
+
+func backToTicket(w http.ResponseWriter, r *http.Request, id int64, anchor string) error {
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+anchor, http.StatusSeeOther)
+	return nil
+}
+
+// updateTicketPage applies the sidebar form, sending only what changed so
+// that the history records what the agent actually did.
+func (s *Server) updateTicketPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return desk.Errorf(desk.EINVALID, "could not read the form")
+	}
+	t, err := s.Tickets.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	defs, err := s.Tickets.Fields(r.Context())
+	if err != nil {
+		return err
+	}
+	f := ticketForm{Status: r.PostFormValue("status"), Priority: r.PostFormValue("priority"), Type: r.PostFormValue("type"),
+		Team: r.PostFormValue("team_id"), Assignee: r.PostFormValue("assignee_id"), Tags: r.PostFormValue("tags")}
+	errs := map[string]string{}
+	var p ticket.Patch
+	if f.Status != "" && f.Status != t.Status {
+		p.Status = &f.Status
+	}
+	if f.Priority != "" && f.Priority != t.Priority {
+		p.Priority = &f.Priority
+	}
+	if f.Type != "" && f.Type != t.Type {
+		p.Type = &f.Type
+	}
+	if team, _ := formID(f.Team, errs, "team_id"); !sameID(team, t.TeamID) {
+		p.TeamID = zeroFor(team)
+	}
+	if assignee, _ := formID(f.Assignee, errs, "assignee_id"); !sameID(assignee, t.AssigneeID) {
+		p.AssigneeID = zeroFor(assignee)
+	}
+	if tags := splitTags(f.Tags); !slices.Equal(tags, t.Tags) {
+		p.Tags = &tags
+	}
+	p.CustomFields, f.Custom = customValues(r, defs, t.CustomFields, errs)
+	for k, v := range t.CustomFields {
+		if _, ok := f.Custom[k]; !ok {
+			f.Custom[k] = v
+		}
+	}
+	st := ticketState{Form: &f, Action: "properties"}
+	if len(errs) > 0 {
+		return s.again(w, r, id, desk.Invalid(errs), st)
+	}
+	if _, err := s.Tickets.Update(r.Context(), id, p); err != nil {
+		return s.again(w, r, id, err, st)
+	}
+	return backToTicket(w, r, id, "")
+}
+
+func sameID(a, b *int64) bool {
+	if a == nil || *a == 0 {
+		return b == nil
+	}
+	return b != nil && *a == *b
+}
+
+// zeroFor turns "no value" into the 0 that clears a ticket's team or assignee.
+func zeroFor(p *int64) *int64 {
+	if p == nil {
+		zero := int64(0)
+		return &zero
+	}
+	return p
+}
+
+func (s *Server) addMessagePage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return desk.Errorf(desk.EINVALID, "could not read the form")
+	}
+	in := ticket.NewMessage{Body: r.PostFormValue("body"), Internal: r.PostFormValue("kind") == "note"}
+	m, err := s.Tickets.AddMessage(r.Context(), id, in)
+	if err != nil {
+		return s.again(w, r, id, err, ticketState{Reply: in.Body, Internal: in.Internal, Action: "message"})
+	}
+	return backToTicket(w, r, id, "#m"+strconv.FormatInt(m.ID, 10))
+}
+
+func (s *Server) escalatePage(w http.ResponseWriter, r *http.Request) error {
+	return s.escalateForm(w, r, true)
+}
+
+func (s *Server) deescalatePage(w http.ResponseWriter, r *http.Request) error {
+	return s.escalateForm(w, r, false)
+}
+
+func (s *Server) escalateForm(w http.ResponseWriter, r *http.Request, up bool) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return desk.Errorf(desk.EINVALID, "could not read the form")
+	}
+	st := ticketState{Action: "escalate", EscTeam: r.PostFormValue("team_id"), EscReason: r.PostFormValue("reason")}
+	team, err := strconv.ParseInt(st.EscTeam, 10, 64)
+	if err != nil {
+		return s.again(w, r, id, desk.Invalid(map[string]string{"team_id": "choose a team"}), st)
+	}
+	if up {
+		_, err = s.Tickets.Escalate(r.Context(), id, team, st.EscReason)
+	} else {
+		_, err = s.Tickets.Deescalate(r.Context(), id, team, st.EscReason)
+	}
+	if err != nil {
+		return s.again(w, r, id, err, st)
+	}
+	return backToTicket(w, r, id, "")
+}
+
+func (s *Server) mergePage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return desk.Errorf(desk.EINVALID, "could not read the form")
+	}
+	st := ticketState{Action: "merge", MergeInto: strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("into")), "#")}
+	into, err := strconv.ParseInt(st.MergeInto, 10, 64)
+	if err != nil {
+		return s.again(w, r, id, desk.Invalid(map[string]string{"into": "must be a ticket number"}), st)
+	}
+	if _, err := s.Tickets.Merge(r.Context(), id, into); err != nil {
+		if desk.ErrorCode(err) == desk.ENOTFOUND {
+			err = desk.Invalid(map[string]string{"into": desk.ErrorMessage(err)})
+		}
+		return s.again(w, r, id, err, st)
+	}
+	return backToTicket(w, r, into, "")
+}
+
+func (s *Server) followPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Tickets.Follow(r.Context(), id); err != nil {
+		return s.again(w, r, id, err, ticketState{})
+	}
+	return backToTicket(w, r, id, "")
+}
+
+// history turns a ticket's events into sentences in the viewer's language.
+func (s *Server) history(r *http.Request, t *ticket.Ticket, evs []event.Event, d *directory) []historyLine {
+	out := make([]historyLine, 0, len(evs))
+	for _, e := range evs {
+		if text := s.sentence(r, t, e, d); text != "" {
+			out = append(out, historyLine{When: e.CreatedAt, Text: text})
+		}
+	}
+	return out
+}
+
+func (s *Server) sentence(r *http.Request, t *ticket.Ticket, e event.Event, d *directory) string {
+	who := s.actorName(r, t, e, d)
+	var data map[string]any
+	_ = json.Unmarshal(e.Data, &data)
+	id := func(key string) *int64 {
+		if f, ok := data[key].(float64); ok {
+			n := int64(f)
+			return &n
+		}
+		return nil
+	}
+	switch e.Kind {
+	case event.TicketCreated:
+		return s.tr(r, "history.created", who)
+	case event.MessageAdded:
+		if internal, _ := data["internal"].(bool); internal {
+			return s.tr(r, "history.note", who)
+		}
+		return s.tr(r, "history.reply", who)
+	case event.Assigned:
+		if n := id("new"); n != nil {
+			return s.tr(r, "history.assigned", who, d.AgentName(n))
+		}
+		return s.tr(r, "history.unassigned", who)
+	case event.Escalated, event.Deescalated:
+		key := "history.escalated"
+		if e.Kind == event.Deescalated {
+			key = "history.deescalated"
+		}
+		reason, _ := data["reason"].(string)
+		return s.tr(r, key, who, d.TeamName(id("to_team_id")), reason)
+	case event.Merged:
+		return s.tr(r, "history.merged", who, derefID(id("into_id")))
+	case event.MergedInto:
+		return s.tr(r, "history.merged_into", who, derefID(id("source_id")))
+	case event.Linked:
+		return s.tr(r, "history.linked", who, derefID(id("other_id")))
+	case event.Mentioned:
+		return s.tr(r, "history.mentioned", who, d.AgentName(id("agent_id")))
+	case event.FollowerAdded:
+		return s.tr(r, "history.followed", d.AgentName(id("agent_id")))
+	case event.FieldChanged:
+		return s.changeSentence(r, who, data, d)
+	}
+	return s.tr(r, "history.other", who, e.Kind)
+}
+
+func (s *Server) changeSentence(r *http.Request, who string, data map[string]any, d *directory) string {
+	field, _ := data["field"].(string)
+	show := func(v any) string {
+		switch x := v.(type) {
+		case nil:
+			return s.tr(r, "history.nothing")
+		case float64:
+			if field == "team_id" {
+				n := int64(x)
+				return d.TeamName(&n)
+			}
+			return strconv.FormatFloat(x, 'f', -1, 64)
+		case string:
+			if field == "status" || field == "priority" || field == "type" {
+				if key := field + "." + x; s.Catalog.Has(key) {
+					return s.tr(r, key)
+				}
+			}
+			return x
+		case []any:
+			parts := make([]string, len(x))
+			for i, p := range x {
+				parts[i] = fmt.Sprint(p)
+			}
+			return strings.Join(parts, ", ")
+		}
+		return fmt.Sprint(v)
+	}
+	switch field {
+	case "first_responded_at":
+		return s.tr(r, "history.first_response", who)
+	case "team_id":
+		return s.tr(r, "history.team", who, show(data["new"]))
+	case "custom_fields":
+		return s.tr(r, "history.custom_fields", who)
+	}
+	name := field
+	if key := "field." + field; s.Catalog.Has(key) {
+		name = s.tr(r, key)
+	} else if strings.HasPrefix(field, "custom_fields.") {
+		name = strings.TrimPrefix(field, "custom_fields.")
+	}
+	return s.tr(r, "history.changed", who, name, show(data["old"]), show(data["new"]))
+}
+
+func (s *Server) actorName(r *http.Request, t *ticket.Ticket, e event.Event, d *directory) string {
+	switch e.ActorKind {
+	case desk.ActorAgent:
+		return d.AgentName(&e.ActorID)
+	case desk.ActorContact:
+		if e.ActorID == t.Requester.ID {
+			return t.Requester.Name
+		}
+		return s.tr(r, "history.customer")
+	}
+	return s.tr(r, "app.name")
+}

@@ -1,0 +1,286 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+// Views of the ticket list, in the order of the navigation.
+var ticketViews = []string{"mine", "unassigned", "teams", "escalated", "all"}
+
+// directory names the agents and teams a page shows by id. An agent whose
+// role may not list agents or teams sees ids instead of names.
+type directory struct {
+	Agents []*people.Agent
+	Teams  []*people.Team
+	agents map[int64]*people.Agent
+	teams  map[int64]*people.Team
+}
+
+func (s *Server) directory(r *http.Request) *directory {
+	d := &directory{agents: map[int64]*people.Agent{}, teams: map[int64]*people.Team{}}
+	if list, err := s.People.Agents(r.Context()); err == nil {
+		d.Agents = list
+		for _, a := range list {
+			d.agents[a.ID] = a
+		}
+	}
+	if list, err := s.People.Teams(r.Context()); err == nil {
+		d.Teams = list
+		for _, t := range list {
+			d.teams[t.ID] = t
+		}
+	}
+	return d
+}
+
+// AgentName is an agent's name, or "#id" when unknown; "" for nil.
+func (d *directory) AgentName(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	if a := d.agents[*id]; a != nil {
+		return a.Name
+	}
+	return "#" + strconv.FormatInt(*id, 10)
+}
+
+// TeamName is a team's name, or "#id" when unknown; "" for nil.
+func (d *directory) TeamName(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	if t := d.teams[*id]; t != nil {
+		return t.Name
+	}
+	return "#" + strconv.FormatInt(*id, 10)
+}
+
+// listQuery is what the ticket list was asked for, echoed into the filter form.
+type listQuery struct {
+	View, Status, Priority, Team, Assignee, Tag, Sort, Cursor string
+}
+
+// With returns the list URL with one parameter replaced.
+func (q listQuery) With(key, value string) string {
+	v := url.Values{}
+	for k, x := range map[string]string{"view": q.View, "status": q.Status, "priority": q.Priority,
+		"team": q.Team, "assignee": q.Assignee, "tag": q.Tag, "sort": q.Sort} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if value == "" {
+		v.Del(key)
+	} else {
+		v.Set(key, value)
+	}
+	return "/tickets?" + v.Encode()
+}
+
+type ticketsData struct {
+	Query      listQuery
+	Views      []string
+	Tickets    []*ticket.Ticket
+	NextCursor string
+	Dir        *directory
+	Statuses   []ticket.Status
+	Priorities []string
+	Sorts      []string
+	Fields     map[string]string
+}
+
+// ticketsPage shows one of the ticket views with filters, sorting and
+// cursor paging. The table sits in a live region that app.js refreshes when
+// a ticket event arrives.
+func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request) error {
+	a, _ := desk.ActorFrom(r.Context())
+	qs := r.URL.Query()
+	q := listQuery{View: qs.Get("view"), Status: qs.Get("status"), Priority: qs.Get("priority"), Team: qs.Get("team"),
+		Assignee: qs.Get("assignee"), Tag: strings.TrimSpace(qs.Get("tag")), Sort: qs.Get("sort"), Cursor: qs.Get("cursor")}
+	if !slices.Contains(ticketViews, q.View) {
+		q.View = "mine"
+	}
+	if !slices.Contains([]string{"updated", "created", "oldest"}, q.Sort) {
+		q.Sort = "updated"
+	}
+	f := ticket.Filter{Sort: q.Sort, Cursor: q.Cursor, Limit: 25, Open: q.View != "all"}
+	switch q.View {
+	case "mine":
+		f.AssigneeID = &a.ID
+	case "unassigned":
+		none := int64(0)
+		f.AssigneeID = &none
+	case "teams":
+		f.TeamIDs = append([]int64{}, a.TeamIDs...)
+	case "escalated":
+		yes := true
+		f.Escalated = &yes
+	}
+	errs := map[string]string{}
+	if q.Status != "" {
+		f.Status = &q.Status
+	}
+	if q.Priority != "" {
+		f.Priority = &q.Priority
+	}
+	if q.Tag != "" {
+		f.Tag = &q.Tag
+	}
+	if id, ok := formID(q.Team, errs, "team"); ok {
+		f.TeamID = id
+	}
+	if id, ok := formID(q.Assignee, errs, "assignee"); ok {
+		f.AssigneeID = id
+	}
+	d := ticketsData{Query: q, Views: ticketViews, Dir: s.directory(r), Priorities: ticket.Priorities,
+		Sorts: []string{"updated", "created", "oldest"}, Fields: errs}
+	d.Statuses, _ = s.Tickets.Statuses(r.Context())
+	status := http.StatusOK
+	if len(errs) == 0 {
+		pg, err := s.Tickets.List(r.Context(), f)
+		switch {
+		case desk.ErrorCode(err) == desk.EINVALID:
+			status, d.Fields = http.StatusBadRequest, desk.ErrorFields(err)
+		case err != nil:
+			return err
+		default:
+			d.Tickets, d.NextCursor = pg.Tickets, pg.NextCursor
+		}
+	} else {
+		status = http.StatusBadRequest
+	}
+	return s.render(w, r, status, "tickets.html", page{Title: "view." + q.View, Nav: q.View, Data: d})
+}
+
+// formID reads an optional id from a form value: "" is no filter, "none"
+// is 0 (nothing assigned).
+func formID(v string, errs map[string]string, field string) (*int64, bool) {
+	switch v {
+	case "":
+		return nil, false
+	case "none", "0":
+		zero := int64(0)
+		return &zero, true
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 {
+		errs[field] = "must be an id"
+		return nil, false
+	}
+	return &id, true
+}
+
+// newTicketForm is what the New ticket page shows and keeps on error.
+type newTicketForm struct {
+	Email, Name, Subject, Body, Priority, Type, Team, Assignee, Tags string
+	Custom                                                           map[string]any
+}
+
+type newTicketData struct {
+	Form       newTicketForm
+	Fields     []ticket.Field
+	Errors     map[string]string
+	Dir        *directory
+	Priorities []string
+	Types      []string
+}
+
+func (s *Server) newTicketPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showNewTicket(w, r, http.StatusOK, newTicketForm{Priority: "normal", Type: "question",
+		Email: r.URL.Query().Get("email")}, nil)
+}
+
+func (s *Server) showNewTicket(w http.ResponseWriter, r *http.Request, status int, f newTicketForm, errs map[string]string) error {
+	fields, err := s.Tickets.Fields(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, status, "ticket_new.html", page{Title: "ticket.new", Nav: "new", Data: newTicketData{
+		Form: f, Fields: fields, Errors: errs, Dir: s.directory(r), Priorities: ticket.Priorities, Types: ticket.Types}})
+}
+
+func (s *Server) createTicketPage(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return desk.Errorf(desk.EINVALID, "could not read the form")
+	}
+	fields, err := s.Tickets.Fields(r.Context())
+	if err != nil {
+		return err
+	}
+	f := newTicketForm{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Subject: r.PostFormValue("subject"),
+		Body: r.PostFormValue("body"), Priority: r.PostFormValue("priority"), Type: r.PostFormValue("type"),
+		Team: r.PostFormValue("team_id"), Assignee: r.PostFormValue("assignee_id"), Tags: r.PostFormValue("tags")}
+	errs := map[string]string{}
+	custom, shown := customValues(r, fields, nil, errs)
+	f.Custom = shown
+	in := ticket.NewTicket{Subject: f.Subject, Body: f.Body, Requester: ticket.Person{Email: f.Email, Name: f.Name},
+		Priority: f.Priority, Type: f.Type, Channel: "web", Tags: splitTags(f.Tags), CustomFields: custom}
+	in.TeamID, _ = formID(f.Team, errs, "team_id")
+	in.AssigneeID, _ = formID(f.Assignee, errs, "assignee_id")
+	if len(errs) > 0 {
+		return s.showNewTicket(w, r, http.StatusBadRequest, f, errs)
+	}
+	t, err := s.Tickets.Create(r.Context(), in)
+	if desk.ErrorCode(err) == desk.EINVALID {
+		return s.showNewTicket(w, r, HTTPStatus(err), f, desk.ErrorFields(err))
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// splitTags reads a comma- or space-separated tag list.
+func splitTags(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+// customValues reads the custom field inputs (cf_<key>) of a form. It
+// returns the values to send to the service — only those that differ from
+// current, with nil clearing a field — and the values to show again.
+func customValues(r *http.Request, defs []ticket.Field, current map[string]any, errs map[string]string) (map[string]any, map[string]any) {
+	send, shown := map[string]any{}, map[string]any{}
+	for _, f := range defs {
+		name := "cf_" + f.Key
+		if _, present := r.PostForm[name+"_present"]; !present {
+			continue // the form did not show this field
+		}
+		raw := strings.TrimSpace(r.PostFormValue(name))
+		var v any
+		switch {
+		case f.Kind == ticket.FieldCheckbox:
+			v = raw != ""
+		case raw == "":
+			v = nil
+		case f.Kind == ticket.FieldNumber:
+			n, err := strconv.ParseFloat(raw, 64)
+			if err != nil {
+				errs["custom_fields."+f.Key] = "must be a number"
+				shown[f.Key] = raw
+				continue
+			}
+			v = n
+		default:
+			v = raw
+		}
+		shown[f.Key] = v
+		old, had := current[f.Key]
+		if v == nil && !had {
+			continue
+		}
+		if had && old == v {
+			continue
+		}
+		send[f.Key] = v
+	}
+	return send, shown
+}
