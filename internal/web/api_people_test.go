@@ -91,7 +91,7 @@ func TestAgentsAndTeams(t *testing.T) {
 				body: map[string]any{"email": "x@desk.test", "name": "X", "role": "wizard"}, wantStatus: 400, wantCode: "invalid",
 				want: []check{{"error.fields.role", "no such role"}}},
 			{name: "a short password is refused", method: "POST", path: "/api/v1/agents", as: "ada",
-				body: map[string]any{"email": "y@desk.test", "name": "Y", "role": "agent", "password": "short"},
+				body:       map[string]any{"email": "y@desk.test", "name": "Y", "role": "agent", "password": "short"},
 				wantStatus: 400, wantCode: "invalid", want: []check{{"error.fields.password", "must be at least 10 characters"}}},
 			{name: "an agent may not manage agents", method: "POST", path: "/api/v1/agents", as: "ravi",
 				body: map[string]any{"email": "z@desk.test", "name": "Z", "role": "admin"}, wantStatus: 403, wantCode: "forbidden"},
@@ -154,7 +154,7 @@ func TestRoles(t *testing.T) {
 			{name: "a custom role's permission works", method: "PATCH", path: "/api/v1/tickets/" + tk, as: "gopal",
 				body: map[string]any{"priority": "urgent"}, wantStatus: 200, want: []check{{"priority", "urgent"}}},
 			{name: "a permission it lacks is refused", method: "POST", path: "/api/v1/tickets", as: "gopal",
-				body: map[string]any{"subject": "x", "body": "y", "requester": map[string]any{"email": "a@b.test"}},
+				body:       map[string]any{"subject": "x", "body": "y", "requester": map[string]any{"email": "a@b.test"}},
 				wantStatus: 403, wantCode: "forbidden"},
 			{name: "an unknown permission is named", method: "PATCH", path: "/api/v1/roles/" + rid, as: "ada",
 				body: map[string]any{"permissions": []string{"tickets:read", "universe:rule"}}, wantStatus: 400, wantCode: "invalid",
@@ -238,7 +238,7 @@ func TestCustomFieldsStatusesAndTags(t *testing.T) {
 			{name: "a required field must be given on create", method: "PATCH", path: "/api/v1/fields/" + id(fieldID(d, "plan")),
 				as: "ada", body: map[string]any{"required": true}, wantStatus: 200},
 			{name: "so a ticket without it is refused", method: "POST", path: "/api/v1/tickets", as: "ravi",
-				body: map[string]any{"subject": "x", "body": "y", "requester": map[string]any{"email": "a@b.test"}},
+				body:       map[string]any{"subject": "x", "body": "y", "requester": map[string]any{"email": "a@b.test"}},
 				wantStatus: 400, wantCode: "invalid"},
 			{name: "a field's kind is fixed", method: "PATCH", path: "/api/v1/fields/" + id(fieldID(d, "plan")), as: "ada",
 				body: map[string]any{"kind": "text"}, wantStatus: 400, wantCode: "invalid"},
@@ -279,7 +279,6 @@ func fieldID(d *testDesk, key string) int64 {
 	}
 	return 0
 }
-
 
 func TestTokens(t *testing.T) {
 	t.Parallel()
