@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -156,7 +158,8 @@ func (o *optionalID) UnmarshalJSON(b []byte) error {
 	}
 	id, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil || id <= 0 {
-		return desk.Errorf(desk.EINVALID, "ids are positive integers")
+		// A type error, so that the decoder names the field.
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeOf(uint64(0))}
 	}
 	o.id = id
 	return nil

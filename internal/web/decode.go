@@ -34,6 +34,10 @@ func decode(r *http.Request, v any) error {
 	if !utf8.Valid(body) {
 		return desk.Errorf(desk.EINVALID, "the request body is not valid UTF-8")
 	}
+	if hasNULEscape(body) {
+		// PostgreSQL cannot store NUL in text, and no field needs it.
+		return desk.Errorf(desk.EINVALID, "the request body holds a NUL character (\\u0000); no field may contain one")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
@@ -44,6 +48,27 @@ func decode(r *http.Request, v any) error {
 		return desk.Errorf(desk.EINVALID, "the request body holds more than one JSON value")
 	}
 	return nil
+}
+
+// hasNULEscape reports whether a JSON text holds the escape \u0000 (a raw
+// NUL byte is not valid JSON and fails decoding anyway). A backslash that is
+// itself escaped does not start an escape.
+func hasNULEscape(body []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(body[i:], []byte(`\u0000`))
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		slashes := 0
+		for k := at - 1; k >= 0 && body[k] == '\\'; k-- {
+			slashes++
+		}
+		if slashes%2 == 0 {
+			return true
+		}
+		i = at + 1
+	}
 }
 
 func jsonError(err error) error {
@@ -73,6 +98,8 @@ func jsonKind(k string) string {
 	switch k {
 	case "int", "int64", "int32", "float64":
 		return "a number"
+	case "uint64":
+		return "a positive whole number (an id)"
 	case "string":
 		return "a string"
 	case "bool":

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -25,8 +26,16 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: s.SecureCookies, MaxAge: 3600})
+	r = withLoginCSRF(r, token)
 	return s.render(w, r, http.StatusOK, "login.html", page{Title: "login.title", CSRF: token,
 		Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
+}
+
+// withLoginCSRF carries the sign-in form's double-submit value where render
+// looks for the page's CSRF value (before sign-in there is no session to
+// hold one, and render would otherwise print an empty field).
+func withLoginCSRF(r *http.Request, token string) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), csrfKey{}, token))
 }
 
 // safeNext keeps redirects after sign-in on this site.
@@ -50,7 +59,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HttpOnly: true,
 			SameSite: http.SameSiteStrictMode, Secure: s.SecureCookies, MaxAge: 3600})
-		return s.render(w, r, status, "login.html", page{Title: "login.title", CSRF: token, Error: msgKey,
+		return s.render(w, withLoginCSRF(r, token), status, "login.html", page{Title: "login.title", CSRF: token, Error: msgKey,
 			Data: loginData{Email: email, Next: next}})
 	}
 	if err != nil || c.Value == "" || c.Value != r.PostFormValue("csrf") {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -43,6 +44,12 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 				s.fail(w, r, rt, fmt.Errorf("panic: %v", v))
 			}
 		}()
+		if !cleanText(r.URL.Path) || !cleanQuery(r.URL.RawQuery) {
+			// PostgreSQL refuses to compare text holding NUL or invalid
+			// UTF-8; no id, name or filter holds either.
+			s.fail(w, r, rt, desk.Errorf(desk.EINVALID, "the address holds a NUL character or invalid UTF-8"))
+			return
+		}
 		ctx := r.Context()
 		if rt.Permission != auth.Public {
 			a, csrf, viaCookie, err := s.authenticate(r)
@@ -64,6 +71,32 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 			s.fail(w, r, rt, err)
 		}
 	})
+}
+
+// cleanText reports whether s is valid UTF-8 without NUL characters.
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// cleanQuery reports whether every key and value of a raw query string is
+// clean text once decoded.
+func cleanQuery(raw string) bool {
+	if raw == "" {
+		return true
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return true // the handlers read what parsed; nothing unclean gets through
+	}
+	for k, vs := range q {
+		if !cleanText(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !cleanText(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func unsafeMethod(m string) bool {

@@ -1,0 +1,133 @@
+package web_test
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/store/storetest"
+)
+
+// The OpenAPI document is the contract: it describes every /api/v1 route
+// of the route table and nothing else, and it is internally consistent.
+func TestOpenAPIDescribesTheRouteTable(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, storetest.Backends()[0], nil)
+	r := d.mustCall(200, "GET", "/api/v1/openapi.json", "", nil)
+	file, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(r.Raw) != string(file) {
+		t.Error("the served document is not openapi.json")
+	}
+	var doc struct {
+		OpenAPI    string                               `json:"openapi"`
+		Security   []map[string][]string                `json:"security"`
+		Paths      map[string]map[string]map[string]any `json:"paths"`
+		Components map[string]map[string]any            `json:"components"`
+	}
+	if err := json.Unmarshal(file, &doc); err != nil {
+		t.Fatalf("openapi.json does not parse: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi = %q, want 3.x", doc.OpenAPI)
+	}
+	if len(doc.Security) != 1 || doc.Security[0]["bearer"] == nil || doc.Components["securitySchemes"]["bearer"] == nil {
+		t.Errorf("the document does not require the bearer scheme by default")
+	}
+	if doc.Components["schemas"]["Error"] == nil {
+		t.Errorf("the error shape is not described")
+	}
+
+	described := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			described[strings.ToUpper(method)+" "+path] = true
+			if resp, _ := op["responses"].(map[string]any); len(resp) == 0 {
+				t.Errorf("%s %s has no responses", method, path)
+			}
+			declared := map[string]bool{}
+			params, _ := op["parameters"].([]any)
+			for _, p := range params {
+				declared[paramName(doc.Components, p)] = true
+			}
+			for _, m := range regexp.MustCompile(`\{(\w+)\}`).FindAllStringSubmatch(path, -1) {
+				if !declared[m[1]] {
+					t.Errorf("%s %s does not declare the path parameter %s", method, path, m[1])
+				}
+			}
+		}
+	}
+	routes := map[string]bool{}
+	for _, rt := range d.Server.Routes() {
+		if !strings.HasPrefix(rt.Path, "/api/v1/") {
+			continue
+		}
+		key := rt.Method + " " + rt.Path
+		routes[key] = true
+		if !described[key] {
+			t.Errorf("route %s is not in openapi.json", key)
+		}
+		op := doc.Paths[rt.Path][strings.ToLower(rt.Method)]
+		sec, hasSec := op["security"].([]any)
+		if public := rt.Permission == auth.Public; public != (hasSec && len(sec) == 0) {
+			t.Errorf("%s: public=%v but the document says security %v", key, public, op["security"])
+		}
+		if rt.Permission != auth.Public && rt.Permission != auth.SignedIn {
+			if desc, _ := op["description"].(string); !strings.Contains(desc, rt.Permission) {
+				t.Errorf("%s: the description does not name the permission %s", key, rt.Permission)
+			}
+		}
+	}
+	for key := range described {
+		if !routes[key] {
+			t.Errorf("openapi.json describes %s, which is not a route", key)
+		}
+	}
+
+	// Every $ref points at something that exists.
+	for _, ref := range regexp.MustCompile(`"\$ref":\s*"#/components/(\w+)/(\w+)"`).FindAllStringSubmatch(string(file), -1) {
+		if doc.Components[ref[1]][ref[2]] == nil {
+			t.Errorf("dangling $ref #/components/%s/%s", ref[1], ref[2])
+		}
+	}
+	// Every write documents 400 and every route past sign-in documents 401.
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			resp, _ := op["responses"].(map[string]any)
+			if _, ok := op["requestBody"]; ok && resp["400"] == nil {
+				t.Errorf("%s %s takes a body but documents no 400", method, path)
+			}
+			if sec, ok := op["security"].([]any); !(ok && len(sec) == 0) && resp["401"] == nil {
+				t.Errorf("%s %s documents no 401", method, path)
+			}
+		}
+	}
+	if t.Failed() {
+		keys := slices.Sorted(func(yield func(string) bool) {
+			for k := range routes {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+		t.Logf("routes: %v", keys)
+	}
+}
+
+func paramName(components map[string]map[string]any, p any) string {
+	m, _ := p.(map[string]any)
+	if ref, ok := m["$ref"].(string); ok {
+		m, _ = components["parameters"][strings.TrimPrefix(ref, "#/components/parameters/")].(map[string]any)
+	}
+	if m["in"] != "path" {
+		return ""
+	}
+	name, _ := m["name"].(string)
+	return name
+}
