@@ -15,6 +15,7 @@ import (
 
 	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/people"
@@ -97,7 +98,7 @@ func newDesk(t *testing.T, b storetest.Backend, passwords map[string]string) *te
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
-		Notifications: db, Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
+		Notifications: db, Blobs: blob.New(t.TempDir()), Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
