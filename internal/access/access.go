@@ -195,7 +195,7 @@ func (s *Service) CreateToken(ctx context.Context, agentID int64, name string) (
 
 // Tokens lists an agent's tokens.
 func (s *Service) Tokens(ctx context.Context, agentID int64) ([]*Token, error) {
-	return s.Tokens(ctx, agentID)
+	return s.store.Tokens(ctx, agentID)
 }
 
 // RevokeToken revokes one of an agent's tokens.
