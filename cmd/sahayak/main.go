@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "token":
 		return token(ctx, args, stdout, log)
 	case "seed":
-		return seed(ctx, args, stdout, log)
+		return seedCommand(ctx, args, stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 
 	"github.com/sahayak/sahayak/internal/app"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/seed"
 )
 
-func seed(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+func seedCommand(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	var cfg app.Config
 	var demo bool
 	var tickets int
@@ -24,5 +27,30 @@ func seed(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger
 	if demo == (tickets > 0) {
 		return errors.New("seed: use exactly one of --demo or --tickets N")
 	}
-	return errors.New("seed: not built yet")
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	services := seed.Services{DB: a.DB, People: a.People, Tickets: a.Tickets}
+	if demo {
+		res, err := seed.Demo(ctx, services, desk.SystemClock{}.Now())
+		if errors.Is(err, seed.ErrDemoExists) {
+			fmt.Fprintln(stdout, "sahayak: the demo data is already in this database; nothing to do")
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		res.Print(stdout)
+		return nil
+	}
+	res, err := seed.Synthetic(ctx, services, tickets, desk.SystemClock{}.Now())
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	fmt.Fprintf(stdout, "sahayak: seeded %d tickets (ids %d–%d) and %d contacts in %s: %.0f tickets/s; database size %.1f MB\n",
+		res.Tickets, res.FirstID, res.FirstID+int64(res.Tickets)-1, res.Contacts, res.Elapsed.Round(1e6), res.PerSecond(),
+		float64(res.SizeBytes)/(1<<20))
+	return nil
 }

@@ -25,6 +25,20 @@ type dialect interface {
 	isUnique(err error) bool
 	isForeignKey(err error) bool
 	constraint(err error) string
+	// syncIdentity is a statement that moves a table's id generator past
+	// ids inserted explicitly, "" where none is needed.
+	syncIdentity(table string) string
+	// databaseSize is a query for the bytes the database occupies.
+	databaseSize() string
+	// bulkPlaceholder is the n-th (from 1) parameter of a statement with
+	// thousands of them. SQLite resolves each "$n" by a linear search of
+	// the statement's names, which makes such statements quadratic; plain
+	// "?" is positional.
+	bulkPlaceholder(n int) string
+	// secondaryIndexes lists (name, CREATE statement) of the indexes of
+	// the tables named in $1 (comma-separated) that are not behind a
+	// primary key or unique constraint.
+	secondaryIndexes() string
 }
 
 type sqliteDialect struct{}
@@ -49,7 +63,28 @@ func (sqliteDialect) constraint(err error) string {
 	return strings.TrimSuffix(after, ")")
 }
 
+func (sqliteDialect) syncIdentity(string) string { return "" }
+func (sqliteDialect) bulkPlaceholder(int) string { return "?" }
+func (sqliteDialect) secondaryIndexes() string {
+	return `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL
+		AND tbl_name IN (SELECT value FROM json_each('["' || replace($1, ',', '","') || '"]')) ORDER BY name`
+}
+func (sqliteDialect) databaseSize() string {
+	return "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+}
+
 type postgresDialect struct{}
+
+func (postgresDialect) syncIdentity(table string) string {
+	return "SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), (SELECT MAX(id) FROM " + table + "))"
+}
+func (postgresDialect) bulkPlaceholder(n int) string { return "$" + strconv.Itoa(n) }
+func (postgresDialect) secondaryIndexes() string {
+	return `SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema()
+		AND i.tablename = ANY (string_to_array($1, ','))
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname`
+}
+func (postgresDialect) databaseSize() string { return "SELECT pg_database_size(current_database())" }
 
 func (postgresDialect) name() string      { return "postgres" }
 func (postgresDialect) forUpdate() string { return " FOR UPDATE" }

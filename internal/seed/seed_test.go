@@ -1,0 +1,240 @@
+package seed_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/app"
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/seed"
+	"github.com/sahayak/sahayak/internal/store"
+	"github.com/sahayak/sahayak/internal/store/storetest"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+func openApp(t *testing.T, b storetest.Backend) *app.App {
+	t.Helper()
+	sc := b.Config(t)
+	a, err := app.Open(context.Background(), app.Config{DataDir: sc.DataDir, DatabaseURL: sc.DatabaseURL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a
+}
+
+func services(a *app.App) seed.Services {
+	return seed.Services{DB: a.DB, People: a.People, Tickets: a.Tickets}
+}
+
+// apiClient signs in an admin with an API token against a real HTTP server.
+func apiClient(t *testing.T, a *app.App) func(method, path, body string, out any) int {
+	t.Helper()
+	ctx := app.SystemContext(context.Background())
+	email, name, role := "boss@example.com", "Boss", auth.RoleAdmin
+	ag, err := a.People.CreateAgent(ctx, people.AgentInput{Email: &email, Name: &name, Role: &role}, auth.HashPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := a.Access.CreateToken(ctx, ag.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Web)
+	t.Cleanup(srv.Close)
+	return func(method, path, body string, out any) int {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if out != nil && res.StatusCode < 300 {
+			if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+		}
+		return res.StatusCode
+	}
+}
+
+func TestSyntheticTicketsAreServedByTheAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		a := openApp(t, b)
+		now := time.Now().UTC()
+		res, err := seed.Synthetic(context.Background(), services(a), 2000, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Tickets != 2000 || res.SizeBytes <= 0 {
+			t.Fatalf("result = %+v", res)
+		}
+		call := apiClient(t, a)
+
+		// Every ticket comes back exactly once, newest change first.
+		seen := map[int64]bool{}
+		categories := map[string]int{}
+		cursor, last := "", now.Add(time.Hour)
+		for {
+			var page struct {
+				Tickets    []ticket.Ticket `json:"tickets"`
+				NextCursor *string         `json:"next_cursor"`
+			}
+			if code := call("GET", "/api/v1/tickets?limit=100&cursor="+cursor, "", &page); code != 200 {
+				t.Fatalf("list: status %d", code)
+			}
+			for _, tk := range page.Tickets {
+				if seen[tk.ID] {
+					t.Fatalf("ticket %d listed twice", tk.ID)
+				}
+				if tk.UpdatedAt.After(last) || tk.UpdatedAt.Before(tk.CreatedAt) || tk.UpdatedAt.After(now) {
+					t.Fatalf("ticket %d updated at %s out of order or range", tk.ID, tk.UpdatedAt)
+				}
+				seen[tk.ID], last = true, tk.UpdatedAt
+				categories[tk.StatusCategory]++
+			}
+			if page.NextCursor == nil {
+				break
+			}
+			cursor = *page.NextCursor
+		}
+		if len(seen) != 2000 {
+			t.Fatalf("listed %d tickets, want 2000", len(seen))
+		}
+		for _, c := range ticket.Categories {
+			if categories[c] == 0 {
+				t.Errorf("no ticket in category %s", c)
+			}
+		}
+
+		// One ticket reads whole: its first message and its created event.
+		var tk ticket.Ticket
+		if code := call("GET", fmt.Sprintf("/api/v1/tickets/%d", res.FirstID), "", &tk); code != 200 || tk.Subject == "" || tk.Requester.Email == "" {
+			t.Fatalf("get: status %d, ticket %+v", code, tk)
+		}
+		var msgs struct {
+			Messages []ticket.Message `json:"messages"`
+		}
+		if code := call("GET", fmt.Sprintf("/api/v1/tickets/%d/messages", res.FirstID), "", &msgs); code != 200 || len(msgs.Messages) != 1 {
+			t.Fatalf("messages: status %d, %d messages", code, len(msgs.Messages))
+		}
+		var evs struct {
+			Events []struct {
+				Kind string          `json:"kind"`
+				Data json.RawMessage `json:"data"`
+			} `json:"events"`
+		}
+		if code := call("GET", fmt.Sprintf("/api/v1/tickets/%d/events", res.FirstID), "", &evs); code != 200 || len(evs.Events) != 1 || evs.Events[0].Kind != "ticket.created" {
+			t.Fatalf("events: status %d, %+v", code, evs)
+		}
+		var data map[string]any
+		if err := json.Unmarshal(evs.Events[0].Data, &data); err != nil || data["subject"] != tk.Subject {
+			t.Fatalf("event data %s: %v", evs.Events[0].Data, err)
+		}
+
+		// Ordinary writes carry on after the loaded ids.
+		var created ticket.Ticket
+		code := call("POST", "/api/v1/tickets", `{"subject":"After the load","body":"hello","requester":{"email":"new@example.com"}}`, &created)
+		if code != 201 || created.ID != res.FirstID+2000 {
+			t.Fatalf("create after load: status %d, id %d, want %d", code, created.ID, res.FirstID+2000)
+		}
+	})
+}
+
+func TestBigLoadsRebuildTheIndexes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		a := openApp(t, b)
+		ctx := app.SystemContext(context.Background())
+		c := &people.Contact{Name: "Asha", Emails: []string{"asha@example.com"}, Language: "hi"}
+		if err := a.DB.BulkInsertContacts(ctx, []*people.Contact{c}); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		given := false
+		// A hint that crosses the rebuild threshold drops the indexes and
+		// builds them again from the catalog's own definitions.
+		first, err := a.DB.LoadTickets(ctx, desk.System, 50000, func(batch []store.BulkTicket) []store.BulkTicket {
+			if given {
+				return batch
+			}
+			given = true
+			for i := range 300 {
+				batch = append(batch, store.BulkTicket{Subject: fmt.Sprintf("भुगतान विफल हुआ %d", i), Body: "पैसे कट गए",
+					Status: "open", StatusCategory: "open", Priority: "high", Type: "incident", Channel: "web",
+					RequesterID: c.ID, Tags: []string{"upi"}, CreatedAt: now, UpdatedAt: now.Add(time.Duration(i) * time.Second)})
+			}
+			return batch
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tag := "upi"
+		page, err := a.Tickets.List(ctx, ticket.Filter{Tag: &tag, Limit: 10})
+		if err != nil || len(page.Tickets) != 10 || page.Tickets[0].ID != first+299 {
+			t.Fatalf("list by tag after load: %v, %d tickets", err, len(page.Tickets))
+		}
+		if _, err := a.DB.LoadTickets(ctx, desk.System, 50000, func(b []store.BulkTicket) []store.BulkTicket { return b }); err != nil {
+			t.Fatalf("second load (the indexes must exist again): %v", err)
+		}
+	})
+}
+
+func TestDemoDesk(t *testing.T) {
+	a := openApp(t, storetest.Backends()[0])
+	ctx := context.Background()
+	now := time.Date(2025, 3, 31, 12, 0, 0, 0, time.UTC)
+	res, err := seed.Demo(ctx, services(a), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tickets != seed.DemoTickets || res.Escalated == 0 || res.Merged == 0 || res.Contacts == 0 || res.Teams != 4 {
+		t.Fatalf("demo = %+v", res)
+	}
+	roles := map[string]bool{}
+	for _, ag := range res.Agents {
+		roles[ag.Role] = true
+	}
+	for _, r := range auth.BuiltinRoles {
+		if !roles[r.Name] {
+			t.Errorf("no demo agent with role %s", r.Name)
+		}
+	}
+	sys := app.SystemContext(ctx)
+	for _, c := range ticket.Categories {
+		page, err := a.Tickets.List(sys, ticket.Filter{Status: &c, Limit: 1})
+		if err != nil || len(page.Tickets) == 0 {
+			t.Errorf("no demo ticket in category %s (%v)", c, err)
+		}
+	}
+	hindi := false
+	page, err := a.Tickets.List(sys, ticket.Filter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range page.Tickets {
+		hindi = hindi || strings.ContainsRune(tk.Subject, 'ा')
+		if tk.UpdatedAt.After(now) || tk.CreatedAt.Before(now.Add(-91*24*time.Hour)) {
+			t.Errorf("ticket %d lives outside the 90 days: %s – %s", tk.ID, tk.CreatedAt, tk.UpdatedAt)
+		}
+	}
+	if !hindi {
+		t.Error("no Hindi subject among the latest tickets")
+	}
+	if _, _, _, err := a.Access.SignIn(ctx, "priya.sharma@sahayak.example", seed.DemoPassword); err != nil {
+		t.Errorf("demo sign-in: %v", err)
+	}
+	if _, err := seed.Demo(ctx, services(a), now); !errors.Is(err, seed.ErrDemoExists) {
+		t.Fatalf("second demo seed: %v, want ErrDemoExists", err)
+	}
+}
