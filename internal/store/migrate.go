@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -29,17 +28,17 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if db.dialect.name() == "postgres" {
 		gd = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(gd, db.write, dir)
+	p, err := goose.NewProvider(gd, db.write.DB, dir)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error { return ensureBuiltins(ctx, tx, desk.SystemClock{}.Now().UnixMicro()) })
+	return db.inTx(ctx, func(tx *txn) error { return ensureBuiltins(ctx, tx, desk.SystemClock{}.Now().UnixMicro()) })
 }
 
-func ensureBuiltins(ctx context.Context, tx *sql.Tx, now int64) error {
+func ensureBuiltins(ctx context.Context, tx *txn, now int64) error {
 	for _, r := range auth.BuiltinRoles {
 		perms, _ := json.Marshal(r.Permissions)
 		// Built-in roles are inserted once; an admin may have tuned their

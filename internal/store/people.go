@@ -168,7 +168,7 @@ func (db *DB) scanContacts(ctx context.Context, q querier, where string, args ..
 	return out, nil
 }
 
-func contactByEmail(ctx context.Context, tx *sql.Tx, email string) (*people.Contact, error) {
+func contactByEmail(ctx context.Context, tx *txn, email string) (*people.Contact, error) {
 	var c people.Contact
 	var org sql.NullInt64
 	var cr, up int64
@@ -183,7 +183,7 @@ func contactByEmail(ctx context.Context, tx *sql.Tx, email string) (*people.Cont
 	return &c, nil
 }
 
-func insertContact(ctx context.Context, tx *sql.Tx, c *people.Contact) error {
+func insertContact(ctx context.Context, tx *txn, c *people.Contact) error {
 	primary := ""
 	if len(c.Emails) > 0 {
 		primary = c.Emails[0]
@@ -196,7 +196,7 @@ func insertContact(ctx context.Context, tx *sql.Tx, c *people.Contact) error {
 	return insertContactEmails(ctx, tx, c)
 }
 
-func insertContactEmails(ctx context.Context, tx *sql.Tx, c *people.Contact) error {
+func insertContactEmails(ctx context.Context, tx *txn, c *people.Contact) error {
 	for i, e := range c.Emails {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_emails (email, contact_id, position) VALUES ($1, $2, $3)`,
 			e, c.ID, i); err != nil {
@@ -232,7 +232,7 @@ func (db *DB) Contacts(ctx context.Context, f people.ContactFilter) ([]*people.C
 // CreateContact inserts a contact and its emails; a taken email is ECONFLICT.
 // With no organization, the first email's domain picks one.
 func (db *DB) CreateContact(ctx context.Context, c *people.Contact) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		if c.OrganizationID == nil && len(c.Emails) > 0 {
 			var org sql.NullInt64
 			err := tx.QueryRowContext(ctx, `SELECT organization_id FROM organization_domains WHERE domain = $1`,
@@ -248,7 +248,7 @@ func (db *DB) CreateContact(ctx context.Context, c *people.Contact) error {
 
 // UpdateContact writes a contact and replaces its emails.
 func (db *DB) UpdateContact(ctx context.Context, c *people.Contact) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, language = $5,
 			organization_id = $6, updated_at = $7 WHERE id = $1`, c.ID, c.Name, c.Email(), c.Phone, c.Language,
 			nullID(c.OrganizationID), micros(c.UpdatedAt))
@@ -319,7 +319,7 @@ func (db *DB) Organizations(ctx context.Context) ([]*people.Organization, error)
 	return db.scanOrganizations(ctx, `ORDER BY name, id`)
 }
 
-func writeDomains(ctx context.Context, tx *sql.Tx, o *people.Organization) error {
+func writeDomains(ctx context.Context, tx *txn, o *people.Organization) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM organization_domains WHERE organization_id = $1`, o.ID); err != nil {
 		return err
 	}
@@ -333,7 +333,7 @@ func writeDomains(ctx context.Context, tx *sql.Tx, o *people.Organization) error
 
 // CreateOrganization inserts an organization; a domain owned elsewhere is ECONFLICT.
 func (db *DB) CreateOrganization(ctx context.Context, o *people.Organization) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO organizations (name, notes, created_at, updated_at) VALUES ($1, $2, $3, $4)
 			RETURNING id`, o.Name, o.Notes, micros(o.CreatedAt), micros(o.UpdatedAt)).Scan(&o.ID); err != nil {
 			return err
@@ -344,7 +344,7 @@ func (db *DB) CreateOrganization(ctx context.Context, o *people.Organization) er
 
 // UpdateOrganization writes an organization and its domains.
 func (db *DB) UpdateOrganization(ctx context.Context, o *people.Organization) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE organizations SET name = $2, notes = $3, updated_at = $4 WHERE id = $1`,
 			o.ID, o.Name, o.Notes, micros(o.UpdatedAt))
 		if err := mustAffect(res, err, "organization %d not found", o.ID); err != nil {
@@ -411,7 +411,7 @@ func (db *DB) Teams(ctx context.Context) ([]*people.Team, error) {
 	return db.scanTeams(ctx, `ORDER BY tier, name`)
 }
 
-func writeMembers(ctx context.Context, tx *sql.Tx, t *people.Team) error {
+func writeMembers(ctx context.Context, tx *txn, t *people.Team) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM team_members WHERE team_id = $1`, t.ID); err != nil {
 		return err
 	}
@@ -425,7 +425,7 @@ func writeMembers(ctx context.Context, tx *sql.Tx, t *people.Team) error {
 
 // CreateTeam inserts a team and its members.
 func (db *DB) CreateTeam(ctx context.Context, t *people.Team) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO teams (name, tier, lead_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
 			RETURNING id`, t.Name, t.Tier, nullID(t.LeadID), micros(t.CreatedAt), micros(t.UpdatedAt)).Scan(&t.ID); err != nil {
 			return err
@@ -436,7 +436,7 @@ func (db *DB) CreateTeam(ctx context.Context, t *people.Team) error {
 
 // UpdateTeam writes a team and its members.
 func (db *DB) UpdateTeam(ctx context.Context, t *people.Team) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE teams SET name = $2, tier = $3, lead_id = $4, updated_at = $5 WHERE id = $1`,
 			t.ID, t.Name, t.Tier, nullID(t.LeadID), micros(t.UpdatedAt))
 		if err := mustAffect(res, err, "team %d not found", t.ID); err != nil {

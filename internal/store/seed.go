@@ -55,7 +55,7 @@ const bulkRows = 250
 // statement is the prepared one: an ad hoc statement of a few thousand
 // parameters costs a parse each time.
 type batchInsert struct {
-	tx   *sql.Tx
+	tx   *txn
 	head string // INSERT INTO t (cols) VALUES
 	cols int
 	// placeholder is the dialect's n-th parameter.
@@ -66,7 +66,7 @@ type batchInsert struct {
 	isChild     bool
 }
 
-func (db *DB) newBatchInsert(ctx context.Context, tx *sql.Tx, table string, cols ...string) (*batchInsert, error) {
+func (db *DB) newBatchInsert(ctx context.Context, tx *txn, table string, cols ...string) (*batchInsert, error) {
 	b := &batchInsert{tx: tx, head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ", cols: len(cols),
 		placeholder: db.dialect.bulkPlaceholder}
 	stmt, err := tx.PrepareContext(ctx, b.sql(bulkRows))
@@ -153,7 +153,7 @@ func (b *batchInsert) close() { b.stmt.Close() }
 
 // nextID returns the id after the highest of a table, read inside the
 // loading transaction.
-func nextID(ctx context.Context, tx *sql.Tx, table string) (int64, error) {
+func nextID(ctx context.Context, tx *txn, table string) (int64, error) {
 	var id int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM `+table).Scan(&id); err != nil {
 		return 0, fmt.Errorf("next %s id: %w", table, err)
@@ -163,7 +163,7 @@ func nextID(ctx context.Context, tx *sql.Tx, table string) (int64, error) {
 
 // syncIDs moves PostgreSQL's identity sequences past the ids assigned here,
 // so that ordinary inserts continue after them.
-func (db *DB) syncIDs(ctx context.Context, tx *sql.Tx, tables ...string) error {
+func (db *DB) syncIDs(ctx context.Context, tx *txn, tables ...string) error {
 	for _, t := range tables {
 		if q := db.dialect.syncIdentity(t); q != "" {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -177,7 +177,7 @@ func (db *DB) syncIDs(ctx context.Context, tx *sql.Tx, tables ...string) error {
 // BulkInsertContacts loads contacts with their primary email in one
 // transaction and sets their IDs.
 func (db *DB) BulkInsertContacts(ctx context.Context, cs []*people.Contact) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		id, err := nextID(ctx, tx, "contacts")
 		if err != nil {
 			return err
@@ -230,7 +230,7 @@ const rebuildIndexesFrom = 50000
 // the others follow in order.
 func (db *DB) LoadTickets(ctx context.Context, actor desk.Actor, expected int, next func([]BulkTicket) []BulkTicket) (int64, error) {
 	var first int64
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var err error
 		if first, err = nextID(ctx, tx, "tickets"); err != nil {
 			return err
@@ -260,7 +260,7 @@ func (db *DB) LoadTickets(ctx context.Context, actor desk.Actor, expected int, n
 // dropIndexes drops the secondary indexes of the tables (not those behind
 // primary keys and unique constraints) and returns the statements that
 // create them again, exactly as the migrations made them.
-func (db *DB) dropIndexes(ctx context.Context, tx *sql.Tx, tables ...string) ([]string, error) {
+func (db *DB) dropIndexes(ctx context.Context, tx *txn, tables ...string) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, db.dialect.secondaryIndexes(), strings.Join(tables, ","))
 	if err != nil {
 		return nil, fmt.Errorf("list indexes: %w", err)
@@ -287,7 +287,7 @@ func (db *DB) dropIndexes(ctx context.Context, tx *sql.Tx, tables ...string) ([]
 	return ddl, nil
 }
 
-func (db *DB) loadTickets(ctx context.Context, tx *sql.Tx, actor desk.Actor, first int64, next func([]BulkTicket) []BulkTicket) error {
+func (db *DB) loadTickets(ctx context.Context, tx *txn, actor desk.Actor, first int64, next func([]BulkTicket) []BulkTicket) error {
 	msgID, err := nextID(ctx, tx, "messages")
 	if err != nil {
 		return err

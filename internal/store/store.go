@@ -25,8 +25,8 @@ import (
 // (SQLite allows one writer; queuing in Go is cheaper than busy-waiting in
 // SQLite) and reads through a pool; on PostgreSQL both use one pool.
 type DB struct {
-	write   *sql.DB
-	read    *sql.DB
+	write   *pool
+	read    *pool
 	dialect dialect
 	// SQLitePath is the data file on SQLite, "" on PostgreSQL.
 	SQLitePath string
@@ -63,7 +63,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			pool.Close()
 			return nil, fmt.Errorf("connect postgres: %w", err)
 		}
-		return &DB{write: pool, read: pool, dialect: postgresDialect{}, URL: cfg.DatabaseURL}, nil
+		p := newPool(pool, false)
+		return &DB{write: p, read: p, dialect: postgresDialect{}, URL: cfg.DatabaseURL}, nil
 	}
 	if cfg.DatabaseURL != "" {
 		return nil, desk.Errorf(desk.EINVALID, "database URL must start with postgres://; leave it empty for embedded SQLite")
@@ -96,7 +97,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(0)
-	return &DB{write: write, read: read, dialect: sqliteDialect{}, SQLitePath: path}, nil
+	return &DB{write: newPool(write, true), read: newPool(read, true), dialect: sqliteDialect{}, SQLitePath: path}, nil
 }
 
 // SQLiteDSN is the connection string of the data file: WAL so that readers
@@ -138,7 +139,7 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Dialect() string { return db.dialect.name() }
 
 // inTx runs fn in a write transaction, committing if it returns nil.
-func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (db *DB) inTx(ctx context.Context, fn func(*txn) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", db.mapErr(err))
@@ -221,7 +222,7 @@ func fromNullID(n sql.NullInt64) *int64 {
 	return &v
 }
 
-// querier is what both *sql.DB and *sql.Tx offer.
+// querier is what both *sql.DB and *txn offer.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row

@@ -384,12 +384,12 @@ func (db *DB) Tags(ctx context.Context) ([]string, error) {
 
 // InTx runs fn in one write transaction.
 func (db *DB) InTx(ctx context.Context, fn func(ticket.Tx) error) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error { return fn(&ticketTx{db: db, tx: tx}) })
+	return db.inTx(ctx, func(tx *txn) error { return fn(&ticketTx{db: db, tx: tx}) })
 }
 
 type ticketTx struct {
 	db *DB
-	tx *sql.Tx
+	tx *txn
 }
 
 func (x *ticketTx) TicketForUpdate(ctx context.Context, id int64) (*ticket.Ticket, error) {
