@@ -89,7 +89,7 @@ func (s *Service) ForgetRoles() {
 
 // errBadLogin is the one answer to every failed sign-in, so that nobody can
 // learn which emails exist.
-var errBadLogin = desk.Errorf(desk.EUNAUTHORIZED, "wrong email or password")
+var errBadLogin = desk.E(desk.EUNAUTHORIZED, "error.bad_login")
 
 // SignIn checks a password and returns a new session id (to put in a
 // cookie), its CSRF secret and the agent.
@@ -109,7 +109,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (sessionID
 	}
 	now := s.clock.Now()
 	if now.Before(a.LockedUntil) {
-		return "", "", nil, desk.Errorf(desk.ERATELIMIT, "too many wrong passwords; try again after %s", a.LockedUntil.Format(time.Kitchen+" MST"))
+		return "", "", nil, desk.E(desk.ERATELIMIT, "error.locked", a.LockedUntil.Format(time.Kitchen+" MST"))
 	}
 	if !a.Active || a.PasswordHash == "" || !auth.CheckPassword(a.PasswordHash, password) {
 		failed, until := a.FailedLogins+1, time.Time{}
@@ -151,11 +151,11 @@ var dummyHash = sync.OnceValue(func() string {
 func (s *Service) Session(ctx context.Context, sessionID string) (*people.Agent, string, error) {
 	sess, err := s.store.SessionByDigest(ctx, auth.Digest(sessionID), s.clock.Now())
 	if err != nil {
-		return nil, "", desk.Errorf(desk.EUNAUTHORIZED, "your session has ended; sign in again")
+		return nil, "", desk.E(desk.EUNAUTHORIZED, "error.session_ended")
 	}
 	a, err := s.store.Agent(ctx, sess.AgentID)
 	if err != nil || !a.Active {
-		return nil, "", desk.Errorf(desk.EUNAUTHORIZED, "your session has ended; sign in again")
+		return nil, "", desk.E(desk.EUNAUTHORIZED, "error.session_ended")
 	}
 	return a, sess.CSRF, nil
 }
@@ -170,7 +170,7 @@ func (s *Service) SignOut(ctx context.Context, sessionID string) error {
 func (s *Service) Token(ctx context.Context, secret string) (*people.Agent, error) {
 	a, err := s.store.AgentByToken(ctx, auth.Digest(secret))
 	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		return nil, desk.Errorf(desk.EUNAUTHORIZED, "the API token is unknown or revoked")
+		return nil, desk.E(desk.EUNAUTHORIZED, "error.token_unknown")
 	}
 	return a, err
 }
@@ -179,8 +179,8 @@ func (s *Service) Token(ctx context.Context, secret string) (*people.Agent, erro
 // which is shown once and never stored.
 func (s *Service) CreateToken(ctx context.Context, agentID int64, name string) (string, *Token, error) {
 	name, msg := people.CleanName(name, 100)
-	if msg != "" {
-		return "", nil, desk.Invalid(map[string]string{"name": msg})
+	if msg.Key != "" {
+		return "", nil, desk.Invalid(desk.Fields{"name": msg})
 	}
 	secret, digest, err := auth.NewSecret("shk_")
 	if err != nil {

@@ -51,7 +51,7 @@ func (s *Store) Put(r io.Reader, max int64) (digest string, size int64, err erro
 		return "", 0, fmt.Errorf("blob: write: %w", err)
 	}
 	if n > max {
-		return "", 0, desk.Errorf(desk.ETOOLARGE, "the file is over %d MiB", max>>20)
+		return "", 0, desk.E(desk.ETOOLARGE, "error.file_too_large", max>>20)
 	}
 	digest = hex.EncodeToString(h.Sum(nil))
 	dst := s.path(digest)
@@ -70,11 +70,11 @@ func (s *Store) Put(r io.Reader, max int64) (digest string, size int64, err erro
 // Open returns the stored file with the digest.
 func (s *Store) Open(digest string) (*os.File, error) {
 	if !digestRE.MatchString(digest) {
-		return nil, desk.Errorf(desk.ENOTFOUND, "no such file")
+		return nil, desk.E(desk.ENOTFOUND, "error.no_such_file")
 	}
 	f, err := os.Open(s.path(digest))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, desk.Errorf(desk.ENOTFOUND, "the file is missing from the data directory")
+		return nil, desk.E(desk.ENOTFOUND, "error.file_missing")
 	}
 	return f, err
 }

@@ -1,11 +1,14 @@
 // Package desk is the shared kernel of Sahayak: the error type with codes that
 // every layer speaks, the acting user carried in a context, and the clock.
-// It imports nothing from the rest of the project.
+// Besides the message catalogs of package i18n it imports nothing from the
+// rest of the project.
 package desk
 
 import (
 	"errors"
 	"fmt"
+
+	"github.com/sahayak/sahayak/internal/i18n"
 )
 
 // Error codes. The web layer maps each to an HTTP status in one place.
@@ -21,29 +24,62 @@ const (
 	EINTERNAL      = "internal"      // 500: a bug or an outage; the only code that is logged
 )
 
+// Msg is a message for people, kept as a catalog key and the values for its
+// fmt verbs, so that each reader gets it in their own language. The text
+// itself lives only in the catalogs.
+type Msg struct {
+	Key  string
+	Args []any
+}
+
+// M returns the message key with args.
+func M(key string, args ...any) Msg { return Msg{Key: key, Args: args} }
+
+// In returns the message in lang, from the catalogs built into the binary.
+func (m Msg) In(lang string) string { return i18n.Builtin().T(lang, m.Key, m.Args...) }
+
+// String returns the message in English, for logs and tests.
+func (m Msg) String() string { return m.In("en") }
+
+// Fields maps an input field (JSON name, dotted for nested ones) to what is
+// wrong with it.
+type Fields map[string]Msg
+
+// In returns the field messages in lang.
+func (f Fields) In(lang string) map[string]string {
+	if len(f) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(f))
+	for k, m := range f {
+		out[k] = m.In(lang)
+	}
+	return out
+}
+
 // Error is an application error with a machine-readable code, a message safe
 // to show to the caller, and optional per-field messages.
 type Error struct {
-	Code    string
-	Message string
-	Fields  map[string]string
+	Code   string
+	Msg    Msg
+	Fields Fields
 }
 
 func (e *Error) Error() string {
 	if len(e.Fields) == 0 {
-		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+		return fmt.Sprintf("%s: %s", e.Code, e.Msg)
 	}
-	return fmt.Sprintf("%s: %s %v", e.Code, e.Message, e.Fields)
+	return fmt.Sprintf("%s: %s %v", e.Code, e.Msg, e.Fields.In("en"))
 }
 
-// Errorf returns an *Error with the given code and formatted message.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// E returns an *Error with the given code and message key with args.
+func E(code, key string, args ...any) *Error {
+	return &Error{Code: code, Msg: M(key, args...)}
 }
 
 // Invalid returns an EINVALID error carrying per-field messages.
-func Invalid(fields map[string]string) *Error {
-	return &Error{Code: EINVALID, Message: "validation failed", Fields: fields}
+func Invalid(fields Fields) *Error {
+	return &Error{Code: EINVALID, Msg: M("error.validation"), Fields: fields}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
@@ -59,18 +95,21 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the caller-safe message of err. Internal errors get a
+// ErrorMsg returns the caller-safe message of err. Internal errors get a
 // generic message so that nothing about the inside leaks out.
-func ErrorMessage(err error) string {
+func ErrorMsg(err error) Msg {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Message
+		return e.Msg
 	}
-	return "internal error"
+	return M("error.internal")
 }
 
+// ErrorMessage returns the caller-safe message of err in English.
+func ErrorMessage(err error) string { return ErrorMsg(err).String() }
+
 // ErrorFields returns the per-field messages of err, if any.
-func ErrorFields(err error) map[string]string {
+func ErrorFields(err error) Fields {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Fields

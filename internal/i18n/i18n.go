@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 //go:embed catalog/*.json
@@ -71,3 +72,18 @@ func Pick(acceptLanguage string) string {
 	}
 	return "en"
 }
+
+// builtin parses the embedded catalogs once. They never change while the
+// program runs, so every package may share them; a broken catalog yields an
+// empty one here (messages show their keys) and fails Load at start-up.
+var builtin = sync.OnceValue(func() Catalog {
+	c, err := Load()
+	if err != nil {
+		return Catalog{}
+	}
+	return c
+})
+
+// Builtin returns the catalogs built into the binary, for code that formats
+// messages outside a request (errors in logs, English defaults).
+func Builtin() Catalog { return builtin() }

@@ -82,10 +82,10 @@ func (s *Service) DeleteContact(ctx context.Context, id int64) error {
 }
 
 func (s *Service) applyContact(ctx context.Context, c *Contact, in ContactInput, creating bool) error {
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if in.Name != nil || creating {
 		n, msg := CleanName(deref(in.Name), 200)
-		if msg != "" {
+		if msg.Key != "" {
 			errs["name"] = msg
 		}
 		c.Name = n
@@ -95,7 +95,7 @@ func (s *Service) applyContact(ctx context.Context, c *Contact, in ContactInput,
 		for _, e := range *in.Emails {
 			ne, err := NormalizeEmail(e)
 			if err != nil {
-				errs["emails"] = fmt.Sprintf("%q is not an email address", e)
+				errs["emails"] = desk.M("invalid.not_email", e)
 				break
 			}
 			if !slices.Contains(out, ne) {
@@ -107,16 +107,16 @@ func (s *Service) applyContact(ctx context.Context, c *Contact, in ContactInput,
 	if in.Phone != nil {
 		p, msg := CleanName(*in.Phone, 40)
 		if *in.Phone == "" {
-			p, msg = "", ""
+			p, msg = "", desk.Msg{}
 		}
-		if msg != "" {
+		if msg.Key != "" {
 			errs["phone"] = msg
 		}
 		c.Phone = p
 	}
 	if in.Language != nil {
 		if !validLanguage(*in.Language) {
-			errs["language"] = "must be en or hi"
+			errs["language"] = desk.M("invalid.language")
 		}
 		c.Language = *in.Language
 	}
@@ -124,7 +124,7 @@ func (s *Service) applyContact(ctx context.Context, c *Contact, in ContactInput,
 		if *in.OrganizationID == 0 {
 			c.OrganizationID = nil
 		} else if _, err := s.store.Organization(ctx, *in.OrganizationID); err != nil {
-			errs["organization_id"] = "no such organization"
+			errs["organization_id"] = desk.M("invalid.no_organization")
 		} else {
 			id := *in.OrganizationID
 			c.OrganizationID = &id
@@ -160,17 +160,17 @@ type OrganizationInput struct {
 }
 
 func applyOrganization(o *Organization, in OrganizationInput, creating bool) error {
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if in.Name != nil || creating {
 		n, msg := CleanName(deref(in.Name), 200)
-		if msg != "" {
+		if msg.Key != "" {
 			errs["name"] = msg
 		}
 		o.Name = n
 	}
 	if in.Domains != nil {
 		d, msg := cleanDomains(*in.Domains)
-		if msg != "" {
+		if msg.Key != "" {
 			errs["domains"] = msg
 		}
 		o.Domains = d
@@ -257,17 +257,17 @@ type TeamInput struct {
 }
 
 func (s *Service) applyTeam(ctx context.Context, t *Team, in TeamInput, creating bool) error {
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if in.Name != nil || creating {
 		n, msg := CleanName(deref(in.Name), 100)
-		if msg != "" {
+		if msg.Key != "" {
 			errs["name"] = msg
 		}
 		t.Name = n
 	}
 	if in.Tier != nil {
 		if *in.Tier < 1 || *in.Tier > 3 {
-			errs["tier"] = "must be 1, 2 or 3"
+			errs["tier"] = desk.M("invalid.tier")
 		}
 		t.Tier = *in.Tier
 	}
@@ -277,7 +277,7 @@ func (s *Service) applyTeam(ctx context.Context, t *Team, in TeamInput, creating
 		ids = slices.Compact(ids)
 		for _, id := range ids {
 			if _, err := s.store.Agent(ctx, id); err != nil {
-				errs["member_ids"] = fmt.Sprintf("agent %d does not exist", id)
+				errs["member_ids"] = desk.M("invalid.agent_missing", id)
 				break
 			}
 		}
@@ -287,7 +287,7 @@ func (s *Service) applyTeam(ctx context.Context, t *Team, in TeamInput, creating
 		if *in.LeadID == 0 {
 			t.LeadID = nil
 		} else if _, err := s.store.Agent(ctx, *in.LeadID); err != nil {
-			errs["lead_id"] = "no such agent"
+			errs["lead_id"] = desk.M("invalid.no_agent")
 		} else {
 			id := *in.LeadID
 			t.LeadID = &id

@@ -83,6 +83,9 @@ type Role struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// MinPassword is the least number of characters of an agent's password.
+const MinPassword = 10
+
 // Languages the product ships.
 var Languages = []string{"en", "hi"}
 
@@ -92,7 +95,7 @@ func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || len(s) > 254 {
-		return "", desk.Errorf(desk.EINVALID, "%q is not an email address", s)
+		return "", desk.E(desk.EINVALID, "error.not_email", s)
 	}
 	return strings.ToLower(s), nil
 }
@@ -103,7 +106,7 @@ var domainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-
 func NormalizeDomain(s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if len(s) > 253 || !domainRE.MatchString(s) {
-		return "", desk.Errorf(desk.EINVALID, "%q is not a domain name", s)
+		return "", desk.E(desk.EINVALID, "error.not_domain", s)
 	}
 	return s, nil
 }
@@ -116,24 +119,24 @@ func EmailDomain(email string) string {
 
 // CleanName checks a human-entered single-line name: valid UTF-8, no control
 // characters, not blank, at most max characters. It returns the trimmed name
-// or a message for the field.
-func CleanName(s string, max int) (string, string) {
+// or a message for the field (its Key is empty when the name is good).
+func CleanName(s string, max int) (string, desk.Msg) {
 	if !utf8.ValidString(s) {
-		return "", "must be valid UTF-8"
+		return "", desk.M("invalid.utf8")
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", "is required"
+		return "", desk.M("invalid.required")
 	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return "", "must not contain control characters"
+			return "", desk.M("invalid.control_chars")
 		}
 	}
 	if utf8.RuneCountInString(s) > max {
-		return "", "is too long"
+		return "", desk.M("invalid.too_long")
 	}
-	return s, ""
+	return s, desk.Msg{}
 }
 
 func validLanguage(l string) bool {

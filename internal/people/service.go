@@ -68,10 +68,10 @@ func NewService(s Store, clock desk.Clock) *Service {
 func require(ctx context.Context, permission string) error {
 	a, ok := desk.ActorFrom(ctx)
 	if !ok {
-		return desk.Errorf(desk.EUNAUTHORIZED, "sign in first")
+		return desk.E(desk.EUNAUTHORIZED, "error.sign_in")
 	}
 	if !a.Can(permission) {
-		return desk.Errorf(desk.EFORBIDDEN, "your role may not do this (%s)", permission)
+		return desk.E(desk.EFORBIDDEN, "error.forbidden", permission)
 	}
 	return nil
 }
@@ -141,10 +141,10 @@ func (s *Service) UpdateAgent(ctx context.Context, id int64, in AgentInput, hash
 func (s *Service) SetOwnLanguage(ctx context.Context, lang string) error {
 	me, ok := desk.ActorFrom(ctx)
 	if !ok || me.Kind != desk.ActorAgent {
-		return desk.Errorf(desk.EUNAUTHORIZED, "sign in first")
+		return desk.E(desk.EUNAUTHORIZED, "error.sign_in")
 	}
 	if !validLanguage(lang) {
-		return desk.Invalid(map[string]string{"language": "must be en or hi"})
+		return desk.Invalid(desk.Fields{"language": desk.M("invalid.language")})
 	}
 	a, err := s.store.Agent(ctx, me.ID)
 	if err != nil {
@@ -155,17 +155,17 @@ func (s *Service) SetOwnLanguage(ctx context.Context, lang string) error {
 }
 
 func (s *Service) applyAgent(ctx context.Context, a *Agent, in AgentInput, hash func(string) (string, error), creating bool) error {
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if in.Email != nil || creating {
 		e, err := NormalizeEmail(deref(in.Email))
 		if err != nil {
-			errs["email"] = "must be an email address"
+			errs["email"] = desk.M("invalid.email")
 		}
 		a.Email = e
 	}
 	if in.Name != nil || creating {
 		n, msg := CleanName(deref(in.Name), 200)
-		if msg != "" {
+		if msg.Key != "" {
 			errs["name"] = msg
 		}
 		a.Name = n
@@ -174,7 +174,7 @@ func (s *Service) applyAgent(ctx context.Context, a *Agent, in AgentInput, hash 
 		r, err := s.store.RoleByName(ctx, deref(in.Role))
 		switch {
 		case desk.ErrorCode(err) == desk.ENOTFOUND:
-			errs["role"] = "no such role"
+			errs["role"] = desk.M("invalid.no_role")
 		case err != nil:
 			return err
 		default:
@@ -183,19 +183,19 @@ func (s *Service) applyAgent(ctx context.Context, a *Agent, in AgentInput, hash 
 	}
 	if in.Language != nil {
 		if !validLanguage(*in.Language) {
-			errs["language"] = "must be en or hi"
+			errs["language"] = desk.M("invalid.language")
 		}
 		a.Language = *in.Language
 	}
 	if in.Active != nil {
 		if me, _ := desk.ActorFrom(ctx); me.ID == a.ID && !*in.Active {
-			errs["active"] = "you cannot deactivate yourself"
+			errs["active"] = desk.M("invalid.self_deactivate")
 		}
 		a.Active = *in.Active
 	}
 	if in.Password != nil {
-		if len([]rune(*in.Password)) < 10 {
-			errs["password"] = "must be at least 10 characters"
+		if len([]rune(*in.Password)) < MinPassword {
+			errs["password"] = desk.M("invalid.password_short", MinPassword)
 		} else {
 			h, err := hash(*in.Password)
 			if err != nil {
@@ -235,13 +235,13 @@ func (s *Service) Role(ctx context.Context, id int64) (*Role, error) {
 }
 
 func (s *Service) checkRole(r *Role) error {
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if !roleNameOK(r.Name) {
-		errs["name"] = "must be lower-case letters, digits and underscores"
+		errs["name"] = desk.M("invalid.snake_name")
 	}
 	for _, p := range r.Permissions {
 		if !auth.Known(p) {
-			errs["permissions"] = fmt.Sprintf("%q is not a permission", p)
+			errs["permissions"] = desk.M("invalid.not_permission", p)
 		}
 	}
 	slices.Sort(r.Permissions)
@@ -296,10 +296,10 @@ func (s *Service) UpdateRole(ctx context.Context, id int64, fn func(*Role)) (*Ro
 	fn(r)
 	r.Builtin = builtin
 	if builtin && r.Name != name {
-		return nil, desk.Invalid(map[string]string{"name": "a built-in role keeps its name"})
+		return nil, desk.Invalid(desk.Fields{"name": desk.M("invalid.builtin_role_name")})
 	}
 	if builtin && name == "admin" {
-		return nil, desk.Errorf(desk.EUNPROCESSABLE, "the admin role always holds every permission")
+		return nil, desk.E(desk.EUNPROCESSABLE, "error.admin_role_all")
 	}
 	if err := s.checkRole(r); err != nil {
 		return nil, err
@@ -318,21 +318,21 @@ func (s *Service) DeleteRole(ctx context.Context, id int64) error {
 		return err
 	}
 	if r.Builtin {
-		return desk.Errorf(desk.EUNPROCESSABLE, "built-in roles cannot be deleted")
+		return desk.E(desk.EUNPROCESSABLE, "error.builtin_role_delete")
 	}
 	return s.store.DeleteRole(ctx, id)
 }
 
-func cleanDomains(in []string) ([]string, string) {
+func cleanDomains(in []string) ([]string, desk.Msg) {
 	out := []string{}
 	for _, d := range in {
 		nd, err := NormalizeDomain(d)
 		if err != nil {
-			return nil, fmt.Sprintf("%q is not a domain name", strings.TrimSpace(d))
+			return nil, desk.M("invalid.not_domain", strings.TrimSpace(d))
 		}
 		if !slices.Contains(out, nd) {
 			out = append(out, nd)
 		}
 	}
-	return out, ""
+	return out, desk.Msg{}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 
+	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
 
@@ -15,7 +16,7 @@ func (db *DB) Attachment(ctx context.Context, id int64) (*ticket.Attachment, int
 		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = $1`, id).
 		Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &ticketID, &internal)
 	if err != nil {
-		return nil, 0, false, notFound(err, "attachment %d not found", id)
+		return nil, 0, false, notFound(err, desk.M("error.attachment_not_found", id))
 	}
 	return &a, ticketID, internal, nil
 }

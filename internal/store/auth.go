@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/people"
 )
@@ -28,7 +29,7 @@ func (db *DB) AgentByToken(ctx context.Context, digest string) (*people.Agent, e
 	err := db.read.QueryRowContext(ctx, `SELECT t.agent_id FROM api_tokens t JOIN agents a ON a.id = t.agent_id
 		WHERE t.digest = $1 AND t.revoked_at IS NULL AND a.active = TRUE`, digest).Scan(&id)
 	if err != nil {
-		return nil, notFound(err, "no such token")
+		return nil, notFound(err, desk.M("error.no_token"))
 	}
 	return db.Agent(ctx, id)
 }
@@ -59,7 +60,7 @@ func (db *DB) Tokens(ctx context.Context, agentID int64) ([]*access.Token, error
 func (db *DB) RevokeToken(ctx context.Context, agentID, tokenID int64, now time.Time) error {
 	res, err := db.exec(ctx, `UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND agent_id = $2 AND revoked_at IS NULL`,
 		tokenID, agentID, micros(now))
-	return mustAffect(res, err, "token %d not found", tokenID)
+	return mustAffect(res, err, desk.M("error.token_not_found", tokenID))
 }
 
 // CreateSession stores a session under the digest of its id.
@@ -76,7 +77,7 @@ func (db *DB) SessionByDigest(ctx context.Context, digest string, now time.Time)
 	err := db.read.QueryRowContext(ctx, `SELECT agent_id, csrf, expires_at FROM sessions WHERE digest = $1 AND expires_at > $2`,
 		digest, micros(now)).Scan(&s.AgentID, &s.CSRF, &exp)
 	if err != nil {
-		return nil, notFound(err, "no such session")
+		return nil, notFound(err, desk.M("error.no_session"))
 	}
 	s.ExpiresAt = fromMicros(exp)
 	return &s, nil

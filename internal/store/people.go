@@ -64,12 +64,12 @@ func (db *DB) scanAgents(ctx context.Context, where string, args ...any) ([]*peo
 	return out, mrows.Err()
 }
 
-func one[T any](list []*T, err error, format string, args ...any) (*T, error) {
+func one[T any](list []*T, err error, m desk.Msg) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
 	if len(list) == 0 {
-		return nil, desk.Errorf(desk.ENOTFOUND, format, args...)
+		return nil, &desk.Error{Code: desk.ENOTFOUND, Msg: m}
 	}
 	return list[0], nil
 }
@@ -77,13 +77,13 @@ func one[T any](list []*T, err error, format string, args ...any) (*T, error) {
 // Agent returns an agent with its teams.
 func (db *DB) Agent(ctx context.Context, id int64) (*people.Agent, error) {
 	list, err := db.scanAgents(ctx, `WHERE a.id = $1`, id)
-	return one(list, err, "agent %d not found", id)
+	return one(list, err, desk.M("error.agent_not_found", id))
 }
 
 // AgentByEmail returns the agent with the (normalized) email.
 func (db *DB) AgentByEmail(ctx context.Context, email string) (*people.Agent, error) {
 	list, err := db.scanAgents(ctx, `WHERE a.email = $1`, strings.ToLower(email))
-	return one(list, err, "agent %s not found", email)
+	return one(list, err, desk.M("error.agent_email_not_found", email))
 }
 
 // AgentsByEmail returns the agents with any of the emails.
@@ -123,7 +123,7 @@ func (db *DB) UpdateAgent(ctx context.Context, a *people.Agent) error {
 	res, err := db.exec(ctx, `UPDATE agents SET email = $2, name = $3, role_id = $4, password_hash = $5, language = $6,
 		active = $7, failed_logins = $8, locked_until = $9, updated_at = $10 WHERE id = $1`,
 		a.ID, a.Email, a.Name, a.RoleID, a.PasswordHash, a.Language, a.Active, a.FailedLogins, micros(a.LockedUntil), micros(a.UpdatedAt))
-	return mustAffect(res, err, "agent %d not found", a.ID)
+	return mustAffect(res, err, desk.M("error.agent_not_found", a.ID))
 }
 
 const contactColumns = `id, name, phone, language, organization_id, created_at, updated_at FROM contacts`
@@ -176,7 +176,7 @@ func contactByEmail(ctx context.Context, tx *txn, email string) (*people.Contact
 		FROM contact_emails e JOIN contacts c ON c.id = e.contact_id WHERE e.email = $1`, email).
 		Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &cr, &up)
 	if err != nil {
-		return nil, notFound(err, "contact %s not found", email)
+		return nil, notFound(err, desk.M("error.contact_email_not_found", email))
 	}
 	c.OrganizationID, c.CreatedAt, c.UpdatedAt = fromNullID(org), fromMicros(cr), fromMicros(up)
 	c.Emails = []string{email}
@@ -209,7 +209,7 @@ func insertContactEmails(ctx context.Context, tx *txn, c *people.Contact) error 
 // Contact returns a contact with its emails.
 func (db *DB) Contact(ctx context.Context, id int64) (*people.Contact, error) {
 	list, err := db.scanContacts(ctx, db.read, `WHERE id = $1`, id)
-	return one(list, err, "contact %d not found", id)
+	return one(list, err, desk.M("error.contact_not_found", id))
 }
 
 // Contacts lists contacts by id.
@@ -252,7 +252,7 @@ func (db *DB) UpdateContact(ctx context.Context, c *people.Contact) error {
 		res, err := tx.ExecContext(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, language = $5,
 			organization_id = $6, updated_at = $7 WHERE id = $1`, c.ID, c.Name, c.Email(), c.Phone, c.Language,
 			nullID(c.OrganizationID), micros(c.UpdatedAt))
-		if err := mustAffect(res, err, "contact %d not found", c.ID); err != nil {
+		if err := mustAffect(res, err, desk.M("error.contact_not_found", c.ID)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_emails WHERE contact_id = $1`, c.ID); err != nil {
@@ -265,7 +265,7 @@ func (db *DB) UpdateContact(ctx context.Context, c *people.Contact) error {
 // DeleteContact removes a contact; one who requested tickets is ECONFLICT.
 func (db *DB) DeleteContact(ctx context.Context, id int64) error {
 	res, err := db.exec(ctx, `DELETE FROM contacts WHERE id = $1`, id)
-	return mustAffect(res, err, "contact %d not found", id)
+	return mustAffect(res, err, desk.M("error.contact_not_found", id))
 }
 
 func (db *DB) scanOrganizations(ctx context.Context, where string, args ...any) ([]*people.Organization, error) {
@@ -311,7 +311,7 @@ func (db *DB) scanOrganizations(ctx context.Context, where string, args ...any) 
 // Organization returns an organization with its domains.
 func (db *DB) Organization(ctx context.Context, id int64) (*people.Organization, error) {
 	list, err := db.scanOrganizations(ctx, `WHERE id = $1`, id)
-	return one(list, err, "organization %d not found", id)
+	return one(list, err, desk.M("error.organization_not_found", id))
 }
 
 // Organizations lists organizations by name.
@@ -347,7 +347,7 @@ func (db *DB) UpdateOrganization(ctx context.Context, o *people.Organization) er
 	return db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE organizations SET name = $2, notes = $3, updated_at = $4 WHERE id = $1`,
 			o.ID, o.Name, o.Notes, micros(o.UpdatedAt))
-		if err := mustAffect(res, err, "organization %d not found", o.ID); err != nil {
+		if err := mustAffect(res, err, desk.M("error.organization_not_found", o.ID)); err != nil {
 			return err
 		}
 		return writeDomains(ctx, tx, o)
@@ -357,7 +357,7 @@ func (db *DB) UpdateOrganization(ctx context.Context, o *people.Organization) er
 // DeleteOrganization removes an organization; contacts and tickets are detached.
 func (db *DB) DeleteOrganization(ctx context.Context, id int64) error {
 	res, err := db.exec(ctx, `DELETE FROM organizations WHERE id = $1`, id)
-	return mustAffect(res, err, "organization %d not found", id)
+	return mustAffect(res, err, desk.M("error.organization_not_found", id))
 }
 
 func (db *DB) scanTeams(ctx context.Context, where string, args ...any) ([]*people.Team, error) {
@@ -403,7 +403,7 @@ func (db *DB) scanTeams(ctx context.Context, where string, args ...any) ([]*peop
 // Team returns a team with its members.
 func (db *DB) Team(ctx context.Context, id int64) (*people.Team, error) {
 	list, err := db.scanTeams(ctx, `WHERE id = $1`, id)
-	return one(list, err, "team %d not found", id)
+	return one(list, err, desk.M("error.team_not_found", id))
 }
 
 // Teams lists teams by tier and name.
@@ -439,7 +439,7 @@ func (db *DB) UpdateTeam(ctx context.Context, t *people.Team) error {
 	return db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE teams SET name = $2, tier = $3, lead_id = $4, updated_at = $5 WHERE id = $1`,
 			t.ID, t.Name, t.Tier, nullID(t.LeadID), micros(t.UpdatedAt))
-		if err := mustAffect(res, err, "team %d not found", t.ID); err != nil {
+		if err := mustAffect(res, err, desk.M("error.team_not_found", t.ID)); err != nil {
 			return err
 		}
 		return writeMembers(ctx, tx, t)
@@ -449,7 +449,7 @@ func (db *DB) UpdateTeam(ctx context.Context, t *people.Team) error {
 // DeleteTeam removes a team; its tickets lose their team.
 func (db *DB) DeleteTeam(ctx context.Context, id int64) error {
 	res, err := db.exec(ctx, `DELETE FROM teams WHERE id = $1`, id)
-	return mustAffect(res, err, "team %d not found", id)
+	return mustAffect(res, err, desk.M("error.team_not_found", id))
 }
 
 func (db *DB) scanRoles(ctx context.Context, where string, args ...any) ([]*people.Role, error) {
@@ -478,13 +478,13 @@ func (db *DB) scanRoles(ctx context.Context, where string, args ...any) ([]*peop
 // Role returns a role.
 func (db *DB) Role(ctx context.Context, id int64) (*people.Role, error) {
 	list, err := db.scanRoles(ctx, `WHERE id = $1`, id)
-	return one(list, err, "role %d not found", id)
+	return one(list, err, desk.M("error.role_not_found", id))
 }
 
 // RoleByName returns a role by name.
 func (db *DB) RoleByName(ctx context.Context, name string) (*people.Role, error) {
 	list, err := db.scanRoles(ctx, `WHERE name = $1`, name)
-	return one(list, err, "role %q not found", name)
+	return one(list, err, desk.M("error.role_name_not_found", name))
 }
 
 // Roles lists roles, built-in first.
@@ -504,11 +504,11 @@ func (db *DB) CreateRole(ctx context.Context, r *people.Role) error {
 func (db *DB) UpdateRole(ctx context.Context, r *people.Role) error {
 	res, err := db.exec(ctx, `UPDATE roles SET name = $2, description = $3, permissions = $4, updated_at = $5 WHERE id = $1`,
 		r.ID, r.Name, r.Description, marshal(r.Permissions), micros(r.UpdatedAt))
-	return mustAffect(res, err, "role %d not found", r.ID)
+	return mustAffect(res, err, desk.M("error.role_not_found", r.ID))
 }
 
 // DeleteRole removes a role no agent holds (else ECONFLICT).
 func (db *DB) DeleteRole(ctx context.Context, id int64) error {
 	res, err := db.exec(ctx, `DELETE FROM roles WHERE id = $1`, id)
-	return mustAffect(res, err, "role %d not found", id)
+	return mustAffect(res, err, desk.M("error.role_not_found", id))
 }

@@ -67,7 +67,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return &DB{write: p, read: p, dialect: postgresDialect{}, URL: cfg.DatabaseURL}, nil
 	}
 	if cfg.DatabaseURL != "" {
-		return nil, desk.Errorf(desk.EINVALID, "database URL must start with postgres://; leave it empty for embedded SQLite")
+		return nil, desk.E(desk.EINVALID, "error.database_url")
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
@@ -171,17 +171,17 @@ func (db *DB) mapErr(err error) error {
 	}
 	switch {
 	case db.dialect.isUnique(err):
-		return &desk.Error{Code: desk.ECONFLICT, Message: "already exists: " + db.dialect.constraint(err)}
+		return desk.E(desk.ECONFLICT, "error.exists", db.dialect.constraint(err))
 	case db.dialect.isForeignKey(err):
-		return &desk.Error{Code: desk.ECONFLICT, Message: "still referenced by other records"}
+		return desk.E(desk.ECONFLICT, "error.referenced")
 	}
 	return err
 }
 
 // notFound maps sql.ErrNoRows to a coded error.
-func notFound(err error, format string, args ...any) error {
+func notFound(err error, m desk.Msg) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return desk.Errorf(desk.ENOTFOUND, format, args...)
+		return &desk.Error{Code: desk.ENOTFOUND, Msg: m}
 	}
 	return err
 }

@@ -54,7 +54,7 @@ func scanTicket(row scanner) (*ticket.Ticket, error) {
 func (db *DB) Ticket(ctx context.Context, id int64) (*ticket.Ticket, error) {
 	t, err := scanTicket(db.read.QueryRowContext(ctx, `SELECT `+ticketColumns+` WHERE t.id = $1`, id))
 	if err != nil {
-		return nil, notFound(err, "ticket %d not found", id)
+		return nil, notFound(err, desk.M("error.ticket_not_found", id))
 	}
 	return t, nil
 }
@@ -81,7 +81,7 @@ func decodeCursor(s string) (cursor, error) {
 			}
 		}
 	}
-	return cursor{}, desk.Invalid(map[string]string{"cursor": "is not a cursor this server issued"})
+	return cursor{}, desk.Invalid(desk.Fields{"cursor": desk.M("invalid.cursor")})
 }
 
 // Tickets returns a page of tickets in keyset order: a page costs the same
@@ -163,7 +163,7 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 		order = "t.id ASC"
 	case "", "updated":
 	default:
-		return nil, desk.Invalid(map[string]string{"sort": "must be updated, created or oldest"})
+		return nil, desk.Invalid(desk.Fields{"sort": desk.M("invalid.sort")})
 	}
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
@@ -395,7 +395,7 @@ type ticketTx struct {
 func (x *ticketTx) TicketForUpdate(ctx context.Context, id int64) (*ticket.Ticket, error) {
 	t, err := scanTicket(x.tx.QueryRowContext(ctx, `SELECT `+ticketColumns+` WHERE t.id = $1`+x.db.dialect.forUpdate(), id))
 	if err != nil {
-		return nil, notFound(err, "ticket %d not found", id)
+		return nil, notFound(err, desk.M("error.ticket_not_found", id))
 	}
 	return t, nil
 }
@@ -439,7 +439,7 @@ func (x *ticketTx) insertTags(ctx context.Context, id int64, tags []string) erro
 func (x *ticketTx) SaveTicket(ctx context.Context, t *ticket.Ticket) error {
 	var oldTags string
 	if err := x.tx.QueryRowContext(ctx, `SELECT tags FROM tickets WHERE id = $1`, t.ID).Scan(&oldTags); err != nil {
-		return notFound(err, "ticket %d not found", t.ID)
+		return notFound(err, desk.M("error.ticket_not_found", t.ID))
 	}
 	_, err := x.tx.ExecContext(ctx, `UPDATE tickets SET subject = $2, status = $3, status_category = $4, priority = $5,
 		type = $6, organization_id = $7, assignee_id = $8, team_id = $9, tags = $10, custom_fields = $11,
@@ -547,7 +547,7 @@ func (x *ticketTx) InsertLink(ctx context.Context, l ticket.Link, now time.Time)
 	_, err := x.tx.ExecContext(ctx, `INSERT INTO ticket_links (ticket_id, other_id, kind, created_at) VALUES ($1, $2, $3, $4)`,
 		l.TicketID, l.OtherID, l.Kind, micros(now))
 	if x.db.dialect.isUnique(err) {
-		return desk.Errorf(desk.ECONFLICT, "tickets %d and %d are already linked", l.TicketID, l.OtherID)
+		return desk.E(desk.ECONFLICT, "error.already_linked", l.TicketID, l.OtherID)
 	}
 	return err
 }
@@ -574,10 +574,10 @@ func (x *ticketTx) DeleteTag(ctx context.Context, name string) error {
 		return fmt.Errorf("tag %q: %w", name, err)
 	}
 	if used {
-		return desk.Errorf(desk.ECONFLICT, "tag %q is on tickets; remove it from them first", name)
+		return desk.E(desk.ECONFLICT, "error.tag_in_use", name)
 	}
 	res, err := x.tx.ExecContext(ctx, `DELETE FROM tags WHERE name = $1`, name)
-	return mustAffect(res, err, "tag %q not found", name)
+	return mustAffect(res, err, desk.M("error.tag_not_found", name))
 }
 
 func (x *ticketTx) InsertStatus(ctx context.Context, s ticket.Status) error {
@@ -595,16 +595,16 @@ func (x *ticketTx) InsertField(ctx context.Context, f *ticket.Field) error {
 func (x *ticketTx) UpdateField(ctx context.Context, f *ticket.Field) error {
 	res, err := x.tx.ExecContext(ctx, `UPDATE fields SET label = $2, options = $3, required = $4, position = $5, updated_at = $6
 		WHERE id = $1`, f.ID, f.Label, marshal(f.Options), f.Required, f.Position, micros(f.UpdatedAt))
-	return mustAffect(res, err, "field %d not found", f.ID)
+	return mustAffect(res, err, desk.M("error.field_not_found", f.ID))
 }
 
 func (x *ticketTx) DeleteField(ctx context.Context, id int64) error {
 	res, err := x.tx.ExecContext(ctx, `DELETE FROM fields WHERE id = $1`, id)
-	return mustAffect(res, err, "field %d not found", id)
+	return mustAffect(res, err, desk.M("error.field_not_found", id))
 }
 
 // mustAffect turns "no row changed" into a not-found error.
-func mustAffect(res sql.Result, err error, format string, args ...any) error {
+func mustAffect(res sql.Result, err error, m desk.Msg) error {
 	if err != nil {
 		return err
 	}
@@ -613,7 +613,7 @@ func mustAffect(res sql.Result, err error, format string, args ...any) error {
 		return err
 	}
 	if n == 0 {
-		return desk.Errorf(desk.ENOTFOUND, format, args...)
+		return &desk.Error{Code: desk.ENOTFOUND, Msg: m}
 	}
 	return nil
 }

@@ -25,12 +25,12 @@ func (s *Service) CreateStatus(ctx context.Context, st Status) (*Status, error) 
 	if _, err := actor(ctx, auth.StatusesWrite); err != nil {
 		return nil, err
 	}
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if !statusNameRE.MatchString(st.Name) {
-		errs["name"] = "must be lower-case letters, digits and underscores"
+		errs["name"] = desk.M("invalid.snake_name")
 	}
 	if !slices.Contains(Categories, st.Category) || st.Category == CategoryNew {
-		errs["category"] = "must be open, pending, on_hold, solved or closed"
+		errs["category"] = desk.M("invalid.category")
 	}
 	if len(errs) > 0 {
 		return nil, desk.Invalid(errs)
@@ -64,7 +64,7 @@ func (s *Service) Field(ctx context.Context, id int64) (*Field, error) {
 			return &fs[i], nil
 		}
 	}
-	return nil, desk.Errorf(desk.ENOTFOUND, "field %d not found", id)
+	return nil, desk.E(desk.ENOTFOUND, "error.field_not_found", id)
 }
 
 // CreateField defines a custom field.
@@ -97,7 +97,7 @@ func (s *Service) UpdateField(ctx context.Context, id int64, fn func(f *Field)) 
 	key, kind := f.Key, f.Kind
 	fn(f)
 	if f.Key != key || f.Kind != kind {
-		return nil, desk.Invalid(map[string]string{"key": "key and kind cannot change"})
+		return nil, desk.Invalid(desk.Fields{"key": desk.M("invalid.key_kind_fixed")})
 	}
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -137,8 +137,8 @@ func (s *Service) CreateTag(ctx context.Context, name string) (string, error) {
 		return "", err
 	}
 	tags, msg := CleanTags([]string{name})
-	if msg != "" || len(tags) != 1 {
-		return "", desk.Invalid(map[string]string{"name": "must be 1 to 64 characters without spaces or commas"})
+	if msg.Key != "" || len(tags) != 1 {
+		return "", desk.Invalid(desk.Fields{"name": desk.M("invalid.tag_name")})
 	}
 	err := s.store.InTx(ctx, func(tx Tx) error { return tx.EnsureTags(ctx, tags, s.clock.Now()) })
 	return tags[0], err

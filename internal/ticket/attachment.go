@@ -62,10 +62,10 @@ func (s *Service) Attachment(ctx context.Context, id int64) (*Attachment, error)
 		return nil, err
 	}
 	if internal && a.Kind == desk.ActorContact {
-		return nil, desk.Errorf(desk.ENOTFOUND, "attachment %d not found", id)
+		return nil, desk.E(desk.ENOTFOUND, "error.attachment_not_found", id)
 	}
 	if _, err := s.Get(ctx, ticketID); desk.ErrorCode(err) == desk.ENOTFOUND {
-		return nil, desk.Errorf(desk.ENOTFOUND, "attachment %d not found", id)
+		return nil, desk.E(desk.ENOTFOUND, "error.attachment_not_found", id)
 	} else if err != nil {
 		return nil, err
 	}

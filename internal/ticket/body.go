@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/sahayak/sahayak/internal/desk"
 )
 
 // sanitizer allows the formatting people write in replies and nothing that
@@ -27,9 +29,9 @@ var (
 // Body validates a message body given as text, HTML or both and returns the
 // text and sanitized HTML. When only text is given the HTML is derived from
 // it; when only HTML is given the text is derived from the sanitized HTML.
-func Body(text, rawHTML string) (string, string, string) {
+func Body(text, rawHTML string) (string, string, desk.Msg) {
 	if !utf8.ValidString(text) || !utf8.ValidString(rawHTML) {
-		return "", "", "must be valid UTF-8"
+		return "", "", desk.M("invalid.utf8")
 	}
 	text = strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n")
 	var clean string
@@ -40,15 +42,15 @@ func Body(text, rawHTML string) (string, string, string) {
 		}
 	}
 	if text == "" {
-		return "", "", "is required"
+		return "", "", desk.M("invalid.required")
 	}
 	if utf8.RuneCountInString(text) > MaxBody || len(clean) > 4*MaxBody {
-		return "", "", "is too long"
+		return "", "", desk.M("invalid.too_long")
 	}
 	if clean == "" {
 		clean = textToHTML(text)
 	}
-	return text, clean, ""
+	return text, clean, desk.Msg{}
 }
 
 func textToHTML(text string) string {

@@ -1,10 +1,10 @@
 package ticket
 
 import (
-	"fmt"
 	"math"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -18,6 +18,12 @@ const (
 	FieldDate     = "date"
 	FieldDropdown = "dropdown"
 	FieldCheckbox = "checkbox"
+)
+
+// Limits of a field's label and of a text field's value, in characters.
+const (
+	maxLabel     = 200
+	maxFieldText = 10000
 )
 
 // FieldKinds lists the kinds an admin can choose.
@@ -40,18 +46,18 @@ var fieldKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // Validate checks a field definition and returns per-attribute messages.
 func (f *Field) Validate() error {
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if !fieldKeyRE.MatchString(f.Key) {
-		errs["key"] = "must be lower-case letters, digits and underscores, starting with a letter"
+		errs["key"] = desk.M("invalid.field_key")
 	}
-	if f.Label == "" || utf8.RuneCountInString(f.Label) > 200 {
-		errs["label"] = "is required and at most 200 characters"
+	if f.Label == "" || utf8.RuneCountInString(f.Label) > maxLabel {
+		errs["label"] = desk.M("invalid.label", maxLabel)
 	}
 	if !slices.Contains(FieldKinds, f.Kind) {
-		errs["kind"] = fmt.Sprintf("must be one of %v", FieldKinds)
+		errs["kind"] = desk.M("invalid.one_of", strings.Join(FieldKinds, ", "))
 	}
 	if f.Kind == FieldDropdown && len(f.Options) == 0 {
-		errs["options"] = "a dropdown needs at least one option"
+		errs["options"] = desk.M("invalid.dropdown_options")
 	}
 	if f.Options == nil {
 		f.Options = []string{}
@@ -63,46 +69,46 @@ func (f *Field) Validate() error {
 }
 
 // check validates one value for the field and returns it in canonical form.
-func (f *Field) check(v any) (any, string) {
+func (f *Field) check(v any) (any, desk.Msg) {
 	switch f.Kind {
 	case FieldText:
 		s, ok := v.(string)
 		if !ok {
-			return nil, "must be text"
+			return nil, desk.M("invalid.text")
 		}
-		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > 10000 {
-			return nil, "must be valid text of at most 10000 characters"
+		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxFieldText {
+			return nil, desk.M("invalid.text_long", maxFieldText)
 		}
-		return s, ""
+		return s, desk.Msg{}
 	case FieldNumber:
 		n, ok := v.(float64)
 		if !ok || math.IsNaN(n) || math.IsInf(n, 0) {
-			return nil, "must be a number"
+			return nil, desk.M("invalid.number")
 		}
-		return n, ""
+		return n, desk.Msg{}
 	case FieldDate:
 		s, ok := v.(string)
 		if !ok {
-			return nil, "must be a date (YYYY-MM-DD)"
+			return nil, desk.M("invalid.date")
 		}
 		if _, err := time.Parse("2006-01-02", s); err != nil {
-			return nil, "must be a date (YYYY-MM-DD)"
+			return nil, desk.M("invalid.date")
 		}
-		return s, ""
+		return s, desk.Msg{}
 	case FieldDropdown:
 		s, ok := v.(string)
 		if !ok || !slices.Contains(f.Options, s) {
-			return nil, fmt.Sprintf("must be one of %v", f.Options)
+			return nil, desk.M("invalid.one_of", strings.Join(f.Options, ", "))
 		}
-		return s, ""
+		return s, desk.Msg{}
 	case FieldCheckbox:
 		b, ok := v.(bool)
 		if !ok {
-			return nil, "must be true or false"
+			return nil, desk.M("invalid.bool")
 		}
-		return b, ""
+		return b, desk.Msg{}
 	}
-	return nil, "has an unknown kind"
+	return nil, desk.M("invalid.unknown_kind")
 }
 
 // ApplyFields merges values into current (a nil value clears a field),
@@ -117,11 +123,11 @@ func ApplyFields(defs []Field, current, values map[string]any, requireAll bool) 
 	for k, v := range current {
 		out[k] = v
 	}
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	for k, v := range values {
 		f, ok := byKey[k]
 		if !ok {
-			errs["custom_fields."+k] = "is not a defined field"
+			errs["custom_fields."+k] = desk.M("invalid.undefined_field")
 			continue
 		}
 		if v == nil {
@@ -129,7 +135,7 @@ func ApplyFields(defs []Field, current, values map[string]any, requireAll bool) 
 			continue
 		}
 		cv, msg := f.check(v)
-		if msg != "" {
+		if msg.Key != "" {
 			errs["custom_fields."+k] = msg
 			continue
 		}
@@ -139,7 +145,7 @@ func ApplyFields(defs []Field, current, values map[string]any, requireAll bool) 
 		for _, f := range defs {
 			if _, ok := out[f.Key]; f.Required && !ok {
 				if _, bad := errs["custom_fields."+f.Key]; !bad {
-					errs["custom_fields."+f.Key] = "is required"
+					errs["custom_fields."+f.Key] = desk.M("invalid.required")
 				}
 			}
 		}

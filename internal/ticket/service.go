@@ -71,10 +71,10 @@ func (s *Service) forgetDefinitions() {
 func actor(ctx context.Context, permission string) (desk.Actor, error) {
 	a, ok := desk.ActorFrom(ctx)
 	if !ok {
-		return desk.Actor{}, desk.Errorf(desk.EUNAUTHORIZED, "sign in first")
+		return desk.Actor{}, desk.E(desk.EUNAUTHORIZED, "error.sign_in")
 	}
 	if !a.Can(permission) {
-		return a, desk.Errorf(desk.EFORBIDDEN, "your role may not do this (%s)", permission)
+		return a, desk.E(desk.EFORBIDDEN, "error.forbidden", permission)
 	}
 	return a, nil
 }
@@ -123,24 +123,24 @@ func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	subject, msg := CleanSubject(in.Subject)
-	if msg != "" {
+	if msg.Key != "" {
 		errs["subject"] = msg
 	}
 	body, html, msg := Body(in.Body, in.BodyHTML)
-	if msg != "" {
+	if msg.Key != "" {
 		errs["body"] = msg
 	}
 	email, err := people.NormalizeEmail(in.Requester.Email)
 	if err != nil {
-		errs["requester.email"] = "must be an email address"
+		errs["requester.email"] = desk.M("invalid.email")
 	}
 	name := strings.TrimSpace(in.Requester.Name)
 	if name == "" {
 		name, _, _ = strings.Cut(email, "@")
 	}
-	if n, msg := people.CleanName(name, 200); msg != "" {
+	if n, msg := people.CleanName(name, 200); msg.Key != "" {
 		errs["requester.name"] = msg
 	} else {
 		name = n
@@ -153,11 +153,11 @@ func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
 	checkEnum(errs, "type", t.Type, Types)
 	checkEnum(errs, "channel", t.Channel, Channels)
 	if st, ok := findStatus(statuses, t.Status); !ok || st.Category == CategoryClosed || st.Category == CategorySolved {
-		errs["status"] = "must be an open status"
+		errs["status"] = desk.M("invalid.open_status")
 	} else {
 		t.StatusCategory = st.Category
 	}
-	if t.Tags, msg = CleanTags(in.Tags); msg != "" {
+	if t.Tags, msg = CleanTags(in.Tags); msg.Key != "" {
 		errs["tags"] = msg
 	}
 	cf, err := ApplyFields(fields, nil, in.CustomFields, true)
@@ -226,7 +226,7 @@ func (s *Service) Get(ctx context.Context, id int64) (*Ticket, error) {
 	}
 	if !scope(a).Sees(t) {
 		// A ticket outside one's teams does not exist for that agent.
-		return nil, desk.Errorf(desk.ENOTFOUND, "ticket %d not found", id)
+		return nil, desk.E(desk.ENOTFOUND, "error.ticket_not_found", id)
 	}
 	return t, nil
 }
@@ -241,7 +241,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page, error) {
 		f.Limit = 25
 	}
 	if f.Limit > 100 {
-		return nil, desk.Invalid(map[string]string{"limit": "must be at most 100"})
+		return nil, desk.Invalid(desk.Fields{"limit": desk.M("invalid.at_most", 100)})
 	}
 	f.Scope = scope(a)
 	return s.store.Tickets(ctx, f)
@@ -296,13 +296,13 @@ func (s *Service) change(ctx context.Context, a desk.Actor, id int64, fn func(tx
 			return err
 		}
 		if !scope(a).Sees(t) {
-			return desk.Errorf(desk.ENOTFOUND, "ticket %d not found", id)
+			return desk.E(desk.ENOTFOUND, "error.ticket_not_found", id)
 		}
 		if t.MergedIntoID != nil {
-			return desk.Errorf(desk.EUNPROCESSABLE, "ticket %d was merged into ticket %d and cannot change", id, *t.MergedIntoID)
+			return desk.E(desk.EUNPROCESSABLE, "error.ticket_merged", id, *t.MergedIntoID)
 		}
 		if t.StatusCategory == CategoryClosed {
-			return desk.Errorf(desk.EUNPROCESSABLE, "ticket %d is closed and cannot change", id)
+			return desk.E(desk.EUNPROCESSABLE, "error.ticket_closed", id)
 		}
 		if evs, err = fn(tx, t, now); err != nil {
 			return err
@@ -337,9 +337,9 @@ func nonZero(p *int64) *int64 {
 	return p
 }
 
-func checkEnum(errs map[string]string, field, v string, allowed []string) {
+func checkEnum(errs desk.Fields, field, v string, allowed []string) {
 	if !slices.Contains(allowed, v) {
-		errs[field] = fmt.Sprintf("must be one of %s", strings.Join(allowed, ", "))
+		errs[field] = desk.M("invalid.one_of", strings.Join(allowed, ", "))
 	}
 }
 
@@ -352,7 +352,7 @@ func findStatus(statuses []Status, name string) (Status, bool) {
 	return Status{}, false
 }
 
-func mergeFields(errs map[string]string, err error) {
+func mergeFields(errs desk.Fields, err error) {
 	for k, v := range desk.ErrorFields(err) {
 		errs[k] = v
 	}
@@ -360,38 +360,38 @@ func mergeFields(errs map[string]string, err error) {
 
 // CleanSubject trims a subject and rejects invalid UTF-8, control
 // characters, blank and over-long subjects.
-func CleanSubject(s string) (string, string) {
+func CleanSubject(s string) (string, desk.Msg) {
 	return people.CleanName(s, MaxSubject)
 }
 
 // CleanTags lower-cases, trims and de-duplicates tags.
-func CleanTags(tags []string) ([]string, string) {
+func CleanTags(tags []string) ([]string, desk.Msg) {
 	out := make([]string, 0, len(tags))
 	for _, t := range tags {
 		t = strings.ToLower(strings.TrimSpace(t))
 		if t == "" || !utf8.ValidString(t) || utf8.RuneCountInString(t) > 64 || strings.ContainsAny(t, " ,\t\r\n") {
-			return nil, "each tag must be 1 to 64 characters without spaces or commas"
+			return nil, desk.M("invalid.tags")
 		}
 		if !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}
 	if len(out) > MaxTags {
-		return nil, fmt.Sprintf("at most %d tags", MaxTags)
+		return nil, desk.M("invalid.tags_max", MaxTags)
 	}
 	slices.Sort(out)
-	return out, ""
+	return out, desk.Msg{}
 }
 
 // checkRouting validates a team and an assignee given together: both must
 // exist, the assignee must be active and, when a team is given, a member.
-func (s *Service) checkRouting(ctx context.Context, errs map[string]string, teamID, assigneeID *int64) error {
+func (s *Service) checkRouting(ctx context.Context, errs desk.Fields, teamID, assigneeID *int64) error {
 	var team *people.Team
 	if teamID != nil && *teamID != 0 {
 		t, err := s.dir.Team(ctx, *teamID)
 		switch {
 		case desk.ErrorCode(err) == desk.ENOTFOUND:
-			errs["team_id"] = "no such team"
+			errs["team_id"] = desk.M("invalid.no_team")
 		case err != nil:
 			return err
 		default:
@@ -402,13 +402,13 @@ func (s *Service) checkRouting(ctx context.Context, errs map[string]string, team
 		ag, err := s.dir.Agent(ctx, *assigneeID)
 		switch {
 		case desk.ErrorCode(err) == desk.ENOTFOUND:
-			errs["assignee_id"] = "no such agent"
+			errs["assignee_id"] = desk.M("invalid.no_agent")
 		case err != nil:
 			return err
 		case !ag.Active:
-			errs["assignee_id"] = "the agent is deactivated"
+			errs["assignee_id"] = desk.M("invalid.agent_inactive")
 		case team != nil && !slices.Contains(team.MemberIDs, ag.ID):
-			errs["assignee_id"] = "the agent is not a member of the ticket's team"
+			errs["assignee_id"] = desk.M("invalid.not_team_member")
 		}
 	}
 	return nil

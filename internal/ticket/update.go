@@ -36,11 +36,11 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Ticket, error
 	if err != nil {
 		return nil, err
 	}
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	var subject string
 	if p.Subject != nil {
-		var msg string
-		if subject, msg = CleanSubject(*p.Subject); msg != "" {
+		var msg desk.Msg
+		if subject, msg = CleanSubject(*p.Subject); msg.Key != "" {
 			errs["subject"] = msg
 		}
 	}
@@ -49,9 +49,9 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Ticket, error
 		st, ok := findStatus(statuses, *p.Status)
 		switch {
 		case !ok:
-			errs["status"] = "no such status"
+			errs["status"] = desk.M("invalid.no_status")
 		case st.Category == CategoryNew:
-			errs["status"] = "a ticket cannot go back to new"
+			errs["status"] = desk.M("invalid.back_to_new")
 		}
 		newStatus = st
 	}
@@ -63,8 +63,8 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Ticket, error
 	}
 	var tags []string
 	if p.Tags != nil {
-		var msg string
-		if tags, msg = CleanTags(*p.Tags); msg != "" {
+		var msg desk.Msg
+		if tags, msg = CleanTags(*p.Tags); msg.Key != "" {
 			errs["tags"] = msg
 		}
 	}
@@ -138,7 +138,7 @@ func (s *Service) route(ctx context.Context, t *Ticket, teamID, assigneeID *int6
 	if assigneeID != nil {
 		assignee = nonZero(assigneeID)
 	}
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if err := s.checkRouting(ctx, errs, team, assignee); err != nil {
 		return nil, err
 	}
@@ -200,11 +200,11 @@ func (s *Service) AddMessage(ctx context.Context, id int64, in NewMessage) (*Mes
 		return nil, err
 	}
 	if in.Internal && a.Kind == desk.ActorContact {
-		return nil, desk.Errorf(desk.EFORBIDDEN, "customers cannot write internal notes")
+		return nil, desk.E(desk.EFORBIDDEN, "error.internal_note_customer")
 	}
 	body, html, msg := Body(in.Body, in.BodyHTML)
-	if msg != "" {
-		return nil, desk.Invalid(map[string]string{"body": msg})
+	if msg.Key != "" {
+		return nil, desk.Invalid(desk.Fields{"body": msg})
 	}
 	var mentioned []int64
 	if a.Kind == desk.ActorAgent {
@@ -270,13 +270,13 @@ func (s *Service) escalate(ctx context.Context, id, teamID int64, reason string,
 		return nil, err
 	}
 	reason, msg := CleanSubject(reason)
-	errs := map[string]string{}
-	if msg != "" {
+	errs := desk.Fields{}
+	if msg.Key != "" {
 		errs["reason"] = msg
 	}
 	team, err := s.dir.Team(ctx, teamID)
 	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		errs["team_id"] = "no such team"
+		errs["team_id"] = desk.M("invalid.no_team")
 	} else if err != nil {
 		return nil, err
 	}
@@ -285,7 +285,7 @@ func (s *Service) escalate(ctx context.Context, id, teamID int64, reason string,
 	}
 	return s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
 		if t.TeamID != nil && *t.TeamID == team.ID {
-			return nil, desk.Errorf(desk.EUNPROCESSABLE, "the ticket is already in %s's queue", team.Name)
+			return nil, desk.E(desk.EUNPROCESSABLE, "error.already_in_queue", team.Name)
 		}
 		kind := event.Escalated
 		if up {
@@ -314,7 +314,7 @@ func (s *Service) Merge(ctx context.Context, sourceID, targetID int64) (*Ticket,
 		return nil, err
 	}
 	if sourceID == targetID {
-		return nil, desk.Invalid(map[string]string{"into_id": "a ticket cannot be merged into itself"})
+		return nil, desk.Invalid(desk.Fields{"into_id": desk.M("invalid.merge_self")})
 	}
 	statuses, _, err := s.definitions(ctx)
 	if err != nil {
@@ -333,7 +333,7 @@ func (s *Service) Merge(ctx context.Context, sourceID, targetID int64) (*Ticket,
 		for _, id := range []int64{min(sourceID, targetID), max(sourceID, targetID)} {
 			t, err := tx.TicketForUpdate(ctx, id)
 			if desk.ErrorCode(err) == desk.ENOTFOUND && id == targetID {
-				return desk.Invalid(map[string]string{"into_id": "no such ticket"})
+				return desk.Invalid(desk.Fields{"into_id": desk.M("invalid.no_ticket")})
 			} else if err != nil {
 				return err
 			}
@@ -343,14 +343,14 @@ func (s *Service) Merge(ctx context.Context, sourceID, targetID int64) (*Ticket,
 		target = locked[targetID]
 		sc := scope(a)
 		if !sc.Sees(src) {
-			return desk.Errorf(desk.ENOTFOUND, "ticket %d not found", sourceID)
+			return desk.E(desk.ENOTFOUND, "error.ticket_not_found", sourceID)
 		}
 		if !sc.Sees(target) {
-			return desk.Invalid(map[string]string{"into_id": "no such ticket"})
+			return desk.Invalid(desk.Fields{"into_id": desk.M("invalid.no_ticket")})
 		}
 		for _, t := range []*Ticket{src, target} {
 			if t.MergedIntoID != nil || t.StatusCategory == CategoryClosed {
-				return desk.Errorf(desk.EUNPROCESSABLE, "ticket %d is closed or merged and cannot take part in a merge", t.ID)
+				return desk.E(desk.EUNPROCESSABLE, "error.merge_closed", t.ID)
 			}
 		}
 		if err := tx.MoveMessages(ctx, src.ID, target.ID); err != nil {
@@ -388,13 +388,13 @@ func (s *Service) Link(ctx context.Context, id, otherID int64, kind string) erro
 		return err
 	}
 	if kind != LinkRelated && kind != LinkParent {
-		return desk.Invalid(map[string]string{"kind": "must be related or parent"})
+		return desk.Invalid(desk.Fields{"kind": desk.M("invalid.link_kind")})
 	}
 	if id == otherID {
-		return desk.Invalid(map[string]string{"other_id": "a ticket cannot be linked to itself"})
+		return desk.Invalid(desk.Fields{"other_id": desk.M("invalid.link_self")})
 	}
 	if _, err := s.Get(ctx, otherID); desk.ErrorCode(err) == desk.ENOTFOUND {
-		return desk.Invalid(map[string]string{"other_id": "no such ticket"})
+		return desk.Invalid(desk.Fields{"other_id": desk.M("invalid.no_ticket")})
 	} else if err != nil {
 		return err
 	}

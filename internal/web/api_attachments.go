@@ -24,7 +24,7 @@ func (s *Server) readMultipartMessage(r *http.Request) (ticket.NewMessage, error
 	var in ticket.NewMessage
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return in, desk.Errorf(desk.EINVALID, "malformed multipart body")
+		return in, desk.E(desk.EINVALID, "error.multipart")
 	}
 	for {
 		part, err := mr.NextPart()
@@ -34,14 +34,14 @@ func (s *Server) readMultipartMessage(r *http.Request) (ticket.NewMessage, error
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				return in, desk.Errorf(desk.ETOOLARGE, "the message is over the size limit")
+				return in, desk.E(desk.ETOOLARGE, "error.message_too_large")
 			}
-			return in, desk.Errorf(desk.EINVALID, "malformed multipart body")
+			return in, desk.E(desk.EINVALID, "error.multipart")
 		}
 		if part.FileName() == "" {
 			v, err := io.ReadAll(io.LimitReader(part, MaxJSONBody+1))
 			if err != nil || len(v) > MaxJSONBody {
-				return in, desk.Errorf(desk.ETOOLARGE, "the field %q is too large", part.FormName())
+				return in, desk.E(desk.ETOOLARGE, "error.part_too_large", part.FormName())
 			}
 			switch part.FormName() {
 			case "body":
@@ -52,21 +52,21 @@ func (s *Server) readMultipartMessage(r *http.Request) (ticket.NewMessage, error
 				in.Internal, _ = strconv.ParseBool(string(v))
 			case "csrf":
 			default:
-				return in, desk.Invalid(map[string]string{part.FormName(): "is not a known field"})
+				return in, desk.Invalid(desk.Fields{part.FormName(): desk.M("invalid.unknown_field")})
 			}
 			continue
 		}
 		if part.FormName() != "files" {
-			return in, desk.Invalid(map[string]string{part.FormName(): "files go in the \"files\" field"})
+			return in, desk.Invalid(desk.Fields{part.FormName(): desk.M("invalid.files_field")})
 		}
 		if len(in.Attachments) == ticket.MaxAttachmentsPerMessage {
-			return in, desk.Invalid(map[string]string{"files": "at most 10 files per message"})
+			return in, desk.Invalid(desk.Fields{"files": desk.M("invalid.files_max", ticket.MaxAttachmentsPerMessage)})
 		}
 		digest, size, err := s.Blobs.Put(part, ticket.MaxAttachment)
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				return in, desk.Errorf(desk.ETOOLARGE, "the message is over the size limit")
+				return in, desk.E(desk.ETOOLARGE, "error.message_too_large")
 			}
 			return in, err
 		}

@@ -78,12 +78,12 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
 	}
 	if v := r.URL.Query().Get("after_id"); v != "" {
 		if f.AfterID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return desk.Invalid(map[string]string{"after_id": "must be an id"})
+			return desk.Invalid(desk.Fields{"after_id": desk.M("invalid.id")})
 		}
 	}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 100 {
-			return desk.Invalid(map[string]string{"limit": "must be a number from 1 to 100"})
+			return desk.Invalid(desk.Fields{"limit": desk.M("invalid.range", 100)})
 		}
 	}
 	list, err := s.People.Contacts(r.Context(), f)

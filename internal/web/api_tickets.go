@@ -39,7 +39,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.Requester == nil {
-		return desk.Invalid(map[string]string{"requester.email": "is required"})
+		return desk.Invalid(desk.Fields{"requester.email": desk.M("invalid.required")})
 	}
 	t, err := s.Tickets.Create(r.Context(), ticket.NewTicket{
 		Subject: in.Subject, Body: in.Body, BodyHTML: in.BodyHTML,
@@ -73,14 +73,14 @@ func ticketFilter(r *http.Request) (ticket.Filter, error) {
 	q := r.URL.Query()
 	var f ticket.Filter
 	var err error
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if v := q.Get("status"); v != "" {
 		f.Status = &v
 	}
 	for name, dst := range map[string]**int64{"assignee_id": &f.AssigneeID, "team_id": &f.TeamID,
 		"organization_id": &f.OrganizationID} {
 		if *dst, err = queryID(r, name); err != nil {
-			errs[name] = "must be an id"
+			errs[name] = desk.M("invalid.id")
 		}
 	}
 	if v := q.Get("requester"); v != "" {
@@ -96,14 +96,14 @@ func ticketFilter(r *http.Request) (ticket.Filter, error) {
 	if v := q.Get("updated_since"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			errs["updated_since"] = "must be an RFC 3339 time, like 2026-01-31T09:00:00Z"
+			errs["updated_since"] = desk.M("invalid.rfc3339")
 		}
 		f.UpdatedSince = &t
 	}
 	if v := q.Get("escalated"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			errs["escalated"] = "must be true or false"
+			errs["escalated"] = desk.M("invalid.bool")
 		}
 		f.Escalated = &b
 	}
@@ -113,7 +113,7 @@ func ticketFilter(r *http.Request) (ticket.Filter, error) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 100 {
-			errs["limit"] = "must be a number from 1 to 100"
+			errs["limit"] = desk.M("invalid.range", 100)
 		}
 		f.Limit = n
 	}
@@ -288,7 +288,7 @@ func (s *Server) escalation(w http.ResponseWriter, r *http.Request, do func(ctx 
 		return err
 	}
 	if in.TeamID <= 0 {
-		return desk.Invalid(map[string]string{"team_id": "is required"})
+		return desk.Invalid(desk.Fields{"team_id": desk.M("invalid.required")})
 	}
 	t, err := do(r.Context(), id, in.TeamID, in.Reason)
 	if err != nil {
@@ -312,7 +312,7 @@ func (s *Server) mergeTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.IntoID <= 0 {
-		return desk.Invalid(map[string]string{"into_id": "is required"})
+		return desk.Invalid(desk.Fields{"into_id": desk.M("invalid.required")})
 	}
 	t, err := s.Tickets.Merge(r.Context(), id, in.IntoID)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -24,19 +23,19 @@ func decode(r *http.Request, v any) error {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return desk.Errorf(desk.ETOOLARGE, "the request body is over %d bytes", MaxJSONBody)
+			return desk.E(desk.ETOOLARGE, "error.body_too_large", MaxJSONBody)
 		}
-		return desk.Errorf(desk.EINVALID, "could not read the request body")
+		return desk.E(desk.EINVALID, "error.body_unreadable")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return desk.Errorf(desk.EINVALID, "the request body is empty; send a JSON object")
+		return desk.E(desk.EINVALID, "error.body_empty")
 	}
 	if !utf8.Valid(body) {
-		return desk.Errorf(desk.EINVALID, "the request body is not valid UTF-8")
+		return desk.E(desk.EINVALID, "error.body_utf8")
 	}
 	if hasNULEscape(body) {
 		// PostgreSQL cannot store NUL in text, and no field needs it.
-		return desk.Errorf(desk.EINVALID, "the request body holds a NUL character (\\u0000); no field may contain one")
+		return desk.E(desk.EINVALID, "error.body_nul")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -45,7 +44,7 @@ func decode(r *http.Request, v any) error {
 		return jsonError(err)
 	}
 	if dec.More() {
-		return desk.Errorf(desk.EINVALID, "the request body holds more than one JSON value")
+		return desk.E(desk.EINVALID, "error.body_many")
 	}
 	return nil
 }
@@ -76,47 +75,47 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return desk.Errorf(desk.EINVALID, "malformed JSON at byte %d", syn.Offset)
+		return desk.E(desk.EINVALID, "error.json_at", syn.Offset)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			field = "body"
 		}
-		return &desk.Error{Code: desk.EINVALID, Message: "validation failed",
-			Fields: map[string]string{field: fmt.Sprintf("must be %s", jsonKind(typ.Type.Kind().String()))}}
+		return desk.Invalid(desk.Fields{field: jsonKind(typ.Type.Kind().String())})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &desk.Error{Code: desk.EINVALID, Message: "unknown field " + strconv.Quote(name),
-			Fields: map[string]string{name: "is not a known field"}}
+		return &desk.Error{Code: desk.EINVALID, Msg: desk.M("error.unknown_field", name),
+			Fields: desk.Fields{name: desk.M("invalid.unknown_field")}}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return desk.Errorf(desk.EINVALID, "malformed JSON: unexpected end")
+		return desk.E(desk.EINVALID, "error.json_eof")
 	}
-	return desk.Errorf(desk.EINVALID, "malformed JSON")
+	return desk.E(desk.EINVALID, "error.json")
 }
 
-func jsonKind(k string) string {
+// jsonKind says what a value of a Go kind must be, in the caller's words.
+func jsonKind(k string) desk.Msg {
 	switch k {
 	case "int", "int64", "int32", "float64":
-		return "a number"
+		return desk.M("invalid.number")
 	case "uint64":
-		return "a positive whole number (an id)"
+		return desk.M("invalid.positive_id")
 	case "string":
-		return "a string"
+		return desk.M("invalid.string")
 	case "bool":
-		return "true or false"
+		return desk.M("invalid.bool")
 	case "slice":
-		return "an array"
+		return desk.M("invalid.array")
 	case "map", "struct":
-		return "an object"
+		return desk.M("invalid.object")
 	}
-	return "of another type"
+	return desk.M("invalid.other_type")
 }
 
 // pathID parses the {name} path value as a positive id.
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, desk.Errorf(desk.ENOTFOUND, "no %s %q", name, r.PathValue(name))
+		return 0, desk.E(desk.ENOTFOUND, "error.path_id", name, r.PathValue(name))
 	}
 	return id, nil
 }
@@ -129,7 +128,7 @@ func queryID(r *http.Request, name string) (*int64, error) {
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 0 {
-		return nil, desk.Invalid(map[string]string{name: "must be an id"})
+		return nil, desk.Invalid(desk.Fields{name: desk.M("invalid.id")})
 	}
 	return &id, nil
 }

@@ -37,17 +37,29 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-// writeError answers with the JSON error shape; only internal errors are
-// logged, since everything else is the caller's to fix.
+// writeError answers with the JSON error shape, its message and field
+// messages in the caller's language (the code stays the same in every
+// language); only internal errors are logged, since everything else is the
+// caller's to fix.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := desk.ErrorCode(err)
 	if code == desk.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
+	lang := s.lang(r)
 	var b errorBody
-	b.Error.Code, b.Error.Message, b.Error.Fields = code, desk.ErrorMessage(err), desk.ErrorFields(err)
+	b.Error.Code, b.Error.Message = code, s.msg(lang, desk.ErrorMsg(err))
+	if fields := desk.ErrorFields(err); len(fields) > 0 {
+		b.Error.Fields = make(map[string]string, len(fields))
+		for k, m := range fields {
+			b.Error.Fields[k] = s.msg(lang, m)
+		}
+	}
 	writeJSON(w, HTTPStatus(err), b)
 }
+
+// msg renders a service's message in lang.
+func (s *Server) msg(lang string, m desk.Msg) string { return s.Catalog.T(lang, m.Key, m.Args...) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -76,7 +76,7 @@ func (s *Server) replying(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) error {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
-		return desk.Errorf(desk.EINTERNAL, "streaming unsupported")
+		return desk.E(desk.EINTERNAL, "error.streaming")
 	}
 	a, _ := desk.ActorFrom(r.Context())
 	ch, cancel := s.Bus.Subscribe(256)
@@ -140,7 +140,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 200 {
-			return desk.Invalid(map[string]string{"limit": "must be a number from 1 to 200"})
+			return desk.Invalid(desk.Fields{"limit": desk.M("invalid.range", 200)})
 		}
 		limit = n
 	}

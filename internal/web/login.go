@@ -48,7 +48,7 @@ func safeNext(next string) string {
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return desk.Errorf(desk.EINVALID, "could not read the form")
+		return desk.E(desk.EINVALID, "error.form_unreadable")
 	}
 	c, err := r.Cookie(loginCSRFCookie)
 	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))

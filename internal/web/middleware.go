@@ -47,7 +47,7 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 		if !cleanText(r.URL.Path) || !cleanQuery(r.URL.RawQuery) {
 			// PostgreSQL refuses to compare text holding NUL or invalid
 			// UTF-8; no id, name or filter holds either.
-			s.fail(w, r, rt, desk.Errorf(desk.EINVALID, "the address holds a NUL character or invalid UTF-8"))
+			s.fail(w, r, rt, desk.E(desk.EINVALID, "error.address_unclean"))
 			return
 		}
 		ctx := r.Context()
@@ -58,16 +58,17 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 				return
 			}
 			if viaCookie && unsafeMethod(r.Method) && !csrfOK(r, csrf) {
-				s.fail(w, r, rt, desk.Errorf(desk.EFORBIDDEN, "the form has expired; reload the page and try again (CSRF check failed)"))
+				s.fail(w, r, rt, desk.E(desk.EFORBIDDEN, "error.csrf"))
 				return
 			}
 			if rt.Permission != auth.SignedIn && !a.Can(rt.Permission) {
-				s.fail(w, r, rt, desk.Errorf(desk.EFORBIDDEN, "your role may not do this (%s)", rt.Permission))
+				s.fail(w, r, rt, desk.E(desk.EFORBIDDEN, "error.forbidden", rt.Permission))
 				return
 			}
 			ctx = context.WithValue(desk.WithActor(ctx, a), csrfKey{}, csrf)
 		}
-		if err := fn(w, r.WithContext(ctx)); err != nil {
+		r = r.WithContext(ctx) // errors, too, answer in the actor's language
+		if err := fn(w, r); err != nil {
 			s.fail(w, r, rt, err)
 		}
 	})
@@ -119,7 +120,7 @@ func (s *Server) authenticate(r *http.Request) (a desk.Actor, csrf string, viaCo
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || token == "" {
-			return a, "", false, desk.Errorf(desk.EUNAUTHORIZED, "use Authorization: Bearer <token>")
+			return a, "", false, desk.E(desk.EUNAUTHORIZED, "error.bearer")
 		}
 		ag, err := s.Access.Token(ctx, token)
 		if err != nil {
@@ -130,7 +131,7 @@ func (s *Server) authenticate(r *http.Request) (a desk.Actor, csrf string, viaCo
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		return a, "", false, desk.Errorf(desk.EUNAUTHORIZED, "sign in first")
+		return a, "", false, desk.E(desk.EUNAUTHORIZED, "error.sign_in")
 	}
 	ag, csrf, err := s.Access.Session(ctx, c.Value)
 	if err != nil {

@@ -78,7 +78,7 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
 	name := path.Clean(r.PathValue("file"))
 	b, err := staticFS.ReadFile("static/" + name)
 	if err != nil {
-		return desk.Errorf(desk.ENOTFOUND, "no such file")
+		return desk.E(desk.ENOTFOUND, "error.no_such_file")
 	}
 	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
 		w.Header().Set("Content-Type", ct)

@@ -25,7 +25,7 @@ type adminData struct {
 	Kinds       []string
 	Form        map[string]string // values of the refused form
 	Failed      string            // "new" or the id of the refused row
-	Errors      map[string]string
+	Errors      desk.Fields
 }
 
 // Value is the refused form's value for a field when it is the form being
@@ -79,7 +79,7 @@ func (s *Server) adminDone(w http.ResponseWriter, r *http.Request, err error, na
 		}
 		errs := desk.ErrorFields(err)
 		if len(errs) == 0 {
-			errs = map[string]string{"": desk.ErrorMessage(err)}
+			errs = desk.Fields{"": desk.ErrorMsg(err)}
 		}
 		return s.adminPage(w, r, HTTPStatus(err), name, nav, adminData{Form: form, Failed: failed, Errors: errs})
 	}
@@ -134,11 +134,11 @@ func (s *Server) teamsPage(w http.ResponseWriter, r *http.Request) error {
 
 func teamInput(r *http.Request) (people.TeamInput, error) {
 	in := people.TeamInput{Name: optional(r, "name")}
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if v := r.PostFormValue("tier"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			errs["tier"] = "must be 1, 2 or 3"
+			errs["tier"] = desk.M("invalid.tier")
 		}
 		in.Tier = &n
 	}
@@ -147,7 +147,7 @@ func teamInput(r *http.Request) (people.TeamInput, error) {
 		if v := r.PostFormValue("lead_id"); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				errs["lead_id"] = "no such agent"
+				errs["lead_id"] = desk.M("invalid.no_agent")
 			}
 			lead = n
 		}
@@ -158,7 +158,7 @@ func teamInput(r *http.Request) (people.TeamInput, error) {
 		for _, v := range r.PostForm["member_ids"] {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				errs["member_ids"] = "must be agent ids"
+				errs["member_ids"] = desk.M("invalid.agent_ids")
 				continue
 			}
 			members = append(members, n)

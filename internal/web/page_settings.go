@@ -14,7 +14,7 @@ type settingsData struct {
 	Tokens    []*access.Token
 	NewToken  string // the secret of a token just created; shown once
 	TokenName string
-	Errors    map[string]string
+	Errors    desk.Fields
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {

@@ -26,7 +26,7 @@ type ticketState struct {
 	Form      *ticketForm
 	Reply     string
 	Internal  bool
-	Errors    map[string]string
+	Errors    desk.Fields
 	Action    string // which form failed: properties, message, escalate, merge
 	EscTeam   string
 	EscReason string
@@ -108,7 +108,7 @@ func (s *Server) again(w http.ResponseWriter, r *http.Request, id int64, err err
 	case desk.EINVALID, desk.EUNPROCESSABLE, desk.ECONFLICT:
 		st.Errors = desk.ErrorFields(err)
 		if len(st.Errors) == 0 {
-			st.Errors = map[string]string{"": desk.ErrorMessage(err)}
+			st.Errors = desk.Fields{"": desk.ErrorMsg(err)}
 		}
 		return s.showTicket(w, r, id, HTTPStatus(err), st)
 	}
@@ -128,7 +128,7 @@ func (s *Server) updateTicketPage(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
-		return desk.Errorf(desk.EINVALID, "could not read the form")
+		return desk.E(desk.EINVALID, "error.form_unreadable")
 	}
 	t, err := s.Tickets.Get(r.Context(), id)
 	if err != nil {
@@ -140,7 +140,7 @@ func (s *Server) updateTicketPage(w http.ResponseWriter, r *http.Request) error 
 	}
 	f := ticketForm{Status: r.PostFormValue("status"), Priority: r.PostFormValue("priority"), Type: r.PostFormValue("type"),
 		Team: r.PostFormValue("team_id"), Assignee: r.PostFormValue("assignee_id"), Tags: r.PostFormValue("tags")}
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	var p ticket.Patch
 	if f.Status != "" && f.Status != t.Status {
 		p.Status = &f.Status
@@ -198,7 +198,7 @@ func (s *Server) addMessagePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
-		return desk.Errorf(desk.EINVALID, "could not read the form")
+		return desk.E(desk.EINVALID, "error.form_unreadable")
 	}
 	in := ticket.NewMessage{Body: r.PostFormValue("body"), Internal: r.PostFormValue("kind") == "note"}
 	m, err := s.Tickets.AddMessage(r.Context(), id, in)
@@ -222,12 +222,12 @@ func (s *Server) escalateForm(w http.ResponseWriter, r *http.Request, up bool) e
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
-		return desk.Errorf(desk.EINVALID, "could not read the form")
+		return desk.E(desk.EINVALID, "error.form_unreadable")
 	}
 	st := ticketState{Action: "escalate", EscTeam: r.PostFormValue("team_id"), EscReason: r.PostFormValue("reason")}
 	team, err := strconv.ParseInt(st.EscTeam, 10, 64)
 	if err != nil {
-		return s.again(w, r, id, desk.Invalid(map[string]string{"team_id": "choose a team"}), st)
+		return s.again(w, r, id, desk.Invalid(desk.Fields{"team_id": desk.M("invalid.choose_team")}), st)
 	}
 	if up {
 		_, err = s.Tickets.Escalate(r.Context(), id, team, st.EscReason)
@@ -246,16 +246,16 @@ func (s *Server) mergePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
-		return desk.Errorf(desk.EINVALID, "could not read the form")
+		return desk.E(desk.EINVALID, "error.form_unreadable")
 	}
 	st := ticketState{Action: "merge", MergeInto: strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("into")), "#")}
 	into, err := strconv.ParseInt(st.MergeInto, 10, 64)
 	if err != nil {
-		return s.again(w, r, id, desk.Invalid(map[string]string{"into": "must be a ticket number"}), st)
+		return s.again(w, r, id, desk.Invalid(desk.Fields{"into": desk.M("invalid.ticket_number")}), st)
 	}
 	if _, err := s.Tickets.Merge(r.Context(), id, into); err != nil {
 		if desk.ErrorCode(err) == desk.ENOTFOUND {
-			err = desk.Invalid(map[string]string{"into": desk.ErrorMessage(err)})
+			err = desk.Invalid(desk.Fields{"into": desk.ErrorMsg(err)})
 		}
 		return s.again(w, r, id, err, st)
 	}

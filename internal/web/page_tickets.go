@@ -94,7 +94,7 @@ type ticketsData struct {
 	Statuses   []ticket.Status
 	Priorities []string
 	Sorts      []string
-	Fields     map[string]string
+	Fields     desk.Fields
 }
 
 // ticketsPage shows one of the ticket views with filters, sorting and
@@ -124,7 +124,7 @@ func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request) error {
 		yes := true
 		f.Escalated = &yes
 	}
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	if q.Status != "" {
 		f.Status = &q.Status
 	}
@@ -162,7 +162,7 @@ func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request) error {
 
 // formID reads an optional id from a form value: "" is no filter, "none"
 // is 0 (nothing assigned).
-func formID(v string, errs map[string]string, field string) (*int64, bool) {
+func formID(v string, errs desk.Fields, field string) (*int64, bool) {
 	switch v {
 	case "":
 		return nil, false
@@ -172,7 +172,7 @@ func formID(v string, errs map[string]string, field string) (*int64, bool) {
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 0 {
-		errs[field] = "must be an id"
+		errs[field] = desk.M("invalid.id")
 		return nil, false
 	}
 	return &id, true
@@ -187,7 +187,7 @@ type newTicketForm struct {
 type newTicketData struct {
 	Form       newTicketForm
 	Fields     []ticket.Field
-	Errors     map[string]string
+	Errors     desk.Fields
 	Dir        *directory
 	Priorities []string
 	Types      []string
@@ -198,7 +198,7 @@ func (s *Server) newTicketPage(w http.ResponseWriter, r *http.Request) error {
 		Email: r.URL.Query().Get("email")}, nil)
 }
 
-func (s *Server) showNewTicket(w http.ResponseWriter, r *http.Request, status int, f newTicketForm, errs map[string]string) error {
+func (s *Server) showNewTicket(w http.ResponseWriter, r *http.Request, status int, f newTicketForm, errs desk.Fields) error {
 	fields, err := s.Tickets.Fields(r.Context())
 	if err != nil {
 		return err
@@ -209,7 +209,7 @@ func (s *Server) showNewTicket(w http.ResponseWriter, r *http.Request, status in
 
 func (s *Server) createTicketPage(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return desk.Errorf(desk.EINVALID, "could not read the form")
+		return desk.E(desk.EINVALID, "error.form_unreadable")
 	}
 	fields, err := s.Tickets.Fields(r.Context())
 	if err != nil {
@@ -218,7 +218,7 @@ func (s *Server) createTicketPage(w http.ResponseWriter, r *http.Request) error 
 	f := newTicketForm{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Subject: r.PostFormValue("subject"),
 		Body: r.PostFormValue("body"), Priority: r.PostFormValue("priority"), Type: r.PostFormValue("type"),
 		Team: r.PostFormValue("team_id"), Assignee: r.PostFormValue("assignee_id"), Tags: r.PostFormValue("tags")}
-	errs := map[string]string{}
+	errs := desk.Fields{}
 	custom, shown := customValues(r, fields, nil, errs)
 	f.Custom = shown
 	in := ticket.NewTicket{Subject: f.Subject, Body: f.Body, Requester: ticket.Person{Email: f.Email, Name: f.Name},
@@ -247,7 +247,7 @@ func splitTags(s string) []string {
 // customValues reads the custom field inputs (cf_<key>) of a form. It
 // returns the values to send to the service — only those that differ from
 // current, with nil clearing a field — and the values to show again.
-func customValues(r *http.Request, defs []ticket.Field, current map[string]any, errs map[string]string) (map[string]any, map[string]any) {
+func customValues(r *http.Request, defs []ticket.Field, current map[string]any, errs desk.Fields) (map[string]any, map[string]any) {
 	send, shown := map[string]any{}, map[string]any{}
 	for _, f := range defs {
 		name := "cf_" + f.Key
@@ -264,7 +264,7 @@ func customValues(r *http.Request, defs []ticket.Field, current map[string]any, 
 		case f.Kind == ticket.FieldNumber:
 			n, err := strconv.ParseFloat(raw, 64)
 			if err != nil {
-				errs["custom_fields."+f.Key] = "must be a number"
+				errs["custom_fields."+f.Key] = desk.M("invalid.number")
 				shown[f.Key] = raw
 				continue
 			}

@@ -34,6 +34,7 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 		t, err := template.New("").Funcs(template.FuncMap{
 			"t":    func(key string, args ...any) string { return c.T(lang, key, args...) },
 			"lang": func() string { return lang },
+			"msg":  func(m desk.Msg) string { return c.T(lang, m.Key, m.Args...) },
 			"status": func(s string) string {
 				if c.Has("status." + s) {
 					return c.T(lang, "status."+s)
@@ -158,7 +159,7 @@ func (s *Server) tr(r *http.Request, key string, args ...any) string {
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	status := HTTPStatus(err)
-	msg := desk.ErrorMessage(err)
+	msg := s.msg(s.lang(r), desk.ErrorMsg(err))
 	if rerr := s.render(w, r, status, "error.html", page{Title: http.StatusText(status), Error: msg}); rerr != nil {
 		http.Error(w, msg, status)
 	}
