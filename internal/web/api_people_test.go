@@ -302,3 +302,34 @@ func TestTokens(t *testing.T) {
 		})
 	})
 }
+
+// Tickets change only with an event. Deleting a team or an organization that
+// tickets point to would clear their team or organization silently (and an
+// unrouted ticket becomes visible to every agent), so it is refused, as for
+// a contact who has tickets.
+func TestDeletingWhatTicketsPointTo(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		acme := d.mustCall(201, "POST", "/api/v1/organizations", "ada", map[string]any{"name": "Acme", "domains": []string{"acme.test"}})
+		tk := d.mustCreateTicket("ada", map[string]any{"team_id": d.Teams[3].ID,
+			"requester": map[string]any{"email": "kavya@acme.test", "name": "Kavya"}})
+		tid, team := id(tk.id("id")), id(d.Teams[3].ID)
+		if tk.id("organization_id") != acme.id("id") {
+			t.Fatalf("test bug: the ticket is not Acme's: %s", tk.Raw)
+		}
+		unchanged := func(t *testing.T, d *testDesk) {
+			assertChecks(t, d.ticket(tk.id("id")), []check{{"team_id", d.Teams[3].ID}, {"organization_id", acme.id("id")}})
+		}
+		d.run([]scenario{
+			{name: "a team with tickets stays", method: "DELETE", path: "/api/v1/teams/" + team, as: "ada",
+				wantStatus: 409, wantCode: "conflict", after: unchanged},
+			{name: "an organization with tickets stays", method: "DELETE", path: "/api/v1/organizations/" + id(acme.id("id")),
+				as: "ada", wantStatus: 409, wantCode: "conflict", after: unchanged},
+			{name: "a contact with tickets stays", method: "DELETE", path: "/api/v1/contacts/" + id(tk.id("requester.id")),
+				as: "ada", wantStatus: 409, wantCode: "conflict", after: unchanged},
+			{name: "the ticket moves to another team", method: "PATCH", path: "/api/v1/tickets/" + tid, as: "ada",
+				body: map[string]any{"team_id": d.Teams[1].ID}, wantStatus: 200},
+			{name: "and the empty team can go", method: "DELETE", path: "/api/v1/teams/" + team, as: "ada", wantStatus: 204},
+		})
+	})
+}
