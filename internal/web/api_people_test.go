@@ -333,3 +333,38 @@ func TestDeletingWhatTicketsPointTo(t *testing.T) {
 		})
 	})
 }
+
+// Nobody hands out more than they hold: a custom role that may manage agents
+// or roles cannot make anyone (least of all its holder) an admin.
+func TestNoGrantBeyondOwnPermissions(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		perms := []string{"agents:read", "agents:write", "roles:read", "roles:write", "tickets:read"}
+		hr := d.mustCall(201, "POST", "/api/v1/roles", "ada", map[string]any{"name": "hr", "permissions": perms})
+		hrID := id(hr.id("id"))
+		hema := d.mustCall(201, "POST", "/api/v1/agents", "ada", map[string]any{"email": "hema@desk.test", "name": "Hema", "role": "hr"})
+		secret, _, err := d.Access.CreateToken(system(), hema.id("id"), "tests")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Tokens["hema"] = secret
+		stillHR := func(t *testing.T, d *testDesk) {
+			assertChecks(t, d.mustCall(200, "GET", "/api/v1/me", "hema", nil), []check{{"role", "hr"}, {"permissions.#", len(perms)}})
+		}
+		d.run([]scenario{
+			{name: "she may not make herself admin", method: "PATCH", path: "/api/v1/agents/" + id(hema.id("id")), as: "hema",
+				body: map[string]any{"role": "admin"}, wantStatus: 403, wantCode: "forbidden", after: stillHR},
+			{name: "nor create an admin", method: "POST", path: "/api/v1/agents", as: "hema",
+				body: map[string]any{"email": "x@desk.test", "name": "X", "role": "admin"}, wantStatus: 403, wantCode: "forbidden"},
+			{name: "nor grant her own role what she lacks", method: "PATCH", path: "/api/v1/roles/" + hrID, as: "hema",
+				body: map[string]any{"permissions": append(perms, "tickets:read_all")}, wantStatus: 403, wantCode: "forbidden",
+				after: stillHR},
+			{name: "nor create a role beyond her own", method: "POST", path: "/api/v1/roles", as: "hema",
+				body: map[string]any{"name": "boss", "permissions": []string{"tokens:write"}}, wantStatus: 403, wantCode: "forbidden"},
+			{name: "she may hand out a role within her own", method: "POST", path: "/api/v1/agents", as: "hema",
+				body: map[string]any{"email": "y@desk.test", "name": "Y", "role": "hr"}, wantStatus: 201},
+			{name: "and the admin still grants anything", method: "PATCH", path: "/api/v1/agents/" + id(hema.id("id")), as: "ada",
+				body: map[string]any{"role": "admin"}, wantStatus: 200},
+		})
+	})
+}
