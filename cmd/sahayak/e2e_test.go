@@ -103,6 +103,15 @@ func TestAgentAppInBrowser(t *testing.T) {
 	do(t, admin, "Hindi ticket", chromedp.Navigate(srv.url+href))
 	waitFor(t, admin, "Hindi ticket page", `document.body.textContent.includes("सार्वजनिक उत्तर") && document.body.textContent.includes("इतिहास")`)
 	shoot(t, admin, "ticket-hi-1280")
+
+	// Admin tables fold into labelled rows at phone width, as lists do.
+	do(t, admin, "admin at phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(srv.url+"/admin/agents"))
+	if !eval[bool](t, admin, "agent inputs fit", `[...document.querySelectorAll("table.admin input:not([type=checkbox]):not([type=hidden]), table.admin select")]
+		.every(e => { const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth && r.width >= 150 })`) {
+		t.Error("at 390px the agents table squeezes or hides its inputs")
+	}
+	shoot(t, admin, "admin-agents-390")
 	t.Logf("browser scenario took %s", time.Since(started).Round(time.Millisecond))
 }
 

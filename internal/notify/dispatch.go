@@ -134,6 +134,13 @@ func (n *Notifier) recipients(ctx context.Context, e event.Event) ([]Args, error
 		Reason   string `json:"reason"`
 		Internal bool   `json:"internal"`
 	}
+	switch e.Kind {
+	case event.Assigned, event.Escalated, event.Mentioned, event.MessageAdded:
+	default:
+		// Other kinds tell nobody, and their data has other shapes (a
+		// status change's "new" is text, not an agent id).
+		return nil, nil
+	}
 	if len(e.Data) > 0 {
 		if err := json.Unmarshal(e.Data, &d); err != nil {
 			// Old or foreign event data must not stop the consumer.

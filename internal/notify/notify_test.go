@@ -62,7 +62,10 @@ func newDesk(t *testing.T, b storetest.Backend) *deskEnv {
 // database URL with its search_path on PostgreSQL) and, when work is set,
 // starts working jobs — one at a time, so that jobs finish in the order
 // they were enqueued.
-func (d *deskEnv) node(work bool) *node {
+func (d *deskEnv) node(work bool) *node { return d.nodeLogging(work, quiet) }
+
+// nodeLogging is node with the notifier logging to log.
+func (d *deskEnv) nodeLogging(work bool, log *slog.Logger) *node {
 	t := d.t
 	cfg := jobs.Config{Logger: quiet, PollInterval: 20 * time.Millisecond, MaxWorkers: 1}
 	if d.db.SQLitePath != "" {
@@ -88,7 +91,7 @@ func (d *deskEnv) node(work bool) *node {
 		defer cancel()
 		_ = q.Stop(ctx)
 	})
-	n, err := notify.New(d.db, q, d.bus, desk.SystemClock{}, quiet)
+	n, err := notify.New(d.db, q, d.bus, desk.SystemClock{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,4 +333,24 @@ func TestEventCommittedLateWithALowerIDIsNotSkipped(t *testing.T) {
 		d.waitNote(mina.ID, fmt.Sprintf("assigned:%d", second.ID))
 		d.waitNote(bob.ID, fmt.Sprintf("assigned:%d", first.ID))
 	})
+}
+
+// Events that tell nobody (a status change carries text, not an agent id, in
+// "new") pass without a warning: a warning per status change would bury the
+// ones that matter.
+func TestEventsThatNotifyNobodyPassQuietly(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, storetest.Backends()[0])
+	var logged strings.Builder
+	n := d.nodeLogging(false, slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	tk := d.open()
+	open, high, incident := "open", "high", "incident"
+	if _, err := d.tickets.Update(d.sys, tk.ID, ticket.Patch{Status: &open, Priority: &high, Type: &incident,
+		Tags: &[]string{"vip"}}); err != nil {
+		t.Fatal(err)
+	}
+	n.dispatch(t)
+	if logged.Len() > 0 {
+		t.Errorf("dispatching ordinary changes logged:\n%s", logged.String())
+	}
 }

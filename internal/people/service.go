@@ -127,6 +127,10 @@ func (s *Service) UpdateAgent(ctx context.Context, id int64, in AgentInput, hash
 	if err != nil {
 		return nil, err
 	}
+	// Changing an agent who holds more (a password, say) would lend it all.
+	if err := s.grantableRole(ctx, a.RoleID); err != nil {
+		return nil, err
+	}
 	if err := s.applyAgent(ctx, a, in, hash, false); err != nil {
 		return nil, err
 	}
@@ -178,6 +182,9 @@ func (s *Service) applyAgent(ctx context.Context, a *Agent, in AgentInput, hash 
 		case err != nil:
 			return err
 		default:
+			if err := grantable(ctx, r.Permissions); err != nil {
+				return err
+			}
 			a.RoleID, a.Role = r.ID, r.Name
 		}
 	}
@@ -208,6 +215,26 @@ func (s *Service) applyAgent(ctx context.Context, a *Agent, in AgentInput, hash 
 		return desk.Invalid(errs)
 	}
 	return nil
+}
+
+// grantable refuses permissions the acting user does not hold: whoever may
+// manage agents or roles could otherwise make themselves admin.
+func grantable(ctx context.Context, permissions []string) error {
+	me, _ := desk.ActorFrom(ctx)
+	for _, p := range permissions {
+		if !me.Can(p) {
+			return desk.E(desk.EFORBIDDEN, "error.cannot_grant", p)
+		}
+	}
+	return nil
+}
+
+func (s *Service) grantableRole(ctx context.Context, roleID int64) error {
+	r, err := s.store.Role(ctx, roleID)
+	if err != nil {
+		return err
+	}
+	return grantable(ctx, r.Permissions)
 }
 
 func deref[T any](p *T) T {
@@ -276,6 +303,9 @@ func (s *Service) CreateRole(ctx context.Context, r Role) (*Role, error) {
 	if err := s.checkRole(&r); err != nil {
 		return nil, err
 	}
+	if err := grantable(ctx, r.Permissions); err != nil {
+		return nil, err
+	}
 	r.CreatedAt, r.UpdatedAt = s.clock.Now(), s.clock.Now()
 	if err := s.store.CreateRole(ctx, &r); err != nil {
 		return nil, fmt.Errorf("create role: %w", err)
@@ -302,6 +332,9 @@ func (s *Service) UpdateRole(ctx context.Context, id int64, fn func(*Role)) (*Ro
 		return nil, desk.E(desk.EUNPROCESSABLE, "error.admin_role_all")
 	}
 	if err := s.checkRole(r); err != nil {
+		return nil, err
+	}
+	if err := grantable(ctx, r.Permissions); err != nil {
 		return nil, err
 	}
 	r.UpdatedAt = s.clock.Now()

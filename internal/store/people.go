@@ -356,8 +356,17 @@ func (db *DB) UpdateOrganization(ctx context.Context, o *people.Organization) er
 
 // DeleteOrganization removes an organization; contacts and tickets are detached.
 func (db *DB) DeleteOrganization(ctx context.Context, id int64) error {
-	res, err := db.exec(ctx, `DELETE FROM organizations WHERE id = $1`, id)
-	return mustAffect(res, err, desk.M("error.organization_not_found", id))
+	// The foreign key would clear the tickets' organization without an
+	// event; tickets change only with one.
+	res, err := db.exec(ctx, `DELETE FROM organizations WHERE id = $1
+		AND NOT EXISTS (SELECT 1 FROM tickets WHERE organization_id = $1)`, id)
+	err = mustAffect(res, err, desk.M("error.organization_not_found", id))
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		if _, lookErr := db.Organization(ctx, id); lookErr == nil {
+			return desk.E(desk.ECONFLICT, "error.organization_has_tickets", id)
+		}
+	}
+	return err
 }
 
 func (db *DB) scanTeams(ctx context.Context, where string, args ...any) ([]*people.Team, error) {
@@ -448,8 +457,17 @@ func (db *DB) UpdateTeam(ctx context.Context, t *people.Team) error {
 
 // DeleteTeam removes a team; its tickets lose their team.
 func (db *DB) DeleteTeam(ctx context.Context, id int64) error {
-	res, err := db.exec(ctx, `DELETE FROM teams WHERE id = $1`, id)
-	return mustAffect(res, err, desk.M("error.team_not_found", id))
+	// The foreign key would unroute the team's tickets without an event
+	// (and an unrouted ticket is visible to every agent).
+	res, err := db.exec(ctx, `DELETE FROM teams WHERE id = $1
+		AND NOT EXISTS (SELECT 1 FROM tickets WHERE team_id = $1)`, id)
+	err = mustAffect(res, err, desk.M("error.team_not_found", id))
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		if _, lookErr := db.Team(ctx, id); lookErr == nil {
+			return desk.E(desk.ECONFLICT, "error.team_has_tickets", id)
+		}
+	}
+	return err
 }
 
 func (db *DB) scanRoles(ctx context.Context, where string, args ...any) ([]*people.Role, error) {

@@ -302,3 +302,69 @@ func TestTokens(t *testing.T) {
 		})
 	})
 }
+
+// Tickets change only with an event. Deleting a team or an organization that
+// tickets point to would clear their team or organization silently (and an
+// unrouted ticket becomes visible to every agent), so it is refused, as for
+// a contact who has tickets.
+func TestDeletingWhatTicketsPointTo(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		acme := d.mustCall(201, "POST", "/api/v1/organizations", "ada", map[string]any{"name": "Acme", "domains": []string{"acme.test"}})
+		tk := d.mustCreateTicket("ada", map[string]any{"team_id": d.Teams[3].ID,
+			"requester": map[string]any{"email": "kavya@acme.test", "name": "Kavya"}})
+		tid, team := id(tk.id("id")), id(d.Teams[3].ID)
+		if tk.id("organization_id") != acme.id("id") {
+			t.Fatalf("test bug: the ticket is not Acme's: %s", tk.Raw)
+		}
+		unchanged := func(t *testing.T, d *testDesk) {
+			assertChecks(t, d.ticket(tk.id("id")), []check{{"team_id", d.Teams[3].ID}, {"organization_id", acme.id("id")}})
+		}
+		d.run([]scenario{
+			{name: "a team with tickets stays", method: "DELETE", path: "/api/v1/teams/" + team, as: "ada",
+				wantStatus: 409, wantCode: "conflict", after: unchanged},
+			{name: "an organization with tickets stays", method: "DELETE", path: "/api/v1/organizations/" + id(acme.id("id")),
+				as: "ada", wantStatus: 409, wantCode: "conflict", after: unchanged},
+			{name: "a contact with tickets stays", method: "DELETE", path: "/api/v1/contacts/" + id(tk.id("requester.id")),
+				as: "ada", wantStatus: 409, wantCode: "conflict", after: unchanged},
+			{name: "the ticket moves to another team", method: "PATCH", path: "/api/v1/tickets/" + tid, as: "ada",
+				body: map[string]any{"team_id": d.Teams[1].ID}, wantStatus: 200},
+			{name: "and the empty team can go", method: "DELETE", path: "/api/v1/teams/" + team, as: "ada", wantStatus: 204},
+		})
+	})
+}
+
+// Nobody hands out more than they hold: a custom role that may manage agents
+// or roles cannot make anyone (least of all its holder) an admin.
+func TestNoGrantBeyondOwnPermissions(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		perms := []string{"agents:read", "agents:write", "roles:read", "roles:write", "tickets:read"}
+		hr := d.mustCall(201, "POST", "/api/v1/roles", "ada", map[string]any{"name": "hr", "permissions": perms})
+		hrID := id(hr.id("id"))
+		hema := d.mustCall(201, "POST", "/api/v1/agents", "ada", map[string]any{"email": "hema@desk.test", "name": "Hema", "role": "hr"})
+		secret, _, err := d.Access.CreateToken(system(), hema.id("id"), "tests")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Tokens["hema"] = secret
+		stillHR := func(t *testing.T, d *testDesk) {
+			assertChecks(t, d.mustCall(200, "GET", "/api/v1/me", "hema", nil), []check{{"role", "hr"}, {"permissions.#", len(perms)}})
+		}
+		d.run([]scenario{
+			{name: "she may not make herself admin", method: "PATCH", path: "/api/v1/agents/" + id(hema.id("id")), as: "hema",
+				body: map[string]any{"role": "admin"}, wantStatus: 403, wantCode: "forbidden", after: stillHR},
+			{name: "nor create an admin", method: "POST", path: "/api/v1/agents", as: "hema",
+				body: map[string]any{"email": "x@desk.test", "name": "X", "role": "admin"}, wantStatus: 403, wantCode: "forbidden"},
+			{name: "nor grant her own role what she lacks", method: "PATCH", path: "/api/v1/roles/" + hrID, as: "hema",
+				body: map[string]any{"permissions": append(perms, "tickets:read_all")}, wantStatus: 403, wantCode: "forbidden",
+				after: stillHR},
+			{name: "nor create a role beyond her own", method: "POST", path: "/api/v1/roles", as: "hema",
+				body: map[string]any{"name": "boss", "permissions": []string{"tokens:write"}}, wantStatus: 403, wantCode: "forbidden"},
+			{name: "she may hand out a role within her own", method: "POST", path: "/api/v1/agents", as: "hema",
+				body: map[string]any{"email": "y@desk.test", "name": "Y", "role": "hr"}, wantStatus: 201},
+			{name: "and the admin still grants anything", method: "PATCH", path: "/api/v1/agents/" + id(hema.id("id")), as: "ada",
+				body: map[string]any{"role": "admin"}, wantStatus: 200},
+		})
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -173,6 +174,34 @@ func TestGarbageNeverFails(t *testing.T) {
 						t.Fatalf("test bug: %s is not JSON", buf.Bytes())
 					}
 					try(buf.Bytes())
+				}
+			}
+		}
+	})
+}
+
+// The browser's forms get the same care as JSON bodies: a NUL or invalid
+// UTF-8 in any form field is a 400, never a 500 from PostgreSQL.
+func TestFormsRefuseNULAndInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	fields := []string{"subject", "body", "name", "email", "reason", "tags", "into", "label", "options", "key",
+		"description", "language", "role", "status", "priority", "type", "team_id", "assignee_id", "kind", "tier"}
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		ids := fixtureIDs(d)
+		for _, rt := range d.Server.Routes() {
+			if rt.API || rt.Method != "POST" || rt.Path == "/login" {
+				continue
+			}
+			path := concretePath(rt.Path, ids)
+			for _, bad := range []string{"a\x00b", "caf\xe9"} {
+				form := url.Values{}
+				for _, f := range fields {
+					form.Set(f, bad)
+				}
+				h := http.Header{"Authorization": {"Bearer " + d.Tokens["ada"]}, "Accept": {"text/html"},
+					"Content-Type": {"application/x-www-form-urlencoded"}}
+				if r := d.send("POST", path, h, form.Encode()); r.Status != http.StatusBadRequest {
+					t.Errorf("POST %s with %q in every field: status %d, want 400", rt.Path, bad, r.Status)
 				}
 			}
 		}

@@ -38,9 +38,12 @@ func withLoginCSRF(r *http.Request, token string) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), csrfKey{}, token))
 }
 
-// safeNext keeps redirects after sign-in on this site.
+// safeNext keeps redirects after sign-in on this site. A path the browser
+// could read as another host is refused: browsers treat a backslash as a
+// slash and drop tabs and newlines, so "/\t/evil.test" means //evil.test.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == '\\' || r == 0x7f }) {
 		return "/tickets"
 	}
 	return next

@@ -50,6 +50,11 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 			s.fail(w, r, rt, desk.E(desk.EINVALID, "error.address_unclean"))
 			return
 		}
+		if !cleanForm(r) {
+			// Nor can PostgreSQL store them; JSON bodies get the same check in decode.
+			s.fail(w, r, rt, desk.E(desk.EINVALID, "error.form_unclean"))
+			return
+		}
 		ctx := r.Context()
 		if rt.Permission != auth.Public {
 			a, csrf, viaCookie, err := s.authenticate(r)
@@ -87,6 +92,22 @@ func cleanQuery(raw string) bool {
 	if err != nil {
 		return true // the handlers read what parsed; nothing unclean gets through
 	}
+	return cleanValues(q)
+}
+
+// cleanForm reports whether a URL-encoded form body is clean text once
+// decoded. Other bodies are checked by whoever decodes them.
+func cleanForm(r *http.Request) bool {
+	if !unsafeMethod(r.Method) || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return true
+	}
+	if err := r.ParseForm(); err != nil {
+		return true // the handlers refuse a form they cannot read
+	}
+	return cleanValues(r.PostForm)
+}
+
+func cleanValues(q url.Values) bool {
 	for k, vs := range q {
 		if !cleanText(k) {
 			return false
