@@ -43,8 +43,9 @@ type Service struct {
 	store Store
 	clock desk.Clock
 
-	mu    sync.Mutex
-	roles map[int64]cachedRole
+	mu     sync.Mutex
+	roles  map[int64]cachedRole
+	tokens *tokenCache
 }
 
 type cachedRole struct {
@@ -85,6 +86,7 @@ func (s *Service) ForgetRoles() {
 	s.mu.Lock()
 	s.roles = map[int64]cachedRole{}
 	s.mu.Unlock()
+	s.forgetTokens()
 }
 
 // errBadLogin is the one answer to every failed sign-in, so that nobody can
@@ -200,7 +202,9 @@ func (s *Service) Tokens(ctx context.Context, agentID int64) ([]*Token, error) {
 
 // RevokeToken revokes one of an agent's tokens.
 func (s *Service) RevokeToken(ctx context.Context, agentID, tokenID int64) error {
-	return s.store.RevokeToken(ctx, agentID, tokenID, s.clock.Now())
+	err := s.store.RevokeToken(ctx, agentID, tokenID, s.clock.Now())
+	s.forgetTokens()
+	return err
 }
 
 // Token is an API token's stored form; the secret itself is never stored.

@@ -45,6 +45,10 @@ type Config struct {
 	JobPoll time.Duration
 }
 
+// tokenCacheFor bounds how long a token revoked on another node keeps
+// working here; on this node a revocation takes effect at once.
+const tokenCacheFor = 5 * time.Second
+
 // App is a running Sahayak: its database, services and server.
 type App struct {
 	Config   Config
@@ -134,6 +138,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Tickets = ticket.NewService(a.DB, a.DB, a.Bus, a.Clock)
 	a.People = people.NewService(a.DB, a.Clock)
 	a.Access = access.NewService(a.DB, a.Clock)
+	a.Access.CacheTokens(a.People.Version, tokenCacheFor)
 	if a.Notifier, err = notify.New(a.DB, a.Queue, a.Bus, a.Clock, a.Log); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
@@ -56,13 +57,16 @@ type ContactFilter struct {
 
 // Service is the one way people change.
 type Service struct {
-	store Store
-	clock desk.Clock
+	store   Store
+	clock   desk.Clock
+	version atomic.Int64
 }
 
 // NewService returns a people service.
 func NewService(s Store, clock desk.Clock) *Service {
-	return &Service{store: s, clock: clock}
+	svc := &Service{clock: clock}
+	svc.store = versioned{Store: s, version: &svc.version}
+	return svc
 }
 
 func require(ctx context.Context, permission string) error {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/auth"
@@ -96,6 +97,9 @@ func newDesk(t *testing.T, b storetest.Backend, passwords map[string]string) *te
 		Access:  access.NewService(db, clock),
 		Agents:  map[string]*people.Agent{}, Tokens: map[string]string{}, Teams: map[int]*people.Team{},
 	}
+	// As in internal/app: API tokens resolve through the cache, so every
+	// scenario below also proves that changes to people reach it at once.
+	d.Access.CacheTokens(d.People.Version, time.Minute)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
 		Notifications: db, Blobs: blob.New(t.TempDir()), Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})

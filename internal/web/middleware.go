@@ -143,11 +143,7 @@ func (s *Server) authenticate(r *http.Request) (a desk.Actor, csrf string, viaCo
 		if !ok || token == "" {
 			return a, "", false, desk.E(desk.EUNAUTHORIZED, "error.bearer")
 		}
-		ag, err := s.Access.Token(ctx, token)
-		if err != nil {
-			return a, "", false, err
-		}
-		a, err = s.Access.ActorFor(ctx, ag)
+		a, err = s.Access.TokenActor(ctx, token)
 		return a, "", false, err
 	}
 	c, err := r.Cookie(sessionCookie)
