@@ -120,6 +120,17 @@ type txn struct {
 	*sql.Tx
 	pool    *pool
 	missing []string
+	// detached statements ignore their caller's cancellation: on SQLite an
+	// interrupted write rolls back the whole transaction, which under group
+	// commit holds other callers' work.
+	detached bool
+}
+
+func (t *txn) ctx(ctx context.Context) context.Context {
+	if t.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (t *txn) stmt(q string) *sql.Stmt {
@@ -132,6 +143,7 @@ func (t *txn) stmt(q string) *sql.Stmt {
 
 // QueryContext runs a query in the transaction.
 func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = t.ctx(ctx)
 	if s := t.stmt(q); s != nil {
 		return t.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
@@ -140,6 +152,7 @@ func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 
 // QueryRowContext runs a one-row query in the transaction.
 func (t *txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = t.ctx(ctx)
 	if s := t.stmt(q); s != nil {
 		return t.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
@@ -148,6 +161,7 @@ func (t *txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 
 // ExecContext runs a statement in the transaction.
 func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = t.ctx(ctx)
 	if s := t.stmt(q); s != nil {
 		return t.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}

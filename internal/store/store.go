@@ -32,6 +32,11 @@ type DB struct {
 	SQLitePath string
 	// URL is the PostgreSQL URL, "" on SQLite.
 	URL string
+
+	// Group commit of SQLite writes (group.go); nil on PostgreSQL.
+	group   chan *writeJob
+	closed  chan struct{}
+	stopped chan struct{}
 }
 
 // Config says which database to open.
@@ -97,7 +102,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(0)
-	return &DB{write: newPool(write, true), read: newPool(read, true), dialect: sqliteDialect{}, SQLitePath: path}, nil
+	db := &DB{write: newPool(write, true), read: newPool(read, true), dialect: sqliteDialect{}, SQLitePath: path}
+	db.startGroupCommit()
+	return db, nil
 }
 
 // SQLiteDSN is the connection string of the data file: WAL so that readers
@@ -116,6 +123,7 @@ func SQLiteDSN(path string, writer bool) string {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stopGroupCommit()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -138,12 +146,28 @@ func (db *DB) Ping(ctx context.Context) error {
 // Dialect names the database kind: "sqlite" or "postgres".
 func (db *DB) Dialect() string { return db.dialect.name() }
 
-// inTx runs fn in a write transaction, committing if it returns nil.
+// inTx runs fn in a write transaction, committing if it returns nil. On
+// SQLite it goes through group commit (group.go).
 func (db *DB) inTx(ctx context.Context, fn func(*txn) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	if db.group != nil {
+		return db.submit(ctx, fn)
+	}
+	return db.runTx(ctx, fn, true)
+}
+
+// runTx runs fn in a transaction of its own. cancellable says whether ctx
+// may cancel the transaction (not for the group writer, whose transaction
+// outlives any one caller's patience).
+func (db *DB) runTx(ctx context.Context, fn func(*txn) error, cancellable bool) error {
+	txctx := ctx
+	if !cancellable {
+		txctx = context.WithoutCancel(ctx)
+	}
+	tx, err := db.write.BeginTx(txctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", db.mapErr(err))
 	}
+	tx.detached = !cancellable
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return db.mapErr(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -541,4 +542,56 @@ func jsonOf(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// Many changes at once (on SQLite they share commits): each failing one
+// leaves no trace, each succeeding one lands whole with its events.
+func TestConcurrentChangesSucceedOrFailAlone(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		broken := ticket.NewService(failingEvents{f.db}, f.db, f.bus, f.clock)
+		const n = 40
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				svc := f.tickets
+				if i%2 == 1 {
+					svc = broken
+				}
+				_, errs[i] = svc.Create(f.sys, ticket.NewTicket{Subject: fmt.Sprintf("Parallel %d", i), Body: "b",
+					Requester: ticket.Person{Email: fmt.Sprintf("p%d@customer.test", i)}, Tags: []string{fmt.Sprintf("t%d", i)}})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if i%2 == 0 && err != nil {
+				t.Fatalf("create %d: %v", i, err)
+			}
+			if i%2 == 1 && !errors.Is(err, errInjected) {
+				t.Fatalf("create %d: err = %v, want the injected failure", i, err)
+			}
+		}
+		page, err := f.tickets.List(f.sys, ticket.Filter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Tickets) != n/2 {
+			t.Fatalf("%d tickets landed, want %d", len(page.Tickets), n/2)
+		}
+		for _, tk := range page.Tickets {
+			var i int
+			fmt.Sscanf(tk.Subject, "Parallel %d", &i)
+			if i%2 != 0 || len(tk.Tags) != 1 || tk.Tags[0] != fmt.Sprintf("t%d", i) {
+				t.Fatalf("unexpected ticket %q tags %v", tk.Subject, tk.Tags)
+			}
+			if evs := f.events(tk.ID); len(evs) != 1 || evs[0].Kind != "ticket.created" {
+				t.Fatalf("ticket %d events: %v", tk.ID, kinds(evs))
+			}
+		}
+		if tags, _ := f.db.Tags(context.Background()); len(tags) != n/2 {
+			t.Fatalf("tag catalog has %d tags, want %d", len(tags), n/2)
+		}
+	})
 }
