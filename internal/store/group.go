@@ -117,17 +117,17 @@ func (db *DB) runGroup(batch []*writeJob) {
 
 // inSavepoint runs fn so that its failure undoes only its own writes.
 func (db *DB) inSavepoint(ctx context.Context, tx *txn, fn func(*txn) error) error {
-	if _, err := tx.Tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	if err := fn(tx); err != nil {
-		if _, rerr := tx.Tx.ExecContext(ctx, "ROLLBACK TO job"); rerr != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO job"); rerr != nil {
 			return errors.Join(db.mapErr(err), rerr)
 		}
-		_, _ = tx.Tx.ExecContext(ctx, "RELEASE job")
+		_, _ = tx.ExecContext(ctx, "RELEASE job")
 		return db.mapErr(err)
 	}
-	if _, err := tx.Tx.ExecContext(ctx, "RELEASE job"); err != nil {
+	if _, err := tx.ExecContext(ctx, "RELEASE job"); err != nil {
 		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil

@@ -114,7 +114,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // to upgrade its lock half-way.
 func SQLiteDSN(path string, writer bool) string {
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
 	if writer {
 		return dsn + "&_txlock=immediate"
 	}
