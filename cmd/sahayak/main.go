@@ -31,6 +31,7 @@ Commands:
   admin     admin create --email E --name N --role R   (password read from stdin)
   token     token create --email E [--name N]         (prints a new API token)
   seed      seed --demo | --tickets N
+  load      load --url U --token T --scenario read|list|create|healthz   (drive a running server)
 
 Every command takes --data DIR (SAHAYAK_DATA_DIR, default ./sahayak-data) and
 --database-url URL (SAHAYAK_DATABASE_URL; a postgres:// URL selects PostgreSQL).
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return token(ctx, args, stdout, log)
 	case "seed":
 		return seedCommand(ctx, args, stdout, log)
+	case "load":
+		return loadCommand(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

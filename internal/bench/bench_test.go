@@ -172,3 +172,13 @@ func BenchmarkAPIListTicketsBySize(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAPIHealthz is the ceiling of this harness: the same server,
+// clients and loopback, for a route that does no work. Read the other
+// figures against it.
+func BenchmarkAPIHealthz(b *testing.B) {
+	d := served(b, 1000)
+	drive(b, d, http.StatusOK, func(int64) (*http.Request, error) {
+		return http.NewRequest("GET", d.url+"/healthz", nil)
+	})
+}
