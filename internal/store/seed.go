@@ -326,7 +326,7 @@ func (db *DB) bulkSQLite(ctx context.Context, big bool, fn func(sqlConn) error) 
 	if err := set("foreign_keys", "OFF", "ON"); err != nil {
 		return err
 	}
-	if err := set("cache_size", "-1048576", "-65536"); err != nil {
+	if err := set("cache_size", "-262144", "-65536"); err != nil {
 		return err
 	}
 	if err := set("threads", "2", "0"); err != nil {
