@@ -10,7 +10,11 @@ import (
 
 	"github.com/sahayak/sahayak/internal/app"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/seed"
+	"github.com/sahayak/sahayak/internal/store"
+	"github.com/sahayak/sahayak/internal/ticket"
 )
 
 func seedCommand(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
@@ -27,25 +31,43 @@ func seedCommand(ctx context.Context, args []string, stdout io.Writer, log *slog
 	if demo == (tickets > 0) {
 		return errors.New("seed: use exactly one of --demo or --tickets N")
 	}
+	if !demo {
+		return seedSynthetic(ctx, cfg, tickets, stdout)
+	}
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	services := seed.Services{DB: a.DB, People: a.People, Tickets: a.Tickets}
-	if demo {
-		res, err := seed.Demo(ctx, services, desk.SystemClock{}.Now())
-		if errors.Is(err, seed.ErrDemoExists) {
-			fmt.Fprintln(stdout, "sahayak: the demo data is already in this database; nothing to do")
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("seed: %w", err)
-		}
-		res.Print(stdout)
+	res, err := seed.Demo(ctx, services, desk.SystemClock{}.Now())
+	if errors.Is(err, seed.ErrDemoExists) {
+		fmt.Fprintln(stdout, "sahayak: the demo data is already in this database; nothing to do")
 		return nil
 	}
-	res, err := seed.Synthetic(ctx, services, tickets, desk.SystemClock{}.Now())
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	res.Print(stdout)
+	return nil
+}
+
+// seedSynthetic loads synthetic tickets through the store alone, without the
+// job queue's own handle to the data file: on SQLite a big load into a new
+// database may then leave WAL for the length of the load, which needs the
+// only open connection to the file (see store.LoadTickets).
+func seedSynthetic(ctx context.Context, cfg app.Config, tickets int, stdout io.Writer) error {
+	if err := app.Migrate(ctx, cfg); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	clock := desk.SystemClock{}
+	services := seed.Services{DB: db, People: people.NewService(db, clock), Tickets: ticket.NewService(db, db, event.NewBus(), clock)}
+	res, err := seed.Synthetic(ctx, services, tickets, clock.Now())
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}

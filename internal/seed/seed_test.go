@@ -80,6 +80,11 @@ func TestSyntheticTicketsAreServedByTheAPI(t *testing.T) {
 		if res.Tickets != 2000 || res.SizeBytes <= 0 {
 			t.Fatalf("result = %+v", res)
 		}
+		// The notifier starts after the seeded history, not at its beginning.
+		notifyAt, err := a.DB.EventCursor(context.Background(), "notify")
+		if last, lerr := a.DB.LastEventID(context.Background()); err != nil || lerr != nil || notifyAt != last || last == 0 {
+			t.Fatalf("notify cursor %d, last event %d: %v %v", notifyAt, last, err, lerr)
+		}
 		call := apiClient(t, a)
 
 		// Every ticket comes back exactly once, newest change first.
@@ -170,7 +175,8 @@ func TestBigLoadsRebuildTheIndexes(t *testing.T) {
 			}
 			given = true
 			for i := range 300 {
-				batch = append(batch, store.BulkTicket{Subject: fmt.Sprintf("भुगतान विफल हुआ %d", i), Body: "पैसे कट गए",
+				// Quotes, backslashes and markup reach the rows unchanged.
+				batch = append(batch, store.BulkTicket{Subject: fmt.Sprintf("भुगतान विफल हुआ %d: can't pay <UPI> \\ \"x\"", i), Body: "पैसे कट गए ''",
 					Status: "open", StatusCategory: "open", Priority: "high", Type: "incident", Channel: "web",
 					RequesterID: c.ID, Tags: []string{"upi"}, CreatedAt: now, UpdatedAt: now.Add(time.Duration(i) * time.Second)})
 			}
@@ -183,6 +189,14 @@ func TestBigLoadsRebuildTheIndexes(t *testing.T) {
 		page, err := a.Tickets.List(ctx, ticket.Filter{Tag: &tag, Limit: 10})
 		if err != nil || len(page.Tickets) != 10 || page.Tickets[0].ID != first+299 {
 			t.Fatalf("list by tag after load: %v, %d tickets", err, len(page.Tickets))
+		}
+		got, err := a.Tickets.Get(ctx, first+7)
+		if want := `भुगतान विफल हुआ 7: can't pay <UPI> \ "x"`; err != nil || got.Subject != want {
+			t.Fatalf("subject %q, want %q: %v", got.Subject, want, err)
+		}
+		msgs, err := a.Tickets.Messages(ctx, first+7)
+		if err != nil || len(msgs) != 1 || msgs[0].BodyText != "पैसे कट गए ''" {
+			t.Fatalf("messages %+v: %v", msgs, err)
 		}
 		if _, err := a.DB.LoadTickets(ctx, desk.System, 50000, func(b []store.BulkTicket) []store.BulkTicket { return b }); err != nil {
 			t.Fatalf("second load (the indexes must exist again): %v", err)

@@ -132,6 +132,15 @@ func Synthetic(ctx context.Context, s Services, n int, now time.Time) (Synthetic
 		return res, err
 	}
 	res.Tickets = done
+	// The notifier is not to announce the seeded history: its cursor moves
+	// past the last loaded event.
+	last, err := s.DB.LastEventID(ctx)
+	if err != nil {
+		return res, err
+	}
+	if err := s.DB.SetEventCursor(ctx, "notify", last); err != nil {
+		return res, err
+	}
 	res.Elapsed = time.Since(start)
 	if res.SizeBytes, err = s.DB.DatabaseSize(ctx); err != nil {
 		return res, err

@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
@@ -43,119 +45,133 @@ type BulkTicket struct {
 	UpdatedAt      time.Time
 }
 
-// Rows per multi-row INSERT: large enough that statement overhead vanishes,
-// small enough to stay under both databases' parameter limits (SQLite
-// 32766, PostgreSQL 65535).
-const bulkRows = 250
+// Rows per INSERT statement. Values are written into the statement text as
+// literals (see insertText), so there is no parameter limit to respect;
+// a thousand rows make the per-statement cost vanish while the text stays
+// a few hundred KB.
+const bulkRows = 1000
 
-// batchInsert collects rows for one table and writes them bulkRows at a
-// time through one prepared statement. Rows of its children (tables whose
-// rows refer to this one's) are written only after the rows they refer to,
-// and also only in full batches until finish, so that nearly every
-// statement is the prepared one: an ad hoc statement of a few thousand
-// parameters costs a parse each time.
-type batchInsert struct {
-	tx   *txn
-	head string // INSERT INTO t (cols) VALUES
-	cols int
-	// placeholder is the dialect's n-th parameter.
-	placeholder func(n int) string
-	stmt        *sql.Stmt
-	args        []any
-	children    []*batchInsert
-	isChild     bool
+// sqlConn is what a load runs its statements on: a transaction, or on
+// SQLite the writer's connection, held for the whole load.
+type sqlConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func (db *DB) newBatchInsert(ctx context.Context, tx *txn, table string, cols ...string) (*batchInsert, error) {
-	b := &batchInsert{tx: tx, head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ", cols: len(cols),
-		placeholder: db.dialect.bulkPlaceholder}
-	stmt, err := tx.PrepareContext(ctx, b.sql(bulkRows))
-	if err != nil {
-		return nil, fmt.Errorf("prepare bulk insert into %s: %w", table, err)
+// insertText builds multi-row INSERT statements with the values written as
+// SQL literals. Binding the values costs more than SQLite's parsing of them
+// (each bound value is converted and copied by database/sql and again by
+// the driver), and the text can be built on another goroutine than the one
+// that runs it. Only the loader's own values go in: numbers, NULL, FALSE and
+// strings quoted by doubling single quotes, which is the whole of escaping in
+// SQLite and in PostgreSQL with standard_conforming_strings (on by default
+// since 9.1). A string with a NUL byte cannot be written as a literal and is
+// refused.
+type insertText struct {
+	head    string // INSERT INTO t (cols) VALUES (
+	b       []byte
+	rows    int
+	started bool // a value of the current row is written
+	done    []string
+	err     error
+}
+
+func newInsertText(table string, cols ...string) *insertText {
+	return &insertText{head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ("}
+}
+
+// row starts a row.
+func (s *insertText) row() {
+	if s.rows == bulkRows {
+		s.flush()
 	}
-	b.stmt, b.args = stmt, make([]any, 0, bulkRows*len(cols))
-	return b, nil
+	if s.rows == 0 {
+		s.b = append(s.b[:0], s.head...)
+	} else {
+		s.b = append(s.b, "),("...)
+	}
+	s.rows++
+	s.started = false
 }
 
-// child makes c's rows wait for this batch's.
-func (b *batchInsert) child(c *batchInsert) {
-	b.children = append(b.children, c)
-	c.isChild = true
+func (s *insertText) sep() {
+	if s.started {
+		s.b = append(s.b, ',')
+	}
+	s.started = true
 }
 
-func (b *batchInsert) sql(rows int) string {
-	var sb strings.Builder
-	sb.WriteString(b.head)
-	n := 1
-	for r := range rows {
-		if r > 0 {
-			sb.WriteByte(',')
+func (s *insertText) int(n int64) {
+	s.sep()
+	s.b = strconv.AppendInt(s.b, n, 10)
+}
+
+// id writes an optional reference: 0 is NULL.
+func (s *insertText) id(n int64) {
+	if n == 0 {
+		s.literal("NULL")
+		return
+	}
+	s.int(n)
+}
+
+func (s *insertText) literal(v string) {
+	s.sep()
+	s.b = append(s.b, v...)
+}
+
+func (s *insertText) text(v string) {
+	s.sep()
+	if strings.IndexByte(v, 0) >= 0 && s.err == nil {
+		s.err = desk.E(desk.EINVALID, "error.validation")
+	}
+	s.b = append(s.b, '\'')
+	for {
+		i := strings.IndexByte(v, '\'')
+		if i < 0 {
+			break
 		}
-		sb.WriteByte('(')
-		for c := range b.cols {
-			if c > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteString(b.placeholder(n))
-			n++
-		}
-		sb.WriteByte(')')
+		s.b = append(s.b, v[:i+1]...)
+		s.b = append(s.b, '\'')
+		v = v[i+1:]
 	}
-	return sb.String()
+	s.b = append(s.b, v...)
+	s.b = append(s.b, '\'')
 }
 
-func (b *batchInsert) add(ctx context.Context, vals ...any) error {
-	b.args = append(b.args, vals...)
-	if !b.isChild && len(b.args) >= bulkRows*b.cols {
-		return b.flushFull(ctx)
+// flush ends the statement being built, if any.
+func (s *insertText) flush() {
+	if s.rows > 0 {
+		s.b = append(s.b, ')')
+		s.done = append(s.done, string(s.b))
+		s.rows = 0
 	}
-	return nil
 }
 
-// flushFull writes every full batch held, then the children's.
-func (b *batchInsert) flushFull(ctx context.Context) error {
-	per := bulkRows * b.cols
-	n := 0
-	for ; len(b.args)-n >= per; n += per {
-		if _, err := b.stmt.ExecContext(ctx, b.args[n:n+per]...); err != nil {
+// take returns the finished statements, ending the current one.
+func (s *insertText) take(into []string) []string {
+	s.flush()
+	into = append(into, s.done...)
+	s.done = s.done[:0]
+	return into
+}
+
+// execAll runs the statements in order.
+func execAll(ctx context.Context, c sqlConn, stmts []string) error {
+	for _, q := range stmts {
+		if _, err := c.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("bulk insert: %w", err)
 		}
 	}
-	b.args = b.args[:copy(b.args, b.args[n:])]
-	for _, c := range b.children {
-		if err := c.flushFull(ctx); err != nil {
-			return err
-		}
-	}
 	return nil
 }
-
-// finish writes every row held, then the children's.
-func (b *batchInsert) finish(ctx context.Context) error {
-	if err := b.flushFull(ctx); err != nil {
-		return err
-	}
-	if len(b.args) > 0 {
-		if _, err := b.tx.ExecContext(ctx, b.sql(len(b.args)/b.cols), b.args...); err != nil {
-			return fmt.Errorf("bulk insert: %w", err)
-		}
-		b.args = b.args[:0]
-	}
-	for _, c := range b.children {
-		if err := c.finish(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *batchInsert) close() { b.stmt.Close() }
 
 // nextID returns the id after the highest of a table, read inside the
 // loading transaction.
-func nextID(ctx context.Context, tx *txn, table string) (int64, error) {
+func nextID(ctx context.Context, c sqlConn, table string) (int64, error) {
 	var id int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM `+table).Scan(&id); err != nil {
+	if err := c.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM `+table).Scan(&id); err != nil {
 		return 0, fmt.Errorf("next %s id: %w", table, err)
 	}
 	return id, nil
@@ -163,10 +179,10 @@ func nextID(ctx context.Context, tx *txn, table string) (int64, error) {
 
 // syncIDs moves PostgreSQL's identity sequences past the ids assigned here,
 // so that ordinary inserts continue after them.
-func (db *DB) syncIDs(ctx context.Context, tx *txn, tables ...string) error {
+func (db *DB) syncIDs(ctx context.Context, c sqlConn, tables ...string) error {
 	for _, t := range tables {
 		if q := db.dialect.syncIdentity(t); q != "" {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
+			if _, err := c.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("sync %s ids: %w", t, err)
 			}
 		}
@@ -178,40 +194,47 @@ func (db *DB) syncIDs(ctx context.Context, tx *txn, tables ...string) error {
 // transaction and sets their IDs.
 func (db *DB) BulkInsertContacts(ctx context.Context, cs []*people.Contact) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		id, err := nextID(ctx, tx, "contacts")
+		// The raw transaction: statements with literals must not enter
+		// the statement cache.
+		c := tx.Tx
+		id, err := nextID(ctx, c, "contacts")
 		if err != nil {
 			return err
 		}
-		contacts, err := db.newBatchInsert(ctx, tx, "contacts", "id", "name", "email", "phone", "language",
-			"organization_id", "created_at", "updated_at")
-		if err != nil {
-			return err
-		}
-		defer contacts.close()
-		emails, err := db.newBatchInsert(ctx, tx, "contact_emails", "email", "contact_id", "position")
-		if err != nil {
-			return err
-		}
-		defer emails.close()
-		contacts.child(emails)
-		for _, c := range cs {
-			c.ID = id
+		contacts := newInsertText("contacts", "id", "name", "email", "phone", "language", "organization_id",
+			"created_at", "updated_at")
+		emails := newInsertText("contact_emails", "email", "contact_id", "position")
+		for _, ct := range cs {
+			ct.ID = id
 			id++
-			email := c.Email()
-			if err := contacts.add(ctx, c.ID, c.Name, email, c.Phone, c.Language, nullID(c.OrganizationID),
-				micros(c.CreatedAt), micros(c.UpdatedAt)); err != nil {
-				return err
+			email := ct.Email()
+			contacts.row()
+			contacts.int(ct.ID)
+			contacts.text(ct.Name)
+			contacts.text(email)
+			contacts.text(ct.Phone)
+			contacts.text(ct.Language)
+			if ct.OrganizationID != nil {
+				contacts.int(*ct.OrganizationID)
+			} else {
+				contacts.literal("NULL")
 			}
+			contacts.int(micros(ct.CreatedAt))
+			contacts.int(micros(ct.UpdatedAt))
 			if email != "" {
-				if err := emails.add(ctx, email, c.ID, 0); err != nil {
-					return err
-				}
+				emails.row()
+				emails.text(email)
+				emails.int(ct.ID)
+				emails.int(0)
 			}
 		}
-		if err := contacts.finish(ctx); err != nil {
+		if err := errors.Join(contacts.err, emails.err); err != nil {
 			return err
 		}
-		return db.syncIDs(ctx, tx, "contacts")
+		if err := execAll(ctx, c, emails.take(contacts.take(nil))); err != nil {
+			return err
+		}
+		return db.syncIDs(ctx, c, "contacts")
 	})
 }
 
@@ -225,43 +248,130 @@ const rebuildIndexesFrom = 50000
 // LoadTickets loads tickets in one transaction, each with its tag rows,
 // the requester's first message and a ticket.created event by actor (the
 // system or an agent). next fills the batch it is given (reusing its
-// memory) and returns it, empty when there are no more; expected is how
-// many tickets next will give, as a hint. It returns the first ticket id;
-// the others follow in order.
+// memory) and returns it, empty when there are no more; it is called on a
+// goroutine of its own, so that the next batch is made while the last one
+// is written. expected is how many tickets next will give, as a hint. It
+// returns the first ticket id; the others follow in order.
 func (db *DB) LoadTickets(ctx context.Context, actor desk.Actor, expected int, next func([]BulkTicket) []BulkTicket) (int64, error) {
 	var first int64
-	err := db.inTx(ctx, func(tx *txn) error {
+	big := expected >= rebuildIndexesFrom
+	load := func(c sqlConn) error {
 		var err error
-		if first, err = nextID(ctx, tx, "tickets"); err != nil {
+		if first, err = nextID(ctx, c, "tickets"); err != nil {
 			return err
 		}
 		var indexes []string
-		if expected >= rebuildIndexesFrom && int64(expected) >= first {
-			if indexes, err = db.dropIndexes(ctx, tx, "tickets", "ticket_tags", "messages", "events"); err != nil {
+		if big && int64(expected) >= first {
+			if indexes, err = db.dropIndexes(ctx, c, "tickets", "ticket_tags", "messages", "events"); err != nil {
 				return err
 			}
 		}
-		if err := db.loadTickets(ctx, tx, actor, first, next); err != nil {
+		if err := loadTickets(ctx, c, actor, first, next); err != nil {
 			return err
 		}
 		for _, ddl := range indexes {
-			if _, err := tx.ExecContext(ctx, ddl); err != nil {
+			if _, err := c.ExecContext(ctx, ddl); err != nil {
 				return fmt.Errorf("rebuild index: %w", err)
 			}
 		}
-		return db.syncIDs(ctx, tx, "tickets", "messages", "events")
-	})
+		return db.syncIDs(ctx, c, "tickets", "messages", "events")
+	}
+	var err error
+	if db.SQLitePath != "" {
+		err = db.bulkSQLite(ctx, big, load)
+	} else {
+		// The raw transaction: statements with literals must not enter
+		// the statement cache.
+		err = db.inTx(ctx, func(tx *txn) error { return load(tx.Tx) })
+	}
 	if err != nil {
 		return 0, fmt.Errorf("load tickets: %w", err)
 	}
 	return first, nil
 }
 
+// bulkSQLite runs fn in a transaction on the writer's connection, taken
+// from the pool for the whole load (group commit and every other write wait
+// for it), with settings for bulk loading: a large page cache, sorting on
+// worker threads for the index builds, and no foreign key checks (the
+// loader's rows refer to rows it has just written or that the catalog
+// holds). A big load into a database without tickets also leaves WAL for a
+// rollback journal and does not sync: every page is then written once,
+// into the database file, instead of into the WAL and again at the
+// checkpoint, and nearly nothing is journaled because new pages need no
+// undo. A failed load still rolls back. The usual settings come back at
+// the end.
+func (db *DB) bulkSQLite(ctx context.Context, big bool, fn func(sqlConn) error) (err error) {
+	conn, err := db.write.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("writer connection: %w", err)
+	}
+	defer conn.Close()
+	quiet := context.WithoutCancel(ctx)
+	var restore []string
+	defer func() {
+		for _, q := range restore {
+			if _, rerr := conn.ExecContext(quiet, q); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("restore %s: %w", q, rerr))
+			}
+		}
+	}()
+	set := func(pragma, value, usual string) error {
+		if _, err := conn.ExecContext(ctx, "PRAGMA "+pragma+" = "+value); err != nil {
+			return fmt.Errorf("%s: %w", pragma, err)
+		}
+		restore = append(restore, "PRAGMA "+pragma+" = "+usual)
+		return nil
+	}
+	if err := set("foreign_keys", "OFF", "ON"); err != nil {
+		return err
+	}
+	if err := set("cache_size", "-262144", "-65536"); err != nil {
+		return err
+	}
+	if err := set("threads", "2", "0"); err != nil {
+		return err
+	}
+	var hasTickets bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM tickets)`).Scan(&hasTickets); err != nil {
+		return fmt.Errorf("any tickets: %w", err)
+	}
+	if big && !hasTickets {
+		// Leaving WAL needs the only open connection to the file: the
+		// idle readers close for the moment. When another connection
+		// holds the file open, SQLite says busy at once and the load
+		// goes on in WAL, only slower.
+		readers := db.read.DB.Stats().MaxOpenConnections
+		db.read.DB.SetMaxIdleConns(0)
+		defer db.read.DB.SetMaxIdleConns(readers)
+		var mode string
+		_ = conn.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&mode)
+		if mode == "delete" {
+			restore = append(restore, "PRAGMA journal_mode = WAL")
+			if err := set("synchronous", "OFF", "NORMAL"); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("begin: %w", db.mapErr(err))
+	}
+	if err := fn(conn); err != nil {
+		_, _ = conn.ExecContext(quiet, "ROLLBACK")
+		return db.mapErr(err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = conn.ExecContext(quiet, "ROLLBACK")
+		return fmt.Errorf("commit: %w", db.mapErr(err))
+	}
+	return nil
+}
+
 // dropIndexes drops the secondary indexes of the tables (not those behind
 // primary keys and unique constraints) and returns the statements that
 // create them again, exactly as the migrations made them.
-func (db *DB) dropIndexes(ctx context.Context, tx *txn, tables ...string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, db.dialect.secondaryIndexes(), strings.Join(tables, ","))
+func (db *DB) dropIndexes(ctx context.Context, c sqlConn, tables ...string) ([]string, error) {
+	rows, err := c.QueryContext(ctx, db.dialect.secondaryIndexes(), strings.Join(tables, ","))
 	if err != nil {
 		return nil, fmt.Errorf("list indexes: %w", err)
 	}
@@ -280,125 +390,200 @@ func (db *DB) dropIndexes(ctx context.Context, tx *txn, tables ...string) ([]str
 	rows.Close()
 	for _, n := range names {
 		// Names come from the catalog, not from users.
-		if _, err := tx.ExecContext(ctx, `DROP INDEX `+n); err != nil {
+		if _, err := c.ExecContext(ctx, `DROP INDEX `+n); err != nil {
 			return nil, fmt.Errorf("drop index %s: %w", n, err)
 		}
 	}
 	return ddl, nil
 }
 
-func (db *DB) loadTickets(ctx context.Context, tx *txn, actor desk.Actor, first int64, next func([]BulkTicket) []BulkTicket) error {
-	msgID, err := nextID(ctx, tx, "messages")
-	if err != nil {
-		return err
-	}
-	evID, err := nextID(ctx, tx, "events")
-	if err != nil {
-		return err
-	}
-	tickets, err := db.newBatchInsert(ctx, tx, "tickets", "id", "subject", "status", "status_category", "priority",
-		"type", "channel", "requester_id", "organization_id", "assignee_id", "team_id", "tags", "custom_fields",
-		"escalation_level", "created_at", "updated_at", "first_responded_at", "solved_at")
-	if err != nil {
-		return err
-	}
-	defer tickets.close()
-	tags, err := db.newBatchInsert(ctx, tx, "ticket_tags", "ticket_id", "tag")
-	if err != nil {
-		return err
-	}
-	defer tags.close()
-	tickets.child(tags)
-	messages, err := db.newBatchInsert(ctx, tx, "messages", "id", "ticket_id", "author_kind", "author_id",
-		"internal", "body_text", "body_html", "created_at")
-	if err != nil {
-		return err
-	}
-	defer messages.close()
-	tickets.child(messages)
-	events, err := db.newBatchInsert(ctx, tx, "events", "id", "ticket_id", "kind", "actor_kind", "actor_id",
-		"data", "created_at")
-	if err != nil {
-		return err
-	}
-	defer events.close()
-	var data []byte
-	id := first
-	var batch []BulkTicket
-	for {
-		if batch = next(batch[:0]); len(batch) == 0 {
-			break
-		}
-		for i := range batch {
-			t := &batch[i]
-			created, updated := micros(t.CreatedAt), micros(t.UpdatedAt)
-			var solved, responded sql.NullInt64
-			if t.StatusCategory == ticket.CategorySolved || t.StatusCategory == ticket.CategoryClosed {
-				solved = sql.NullInt64{Int64: updated, Valid: true}
-			}
-			if t.StatusCategory != ticket.CategoryNew {
-				// Anything past new has had an agent's answer.
-				responded = sql.NullInt64{Int64: updated, Valid: true}
-			}
-			if err := tickets.add(ctx, id, t.Subject, t.Status, t.StatusCategory, t.Priority, t.Type, t.Channel,
-				t.RequesterID, zeroNull(t.OrganizationID), zeroNull(t.AssigneeID), zeroNull(t.TeamID),
-				tagsJSON(t.Tags), "{}", 0, created, updated, responded, solved); err != nil {
-				return err
-			}
-			for _, tag := range t.Tags {
-				if err := tags.add(ctx, id, tag); err != nil {
-					return err
-				}
-			}
-			if err := messages.add(ctx, msgID, id, desk.ActorContact, t.RequesterID, false, t.Body, "", created); err != nil {
-				return err
-			}
-			data = createdEventData(data[:0], t, msgID)
-			if err := events.add(ctx, evID, id, event.TicketCreated, actor.Kind, actor.ID, string(data), created); err != nil {
-				return err
-			}
-			id, msgID, evID = id+1, msgID+1, evID+1
-		}
-	}
-	if err := tickets.finish(ctx); err != nil {
-		return err
-	}
-	return events.finish(ctx)
+// loadChunk is the statements for one batch of tickets, in the order they
+// must run (tickets before the rows that refer to them).
+type loadChunk struct {
+	stmts []string
+	err   error
 }
 
-func zeroNull(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
-
-// tagsJSON renders clean tags (no quotes or backslashes need escaping
-// beyond what json.Marshal does) as the tickets.tags column.
-func tagsJSON(tags []string) string {
-	if len(tags) == 0 {
-		return "[]"
+// loadTickets writes the tickets next gives: one goroutine calls next and
+// writes the statements, this one runs them.
+func loadTickets(ctx context.Context, c sqlConn, actor desk.Actor, first int64, next func([]BulkTicket) []BulkTicket) error {
+	msgID, err := nextID(ctx, c, "messages")
+	if err != nil {
+		return err
 	}
-	return marshal(tags)
+	evID, err := nextID(ctx, c, "events")
+	if err != nil {
+		return err
+	}
+	chunks := make(chan loadChunk, 2)
+	stop := make(chan struct{})
+	go func() {
+		defer close(chunks)
+		b := ticketText{
+			tickets: newInsertText("tickets", "id", "subject", "status", "status_category", "priority", "type",
+				"channel", "requester_id", "organization_id", "assignee_id", "team_id", "tags", "created_at",
+				"updated_at", "first_responded_at", "solved_at"),
+			tags:     newInsertText("ticket_tags", "ticket_id", "tag"),
+			messages: newInsertText("messages", "id", "ticket_id", "author_kind", "author_id", "body_text", "created_at"),
+			events:   newInsertText("events", "id", "ticket_id", "kind", "actor_kind", "actor_id", "data", "created_at"),
+			actor:    actor,
+		}
+		id := first
+		var batch []BulkTicket
+		for {
+			if batch = next(batch[:0]); len(batch) == 0 {
+				return
+			}
+			for i := range batch {
+				b.add(&batch[i], id, msgID, evID)
+				id, msgID, evID = id+1, msgID+1, evID+1
+			}
+			chunk := loadChunk{err: errors.Join(b.tickets.err, b.tags.err, b.messages.err, b.events.err)}
+			chunk.stmts = b.events.take(b.messages.take(b.tags.take(b.tickets.take(nil))))
+			select {
+			case chunks <- chunk:
+			case <-stop:
+				return
+			}
+			if chunk.err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		for range chunks { // let the goroutine end
+		}
+	}()
+	for chunk := range chunks {
+		if chunk.err != nil {
+			return chunk.err
+		}
+		if err := execAll(ctx, c, chunk.stmts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ticketText writes the rows of loaded tickets.
+type ticketText struct {
+	tickets, tags, messages, events *insertText
+	actor                           desk.Actor
+	scratch                         []byte
+}
+
+func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) {
+	created, updated := micros(t.CreatedAt), micros(t.UpdatedAt)
+	tk := b.tickets
+	tk.row()
+	tk.int(id)
+	tk.text(t.Subject)
+	tk.text(t.Status)
+	tk.text(t.StatusCategory)
+	tk.text(t.Priority)
+	tk.text(t.Type)
+	tk.text(t.Channel)
+	tk.int(t.RequesterID)
+	tk.id(t.OrganizationID)
+	tk.id(t.AssigneeID)
+	tk.id(t.TeamID)
+	b.scratch = appendTagsJSON(b.scratch[:0], t.Tags)
+	tk.text(string(b.scratch))
+	tk.int(created)
+	tk.int(updated)
+	// Anything past new has had an agent's answer; solved and closed
+	// tickets were solved at their last change.
+	if t.StatusCategory != ticket.CategoryNew {
+		tk.int(updated)
+	} else {
+		tk.literal("NULL")
+	}
+	if t.StatusCategory == ticket.CategorySolved || t.StatusCategory == ticket.CategoryClosed {
+		tk.int(updated)
+	} else {
+		tk.literal("NULL")
+	}
+	for _, tag := range t.Tags {
+		b.tags.row()
+		b.tags.int(id)
+		b.tags.text(tag)
+	}
+	m := b.messages
+	m.row()
+	m.int(msgID)
+	m.int(id)
+	m.text(desk.ActorContact)
+	m.int(t.RequesterID)
+	m.text(t.Body)
+	m.int(created)
+	e := b.events
+	e.row()
+	e.int(evID)
+	e.int(id)
+	e.text(event.TicketCreated)
+	e.text(b.actor.Kind)
+	e.int(b.actor.ID)
+	b.scratch = createdEventData(b.scratch[:0], t, msgID)
+	e.text(string(b.scratch))
+	e.int(created)
+}
+
+// appendTagsJSON renders tags as the tickets.tags column does.
+func appendTagsJSON(b []byte, tags []string) []byte {
+	b = append(b, '[')
+	for i, tag := range tags {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, tag)
+	}
+	return append(b, ']')
 }
 
 // createdEventData is the data of a ticket.created event as the ticket
-// service writes it, built without a map for speed.
+// service writes it (encoding/json of a map: keys in order), built without
+// a map for speed.
 func createdEventData(b []byte, t *BulkTicket, messageID int64) []byte {
-	subject, _ := json.Marshal(t.Subject)
-	status, _ := json.Marshal(t.Status)
 	b = append(b, `{"assignee_id":`...)
 	b = appendNullID(b, t.AssigneeID)
-	b = append(b, `,"channel":"`...)
-	b = append(b, t.Channel...)
-	b = append(b, `","message_id":`...)
+	b = append(b, `,"channel":`...)
+	b = appendJSONString(b, t.Channel)
+	b = append(b, `,"message_id":`...)
 	b = strconv.AppendInt(b, messageID, 10)
-	b = append(b, `,"priority":"`...)
-	b = append(b, t.Priority...)
-	b = append(b, `","requester_id":`...)
+	b = append(b, `,"priority":`...)
+	b = appendJSONString(b, t.Priority)
+	b = append(b, `,"requester_id":`...)
 	b = strconv.AppendInt(b, t.RequesterID, 10)
 	b = append(b, `,"status":`...)
-	b = append(b, status...)
+	b = appendJSONString(b, t.Status)
 	b = append(b, `,"subject":`...)
-	b = append(b, subject...)
+	b = appendJSONString(b, t.Subject)
 	b = append(b, `,"team_id":`...)
 	b = appendNullID(b, t.TeamID)
 	return append(b, '}')
+}
+
+// appendJSONString appends s as encoding/json writes it: as is when nothing
+// in it needs escaping (the usual case), through encoding/json otherwise.
+func appendJSONString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c == 0xe2 || c == 0xef {
+			// 0xe2 starts U+2028 and U+2029, 0xef U+FFFD, which
+			// encoding/json writes for invalid UTF-8.
+			plain = false
+			break
+		}
+	}
+	if plain && utf8.ValidString(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	q, _ := json.Marshal(s)
+	return append(b, q...)
 }
 
 func appendNullID(b []byte, id int64) []byte {
