@@ -39,6 +39,10 @@ func seedCommand(ctx context.Context, args []string, stdout io.Writer, log *slog
 		return err
 	}
 	defer a.Close()
+	// Seeded agents have no passwords: make sure someone can sign in.
+	if err := a.EnsureAdmin(ctx, stdout); err != nil {
+		return err
+	}
 	services := seed.Services{DB: a.DB, People: a.People, Tickets: a.Tickets}
 	res, err := seed.Demo(ctx, services, desk.SystemClock{}.Now())
 	if errors.Is(err, seed.ErrDemoExists) {
@@ -67,6 +71,9 @@ func seedSynthetic(ctx context.Context, cfg app.Config, tickets int, stdout io.W
 	defer db.Close()
 	clock := desk.SystemClock{}
 	services := seed.Services{DB: db, People: people.NewService(db, clock), Tickets: ticket.NewService(db, db, event.NewBus(), clock)}
+	if err := app.EnsureAdmin(ctx, db, services.People, stdout); err != nil {
+		return err
+	}
 	res, err := seed.Synthetic(ctx, services, tickets, clock.Now())
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)

@@ -175,7 +175,12 @@ func SystemContext(ctx context.Context) context.Context {
 // EnsureAdmin creates admin@localhost with a random password on an empty
 // database and prints the password once to out.
 func (a *App) EnsureAdmin(ctx context.Context, out io.Writer) error {
-	n, err := a.DB.CountAgents(ctx)
+	return EnsureAdmin(ctx, a.DB, a.People, out)
+}
+
+// EnsureAdmin is App.EnsureAdmin for commands that open the store alone.
+func EnsureAdmin(ctx context.Context, db *store.DB, ppl *people.Service, out io.Writer) error {
+	n, err := db.CountAgents(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
@@ -184,7 +189,7 @@ func (a *App) EnsureAdmin(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	email, name, role := "admin@localhost", "Administrator", auth.RoleAdmin
-	if _, err := a.People.CreateAgent(SystemContext(ctx), people.AgentInput{Email: &email, Name: &name, Role: &role,
+	if _, err := ppl.CreateAgent(SystemContext(ctx), people.AgentInput{Email: &email, Name: &name, Role: &role,
 		Password: &pw}, auth.HashPassword); err != nil {
 		return fmt.Errorf("create first admin: %w", err)
 	}
