@@ -45,7 +45,8 @@ type Config struct {
 	// PostgreSQL; otherwise the SQLite file sahayak.db in DataDir is used.
 	DatabaseURL string
 	DataDir     string
-	// ReadConns bounds the SQLite reader pool (default: 8).
+	// ReadConns bounds the SQLite reader pool (default: 16; measured best on 2
+	// cores with 50 clients, against 4, 8, 32 and 64).
 	ReadConns int
 }
 
@@ -97,7 +98,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	n := cfg.ReadConns
 	if n <= 0 {
-		n = 8
+		n = 16
 	}
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
