@@ -107,12 +107,12 @@ func TestPageShowsValidationErrorsInHindi(t *testing.T) {
 	if res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400\n%s", res.StatusCode, page)
 	}
-	for _, want := range []string{"आवश्यक है", "ईमेल पता होना चाहिए"} {
+	for _, want := range []string{"आवश्यक है", "ईमेल पता होना चाहिए", "<strong>विषय</strong>", "<strong>अनुरोधकर्ता का ईमेल</strong>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page does not say %q", want)
 		}
 	}
-	for _, english := range []string{"is required", "must be an email address"} {
+	for _, english := range []string{"is required", "must be an email address", "<strong>subject</strong>"} {
 		if strings.Contains(page, english) {
 			t.Errorf("the Hindi page says %q in English", english)
 		}

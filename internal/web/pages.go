@@ -35,6 +35,15 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 			"t":    func(key string, args ...any) string { return c.T(lang, key, args...) },
 			"lang": func() string { return lang },
 			"msg":  func(m desk.Msg) string { return c.T(lang, m.Key, m.Args...) },
+			"label": func(field string) string {
+				if name, ok := strings.CutPrefix(field, "custom_fields."); ok {
+					return name // an admin's own field key
+				}
+				if c.Has("label." + field) {
+					return c.T(lang, "label."+field)
+				}
+				return field
+			},
 			"status": func(s string) string {
 				if c.Has("status." + s) {
 					return c.T(lang, "status."+s)
