@@ -15,19 +15,21 @@ import (
 
 // Agent is a member of the support staff.
 type Agent struct {
-	ID           int64     `json:"id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	RoleID       int64     `json:"role_id"`
-	Role         string    `json:"role"`
-	Language     string    `json:"language"`
-	Active       bool      `json:"active"`
-	TeamIDs      []int64   `json:"team_ids"`
-	PasswordHash string    `json:"-"`
-	FailedLogins int       `json:"-"`
-	LockedUntil  time.Time `json:"-"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           int64   `json:"id"`
+	Email        string  `json:"email"`
+	Name         string  `json:"name"`
+	RoleID       int64   `json:"role_id"`
+	Role         string  `json:"role"`
+	Language     string  `json:"language"`
+	Active       bool    `json:"active"`
+	TeamIDs      []int64 `json:"team_ids"`
+	PasswordHash string  `json:"-"`
+	// PasswordChangedAt ends the sessions begun before it.
+	PasswordChangedAt time.Time `json:"-"`
+	FailedLogins      int       `json:"-"`
+	LockedUntil       time.Time `json:"-"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 }
 
 // Contact is a customer who writes in.

@@ -212,7 +212,7 @@ func (s *Service) applyAgent(ctx context.Context, a *Agent, in AgentInput, hash 
 			if err != nil {
 				return err
 			}
-			a.PasswordHash = h
+			a.PasswordHash, a.PasswordChangedAt = h, s.clock.Now()
 		}
 	}
 	if len(errs) > 0 {

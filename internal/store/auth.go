@@ -74,7 +74,10 @@ func (db *DB) CreateSession(ctx context.Context, digest string, s access.Session
 func (db *DB) SessionByDigest(ctx context.Context, digest string, now time.Time) (*access.Session, error) {
 	var s access.Session
 	var exp int64
-	err := db.read.QueryRowContext(ctx, `SELECT agent_id, csrf, expires_at FROM sessions WHERE digest = $1 AND expires_at > $2`,
+	// A session begun before the agent's password last changed has ended.
+	err := db.read.QueryRowContext(ctx, `SELECT s.agent_id, s.csrf, s.expires_at FROM sessions s
+		JOIN agents a ON a.id = s.agent_id
+		WHERE s.digest = $1 AND s.expires_at > $2 AND s.created_at >= a.password_changed_at`,
 		digest, micros(now)).Scan(&s.AgentID, &s.CSRF, &exp)
 	if err != nil {
 		return nil, notFound(err, desk.M("error.no_session"))

@@ -16,7 +16,8 @@ var _ people.Store = (*DB)(nil)
 var _ ticket.Directory = (*DB)(nil)
 
 const agentColumns = `a.id, a.email, a.name, a.role_id, r.name, a.language, a.active, a.password_hash,
-	a.failed_logins, a.locked_until, a.created_at, a.updated_at FROM agents a JOIN roles r ON r.id = a.role_id`
+	a.password_changed_at, a.failed_logins, a.locked_until, a.created_at, a.updated_at
+	FROM agents a JOIN roles r ON r.id = a.role_id`
 
 func (db *DB) scanAgents(ctx context.Context, where string, args ...any) ([]*people.Agent, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+agentColumns+` `+where, args...)
@@ -28,12 +29,13 @@ func (db *DB) scanAgents(ctx context.Context, where string, args ...any) ([]*peo
 	byID := map[int64]*people.Agent{}
 	for rows.Next() {
 		var a people.Agent
-		var locked, c, u int64
+		var pwChanged, locked, c, u int64
 		if err := rows.Scan(&a.ID, &a.Email, &a.Name, &a.RoleID, &a.Role, &a.Language, &a.Active, &a.PasswordHash,
-			&a.FailedLogins, &locked, &c, &u); err != nil {
+			&pwChanged, &a.FailedLogins, &locked, &c, &u); err != nil {
 			return nil, fmt.Errorf("agents: %w", err)
 		}
-		a.LockedUntil, a.CreatedAt, a.UpdatedAt = fromMicros(locked), fromMicros(c), fromMicros(u)
+		a.PasswordChangedAt, a.LockedUntil = fromMicros(pwChanged), fromMicros(locked)
+		a.CreatedAt, a.UpdatedAt = fromMicros(c), fromMicros(u)
 		a.TeamIDs = []int64{}
 		out = append(out, &a)
 		byID[a.ID] = &a
@@ -109,9 +111,10 @@ func (db *DB) Agents(ctx context.Context) ([]*people.Agent, error) {
 
 // CreateAgent inserts an agent.
 func (db *DB) CreateAgent(ctx context.Context, a *people.Agent) error {
-	err := db.write.QueryRowContext(ctx, `INSERT INTO agents (email, name, role_id, password_hash, language, active,
-		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		a.Email, a.Name, a.RoleID, a.PasswordHash, a.Language, a.Active, micros(a.CreatedAt), micros(a.UpdatedAt)).Scan(&a.ID)
+	err := db.write.QueryRowContext(ctx, `INSERT INTO agents (email, name, role_id, password_hash, password_changed_at,
+		language, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		a.Email, a.Name, a.RoleID, a.PasswordHash, micros(a.PasswordChangedAt), a.Language, a.Active, micros(a.CreatedAt),
+		micros(a.UpdatedAt)).Scan(&a.ID)
 	if a.TeamIDs == nil {
 		a.TeamIDs = []int64{}
 	}
@@ -121,8 +124,9 @@ func (db *DB) CreateAgent(ctx context.Context, a *people.Agent) error {
 // UpdateAgent writes an agent's changeable columns.
 func (db *DB) UpdateAgent(ctx context.Context, a *people.Agent) error {
 	res, err := db.exec(ctx, `UPDATE agents SET email = $2, name = $3, role_id = $4, password_hash = $5, language = $6,
-		active = $7, failed_logins = $8, locked_until = $9, updated_at = $10 WHERE id = $1`,
-		a.ID, a.Email, a.Name, a.RoleID, a.PasswordHash, a.Language, a.Active, a.FailedLogins, micros(a.LockedUntil), micros(a.UpdatedAt))
+		active = $7, failed_logins = $8, locked_until = $9, updated_at = $10, password_changed_at = $11 WHERE id = $1`,
+		a.ID, a.Email, a.Name, a.RoleID, a.PasswordHash, a.Language, a.Active, a.FailedLogins, micros(a.LockedUntil),
+		micros(a.UpdatedAt), micros(a.PasswordChangedAt))
 	return mustAffect(res, err, desk.M("error.agent_not_found", a.ID))
 }
 

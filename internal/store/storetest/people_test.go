@@ -174,6 +174,27 @@ func TestSignInLockoutAndSessions(t *testing.T) {
 		_, _, err = f.access.Session(ctx, sid)
 		wantCode(t, err, desk.EUNAUTHORIZED)
 
+		// A new password ends the sessions begun before it, and only those.
+		old, _, _, err := f.access.SignIn(ctx, "ravi@desk.test", pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(time.Second)
+		const pw2 = "a brand new passphrase"
+		if _, err := f.people.UpdateAgent(f.sys, ravi.ID, people.AgentInput{Password: ptr(pw2)}, auth.HashPassword); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = f.access.Session(ctx, old)
+		wantCode(t, err, desk.EUNAUTHORIZED)
+		f.clock.Advance(time.Second)
+		fresh, _, _, err := f.access.SignIn(ctx, "ravi@desk.test", pw2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.access.Session(ctx, fresh); err != nil {
+			t.Fatalf("a session begun after the change: %v", err)
+		}
+
 		// A deactivated agent's password is refused.
 		if _, err := f.people.UpdateAgent(f.sys, ravi.ID, peopleActive(false), nil); err != nil {
 			t.Fatal(err)
