@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -106,6 +107,12 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env("SAHAYAK_SECURE_COOKIES", "") == "true", "mark cookies Secure (serve behind TLS)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" {
+		// The live heap of a help desk is small and most garbage is per
+		// request: collecting at 5× the live heap instead of 2× gave 10% more
+		// reads per second on 2 cores (docs/PERFORMANCE.md). GOGC overrides.
+		debug.SetGCPercent(400)
 	}
 	start := time.Now()
 	a, err := app.Open(ctx, cfg, log)
