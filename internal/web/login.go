@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
 	"strings"
 
@@ -65,13 +66,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, withLoginCSRF(r, token), status, "login.html", page{Title: "login.title", CSRF: token, Error: msgKey,
 			Data: loginData{Email: email, Next: next}})
 	}
-	if err != nil || c.Value == "" || c.Value != r.PostFormValue("csrf") {
+	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
 		return again(http.StatusForbidden, "login.expired")
 	}
 	if !s.loginRate.Allow(clientAddr(r), s.Clock.Now()) {
 		return again(http.StatusTooManyRequests, "login.too_many")
 	}
-	id, _, agent, err := s.Access.SignIn(r.Context(), email, r.PostFormValue("password"))
+	id, _, _, err := s.Access.SignIn(r.Context(), email, r.PostFormValue("password"))
 	switch desk.ErrorCode(err) {
 	case "":
 	case desk.EUNAUTHORIZED:
@@ -81,7 +82,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return err
 	}
-	_ = agent
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies, MaxAge: int(access.SessionTTL.Seconds())})
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1})
