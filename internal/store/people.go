@@ -358,17 +358,26 @@ func (db *DB) UpdateOrganization(ctx context.Context, o *people.Organization) er
 	})
 }
 
-// DeleteOrganization removes an organization; contacts and tickets are detached.
+// DeleteOrganization removes an organization no ticket points to.
 func (db *DB) DeleteOrganization(ctx context.Context, id int64) error {
-	// The foreign key would clear the tickets' organization without an
-	// event; tickets change only with one.
-	res, err := db.exec(ctx, `DELETE FROM organizations WHERE id = $1
-		AND NOT EXISTS (SELECT 1 FROM tickets WHERE organization_id = $1)`, id)
-	err = mustAffect(res, err, desk.M("error.organization_not_found", id))
-	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		if _, lookErr := db.Organization(ctx, id); lookErr == nil {
-			return desk.E(desk.ECONFLICT, "error.organization_has_tickets", id)
-		}
+	return db.deleteUnreferenced(ctx, "organizations", "organization_id", id,
+		desk.M("error.organization_not_found", id), desk.E(desk.ECONFLICT, "error.organization_has_tickets", id))
+}
+
+// deleteUnreferenced deletes a row of table (a literal of this package)
+// unless a ticket's column refers to it. The foreign key would otherwise
+// clear the tickets' reference without an event (and an unrouted ticket is
+// visible to every agent); tickets change only with one.
+func (db *DB) deleteUnreferenced(ctx context.Context, table, ticketColumn string, id int64, missing desk.Msg, inUse error) error {
+	res, err := db.exec(ctx, `DELETE FROM `+table+` WHERE id = $1
+		AND NOT EXISTS (SELECT 1 FROM tickets WHERE `+ticketColumn+` = $1)`, id)
+	err = mustAffect(res, err, missing)
+	if desk.ErrorCode(err) != desk.ENOTFOUND {
+		return err
+	}
+	var exists bool
+	if qerr := db.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists); qerr == nil && exists {
+		return inUse
 	}
 	return err
 }
@@ -459,19 +468,10 @@ func (db *DB) UpdateTeam(ctx context.Context, t *people.Team) error {
 	})
 }
 
-// DeleteTeam removes a team; its tickets lose their team.
+// DeleteTeam removes a team no ticket is routed to.
 func (db *DB) DeleteTeam(ctx context.Context, id int64) error {
-	// The foreign key would unroute the team's tickets without an event
-	// (and an unrouted ticket is visible to every agent).
-	res, err := db.exec(ctx, `DELETE FROM teams WHERE id = $1
-		AND NOT EXISTS (SELECT 1 FROM tickets WHERE team_id = $1)`, id)
-	err = mustAffect(res, err, desk.M("error.team_not_found", id))
-	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		if _, lookErr := db.Team(ctx, id); lookErr == nil {
-			return desk.E(desk.ECONFLICT, "error.team_has_tickets", id)
-		}
-	}
-	return err
+	return db.deleteUnreferenced(ctx, "teams", "team_id", id,
+		desk.M("error.team_not_found", id), desk.E(desk.ECONFLICT, "error.team_has_tickets", id))
 }
 
 func (db *DB) scanRoles(ctx context.Context, where string, args ...any) ([]*people.Role, error) {
