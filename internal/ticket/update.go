@@ -287,6 +287,20 @@ func (s *Service) escalate(ctx context.Context, id, teamID int64, reason string,
 		if t.TeamID != nil && *t.TeamID == team.ID {
 			return nil, desk.E(desk.EUNPROCESSABLE, "error.already_in_queue", team.Name)
 		}
+		if t.TeamID != nil {
+			// Escalation climbs the tiers and de-escalation descends them;
+			// a move between teams of one tier is a transfer (team_id).
+			cur, err := s.dir.Team(ctx, *t.TeamID)
+			if err != nil {
+				return nil, fmt.Errorf("ticket %d: current team: %w", t.ID, err)
+			}
+			if up && team.Tier <= cur.Tier {
+				return nil, desk.E(desk.EUNPROCESSABLE, "error.escalate_needs_higher_tier", team.Name, team.Tier, cur.Name, cur.Tier)
+			}
+			if !up && team.Tier >= cur.Tier {
+				return nil, desk.E(desk.EUNPROCESSABLE, "error.deescalate_needs_lower_tier", team.Name, team.Tier, cur.Name, cur.Tier)
+			}
+		}
 		kind := event.Escalated
 		if up {
 			t.EscalationLevel++

@@ -321,6 +321,12 @@ func TestEscalation(t *testing.T) {
 		wantField(t, err, "team_id")
 		_, err = f.tickets.Escalate(f.as(ravi), tk.ID, tier1.ID, "same queue")
 		wantCode(t, err, desk.EUNPROCESSABLE)
+		// Sideways is a transfer, not an escalation; down is de-escalation.
+		otherTier1 := f.team("Tier 1 nights", 1, nil)
+		_, err = f.tickets.Escalate(f.as(ravi), tk.ID, otherTier1.ID, "sideways")
+		wantCode(t, err, desk.EUNPROCESSABLE)
+		_, err = f.tickets.Deescalate(f.as(ravi), tk.ID, tier2.ID, "down to a higher tier")
+		wantCode(t, err, desk.EUNPROCESSABLE)
 
 		n := len(f.events(tk.ID))
 		if _, err := f.tickets.Escalate(f.as(ravi), tk.ID, tier2.ID, "database corruption"); err != nil {
@@ -347,6 +353,11 @@ func TestEscalation(t *testing.T) {
 		// Ravi no longer sees it; the lead (read_all) does and hands it back.
 		_, err = f.tickets.Get(f.as(ravi), tk.ID)
 		wantCode(t, err, desk.ENOTFOUND)
+		_, err = f.tickets.Escalate(f.as(lead), tk.ID, otherTier1.ID, "up to a lower tier")
+		wantCode(t, err, desk.EUNPROCESSABLE)
+		if got := f.reload(tk.ID); got.EscalationLevel != 1 || *got.TeamID != tier2.ID {
+			t.Fatalf("a refused escalation changed the ticket: level %d team %v", got.EscalationLevel, *got.TeamID)
+		}
 		if _, err := f.tickets.Deescalate(f.as(lead), tk.ID, tier1.ID, "fixed the database"); err != nil {
 			t.Fatal(err)
 		}
