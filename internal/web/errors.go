@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/sahayak/sahayak/internal/desk"
 )
@@ -61,10 +62,19 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // msg renders a service's message in lang.
 func (s *Server) msg(lang string, m desk.Msg) string { return s.Catalog.T(lang, m.Key, m.Args...) }
 
+// writeJSON answers with v encoded whole before anything is sent: the
+// answer carries its length (no chunked encoding, fewer writes for a page of
+// tickets), and a value that fails to encode becomes a 500, not a truncated
+// 200.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	b, err := json.Marshal(v)
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json; charset=utf-8"}
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"`+desk.EINTERNAL+`"}}`)
+	}
+	b = append(b, '\n')
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
+	_, _ = w.Write(b)
 }
