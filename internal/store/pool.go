@@ -82,7 +82,12 @@ func (p *pool) QueryRowContext(ctx context.Context, q string, args ...any) *sql.
 	return s.QueryRowContext(ctx, args...)
 }
 
-// ExecContext runs a statement through the statement cache.
+// ExecContext runs a statement through the statement cache. The statement
+// must not answer rows (PRAGMA, SELECT, RETURNING): mattn/go-sqlite3 resets a
+// prepared statement only when its rows are closed or it is run again, so an
+// executed statement that stopped at a row stays active, and while it does
+// its connection's transaction stays open and nothing it writes is seen by
+// other connections. Use QueryRowContext for those.
 func (p *pool) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	s, err := p.stmt(ctx, q)
 	if err != nil {

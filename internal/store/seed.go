@@ -597,7 +597,11 @@ func appendNullID(b []byte, id int64) []byte {
 // (after a WAL checkpoint), or PostgreSQL's current database.
 func (db *DB) DatabaseSize(ctx context.Context) (int64, error) {
 	if db.SQLitePath != "" {
-		if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		// Read, not Exec: the checkpoint answers a row, and a cached
+		// statement executed with Exec stays active until its next use,
+		// keeping the writer's transaction open (see pool.ExecContext).
+		var busy, logPages, done int64
+		if err := db.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
 			return 0, fmt.Errorf("checkpoint: %w", err)
 		}
 	}
