@@ -93,7 +93,7 @@ func jobsConfig(db *store.DB, cfg Config, log *slog.Logger) (jobs.Config, func()
 		return jc, func() {}, nil
 	}
 	// The queue gets its own handle to the data file (see package jobs).
-	h, err := sql.Open("sqlite", store.SQLiteDSN(db.SQLitePath, true))
+	h, err := sql.Open(store.SQLiteDriver, store.SQLiteDSN(db.SQLitePath, true))
 	if err != nil {
 		return jc, nil, fmt.Errorf("open job queue database: %w", err)
 	}

@@ -66,8 +66,8 @@ import (
 // Config selects the database and tunes the queue. Exactly one of SQLite and
 // PostgresURL must be set.
 type Config struct {
-	// SQLite is an open modernc "sqlite" handle to the data file, dedicated to
-	// the queue (see the package doc).
+	// SQLite is an open handle to the data file (store.SQLiteDriver, or any
+	// database/sql SQLite driver), dedicated to the queue (see the package doc).
 	SQLite *sql.DB
 	// PostgresURL is a pgx connection string; the queue opens its own pool.
 	PostgresURL string
@@ -383,7 +383,7 @@ func prepareSQLite(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 		return fmt.Errorf("sqlite: %w", err)
 	}
 	if busyMS <= 0 {
-		return errors.New("sqlite: handle needs a busy_timeout (DSN _pragma=busy_timeout(10000))")
+		return errors.New("sqlite: handle needs a busy_timeout (DSN _busy_timeout=10000)")
 	}
 	var mode string
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {

@@ -69,7 +69,7 @@ func (d *deskEnv) nodeLogging(work bool, log *slog.Logger) *node {
 	t := d.t
 	cfg := jobs.Config{Logger: quiet, PollInterval: 20 * time.Millisecond, MaxWorkers: 1}
 	if d.db.SQLitePath != "" {
-		h, err := sql.Open("sqlite", store.SQLiteDSN(d.db.SQLitePath, true))
+		h, err := sql.Open(store.SQLiteDriver, store.SQLiteDSN(d.db.SQLitePath, true))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,8 +6,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	msqlite "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // dialect holds every difference between the two databases. No other code
@@ -49,18 +48,21 @@ func (sqliteDialect) forUpdate() string { return "" }
 // SQLite has one writer at a time: ids are taken and committed in one order.
 func (sqliteDialect) orderEvents() string { return "" }
 func (sqliteDialect) isUnique(err error) bool {
-	var e *msqlite.Error
-	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	var e sqlite3.Error
+	return errors.As(err, &e) && (e.ExtendedCode == sqlite3.ErrConstraintUnique || e.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
 }
 func (sqliteDialect) isForeignKey(err error) bool {
-	var e *msqlite.Error
-	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	var e sqlite3.Error
+	return errors.As(err, &e) && e.ExtendedCode == sqlite3.ErrConstraintForeignKey
 }
 func (sqliteDialect) constraint(err error) string {
-	// "UNIQUE constraint failed: contact_emails.email"
-	_, after, _ := strings.Cut(err.Error(), "failed: ")
-	after, _, _ = strings.Cut(after, " ")
-	return strings.TrimSuffix(after, ")")
+	// "UNIQUE constraint failed: contact_emails.email", or with several
+	// columns "UNIQUE constraint failed: t.a, t.b".
+	_, after, ok := strings.Cut(err.Error(), "constraint failed: ")
+	if !ok {
+		return ""
+	}
+	return after
 }
 
 func (sqliteDialect) syncIdentity(string) string { return "" }

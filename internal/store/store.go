@@ -16,7 +16,6 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/sahayak/sahayak/internal/desk"
 )
@@ -79,7 +78,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(cfg.DataDir, "sahayak.db")
-	write, err := sql.Open("sqlite", SQLiteDSN(path, true))
+	write, err := sql.Open(SQLiteDriver, SQLiteDSN(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -91,7 +90,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	read, err := sql.Open("sqlite", SQLiteDSN(path, false))
+	read, err := sql.Open(SQLiteDriver, SQLiteDSN(path, false))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
@@ -106,22 +105,6 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db := &DB{write: newPool(write, true), read: newPool(read, true), dialect: sqliteDialect{}, SQLitePath: path}
 	db.startGroupCommit()
 	return db, nil
-}
-
-// SQLiteDSN is the connection string of the data file: WAL so that readers
-// never block the writer, the file memory-mapped so that every connection
-// reads the operating system's one copy of a page (a list page costs half as
-// much as through each connection's own page cache), NORMAL sync (durable at checkpoints, safe against
-// corruption), a generous busy timeout for the job queue's own connection,
-// and immediate transactions on the writer so that a transaction never has
-// to upgrade its lock half-way.
-func SQLiteDSN(path string, writer bool) string {
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_pragma=mmap_size(8589934592)"
-	if writer {
-		return dsn + "&_txlock=immediate"
-	}
-	return dsn + "&_pragma=query_only(1)"
 }
 
 // Close closes the database.
