@@ -16,6 +16,9 @@ import (
 const SQLiteDriver = "sahayak-sqlite"
 
 func init() {
+	if err := registerQPSG(); err != nil {
+		panic(err)
+	}
 	sql.Register(SQLiteDriver, sqliteDriver{&sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 8589934592", nil)
 		return err

@@ -54,6 +54,9 @@ func TestSQLiteDriverBindsByNumber(t *testing.T) {
 	if mmap == 0 || temp != 2 {
 		t.Errorf("mmap_size %d, temp_store %d; want > 0, 2 (MEMORY)", mmap, temp)
 	}
+	if qpsgConnections() == 0 {
+		t.Error("no connection has the query planner stability guarantee")
+	}
 	_, err = db.ExecContext(ctx, `INSERT INTO t (a) VALUES ($1)`, "x")
 	d := sqliteDialect{}
 	if !d.isUnique(err) || d.constraint(err) != "t.a" {
