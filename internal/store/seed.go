@@ -59,6 +59,27 @@ type sqlConn interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// rowSink receives a table's rows, value by value, and hands them over as
+// statements. insertText writes SQL literals (PostgreSQL); boundRows keeps
+// the values to bind (SQLite).
+type rowSink interface {
+	row() // starts a row
+	int(n int64)
+	id(n int64) // an optional reference: 0 is NULL
+	null()
+	text(v string)
+	take(into []bulkStmt) []bulkStmt // the finished statements
+	failed() error
+}
+
+// bulkStmt is one statement of a load: SQL with its values as literals, or
+// an INSERT with placeholders and the rows of values to bind to it.
+type bulkStmt struct {
+	sql        string
+	rows, cols int
+	data       []byte // bound rows (see boundRows); nil for literal SQL
+}
+
 // insertText builds multi-row INSERT statements with the values written as
 // SQL literals. Binding the values costs more than SQLite's parsing of them
 // (each bound value is converted and copied by database/sql and again by
@@ -73,11 +94,11 @@ type insertText struct {
 	b       []byte
 	rows    int
 	started bool // a value of the current row is written
-	done    []string
+	done    []bulkStmt
 	err     error
 }
 
-func newInsertText(table string, cols ...string) *insertText {
+func newInsertText(table string, cols ...string) rowSink {
 	return &insertText{head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ("}
 }
 
@@ -110,15 +131,15 @@ func (s *insertText) int(n int64) {
 // id writes an optional reference: 0 is NULL.
 func (s *insertText) id(n int64) {
 	if n == 0 {
-		s.literal("NULL")
+		s.null()
 		return
 	}
 	s.int(n)
 }
 
-func (s *insertText) literal(v string) {
+func (s *insertText) null() {
 	s.sep()
-	s.b = append(s.b, v...)
+	s.b = append(s.b, "NULL"...)
 }
 
 func (s *insertText) text(v string) {
@@ -144,23 +165,31 @@ func (s *insertText) text(v string) {
 func (s *insertText) flush() {
 	if s.rows > 0 {
 		s.b = append(s.b, ')')
-		s.done = append(s.done, string(s.b))
+		s.done = append(s.done, bulkStmt{sql: string(s.b)})
 		s.rows = 0
 	}
 }
 
 // take returns the finished statements, ending the current one.
-func (s *insertText) take(into []string) []string {
+func (s *insertText) take(into []bulkStmt) []bulkStmt {
 	s.flush()
 	into = append(into, s.done...)
 	s.done = s.done[:0]
 	return into
 }
 
+func (s *insertText) failed() error { return s.err }
+
 // execAll runs the statements in order.
-func execAll(ctx context.Context, c sqlConn, stmts []string) error {
-	for _, q := range stmts {
-		if _, err := c.ExecContext(ctx, q); err != nil {
+func execAll(ctx context.Context, c sqlConn, stmts []bulkStmt) error {
+	for _, s := range stmts {
+		if s.data != nil {
+			if err := insertBound(ctx, c, s); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := c.ExecContext(ctx, s.sql); err != nil {
 			return fmt.Errorf("bulk insert: %w", err)
 		}
 	}
@@ -217,7 +246,7 @@ func (db *DB) BulkInsertContacts(ctx context.Context, cs []*people.Contact) erro
 			if ct.OrganizationID != nil {
 				contacts.int(*ct.OrganizationID)
 			} else {
-				contacts.literal("NULL")
+				contacts.null()
 			}
 			contacts.int(micros(ct.CreatedAt))
 			contacts.int(micros(ct.UpdatedAt))
@@ -228,7 +257,7 @@ func (db *DB) BulkInsertContacts(ctx context.Context, cs []*people.Contact) erro
 				emails.int(0)
 			}
 		}
-		if err := errors.Join(contacts.err, emails.err); err != nil {
+		if err := errors.Join(contacts.failed(), emails.failed()); err != nil {
 			return err
 		}
 		if err := execAll(ctx, c, emails.take(contacts.take(nil))); err != nil {
@@ -266,7 +295,13 @@ func (db *DB) LoadTickets(ctx context.Context, actor desk.Actor, expected int, n
 				return err
 			}
 		}
-		if err := loadTickets(ctx, c, actor, first, next); err != nil {
+		// SQLite binds the rows' values; PostgreSQL reads them as
+		// literals in multi-row INSERTs.
+		sink := newInsertText
+		if db.SQLitePath != "" {
+			sink = newBoundRows
+		}
+		if err := loadTickets(ctx, c, actor, first, next, sink); err != nil {
 			return err
 		}
 		for _, ddl := range indexes {
@@ -400,13 +435,14 @@ func (db *DB) dropIndexes(ctx context.Context, c sqlConn, tables ...string) ([]s
 // loadChunk is the statements for one batch of tickets, in the order they
 // must run (tickets before the rows that refer to them).
 type loadChunk struct {
-	stmts []string
+	stmts []bulkStmt
 	err   error
 }
 
 // loadTickets writes the tickets next gives: one goroutine calls next and
 // writes the statements, this one runs them.
-func loadTickets(ctx context.Context, c sqlConn, actor desk.Actor, first int64, next func([]BulkTicket) []BulkTicket) error {
+func loadTickets(ctx context.Context, c sqlConn, actor desk.Actor, first int64, next func([]BulkTicket) []BulkTicket,
+	sink func(table string, cols ...string) rowSink) error {
 	msgID, err := nextID(ctx, c, "messages")
 	if err != nil {
 		return err
@@ -420,12 +456,12 @@ func loadTickets(ctx context.Context, c sqlConn, actor desk.Actor, first int64, 
 	go func() {
 		defer close(chunks)
 		b := ticketText{
-			tickets: newInsertText("tickets", "id", "subject", "status", "status_category", "priority", "type",
+			tickets: sink("tickets", "id", "subject", "status", "status_category", "priority", "type",
 				"channel", "requester_id", "organization_id", "assignee_id", "team_id", "tags", "created_at",
 				"updated_at", "first_responded_at", "solved_at"),
-			tags:     newInsertText("ticket_tags", "ticket_id", "tag"),
-			messages: newInsertText("messages", "id", "ticket_id", "author_kind", "author_id", "body_text", "created_at"),
-			events:   newInsertText("events", "id", "ticket_id", "kind", "actor_kind", "actor_id", "data", "created_at"),
+			tags:     sink("ticket_tags", "ticket_id", "tag"),
+			messages: sink("messages", "id", "ticket_id", "author_kind", "author_id", "body_text", "created_at"),
+			events:   sink("events", "id", "ticket_id", "kind", "actor_kind", "actor_id", "data", "created_at"),
 			actor:    actor,
 		}
 		id := first
@@ -438,7 +474,7 @@ func loadTickets(ctx context.Context, c sqlConn, actor desk.Actor, first int64, 
 				b.add(&batch[i], id, msgID, evID)
 				id, msgID, evID = id+1, msgID+1, evID+1
 			}
-			chunk := loadChunk{err: errors.Join(b.tickets.err, b.tags.err, b.messages.err, b.events.err)}
+			chunk := loadChunk{err: errors.Join(b.tickets.failed(), b.tags.failed(), b.messages.failed(), b.events.failed())}
 			chunk.stmts = b.events.take(b.messages.take(b.tags.take(b.tickets.take(nil))))
 			select {
 			case chunks <- chunk:
@@ -468,7 +504,7 @@ func loadTickets(ctx context.Context, c sqlConn, actor desk.Actor, first int64, 
 
 // ticketText writes the rows of loaded tickets.
 type ticketText struct {
-	tickets, tags, messages, events *insertText
+	tickets, tags, messages, events rowSink
 	actor                           desk.Actor
 	scratch                         []byte
 }
@@ -497,12 +533,12 @@ func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) {
 	if t.StatusCategory != ticket.CategoryNew {
 		tk.int(updated)
 	} else {
-		tk.literal("NULL")
+		tk.null()
 	}
 	if t.StatusCategory == ticket.CategorySolved || t.StatusCategory == ticket.CategoryClosed {
 		tk.int(updated)
 	} else {
-		tk.literal("NULL")
+		tk.null()
 	}
 	for _, tag := range t.Tags {
 		b.tags.row()
