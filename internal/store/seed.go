@@ -81,14 +81,14 @@ type bulkStmt struct {
 }
 
 // insertText builds multi-row INSERT statements with the values written as
-// SQL literals. Binding the values costs more than SQLite's parsing of them
-// (each bound value is converted and copied by database/sql and again by
-// the driver), and the text can be built on another goroutine than the one
-// that runs it. Only the loader's own values go in: numbers, NULL, FALSE and
-// strings quoted by doubling single quotes, which is the whole of escaping in
-// SQLite and in PostgreSQL with standard_conforming_strings (on by default
-// since 9.1). A string with a NUL byte cannot be written as a literal and is
-// refused.
+// SQL literals, for PostgreSQL. Binding the values through database/sql
+// costs more than the server's parsing of them (each bound value is
+// converted and copied by database/sql and again by the driver), and the
+// text can be built on another goroutine than the one that runs it. Only
+// the loader's own values go in: numbers, NULL and strings quoted by
+// doubling single quotes, which is the whole of escaping with
+// standard_conforming_strings (on by default since 9.1). A string with a
+// NUL byte cannot be written as a literal and is refused.
 type insertText struct {
 	head    string // INSERT INTO t (cols) VALUES (
 	b       []byte
