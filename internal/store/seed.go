@@ -81,7 +81,8 @@ type bulkStmt struct {
 }
 
 // insertText builds multi-row INSERT statements with the values written as
-// SQL literals, for PostgreSQL. Binding the values through database/sql
+// SQL literals: tickets on PostgreSQL, contacts (a few thousand) on both
+// databases. Binding the values through database/sql
 // costs more than the server's parsing of them (each bound value is
 // converted and copied by database/sql and again by the driver), and the
 // text can be built on another goroutine than the one that runs it. Only
