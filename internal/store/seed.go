@@ -3,16 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/jsonenc"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -573,7 +572,7 @@ func appendTagsJSON(b []byte, tags []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, tag)
+		b = jsonenc.String(b, tag)
 	}
 	return append(b, ']')
 }
@@ -585,42 +584,20 @@ func createdEventData(b []byte, t *BulkTicket, messageID int64) []byte {
 	b = append(b, `{"assignee_id":`...)
 	b = appendNullID(b, t.AssigneeID)
 	b = append(b, `,"channel":`...)
-	b = appendJSONString(b, t.Channel)
+	b = jsonenc.String(b, t.Channel)
 	b = append(b, `,"message_id":`...)
 	b = strconv.AppendInt(b, messageID, 10)
 	b = append(b, `,"priority":`...)
-	b = appendJSONString(b, t.Priority)
+	b = jsonenc.String(b, t.Priority)
 	b = append(b, `,"requester_id":`...)
 	b = strconv.AppendInt(b, t.RequesterID, 10)
 	b = append(b, `,"status":`...)
-	b = appendJSONString(b, t.Status)
+	b = jsonenc.String(b, t.Status)
 	b = append(b, `,"subject":`...)
-	b = appendJSONString(b, t.Subject)
+	b = jsonenc.String(b, t.Subject)
 	b = append(b, `,"team_id":`...)
 	b = appendNullID(b, t.TeamID)
 	return append(b, '}')
-}
-
-// appendJSONString appends s as encoding/json writes it: as is when nothing
-// in it needs escaping (the usual case), through encoding/json otherwise.
-func appendJSONString(b []byte, s string) []byte {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c == 0xe2 || c == 0xef {
-			// 0xe2 starts U+2028 and U+2029, 0xef U+FFFD, which
-			// encoding/json writes for invalid UTF-8.
-			plain = false
-			break
-		}
-	}
-	if plain && utf8.ValidString(s) {
-		b = append(b, '"')
-		b = append(b, s...)
-		return append(b, '"')
-	}
-	q, _ := json.Marshal(s)
-	return append(b, q...)
 }
 
 func appendNullID(b []byte, id int64) []byte {

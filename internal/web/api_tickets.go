@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/jsonenc"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
 
@@ -132,16 +133,36 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Tickets    []*ticket.Ticket `json:"tickets"`
-		NextCursor *string          `json:"next_cursor"`
-	}
-	body.Tickets = page.Tickets
-	if page.NextCursor != "" {
-		body.NextCursor = &page.NextCursor
-	}
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, ticketPage{page})
 	return nil
+}
+
+// ticketPage is a page of the ticket list as the API answers it:
+// {"tickets": [...], "next_cursor": "…" or null}.
+type ticketPage struct{ *ticket.Page }
+
+func (p ticketPage) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"tickets":`...)
+	if p.Tickets == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, t := range p.Tickets {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = t.AppendJSON(b); err != nil {
+				return b, err
+			}
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"next_cursor":`...)
+	if p.NextCursor == "" {
+		return append(b, "null}"...), nil
+	}
+	return append(jsonenc.String(b, p.NextCursor), '}'), nil
 }
 
 // optionalID distinguishes an absent id (nil) from an explicit null (0,

@@ -62,12 +62,24 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // msg renders a service's message in lang.
 func (s *Server) msg(lang string, m desk.Msg) string { return s.Catalog.T(lang, m.Key, m.Args...) }
 
+// jsonAppender is a value that writes its own JSON, as encoding/json would
+// but faster (see ticket.Ticket.AppendJSON).
+type jsonAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
 // writeJSON answers with v encoded whole before anything is sent: the
 // answer carries its length (no chunked encoding, fewer writes for a page of
 // tickets), and a value that fails to encode becomes a 500, not a truncated
 // 200.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if a, ok := v.(jsonAppender); ok {
+		b, err = a.AppendJSON(make([]byte, 0, 1024))
+	} else {
+		b, err = json.Marshal(v)
+	}
 	h := w.Header()
 	h["Content-Type"] = []string{"application/json; charset=utf-8"}
 	if err != nil {

@@ -1,11 +1,15 @@
 package web
 
 import (
+	"encoding/json"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/ticket"
 )
 
 func TestWriteJSON(t *testing.T) {
@@ -34,5 +38,30 @@ func TestWriteJSON(t *testing.T) {
 				t.Fatalf("Content-Type %q", got)
 			}
 		})
+	}
+}
+
+// A page of the ticket list is written as encoding/json would write it.
+func TestTicketPageJSON(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	team := int64(3)
+	two := []*ticket.Ticket{
+		{ID: 1, Subject: "भुगतान <विफल>", Tags: []string{"upi"}, CustomFields: map[string]any{}, CreatedAt: now, UpdatedAt: now},
+		{ID: 2, Subject: "Login", TeamID: &team, Tags: []string{}, CustomFields: map[string]any{"n": 1.5}, CreatedAt: now, UpdatedAt: now},
+	}
+	for _, page := range []*ticket.Page{{Tickets: two, NextCursor: "MTIz.NA"}, {Tickets: two[:1]}, {Tickets: []*ticket.Ticket{}}, {}} {
+		var want struct {
+			Tickets    []*ticket.Ticket `json:"tickets"`
+			NextCursor *string          `json:"next_cursor"`
+		}
+		want.Tickets = page.Tickets
+		if page.NextCursor != "" {
+			want.NextCursor = &page.NextCursor
+		}
+		w, _ := json.Marshal(want)
+		got, err := ticketPage{page}.AppendJSON(nil)
+		if err != nil || string(got) != string(w) {
+			t.Errorf("page:\n got %s (%v)\nwant %s", got, err, w)
+		}
 	}
 }
