@@ -88,8 +88,6 @@ import (
 	"unsafe"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
-
-	"github.com/sahayak/sahayak/internal/desk"
 )
 
 // boundRows collects a table's rows for SQLite as values to bind, not as
@@ -102,8 +100,7 @@ type boundRows struct {
 	cols   int
 	b      []byte
 	rows   int
-	done   []bulkStmt
-	err    error
+	finished
 }
 
 func newBoundRows(table string, cols ...string) rowSink {
@@ -124,22 +121,10 @@ func (s *boundRows) int(n int64) {
 	s.b = binary.LittleEndian.AppendUint64(s.b, uint64(n))
 }
 
-func (s *boundRows) id(n int64) {
-	if n == 0 {
-		s.null()
-		return
-	}
-	s.int(n)
-}
-
 func (s *boundRows) null() { s.b = append(s.b, 0) }
 
-// text refuses NUL as insertText does, so that a load means the same on
-// both databases.
 func (s *boundRows) text(v string) {
-	if strings.IndexByte(v, 0) >= 0 && s.err == nil {
-		s.err = desk.E(desk.EINVALID, "error.validation")
-	}
+	s.checkText(v)
 	s.b = append(s.b, 2)
 	s.b = binary.LittleEndian.AppendUint32(s.b, uint32(len(v)))
 	s.b = append(s.b, v...)
@@ -154,12 +139,8 @@ func (s *boundRows) flush() {
 
 func (s *boundRows) take(into []bulkStmt) []bulkStmt {
 	s.flush()
-	into = append(into, s.done...)
-	s.done = s.done[:0]
-	return into
+	return s.hand(into)
 }
-
-func (s *boundRows) failed() error { return s.err }
 
 // insertBound runs a batch of bound rows on the SQLite connection c holds.
 func insertBound(ctx context.Context, c sqlConn, s bulkStmt) error {

@@ -44,7 +44,7 @@ func TestBoundRows(t *testing.T) {
 		sink.row()
 		sink.int(r.id)
 		sink.int(r.n)
-		sink.id(r.ref.Int64)
+		optionalID(sink, r.ref.Int64)
 		sink.text(r.s)
 	}
 	stmts := sink.take(nil)

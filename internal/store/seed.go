@@ -64,11 +64,43 @@ type sqlConn interface {
 type rowSink interface {
 	row() // starts a row
 	int(n int64)
-	id(n int64) // an optional reference: 0 is NULL
 	null()
 	text(v string)
 	take(into []bulkStmt) []bulkStmt // the finished statements
 	failed() error
+}
+
+// optionalID writes an optional reference: 0 is NULL.
+func optionalID(s rowSink, n int64) {
+	if n == 0 {
+		s.null()
+		return
+	}
+	s.int(n)
+}
+
+// finished is what both sinks keep alike: the statements made so far and
+// the first value refused.
+type finished struct {
+	done []bulkStmt
+	err  error
+}
+
+func (f *finished) failed() error { return f.err }
+
+// checkText refuses NUL, which PostgreSQL cannot store, so that a load
+// means the same on both databases.
+func (f *finished) checkText(v string) {
+	if f.err == nil && strings.IndexByte(v, 0) >= 0 {
+		f.err = desk.E(desk.EINVALID, "error.validation")
+	}
+}
+
+// hand appends the statements made so far to into.
+func (f *finished) hand(into []bulkStmt) []bulkStmt {
+	into = append(into, f.done...)
+	f.done = f.done[:0]
+	return into
 }
 
 // bulkStmt is one statement of a load: SQL with its values as literals, or
@@ -94,8 +126,7 @@ type insertText struct {
 	b       []byte
 	rows    int
 	started bool // a value of the current row is written
-	done    []bulkStmt
-	err     error
+	finished
 }
 
 func newInsertText(table string, cols ...string) rowSink {
@@ -128,15 +159,6 @@ func (s *insertText) int(n int64) {
 	s.b = strconv.AppendInt(s.b, n, 10)
 }
 
-// id writes an optional reference: 0 is NULL.
-func (s *insertText) id(n int64) {
-	if n == 0 {
-		s.null()
-		return
-	}
-	s.int(n)
-}
-
 func (s *insertText) null() {
 	s.sep()
 	s.b = append(s.b, "NULL"...)
@@ -144,9 +166,7 @@ func (s *insertText) null() {
 
 func (s *insertText) text(v string) {
 	s.sep()
-	if strings.IndexByte(v, 0) >= 0 && s.err == nil {
-		s.err = desk.E(desk.EINVALID, "error.validation")
-	}
+	s.checkText(v)
 	s.b = append(s.b, '\'')
 	for {
 		i := strings.IndexByte(v, '\'')
@@ -173,12 +193,8 @@ func (s *insertText) flush() {
 // take returns the finished statements, ending the current one.
 func (s *insertText) take(into []bulkStmt) []bulkStmt {
 	s.flush()
-	into = append(into, s.done...)
-	s.done = s.done[:0]
-	return into
+	return s.hand(into)
 }
-
-func (s *insertText) failed() error { return s.err }
 
 // execAll runs the statements in order.
 func execAll(ctx context.Context, c sqlConn, stmts []bulkStmt) error {
@@ -521,9 +537,9 @@ func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) {
 	tk.text(t.Type)
 	tk.text(t.Channel)
 	tk.int(t.RequesterID)
-	tk.id(t.OrganizationID)
-	tk.id(t.AssigneeID)
-	tk.id(t.TeamID)
+	optionalID(tk, t.OrganizationID)
+	optionalID(tk, t.AssigneeID)
+	optionalID(tk, t.TeamID)
 	b.scratch = appendTagsJSON(b.scratch[:0], t.Tags)
 	tk.text(string(b.scratch))
 	tk.int(created)
