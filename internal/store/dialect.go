@@ -16,11 +16,19 @@ type dialect interface {
 	// forUpdate is appended to a SELECT that locks the row it reads. SQLite
 	// needs none: its write transactions are serialized already.
 	forUpdate() string
-	// orderEvents is run before a transaction appends events. It makes
-	// transactions take event ids in the order they commit, so that a
-	// durable consumer reading "events after my cursor" never passes an id
-	// whose transaction has yet to commit. "" when nothing is needed.
-	orderEvents() string
+	// eventsAfter is the WHERE, ORDER BY and LIMIT of a durable consumer's
+	// read: at most $2 events that come after the event with id $1 (0: from
+	// the start) in the order consumers read them. Its contract: once an
+	// event has been returned, no event that commits later comes before it
+	// in that order, so a consumer that resumes after the last event it
+	// read never skips one.
+	eventsAfter() string
+	// eventsBefore compares the reading positions of the events with ids
+	// a and b (SQL expressions, 0 for "before any event"): true when a
+	// comes before b.
+	eventsBefore(a, b string) string
+	// lastEvent is a query for the id of the event read last in that order.
+	lastEvent() string
 	isUnique(err error) bool
 	isForeignKey(err error) bool
 	constraint(err error) string
@@ -45,8 +53,13 @@ type sqliteDialect struct{}
 func (sqliteDialect) name() string      { return "sqlite" }
 func (sqliteDialect) forUpdate() string { return "" }
 
-// SQLite has one writer at a time: ids are taken and committed in one order.
-func (sqliteDialect) orderEvents() string { return "" }
+// SQLite has one writer at a time: ids are taken and committed in one order,
+// so a consumer reads by id.
+func (sqliteDialect) eventsAfter() string             { return "WHERE id > $1 ORDER BY id LIMIT $2" }
+func (sqliteDialect) eventsBefore(a, b string) string { return a + " < " + b }
+func (sqliteDialect) lastEvent() string {
+	return "SELECT COALESCE(MAX(id), 0) FROM events"
+}
 func (sqliteDialect) isUnique(err error) bool {
 	var e sqlite3.Error
 	return errors.As(err, &e) && (e.ExtendedCode == sqlite3.ErrConstraintUnique || e.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
@@ -91,13 +104,34 @@ func (postgresDialect) databaseSize() string { return "SELECT pg_database_size(c
 func (postgresDialect) name() string      { return "postgres" }
 func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
 
-// eventsLockKey names the transaction-scoped advisory lock that event
-// writers queue on. It is held from the first event insert to commit, which
-// is the tail of a change: the ticket row is already written.
-const eventsLockKey = 0x5361686179616b // "Sahayak"
+// On PostgreSQL concurrent writers take event ids in one order and commit in
+// another: a reader by id could pass id 7 while the transaction holding id 6
+// is still open, and never see 6. So each event records its transaction
+// (column xact, migration 00008) and consumers read in (xact, id) order, and
+// only events whose transaction is below the xmin of the reading statement's
+// snapshot: every such transaction has ended, and every transaction still
+// running or yet to write has an xact at or above that xmin, so whatever
+// commits later sorts after everything returned. Writers wait for nothing;
+// a transaction left open holds back readers (not writers) until it ends.
+//
+// A position is (xact of the event, id); an id with no event (0, or one
+// that never committed) stands for (0, id), and events written before
+// migration 00008 have xact 0, in the id order they committed in.
+func postgresEventPosition(id string) string {
+	return "(COALESCE((SELECT e.xact FROM events e WHERE e.id = " + id + "), 0), " + id + ")"
+}
 
-func (postgresDialect) orderEvents() string {
-	return "SELECT pg_advisory_xact_lock(" + strconv.Itoa(eventsLockKey) + ")"
+func (postgresDialect) eventsAfter() string {
+	// The xmin is read once (an InitPlan), so the index on (xact, id) serves
+	// both bounds.
+	return "WHERE (xact, id) > " + postgresEventPosition("$1") +
+		" AND xact < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint) ORDER BY xact, id LIMIT $2"
+}
+func (postgresDialect) eventsBefore(a, b string) string {
+	return postgresEventPosition(a) + " < " + postgresEventPosition(b)
+}
+func (postgresDialect) lastEvent() string {
+	return "SELECT COALESCE((SELECT id FROM events ORDER BY xact DESC, id DESC LIMIT 1), 0)"
 }
 func (postgresDialect) isUnique(err error) bool {
 	var e *pgconn.PgError

@@ -30,10 +30,14 @@ func (db *DB) queryEvents(ctx context.Context, where string, args ...any) ([]eve
 	return out, rows.Err()
 }
 
-// EventsAfter returns up to limit events with ids above afterID, in order.
-// Durable consumers read this from their stored cursor.
+// EventsAfter returns up to limit committed events that come after the event
+// afterID (0: from the start) in reading order. Durable consumers read this
+// from their stored cursor and store the id of the last event they handled:
+// no event that commits later comes before it, so none is skipped. The
+// order is the id order on SQLite; on PostgreSQL it is the order of the
+// writing transactions, in which ids may go down (see dialect.eventsAfter).
 func (db *DB) EventsAfter(ctx context.Context, afterID int64, limit int) ([]event.Event, error) {
-	return db.queryEvents(ctx, `WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+	return db.queryEvents(ctx, db.dialect.eventsAfter(), afterID, limit)
 }
 
 // EventCursor returns where a durable consumer stopped reading (0 at first).
@@ -49,21 +53,24 @@ func (db *DB) EventCursor(ctx context.Context, consumer string) (int64, error) {
 	return id, nil
 }
 
-// SetEventCursor records where a durable consumer stopped reading.
+// SetEventCursor records where a durable consumer stopped reading: the id of
+// the last event it handled. A cursor never moves back in reading order.
 func (db *DB) SetEventCursor(ctx context.Context, consumer string, eventID int64) error {
 	_, err := db.exec(ctx, `INSERT INTO event_cursors (consumer, event_id) VALUES ($1, $2)
 		ON CONFLICT (consumer) DO UPDATE SET event_id = excluded.event_id
-		WHERE event_cursors.event_id < excluded.event_id`, consumer, eventID)
+		WHERE `+db.dialect.eventsBefore("event_cursors.event_id", "excluded.event_id"), consumer, eventID)
 	if err != nil {
 		return fmt.Errorf("event cursor %s: %w", consumer, err)
 	}
 	return nil
 }
 
-// LastEventID returns the id of the newest event (0 when there is none).
+// LastEventID returns the id of the committed event that comes last in
+// reading order (0 when there is none): a consumer whose cursor is set there
+// starts from now.
 func (db *DB) LastEventID(ctx context.Context) (int64, error) {
 	var id int64
-	if err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&id); err != nil {
+	if err := db.read.QueryRowContext(ctx, db.dialect.lastEvent()).Scan(&id); err != nil {
 		return 0, fmt.Errorf("last event: %w", err)
 	}
 	return id, nil

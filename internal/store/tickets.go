@@ -512,17 +512,10 @@ func (x *ticketTx) AppendEvents(ctx context.Context, evs []event.Event) error {
 	return x.db.appendEvents(ctx, x.tx, evs)
 }
 
-// appendEvents inserts events inside a write transaction. Their ids are
-// taken in commit order (see dialect.orderEvents).
+// appendEvents inserts events inside a write transaction. Concurrent writers
+// do not wait for each other: how a consumer still reads them without a gap
+// is in dialect.eventsAfter.
 func (db *DB) appendEvents(ctx context.Context, q querier, evs []event.Event) error {
-	if len(evs) == 0 {
-		return nil
-	}
-	if lock := db.dialect.orderEvents(); lock != "" {
-		if _, err := q.ExecContext(ctx, lock); err != nil {
-			return fmt.Errorf("order events: %w", err)
-		}
-	}
 	for i := range evs {
 		e := &evs[i]
 		data := string(e.Data)
