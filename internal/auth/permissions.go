@@ -29,7 +29,9 @@ const (
 	TagsRead           = "tags:read"
 	TagsWrite          = "tags:write"
 	StatusesWrite      = "statuses:write"
-	TokensWrite        = "tokens:write" // create and revoke one's own API tokens
+	TokensWrite        = "tokens:write"   // create and revoke one's own API tokens
+	WebhooksWrite      = "webhooks:write" // see, create, change and replay outbound webhooks (they hold secrets)
+	AuditRead          = "audit:read"     // read the audit log
 )
 
 // Pseudo-permissions for routes that need no role permission.
@@ -43,7 +45,7 @@ var All = []string{
 	TicketsRead, TicketsReadAll, TicketsCreate, TicketsUpdate, TicketsReply, TicketsNote, TicketsEscalate, TicketsMerge,
 	ContactsRead, ContactsWrite, OrganizationsRead, OrganizationsWrite,
 	AgentsRead, AgentsWrite, TeamsRead, TeamsWrite, RolesRead, RolesWrite,
-	FieldsRead, FieldsWrite, TagsRead, TagsWrite, StatusesWrite, TokensWrite,
+	FieldsRead, FieldsWrite, TagsRead, TagsWrite, StatusesWrite, TokensWrite, WebhooksWrite, AuditRead,
 }
 
 // Built-in role names.

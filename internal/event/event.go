@@ -27,6 +27,37 @@ const (
 	NotificationAdded = "notification.added"
 )
 
+// Kinds of events about people and configuration. They carry no ticket
+// (ticket_id NULL); their data is the thing as it is after the change, or
+// {"id": n} when it is gone. They are not published on the Bus: live
+// streams are ticket-scoped, and a contact's details must not reach agents
+// who may not read contacts. Durable consumers (webhooks) read them from the
+// events table.
+const (
+	ContactCreated      = "contact.created"
+	ContactUpdated      = "contact.updated"
+	ContactDeleted      = "contact.deleted"
+	OrganizationCreated = "organization.created"
+	OrganizationUpdated = "organization.updated"
+	OrganizationDeleted = "organization.deleted"
+	AgentCreated        = "agent.created"
+	AgentUpdated        = "agent.updated"
+	AgentDeactivated    = "agent.deactivated"
+	TeamCreated         = "team.created"
+	TeamUpdated         = "team.updated"
+	TeamDeleted         = "team.deleted"
+	WebhookDisabled     = "webhook.disabled"
+)
+
+// Public lists the kinds an integrator may subscribe to, in the order the
+// admin pages show them.
+var Public = []string{
+	TicketCreated, FieldChanged, MessageAdded, Assigned, Escalated, Deescalated, Merged, MergedInto, Linked,
+	Mentioned, FollowerAdded,
+	ContactCreated, ContactUpdated, ContactDeleted, OrganizationCreated, OrganizationUpdated, OrganizationDeleted,
+	AgentCreated, AgentUpdated, AgentDeactivated, TeamCreated, TeamUpdated, TeamDeleted, WebhookDisabled,
+}
+
 // Event is one recorded change. Data holds the kind-specific details as JSON.
 type Event struct {
 	ID        int64           `json:"id"`

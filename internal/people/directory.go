@@ -7,6 +7,7 @@ import (
 
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
 )
 
 // Contact returns a contact.
@@ -48,7 +49,7 @@ func (s *Service) CreateContact(ctx context.Context, in ContactInput) (*Contact,
 		return nil, err
 	}
 	c.CreatedAt, c.UpdatedAt = s.clock.Now(), s.clock.Now()
-	if err := s.store.CreateContact(ctx, c); err != nil {
+	if err := s.save(ctx, event.ContactCreated, c, func(tx Tx) error { return tx.CreateContact(ctx, c) }); err != nil {
 		return nil, fmt.Errorf("create contact: %w", err)
 	}
 	return c, nil
@@ -67,7 +68,7 @@ func (s *Service) UpdateContact(ctx context.Context, id int64, in ContactInput) 
 		return nil, err
 	}
 	c.UpdatedAt = s.clock.Now()
-	if err := s.store.UpdateContact(ctx, c); err != nil {
+	if err := s.save(ctx, event.ContactUpdated, c, func(tx Tx) error { return tx.UpdateContact(ctx, c) }); err != nil {
 		return nil, fmt.Errorf("update contact %d: %w", id, err)
 	}
 	return c, nil
@@ -78,7 +79,7 @@ func (s *Service) DeleteContact(ctx context.Context, id int64) error {
 	if err := require(ctx, auth.ContactsWrite); err != nil {
 		return err
 	}
-	return s.store.DeleteContact(ctx, id)
+	return s.save(ctx, event.ContactDeleted, gone{id}, func(tx Tx) error { return tx.DeleteContact(ctx, id) })
 }
 
 func (s *Service) applyContact(ctx context.Context, c *Contact, in ContactInput, creating bool) error {
@@ -198,7 +199,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput) 
 		return nil, err
 	}
 	o.CreatedAt, o.UpdatedAt = s.clock.Now(), s.clock.Now()
-	if err := s.store.CreateOrganization(ctx, o); err != nil {
+	if err := s.save(ctx, event.OrganizationCreated, o, func(tx Tx) error { return tx.CreateOrganization(ctx, o) }); err != nil {
 		return nil, fmt.Errorf("create organization: %w", err)
 	}
 	return o, nil
@@ -217,7 +218,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, id int64, in Organizat
 		return nil, err
 	}
 	o.UpdatedAt = s.clock.Now()
-	if err := s.store.UpdateOrganization(ctx, o); err != nil {
+	if err := s.save(ctx, event.OrganizationUpdated, o, func(tx Tx) error { return tx.UpdateOrganization(ctx, o) }); err != nil {
 		return nil, fmt.Errorf("update organization %d: %w", id, err)
 	}
 	return o, nil
@@ -229,7 +230,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, id int64) error {
 	if err := require(ctx, auth.OrganizationsWrite); err != nil {
 		return err
 	}
-	return s.store.DeleteOrganization(ctx, id)
+	return s.save(ctx, event.OrganizationDeleted, gone{id}, func(tx Tx) error { return tx.DeleteOrganization(ctx, id) })
 }
 
 // Team returns a team.
@@ -316,7 +317,7 @@ func (s *Service) CreateTeam(ctx context.Context, in TeamInput) (*Team, error) {
 		return nil, err
 	}
 	t.CreatedAt, t.UpdatedAt = s.clock.Now(), s.clock.Now()
-	if err := s.store.CreateTeam(ctx, t); err != nil {
+	if err := s.save(ctx, event.TeamCreated, t, func(tx Tx) error { return tx.CreateTeam(ctx, t) }); err != nil {
 		return nil, fmt.Errorf("create team: %w", err)
 	}
 	return t, nil
@@ -335,7 +336,7 @@ func (s *Service) UpdateTeam(ctx context.Context, id int64, in TeamInput) (*Team
 		return nil, err
 	}
 	t.UpdatedAt = s.clock.Now()
-	if err := s.store.UpdateTeam(ctx, t); err != nil {
+	if err := s.save(ctx, event.TeamUpdated, t, func(tx Tx) error { return tx.UpdateTeam(ctx, t) }); err != nil {
 		return nil, fmt.Errorf("update team %d: %w", id, err)
 	}
 	return t, nil
@@ -346,5 +347,5 @@ func (s *Service) DeleteTeam(ctx context.Context, id int64) error {
 	if err := require(ctx, auth.TeamsWrite); err != nil {
 		return err
 	}
-	return s.store.DeleteTeam(ctx, id)
+	return s.save(ctx, event.TeamDeleted, gone{id}, func(tx Tx) error { return tx.DeleteTeam(ctx, id) })
 }

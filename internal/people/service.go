@@ -7,44 +7,53 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
 )
 
 // Store persists people. Single-item reads and deletes return a desk
 // ENOTFOUND error for a missing row; unique violations come back ECONFLICT.
+// Writes happen inside InPeopleTx, so that a change, its events and its
+// audit entries commit together or not at all.
 type Store interface {
+	InPeopleTx(ctx context.Context, fn func(Tx) error) error
+
 	Agent(ctx context.Context, id int64) (*Agent, error)
 	AgentByEmail(ctx context.Context, email string) (*Agent, error)
 	AgentsByEmail(ctx context.Context, emails []string) ([]*Agent, error)
 	Agents(ctx context.Context) ([]*Agent, error)
-	CreateAgent(ctx context.Context, a *Agent) error
-	UpdateAgent(ctx context.Context, a *Agent) error
-
 	Contact(ctx context.Context, id int64) (*Contact, error)
 	Contacts(ctx context.Context, f ContactFilter) ([]*Contact, error)
-	CreateContact(ctx context.Context, c *Contact) error
-	UpdateContact(ctx context.Context, c *Contact) error
-	DeleteContact(ctx context.Context, id int64) error
-
 	Organization(ctx context.Context, id int64) (*Organization, error)
 	Organizations(ctx context.Context) ([]*Organization, error)
-	CreateOrganization(ctx context.Context, o *Organization) error
-	UpdateOrganization(ctx context.Context, o *Organization) error
-	DeleteOrganization(ctx context.Context, id int64) error
-
 	Team(ctx context.Context, id int64) (*Team, error)
 	Teams(ctx context.Context) ([]*Team, error)
-	CreateTeam(ctx context.Context, t *Team) error
-	UpdateTeam(ctx context.Context, t *Team) error
-	DeleteTeam(ctx context.Context, id int64) error
-
 	Role(ctx context.Context, id int64) (*Role, error)
 	RoleByName(ctx context.Context, name string) (*Role, error)
 	Roles(ctx context.Context) ([]*Role, error)
+}
+
+// Tx is the set of writes a change to people may make in one transaction.
+type Tx interface {
+	CreateAgent(ctx context.Context, a *Agent) error
+	UpdateAgent(ctx context.Context, a *Agent) error
+	CreateContact(ctx context.Context, c *Contact) error
+	UpdateContact(ctx context.Context, c *Contact) error
+	DeleteContact(ctx context.Context, id int64) error
+	CreateOrganization(ctx context.Context, o *Organization) error
+	UpdateOrganization(ctx context.Context, o *Organization) error
+	DeleteOrganization(ctx context.Context, id int64) error
+	CreateTeam(ctx context.Context, t *Team) error
+	UpdateTeam(ctx context.Context, t *Team) error
+	DeleteTeam(ctx context.Context, id int64) error
 	CreateRole(ctx context.Context, r *Role) error
 	UpdateRole(ctx context.Context, r *Role) error
 	DeleteRole(ctx context.Context, id int64) error
+	// AppendEvents inserts the events and sets their IDs.
+	AppendEvents(ctx context.Context, evs []event.Event) error
+	AppendAudit(ctx context.Context, entries ...audit.Entry) error
 }
 
 // ContactFilter selects contacts.
@@ -116,7 +125,15 @@ func (s *Service) CreateAgent(ctx context.Context, in AgentInput, hash func(stri
 		return nil, err
 	}
 	a.CreatedAt, a.UpdatedAt = s.clock.Now(), s.clock.Now()
-	if err := s.store.CreateAgent(ctx, a); err != nil {
+	err := s.change(ctx, func(tx Tx, j *journal) error {
+		if err := tx.CreateAgent(ctx, a); err != nil {
+			return err
+		}
+		j.event(event.AgentCreated, a)
+		j.audit(audit.AgentCreated, "agent", a.ID, map[string]any{"email": a.Email, "role": a.Role})
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create agent: %w", err)
 	}
 	return a, nil
@@ -135,14 +152,54 @@ func (s *Service) UpdateAgent(ctx context.Context, id int64, in AgentInput, hash
 	if err := s.grantableRole(ctx, a.RoleID); err != nil {
 		return nil, err
 	}
+	before := *a
 	if err := s.applyAgent(ctx, a, in, hash, false); err != nil {
 		return nil, err
 	}
 	a.UpdatedAt = s.clock.Now()
-	if err := s.store.UpdateAgent(ctx, a); err != nil {
+	err = s.change(ctx, func(tx Tx, j *journal) error {
+		if err := tx.UpdateAgent(ctx, a); err != nil {
+			return err
+		}
+		agentChanged(j, &before, a)
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("update agent %d: %w", id, err)
 	}
 	return a, nil
+}
+
+// agentChanged records an agent's change: one event, and an audit entry
+// for each kind of change an auditor asks about.
+func agentChanged(j *journal, old, a *Agent) {
+	if old.Active && !a.Active {
+		j.event(event.AgentDeactivated, a)
+		j.audit(audit.AgentDeactivate, "agent", a.ID, nil)
+	} else {
+		j.event(event.AgentUpdated, a)
+	}
+	if !old.Active && a.Active {
+		j.audit(audit.AgentReactivate, "agent", a.ID, nil)
+	}
+	if old.RoleID != a.RoleID {
+		j.audit(audit.AgentRole, "agent", a.ID, map[string]any{"old": old.Role, "new": a.Role})
+	}
+	if old.PasswordHash != a.PasswordHash {
+		j.audit(audit.PasswordChanged, "agent", a.ID, nil)
+	}
+	changed := []string{}
+	for _, f := range []struct {
+		name     string
+		old, new string
+	}{{"email", old.Email, a.Email}, {"name", old.Name, a.Name}, {"language", old.Language, a.Language}} {
+		if f.old != f.new {
+			changed = append(changed, f.name)
+		}
+	}
+	if len(changed) > 0 {
+		j.audit(audit.AgentUpdated, "agent", a.ID, map[string]any{"fields": changed})
+	}
 }
 
 // SetOwnLanguage lets any signed-in agent choose their language.
@@ -159,7 +216,10 @@ func (s *Service) SetOwnLanguage(ctx context.Context, lang string) error {
 		return err
 	}
 	a.Language, a.UpdatedAt = lang, s.clock.Now()
-	return s.store.UpdateAgent(ctx, a)
+	return s.change(ctx, func(tx Tx, j *journal) error {
+		j.event(event.AgentUpdated, a)
+		return tx.UpdateAgent(ctx, a)
+	})
 }
 
 func (s *Service) applyAgent(ctx context.Context, a *Agent, in AgentInput, hash func(string) (string, error), creating bool) error {
@@ -311,7 +371,14 @@ func (s *Service) CreateRole(ctx context.Context, r Role) (*Role, error) {
 		return nil, err
 	}
 	r.CreatedAt, r.UpdatedAt = s.clock.Now(), s.clock.Now()
-	if err := s.store.CreateRole(ctx, &r); err != nil {
+	err := s.change(ctx, func(tx Tx, j *journal) error {
+		if err := tx.CreateRole(ctx, &r); err != nil {
+			return err
+		}
+		j.audit(audit.RoleCreated, "role", r.ID, map[string]any{"name": r.Name, "permissions": r.Permissions})
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create role: %w", err)
 	}
 	return &r, nil
@@ -326,7 +393,7 @@ func (s *Service) UpdateRole(ctx context.Context, id int64, fn func(*Role)) (*Ro
 	if err != nil {
 		return nil, err
 	}
-	name, builtin := r.Name, r.Builtin
+	name, builtin, oldPerms := r.Name, r.Builtin, slices.Clone(r.Permissions)
 	fn(r)
 	r.Builtin = builtin
 	if builtin && r.Name != name {
@@ -342,7 +409,22 @@ func (s *Service) UpdateRole(ctx context.Context, id int64, fn func(*Role)) (*Ro
 		return nil, err
 	}
 	r.UpdatedAt = s.clock.Now()
-	return r, s.store.UpdateRole(ctx, r)
+	return r, s.change(ctx, func(tx Tx, j *journal) error {
+		j.audit(audit.RoleUpdated, "role", r.ID, map[string]any{"name": r.Name, "old_name": name,
+			"granted": missing(r.Permissions, oldPerms), "revoked": missing(oldPerms, r.Permissions)})
+		return tx.UpdateRole(ctx, r)
+	})
+}
+
+// missing returns the permissions of a that b lacks.
+func missing(a, b []string) []string {
+	out := []string{}
+	for _, p := range a {
+		if !slices.Contains(b, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // DeleteRole removes a custom role no agent holds.
@@ -357,7 +439,10 @@ func (s *Service) DeleteRole(ctx context.Context, id int64) error {
 	if r.Builtin {
 		return desk.E(desk.EUNPROCESSABLE, "error.builtin_role_delete")
 	}
-	return s.store.DeleteRole(ctx, id)
+	return s.change(ctx, func(tx Tx, j *journal) error {
+		j.audit(audit.RoleDeleted, "role", id, map[string]any{"name": r.Name})
+		return tx.DeleteRole(ctx, id)
+	})
 }
 
 func cleanDomains(in []string) ([]string, desk.Msg) {

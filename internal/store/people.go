@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -109,21 +111,40 @@ func (db *DB) Agents(ctx context.Context) ([]*people.Agent, error) {
 	return db.scanAgents(ctx, `ORDER BY a.name, a.id`)
 }
 
+// InPeopleTx runs fn in one write transaction: a change to people commits
+// together with its events and audit entries, or not at all.
+func (db *DB) InPeopleTx(ctx context.Context, fn func(people.Tx) error) error {
+	return db.inTx(ctx, func(tx *txn) error { return fn(&peopleTx{db: db, tx: tx}) })
+}
+
+type peopleTx struct {
+	db *DB
+	tx *txn
+}
+
+func (x *peopleTx) AppendEvents(ctx context.Context, evs []event.Event) error {
+	return x.db.appendEvents(ctx, x.tx, evs)
+}
+
+func (x *peopleTx) AppendAudit(ctx context.Context, entries ...audit.Entry) error {
+	return appendAudit(ctx, x.tx, entries)
+}
+
 // CreateAgent inserts an agent.
-func (db *DB) CreateAgent(ctx context.Context, a *people.Agent) error {
-	err := db.write.QueryRowContext(ctx, `INSERT INTO agents (email, name, role_id, password_hash, password_changed_at,
+func (x *peopleTx) CreateAgent(ctx context.Context, a *people.Agent) error {
+	err := x.tx.QueryRowContext(ctx, `INSERT INTO agents (email, name, role_id, password_hash, password_changed_at,
 		language, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		a.Email, a.Name, a.RoleID, a.PasswordHash, micros(a.PasswordChangedAt), a.Language, a.Active, micros(a.CreatedAt),
 		micros(a.UpdatedAt)).Scan(&a.ID)
 	if a.TeamIDs == nil {
 		a.TeamIDs = []int64{}
 	}
-	return db.mapErr(err)
+	return err
 }
 
 // UpdateAgent writes an agent's changeable columns.
-func (db *DB) UpdateAgent(ctx context.Context, a *people.Agent) error {
-	res, err := db.exec(ctx, `UPDATE agents SET email = $2, name = $3, role_id = $4, password_hash = $5, language = $6,
+func (x *peopleTx) UpdateAgent(ctx context.Context, a *people.Agent) error {
+	res, err := x.tx.ExecContext(ctx, `UPDATE agents SET email = $2, name = $3, role_id = $4, password_hash = $5, language = $6,
 		active = $7, failed_logins = $8, locked_until = $9, updated_at = $10, password_changed_at = $11 WHERE id = $1`,
 		a.ID, a.Email, a.Name, a.RoleID, a.PasswordHash, a.Language, a.Active, a.FailedLogins, micros(a.LockedUntil),
 		micros(a.UpdatedAt), micros(a.PasswordChangedAt))
@@ -235,40 +256,36 @@ func (db *DB) Contacts(ctx context.Context, f people.ContactFilter) ([]*people.C
 
 // CreateContact inserts a contact and its emails; a taken email is ECONFLICT.
 // With no organization, the first email's domain picks one.
-func (db *DB) CreateContact(ctx context.Context, c *people.Contact) error {
-	return db.inTx(ctx, func(tx *txn) error {
-		if c.OrganizationID == nil && len(c.Emails) > 0 {
-			var org sql.NullInt64
-			err := tx.QueryRowContext(ctx, `SELECT organization_id FROM organization_domains WHERE domain = $1`,
-				people.EmailDomain(c.Emails[0])).Scan(&org)
-			if err != nil && err != sql.ErrNoRows {
-				return err
-			}
-			c.OrganizationID = fromNullID(org)
+func (x *peopleTx) CreateContact(ctx context.Context, c *people.Contact) error {
+	if c.OrganizationID == nil && len(c.Emails) > 0 {
+		var org sql.NullInt64
+		err := x.tx.QueryRowContext(ctx, `SELECT organization_id FROM organization_domains WHERE domain = $1`,
+			people.EmailDomain(c.Emails[0])).Scan(&org)
+		if err != nil && err != sql.ErrNoRows {
+			return err
 		}
-		return insertContact(ctx, tx, c)
-	})
+		c.OrganizationID = fromNullID(org)
+	}
+	return insertContact(ctx, x.tx, c)
 }
 
 // UpdateContact writes a contact and replaces its emails.
-func (db *DB) UpdateContact(ctx context.Context, c *people.Contact) error {
-	return db.inTx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, language = $5,
-			organization_id = $6, updated_at = $7 WHERE id = $1`, c.ID, c.Name, c.Email(), c.Phone, c.Language,
-			nullID(c.OrganizationID), micros(c.UpdatedAt))
-		if err := mustAffect(res, err, desk.M("error.contact_not_found", c.ID)); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_emails WHERE contact_id = $1`, c.ID); err != nil {
-			return err
-		}
-		return insertContactEmails(ctx, tx, c)
-	})
+func (x *peopleTx) UpdateContact(ctx context.Context, c *people.Contact) error {
+	res, err := x.tx.ExecContext(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, language = $5,
+		organization_id = $6, updated_at = $7 WHERE id = $1`, c.ID, c.Name, c.Email(), c.Phone, c.Language,
+		nullID(c.OrganizationID), micros(c.UpdatedAt))
+	if err := mustAffect(res, err, desk.M("error.contact_not_found", c.ID)); err != nil {
+		return err
+	}
+	if _, err := x.tx.ExecContext(ctx, `DELETE FROM contact_emails WHERE contact_id = $1`, c.ID); err != nil {
+		return err
+	}
+	return insertContactEmails(ctx, x.tx, c)
 }
 
 // DeleteContact removes a contact; one who requested tickets is ECONFLICT.
-func (db *DB) DeleteContact(ctx context.Context, id int64) error {
-	res, err := db.exec(ctx, `DELETE FROM contacts WHERE id = $1`, id)
+func (x *peopleTx) DeleteContact(ctx context.Context, id int64) error {
+	res, err := x.tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, id)
 	return mustAffect(res, err, desk.M("error.contact_not_found", id))
 }
 
@@ -336,31 +353,27 @@ func writeDomains(ctx context.Context, tx *txn, o *people.Organization) error {
 }
 
 // CreateOrganization inserts an organization; a domain owned elsewhere is ECONFLICT.
-func (db *DB) CreateOrganization(ctx context.Context, o *people.Organization) error {
-	return db.inTx(ctx, func(tx *txn) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO organizations (name, notes, created_at, updated_at) VALUES ($1, $2, $3, $4)
-			RETURNING id`, o.Name, o.Notes, micros(o.CreatedAt), micros(o.UpdatedAt)).Scan(&o.ID); err != nil {
-			return err
-		}
-		return writeDomains(ctx, tx, o)
-	})
+func (x *peopleTx) CreateOrganization(ctx context.Context, o *people.Organization) error {
+	if err := x.tx.QueryRowContext(ctx, `INSERT INTO organizations (name, notes, created_at, updated_at) VALUES ($1, $2, $3, $4)
+		RETURNING id`, o.Name, o.Notes, micros(o.CreatedAt), micros(o.UpdatedAt)).Scan(&o.ID); err != nil {
+		return err
+	}
+	return writeDomains(ctx, x.tx, o)
 }
 
 // UpdateOrganization writes an organization and its domains.
-func (db *DB) UpdateOrganization(ctx context.Context, o *people.Organization) error {
-	return db.inTx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE organizations SET name = $2, notes = $3, updated_at = $4 WHERE id = $1`,
-			o.ID, o.Name, o.Notes, micros(o.UpdatedAt))
-		if err := mustAffect(res, err, desk.M("error.organization_not_found", o.ID)); err != nil {
-			return err
-		}
-		return writeDomains(ctx, tx, o)
-	})
+func (x *peopleTx) UpdateOrganization(ctx context.Context, o *people.Organization) error {
+	res, err := x.tx.ExecContext(ctx, `UPDATE organizations SET name = $2, notes = $3, updated_at = $4 WHERE id = $1`,
+		o.ID, o.Name, o.Notes, micros(o.UpdatedAt))
+	if err := mustAffect(res, err, desk.M("error.organization_not_found", o.ID)); err != nil {
+		return err
+	}
+	return writeDomains(ctx, x.tx, o)
 }
 
 // DeleteOrganization removes an organization no ticket points to.
-func (db *DB) DeleteOrganization(ctx context.Context, id int64) error {
-	return db.deleteUnreferenced(ctx, "organizations", "organization_id", id,
+func (x *peopleTx) DeleteOrganization(ctx context.Context, id int64) error {
+	return x.deleteUnreferenced(ctx, "organizations", "organization_id", id,
 		desk.M("error.organization_not_found", id), desk.E(desk.ECONFLICT, "error.organization_has_tickets", id))
 }
 
@@ -368,15 +381,15 @@ func (db *DB) DeleteOrganization(ctx context.Context, id int64) error {
 // unless a ticket's column refers to it. The foreign key would otherwise
 // clear the tickets' reference without an event (and an unrouted ticket is
 // visible to every agent); tickets change only with one.
-func (db *DB) deleteUnreferenced(ctx context.Context, table, ticketColumn string, id int64, missing desk.Msg, inUse error) error {
-	res, err := db.exec(ctx, `DELETE FROM `+table+` WHERE id = $1
+func (x *peopleTx) deleteUnreferenced(ctx context.Context, table, ticketColumn string, id int64, missing desk.Msg, inUse error) error {
+	res, err := x.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = $1
 		AND NOT EXISTS (SELECT 1 FROM tickets WHERE `+ticketColumn+` = $1)`, id)
 	err = mustAffect(res, err, missing)
 	if desk.ErrorCode(err) != desk.ENOTFOUND {
 		return err
 	}
 	var exists bool
-	if qerr := db.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists); qerr == nil && exists {
+	if qerr := x.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists); qerr == nil && exists {
 		return inUse
 	}
 	return err
@@ -446,31 +459,27 @@ func writeMembers(ctx context.Context, tx *txn, t *people.Team) error {
 }
 
 // CreateTeam inserts a team and its members.
-func (db *DB) CreateTeam(ctx context.Context, t *people.Team) error {
-	return db.inTx(ctx, func(tx *txn) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO teams (name, tier, lead_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
-			RETURNING id`, t.Name, t.Tier, nullID(t.LeadID), micros(t.CreatedAt), micros(t.UpdatedAt)).Scan(&t.ID); err != nil {
-			return err
-		}
-		return writeMembers(ctx, tx, t)
-	})
+func (x *peopleTx) CreateTeam(ctx context.Context, t *people.Team) error {
+	if err := x.tx.QueryRowContext(ctx, `INSERT INTO teams (name, tier, lead_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+		RETURNING id`, t.Name, t.Tier, nullID(t.LeadID), micros(t.CreatedAt), micros(t.UpdatedAt)).Scan(&t.ID); err != nil {
+		return err
+	}
+	return writeMembers(ctx, x.tx, t)
 }
 
 // UpdateTeam writes a team and its members.
-func (db *DB) UpdateTeam(ctx context.Context, t *people.Team) error {
-	return db.inTx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE teams SET name = $2, tier = $3, lead_id = $4, updated_at = $5 WHERE id = $1`,
-			t.ID, t.Name, t.Tier, nullID(t.LeadID), micros(t.UpdatedAt))
-		if err := mustAffect(res, err, desk.M("error.team_not_found", t.ID)); err != nil {
-			return err
-		}
-		return writeMembers(ctx, tx, t)
-	})
+func (x *peopleTx) UpdateTeam(ctx context.Context, t *people.Team) error {
+	res, err := x.tx.ExecContext(ctx, `UPDATE teams SET name = $2, tier = $3, lead_id = $4, updated_at = $5 WHERE id = $1`,
+		t.ID, t.Name, t.Tier, nullID(t.LeadID), micros(t.UpdatedAt))
+	if err := mustAffect(res, err, desk.M("error.team_not_found", t.ID)); err != nil {
+		return err
+	}
+	return writeMembers(ctx, x.tx, t)
 }
 
 // DeleteTeam removes a team no ticket is routed to.
-func (db *DB) DeleteTeam(ctx context.Context, id int64) error {
-	return db.deleteUnreferenced(ctx, "teams", "team_id", id,
+func (x *peopleTx) DeleteTeam(ctx context.Context, id int64) error {
+	return x.deleteUnreferenced(ctx, "teams", "team_id", id,
 		desk.M("error.team_not_found", id), desk.E(desk.ECONFLICT, "error.team_has_tickets", id))
 }
 
@@ -515,22 +524,21 @@ func (db *DB) Roles(ctx context.Context) ([]*people.Role, error) {
 }
 
 // CreateRole inserts a role.
-func (db *DB) CreateRole(ctx context.Context, r *people.Role) error {
-	err := db.write.QueryRowContext(ctx, `INSERT INTO roles (name, description, permissions, builtin, created_at, updated_at)
+func (x *peopleTx) CreateRole(ctx context.Context, r *people.Role) error {
+	return x.tx.QueryRowContext(ctx, `INSERT INTO roles (name, description, permissions, builtin, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, r.Name, r.Description, marshal(r.Permissions), r.Builtin,
 		micros(r.CreatedAt), micros(r.UpdatedAt)).Scan(&r.ID)
-	return db.mapErr(err)
 }
 
 // UpdateRole writes a role.
-func (db *DB) UpdateRole(ctx context.Context, r *people.Role) error {
-	res, err := db.exec(ctx, `UPDATE roles SET name = $2, description = $3, permissions = $4, updated_at = $5 WHERE id = $1`,
+func (x *peopleTx) UpdateRole(ctx context.Context, r *people.Role) error {
+	res, err := x.tx.ExecContext(ctx, `UPDATE roles SET name = $2, description = $3, permissions = $4, updated_at = $5 WHERE id = $1`,
 		r.ID, r.Name, r.Description, marshal(r.Permissions), micros(r.UpdatedAt))
 	return mustAffect(res, err, desk.M("error.role_not_found", r.ID))
 }
 
 // DeleteRole removes a role no agent holds (else ECONFLICT).
-func (db *DB) DeleteRole(ctx context.Context, id int64) error {
-	res, err := db.exec(ctx, `DELETE FROM roles WHERE id = $1`, id)
+func (x *peopleTx) DeleteRole(ctx context.Context, id int64) error {
+	res, err := x.tx.ExecContext(ctx, `DELETE FROM roles WHERE id = $1`, id)
 	return mustAffect(res, err, desk.M("error.role_not_found", id))
 }

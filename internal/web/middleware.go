@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
 )
@@ -55,7 +56,7 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 			s.fail(w, r, rt, desk.E(desk.EINVALID, "error.form_unclean"))
 			return
 		}
-		ctx := r.Context()
+		ctx := audit.WithAddress(r.Context(), clientAddr(r))
 		if rt.Permission != auth.Public {
 			a, csrf, viaCookie, err := s.authenticate(r)
 			if err != nil {
