@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
@@ -13,14 +14,22 @@ import (
 	"github.com/sahayak/sahayak/internal/people"
 )
 
-// eventsSince returns every event after id, of any ticket or none.
-func (f *fixture) eventsSince(id int64) []event.Event {
+// eventsSince returns the n events after id, of any ticket or none. On
+// PostgreSQL a consumer sees an event once every older transaction of the
+// database has ended (other tests' included), so it waits for them.
+func (f *fixture) eventsSince(id int64, n int) []event.Event {
 	f.t.Helper()
-	evs, err := f.db.EventsAfter(context.Background(), id, 1000)
-	if err != nil {
-		f.t.Fatal(err)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		evs, err := f.db.EventsAfter(context.Background(), id, 1000)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if len(evs) >= n || time.Now().After(deadline) {
+			return evs
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return evs
 }
 
 func (f *fixture) lastEvent() int64 {
@@ -94,10 +103,10 @@ func TestContactsOrganizationsAgentsAndTeamsEmitEventsWithoutATicket(t *testing.
 			t.Fatal("bad contact accepted")
 		}
 
-		evs := f.eventsSince(from)
 		want := []string{event.OrganizationCreated, event.ContactCreated, event.ContactUpdated, event.ContactDeleted,
 			event.OrganizationUpdated, event.OrganizationDeleted, event.AgentCreated, event.AgentUpdated,
 			event.AgentDeactivated, event.TeamCreated, event.TeamUpdated, event.TeamDeleted}
+		evs := f.eventsSince(from, len(want))
 		if got := kinds(evs); !slices.Equal(got, want) {
 			t.Fatalf("events = %v\nwant     %v", got, want)
 		}
