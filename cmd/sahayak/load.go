@@ -7,27 +7,48 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/app"
 	"github.com/sahayak/sahayak/internal/load"
+	"github.com/sahayak/sahayak/internal/store"
 )
 
-// loadCommand drives a running server: sahayak load --url U --token T
-// --scenario read|list|create|healthz [--clients 50] [--duration 10s].
+// urlList is a flag given once per server.
+type urlList []string
+
+func (l *urlList) String() string     { return strings.Join(*l, ",") }
+func (l *urlList) Set(s string) error { *l = append(*l, s); return nil }
+
+// loadCommand drives running servers: sahayak load --url U [--url U2 ...]
+// --token T --scenario read|list|create|healthz [--clients 50]
+// [--duration 10s]. Several URLs are nodes of one desk; the clients are
+// spread over them.
 func loadCommand(ctx context.Context, args []string, stdout io.Writer) error {
-	var url, token, scenario string
+	var urls urlList
+	var token, scenario string
 	var clients int
 	var duration time.Duration
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	fs.StringVar(&url, "url", "http://127.0.0.1:8080", "the server")
+	fs.Var(&urls, "url", "a server (http://host:port; repeat for several nodes; default http://127.0.0.1:8080)")
 	fs.StringVar(&token, "token", "", "an API token")
 	fs.StringVar(&scenario, "scenario", "read", "read, list, create or healthz")
 	fs.IntVar(&clients, "clients", 50, "concurrent keep-alive connections")
 	fs.DurationVar(&duration, "duration", 10*time.Second, "how long to run")
+	var check bool
+	var db app.Config
+	fs.BoolVar(&check, "check-events", false, "read the events table as a durable consumer during the run "+
+		"(--database-url or --data) and check each create's event is read exactly once")
+	commonFlags(fs, &db)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg := load.Config{URL: url, Token: token, Clients: clients, Duration: duration, Want: http.StatusOK}
+	if len(urls) == 0 {
+		urls = urlList{"http://127.0.0.1:8080"}
+	}
+	url := urls[0]
+	cfg := load.Config{URLs: urls, Token: token, Clients: clients, Duration: duration, Want: http.StatusOK}
 	switch scenario {
 	case "healthz":
 		cfg.Next = func(int64) load.Request { return load.Request{Method: "GET", Path: "/healthz"} }
@@ -54,6 +75,13 @@ func loadCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	default:
 		return fmt.Errorf("load: unknown scenario %q", scenario)
 	}
+	var events *eventCheck
+	if check {
+		var err error
+		if events, err = startEventCheck(ctx, store.Config{DatabaseURL: db.DatabaseURL, DataDir: db.DataDir}); err != nil {
+			return err
+		}
+	}
 	res, err := load.Run(ctx, cfg)
 	if err != nil {
 		return err
@@ -61,6 +89,18 @@ func loadCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %s\n", scenario, res)
 	if res.Requests == 0 {
 		return fmt.Errorf("load: no request succeeded")
+	}
+	if events != nil {
+		summary, err := events.finish(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, summary)
+		// A failed request may still have committed its ticket.
+		if events.dups > 0 || (scenario == "create" && (events.created < res.Requests ||
+			(res.Errors == 0 && events.created != res.Requests))) {
+			return fmt.Errorf("load: events read do not match the %d tickets created", res.Requests)
+		}
 	}
 	return nil
 }

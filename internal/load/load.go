@@ -27,7 +27,9 @@ type Request struct {
 
 // Config describes a run.
 type Config struct {
-	URL      string // http://host:port
+	// URLs are the servers (http://host:port), nodes of one desk: clients
+	// are spread over them in turn.
+	URLs     []string
 	Token    string // API token (Bearer)
 	Clients  int
 	Duration time.Duration
@@ -60,12 +62,16 @@ func (r Result) String() string {
 
 // Run drives the server until the duration ends or ctx is cancelled.
 func Run(ctx context.Context, cfg Config) (Result, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return Result{}, fmt.Errorf("load: the URL must be http://host:port, got %q", cfg.URL)
+	var hosts []string
+	for _, raw := range cfg.URLs {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "http" || u.Host == "" {
+			return Result{}, fmt.Errorf("load: the URL must be http://host:port, got %q", raw)
+		}
+		hosts = append(hosts, u.Host)
 	}
-	if cfg.Clients <= 0 || cfg.Duration <= 0 || cfg.Next == nil {
-		return Result{}, errors.New("load: clients, duration and requests are required")
+	if len(hosts) == 0 || cfg.Clients <= 0 || cfg.Duration <= 0 || cfg.Next == nil {
+		return Result{}, errors.New("load: a URL, clients, duration and requests are required")
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
@@ -83,11 +89,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return counter - 1
 	}
 	start := time.Now()
-	for range cfg.Clients {
+	for i := range cfg.Clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ok, failed, lat, first := client(ctx, u.Host, cfg, next)
+			ok, failed, lat, first := client(ctx, hosts[i%len(hosts)], cfg, next)
 			mu.Lock()
 			res.Requests += ok
 			res.Errors += failed

@@ -47,7 +47,7 @@ func TestRunCountsAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			seen.Store(0)
-			res, err := Run(context.Background(), Config{URL: srv.URL, Token: "tok", Clients: 4,
+			res, err := Run(context.Background(), Config{URLs: []string{srv.URL}, Token: "tok", Clients: 4,
 				Duration: 200 * time.Millisecond, Want: tc.want, Next: func(int64) Request { return tc.req }})
 			if err != nil {
 				t.Fatal(err)
@@ -66,8 +66,30 @@ func TestRunCountsAnswers(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Run(context.Background(), Config{URL: "ftp://x", Clients: 1, Duration: time.Second,
+	if _, err := Run(context.Background(), Config{URLs: []string{"http://127.0.0.1:1", "ftp://x"}, Clients: 1, Duration: time.Second,
 		Next: func(int64) Request { return Request{} }}); err == nil {
 		t.Fatal("a non-http URL must be refused")
+	}
+}
+
+// Several URLs (nodes of one desk) share the clients between them.
+func TestRunSpreadsClientsOverServers(t *testing.T) {
+	var seen [2]atomic.Int64
+	var urls []string
+	for i := range seen {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			seen[i].Add(1)
+			w.Write([]byte("ok"))
+		}))
+		defer srv.Close()
+		urls = append(urls, srv.URL)
+	}
+	res, err := Run(context.Background(), Config{URLs: urls, Clients: 4, Duration: 200 * time.Millisecond, Want: 200,
+		Next: func(int64) Request { return Request{Method: "GET", Path: "/"} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors != 0 || seen[0].Load() == 0 || seen[1].Load() == 0 || seen[0].Load()+seen[1].Load() < res.Requests {
+		t.Fatalf("got %s; servers saw %d and %d", res, seen[0].Load(), seen[1].Load())
 	}
 }
