@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,11 +33,13 @@ Commands:
   admin     admin create --email E --name N --role R   (password read from stdin)
   token     token create --email E [--name N]         (prints a new API token)
   seed      seed --demo | --tickets N
-  load      load --url U --token T --scenario read|list|create|healthz   (drive a running server)
+  load      load --url U [--url U2] --token T --scenario read|list|create|healthz [--check-events]
+            (drive running servers; several --url are nodes of one desk)
 
 Every command takes --data DIR (SAHAYAK_DATA_DIR, default ./sahayak-data) and
 --database-url URL (SAHAYAK_DATABASE_URL; a postgres:// URL selects PostgreSQL).
-serve also takes --addr (SAHAYAK_ADDR, default 127.0.0.1:8080).
+serve also takes --addr (SAHAYAK_ADDR, default 127.0.0.1:8080) and --database-conns N
+(SAHAYAK_DATABASE_CONNS, default 16: the PostgreSQL pool of this node, or SQLite's readers).
 `
 
 func main() {
@@ -105,8 +108,14 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	commonFlags(fs, &cfg)
 	fs.StringVar(&cfg.Addr, "addr", env("SAHAYAK_ADDR", "127.0.0.1:8080"), "listen address")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env("SAHAYAK_SECURE_COOKIES", "") == "true", "mark cookies Secure (serve behind TLS)")
+	conns := env("SAHAYAK_DATABASE_CONNS", "0")
+	fs.StringVar(&conns, "database-conns", conns, "database connections of this node (0: 16)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	var err error
+	if cfg.DatabaseConns, err = strconv.Atoi(conns); err != nil || cfg.DatabaseConns < 0 {
+		return fmt.Errorf("serve: --database-conns must be a number of connections, got %q", conns)
 	}
 	if os.Getenv("GOGC") == "" {
 		// The live heap of a help desk is small and most garbage is per

@@ -39,6 +39,9 @@ type Config struct {
 	Addr        string // listen address, e.g. 127.0.0.1:8080
 	DataDir     string // SQLite file and attachments
 	DatabaseURL string // postgres://… selects PostgreSQL
+	// DatabaseConns bounds this node's database connections (0: the
+	// store's default); see store.Config.Conns.
+	DatabaseConns int
 	// SecureCookies marks cookies Secure (behind TLS).
 	SecureCookies bool
 	// JobPoll is how often the SQLite job queue looks for work.
@@ -107,7 +110,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	db, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	db, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Conns: cfg.DatabaseConns})
 	if err != nil {
 		return nil, err
 	}

@@ -44,9 +44,23 @@ type Config struct {
 	// PostgreSQL; otherwise the SQLite file sahayak.db in DataDir is used.
 	DatabaseURL string
 	DataDir     string
-	// ReadConns bounds the SQLite reader pool (default: 16; measured best on 2
-	// cores with 50 clients, against 4, 8, 32 and 64).
-	ReadConns int
+	// Conns bounds the connections: SQLite's reader pool, or the PostgreSQL
+	// pool (default 16 for both). On 2 cores with 50 clients 16 readers
+	// were best for SQLite (against 4, 8, 32 and 64) and 16 PostgreSQL
+	// connections did more creates than 32 (docs/PERFORMANCE.md). Every
+	// node opens its own pool: nodes × Conns, plus the job queue's few,
+	// must stay below the server's max_connections (100 by default).
+	Conns int
+}
+
+// defaultConns is Config.Conns when unset.
+const defaultConns = 16
+
+func (c Config) conns() int {
+	if c.Conns > 0 {
+		return c.Conns
+	}
+	return defaultConns
 }
 
 // IsPostgres reports whether a database URL names PostgreSQL.
@@ -61,8 +75,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		pool.SetMaxOpenConns(32)
-		pool.SetMaxIdleConns(32)
+		pool.SetMaxOpenConns(cfg.conns())
+		pool.SetMaxIdleConns(cfg.conns())
 		pool.SetConnMaxIdleTime(5 * time.Minute)
 		if err := pool.PingContext(ctx); err != nil {
 			pool.Close()
@@ -95,12 +109,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
 	}
-	n := cfg.ReadConns
-	if n <= 0 {
-		n = 16
-	}
-	read.SetMaxOpenConns(n)
-	read.SetMaxIdleConns(n)
+	read.SetMaxOpenConns(cfg.conns())
+	read.SetMaxIdleConns(cfg.conns())
 	read.SetConnMaxIdleTime(0)
 	db := &DB{write: newPool(write, true), read: newPool(read, true), dialect: sqliteDialect{}, SQLitePath: path}
 	db.startGroupCommit()
