@@ -207,3 +207,29 @@ func TestFormsRefuseNULAndInvalidUTF8(t *testing.T) {
 		}
 	})
 }
+
+// A null is refused where a field cannot be null: decoding it as absent would
+// silently drop what the client asked for. Where null means "clear"
+// (assignee_id, team_id, organization_id, lead_id) it clears.
+func TestNullOnlyWhereAFieldCanBeNull(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		ids := fixtureIDs(d)
+		tk := "/api/v1/tickets/" + ids["ticket"]
+		d.mustCall(200, "PATCH", tk, "ada", map[string]any{"assignee_id": d.Agents["ravi"].ID})
+		d.run([]scenario{
+			{name: "a null body", method: "PATCH", path: tk, as: "ada", body: "null", wantStatus: 400,
+				wantCode: "invalid", want: []check{{"error.fields.body", "must be an object"}}},
+			{name: "a null subject", method: "PATCH", path: tk, as: "ada", body: `{"subject":null}`, wantStatus: 400,
+				wantCode: "invalid", want: []check{{"error.fields.subject", "must be a string"}}},
+			{name: "null tags", method: "PATCH", path: tk, as: "ada", body: `{"tags":null}`, wantStatus: 400,
+				wantCode: "invalid", want: []check{{"error.fields.tags", "must be an array"}}},
+			{name: "a null requester email", method: "POST", path: "/api/v1/tickets", as: "ada",
+				body: `{"subject":"s","body":"b","requester":{"email":null}}`, wantStatus: 400, wantCode: "invalid"},
+			{name: "a null name of a contact", method: "PATCH", path: "/api/v1/contacts/" + ids["contact"], as: "ada",
+				body: `{"name":null}`, wantStatus: 400, wantCode: "invalid"},
+			{name: "a null assignee unassigns", method: "PATCH", path: tk, as: "ada", body: `{"assignee_id":null}`,
+				wantStatus: 200, want: []check{{"assignee_id", nil}}},
+		})
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -46,7 +47,59 @@ func decode(r *http.Request, v any) error {
 	if dec.More() {
 		return desk.E(desk.EINVALID, "error.body_many")
 	}
+	return refuseNulls(body, reflect.TypeOf(v), "")
+}
+
+// refuseNulls refuses a null where the field cannot be null. Decoding leaves
+// such a field as if it were absent, which would silently ignore what the
+// client meant (did {"name": null} ask to clear the name?). A field whose type
+// reads null itself (optionalID: null clears) is left to it.
+func refuseNulls(raw []byte, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if string(bytes.TrimSpace(raw)) == "null" {
+		name := path
+		if name == "" {
+			name = "body"
+		}
+		return desk.Invalid(desk.Fields{name: jsonKind(t.Kind().String())})
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return nil
+	}
+	for key, value := range fields {
+		f, ok := jsonField(t, key)
+		if !ok || reflect.PointerTo(f.Type).Implements(unmarshaler) || f.Type.Implements(unmarshaler) {
+			continue
+		}
+		if err := refuseNulls(value, f.Type, strings.TrimPrefix(path+"."+key, ".")); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// jsonField finds the field that encoding/json decodes key into (it matches
+// names without regard to case).
+func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		if f.IsExported() && name != "-" && strings.EqualFold(name, key) {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // hasNULEscape reports whether a JSON text holds the escape \u0000 (a raw
