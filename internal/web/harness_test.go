@@ -225,19 +225,23 @@ func (d *testDesk) call(method, path, as string, body any) response {
 
 func (d *testDesk) send(method, path string, h http.Header, body any) response {
 	d.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			d.t.Fatalf("marshal body: %v", err)
 		}
-		rd = bytes.NewReader(j)
+		raw = j
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, d.URL+path, rd)
 	if err != nil {
@@ -257,14 +261,15 @@ func (d *testDesk) send(method, path string, h http.Header, body any) response {
 		d.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
+	got, err := io.ReadAll(res.Body)
 	if err != nil {
 		d.t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
-	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") && len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out.JSON); err != nil {
-			d.t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, path, err, raw)
+	checkContract(d.t, req, raw, res, got)
+	out := response{Status: res.StatusCode, Header: res.Header, Raw: got}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") && len(got) > 0 {
+		if err := json.Unmarshal(got, &out.JSON); err != nil {
+			d.t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, path, err, got)
 		}
 	}
 	return out

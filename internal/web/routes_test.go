@@ -122,12 +122,11 @@ func TestRouteByRole(t *testing.T) {
 // cut as soon as their headers arrive.
 func probe(t *testing.T, d *testDesk, method, path, as string, browser bool) response {
 	t.Helper()
-	var body *strings.Reader
+	var sent string
 	if method == "POST" || method == "PATCH" {
-		body = strings.NewReader("{}")
-	} else {
-		body = strings.NewReader("")
+		sent = "{}"
 	}
+	body := strings.NewReader(sent)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, d.URL+path, body)
@@ -155,6 +154,7 @@ func probe(t *testing.T, d *testDesk, method, path, as string, browser bool) res
 	if out.Raw, err = io.ReadAll(res.Body); err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
+	checkContract(t, req, []byte(sent), res, out.Raw)
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(out.Raw, &out.JSON); err != nil {
 			t.Fatalf("%s %s: answer is not JSON: %v", method, path, err)
