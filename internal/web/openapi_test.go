@@ -30,6 +30,7 @@ func TestOpenAPIDescribesTheRouteTable(t *testing.T) {
 		Security   []map[string][]string                `json:"security"`
 		Paths      map[string]map[string]map[string]any `json:"paths"`
 		Components map[string]map[string]any            `json:"components"`
+		Tags       []struct{ Name, Description string } `json:"tags"`
 	}
 	if err := json.Unmarshal(file, &doc); err != nil {
 		t.Fatalf("openapi.json does not parse: %v", err)
@@ -44,10 +45,40 @@ func TestOpenAPIDescribesTheRouteTable(t *testing.T) {
 		t.Errorf("the error shape is not described")
 	}
 
+	// Tags group operations for the reader and for generated clients; each is
+	// declared once, with a description.
+	tags := map[string]bool{}
+	for _, tag := range doc.Tags {
+		if tags[tag.Name] || tag.Description == "" {
+			t.Errorf("tag %q is declared twice or without a description", tag.Name)
+		}
+		tags[tag.Name] = true
+	}
+
 	described := map[string]bool{}
+	operationIDs := map[string]string{}
+	camelCase := regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
 			described[strings.ToUpper(method)+" "+path] = true
+			// Client generators name methods after operationId: each is
+			// present, unique and camelCase.
+			opID, _ := op["operationId"].(string)
+			if !camelCase.MatchString(opID) {
+				t.Errorf("%s %s: operationId %q is not camelCase", method, path, opID)
+			} else if other, dup := operationIDs[opID]; dup {
+				t.Errorf("%s %s: operationId %q is also %s's", method, path, opID, other)
+			}
+			operationIDs[opID] = method + " " + path
+			opTags, _ := op["tags"].([]any)
+			if len(opTags) == 0 {
+				t.Errorf("%s %s has no tags", method, path)
+			}
+			for _, tag := range opTags {
+				if name, _ := tag.(string); !tags[name] {
+					t.Errorf("%s %s: tag %q is not declared at the top level", method, path, tag)
+				}
+			}
 			if resp, _ := op["responses"].(map[string]any); len(resp) == 0 {
 				t.Errorf("%s %s has no responses", method, path)
 			}
