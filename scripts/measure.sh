@@ -2,7 +2,34 @@
 # The figures of docs/PERFORMANCE.md: seed 1M three times, then create/read/list on 100k
 # tickets and list at 1k and 1M with the load command, start time and idle RSS.
 # Usage: scripts/measure.sh [binary] [work dir]. Takes about 5 minutes and 3 GB of disk.
+# scripts/measure.sh postgres [binary] [server URL] [work dir] measures PostgreSQL instead (below).
 set -u
+if [ "${1:-}" = postgres ]; then
+  # scripts/measure.sh postgres [binary] [server URL without database] [work dir]: the PostgreSQL figures.
+  # A fresh database sahayak_measure seeded with 100k tickets; then, three rounds, one node and two nodes
+  # (the 50 clients split between them) on the same database: create, read, list, 5 s each. Every
+  # two-node create run also reads the events table as a durable consumer (--check-events) and fails
+  # unless each created ticket's event was read exactly once. About 4 minutes.
+  B=${2:-$PWD/sahayak}
+  S=${3:-postgres://postgres@127.0.0.1:5432}
+  W=${4:-/tmp/sahayak-measure-pg}
+  U="$S/sahayak_measure?sslmode=disable"
+  mkdir -p $W
+  psql "$S/postgres" -qc "DROP DATABASE IF EXISTS sahayak_measure" -c "CREATE DATABASE sahayak_measure"
+  $B seed --database-url "$U" --data $W/d --tickets 100000 | tail -1
+  echo "a long password" | $B admin create --database-url "$U" --data $W/d --email bench@example.com --name Bench --role admin >/dev/null
+  T=$($B token create --database-url "$U" --data $W/d --email bench@example.com | tail -1)
+  node() { $B serve --database-url "$U" --data $W/d --addr 127.0.0.1:$1 > $W/s$1.log 2>&1 & echo $!; }
+  for i in 1 2 3; do
+    P1=$(node 18320); sleep 2
+    for s in create read list; do echo -n "1 node  "; $B load --url http://127.0.0.1:18320 --token $T --scenario $s --duration 5s | tail -1; done
+    P2=$(node 18321); sleep 2
+    echo -n "2 nodes "; $B load --url http://127.0.0.1:18320 --url http://127.0.0.1:18321 --token $T --scenario create --duration 5s --check-events --database-url "$U" | tr '\n' ' '; echo
+    for s in read list; do echo -n "2 nodes "; $B load --url http://127.0.0.1:18320 --url http://127.0.0.1:18321 --token $T --scenario $s --duration 5s | tail -1; done
+    kill $P1 $P2; sleep 2
+  done
+  exit 0
+fi
 # Builds nothing: pass the binary (default ./sahayak, e.g. go build -o sahayak ./cmd/sahayak).
 B=${1:-$PWD/sahayak}
 W=${2:-/tmp/sahayak-measure}
