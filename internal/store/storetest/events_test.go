@@ -232,3 +232,66 @@ func TestConsumerReadsEveryCommittedEventOnceUnderConcurrentWriters(t *testing.T
 		c.exactly(committed)
 	})
 }
+
+// On PostgreSQL reading order is the order of the writing transactions, so a
+// later event may have a lower id; a stored cursor moves along that order,
+// not by id.
+func TestEventCursorFollowsReadingOrderNotIDs(t *testing.T) {
+	t.Parallel()
+	if len(storetest.Backends()) < 2 {
+		t.Skip("needs PostgreSQL (" + storetest.EnvPostgres + ")")
+	}
+	db := storetest.Open(t, storetest.Backends()[1])
+	ctx := context.Background()
+	early, late := testEvents(1), testEvents(1)
+	began, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		// This transaction writes first (and so is the older one), but
+		// appends its event after the other has committed.
+		done <- db.InTx(ctx, func(tx ticket.Tx) error {
+			if err := tx.EnsureTags(ctx, []string{"older"}, start); err != nil {
+				return err
+			}
+			close(began)
+			<-release
+			return tx.AppendEvents(ctx, early)
+		})
+	}()
+	<-began
+	if err := db.InTx(ctx, func(tx ticket.Tx) error { return tx.AppendEvents(ctx, late) }); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if early[0].ID <= late[0].ID {
+		t.Fatalf("ids %d, %d: the older transaction's event should hold the higher id", early[0].ID, late[0].ID)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	var evs []event.Event
+	for len(evs) < 2 && time.Now().Before(deadline) {
+		var err error
+		if evs, err = db.EventsAfter(ctx, 0, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := eventIDs(evs), []int64{early[0].ID, late[0].ID}; !slices.Equal(got, want) {
+		t.Fatalf("reading order %v, want %v (the older transaction's event first)", got, want)
+	}
+	for _, step := range []struct{ set, want int64 }{
+		{early[0].ID, early[0].ID},
+		{late[0].ID, late[0].ID}, // a lower id, but later in reading order
+		{early[0].ID, late[0].ID},
+	} {
+		if err := db.SetEventCursor(ctx, "audit", step.set); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.EventCursor(ctx, "audit"); got != step.want {
+			t.Fatalf("after setting %d: cursor %d, want %d", step.set, got, step.want)
+		}
+	}
+	if rest, err := db.EventsAfter(ctx, late[0].ID, 10); err != nil || len(rest) != 0 {
+		t.Fatalf("after the last event: %v (%v), want none", eventIDs(rest), err)
+	}
+}
