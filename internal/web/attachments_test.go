@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"testing"
+
+	"github.com/sahayak/sahayak/internal/store/storetest"
 )
 
 // multipartMessage builds a multipart reply with files (name → content).
@@ -66,4 +69,41 @@ func TestAttachments(t *testing.T) {
 			t.Fatalf("unknown multipart field: %d %s", r.Status, r.Raw)
 		}
 	})
+}
+
+// A download answers the content type the file was uploaded with (else one
+// guessed from its name); images but SVG are shown inline, the rest downloads.
+func TestAttachmentDownloadKeepsItsType(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, storetest.Backends()[0], nil)
+	tk := d.mustCreateTicket("ada", nil)
+	for _, tc := range []struct{ filename, declared, wantType, wantDisposition string }{
+		{"photo.png", "image/png", "image/png", "inline"},
+		{"report.pdf", "", "application/pdf", "attachment"},
+		{"logo.svg", "image/svg+xml", "image/svg+xml", "attachment"},
+		{"blob", "", "application/octet-stream", "attachment"},
+	} {
+		t.Run(tc.filename, func(t *testing.T) {
+			var buf bytes.Buffer
+			w := multipart.NewWriter(&buf)
+			w.WriteField("body", "see attached")
+			h := textproto.MIMEHeader{"Content-Disposition": {`form-data; name="files"; filename="` + tc.filename + `"`}}
+			if tc.declared != "" {
+				h.Set("Content-Type", tc.declared)
+			}
+			part, _ := w.CreatePart(h)
+			part.Write([]byte("content"))
+			w.Close()
+			r := d.send("POST", "/api/v1/tickets/"+id(tk.id("id"))+"/messages",
+				http.Header{"Authorization": {"Bearer " + d.Tokens["ada"]}, "Content-Type": {w.FormDataContentType()}}, buf.Bytes())
+			if r.Status != http.StatusCreated || r.str("attachments.0.content_type") != tc.wantType {
+				t.Fatalf("upload: %d %s", r.Status, r.Raw)
+			}
+			got := d.mustCall(http.StatusOK, "GET", "/api/v1/attachments/"+r.str("attachments.0.id"), "ada", nil)
+			if got.Header.Get("Content-Type") != tc.wantType ||
+				!strings.HasPrefix(got.Header.Get("Content-Disposition"), tc.wantDisposition) {
+				t.Errorf("download: %v", got.Header)
+			}
+		})
+	}
 }
