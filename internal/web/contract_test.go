@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +18,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/sahayak/sahayak/internal/store/storetest"
 )
 
 // The contract check: every request a test sends under /api/v1 and every
@@ -65,33 +69,11 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 })
 
 // closeResponseObjects makes every object schema reachable from a response
-// refuse properties it does not name (unless it says otherwise), so that a
-// field the server sends and the document omits fails the check.
+// (and the live stream's events) refuse properties it does not name (unless
+// it says otherwise), so that a field the server sends and the document
+// omits fails the check.
 func closeResponseObjects(doc *openapi3.T) {
 	seen := map[*openapi3.Schema]bool{}
-	var walk func(s *openapi3.SchemaRef)
-	walk = func(s *openapi3.SchemaRef) {
-		if s == nil || s.Value == nil || seen[s.Value] {
-			return
-		}
-		v := s.Value
-		seen[v] = true
-		if v.Type.Is("object") && len(v.Properties) > 0 && v.AdditionalProperties.Has == nil &&
-			v.AdditionalProperties.Schema == nil {
-			no := false
-			v.AdditionalProperties.Has = &no
-		}
-		for _, p := range v.Properties {
-			walk(p)
-		}
-		walk(v.Items)
-		walk(v.AdditionalProperties.Schema)
-		for _, list := range []openapi3.SchemaRefs{v.AllOf, v.AnyOf, v.OneOf} {
-			for _, x := range list {
-				walk(x)
-			}
-		}
-	}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
 			for _, res := range op.Responses.Map() {
@@ -99,9 +81,33 @@ func closeResponseObjects(doc *openapi3.T) {
 					continue
 				}
 				for _, mt := range res.Value.Content {
-					walk(mt.Schema)
+					closeObjects(mt.Schema, seen)
 				}
 			}
+		}
+	}
+	closeObjects(doc.Components.Schemas["LiveEvent"], seen)
+}
+
+func closeObjects(s *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) {
+	if s == nil || s.Value == nil || seen[s.Value] {
+		return
+	}
+	v := s.Value
+	seen[v] = true
+	if v.Type.Is("object") && len(v.Properties) > 0 && v.AdditionalProperties.Has == nil &&
+		v.AdditionalProperties.Schema == nil {
+		no := false
+		v.AdditionalProperties.Has = &no
+	}
+	for _, p := range v.Properties {
+		closeObjects(p, seen)
+	}
+	closeObjects(v.Items, seen)
+	closeObjects(v.AdditionalProperties.Schema, seen)
+	for _, list := range []openapi3.SchemaRefs{v.AllOf, v.AnyOf, v.OneOf} {
+		for _, x := range list {
+			closeObjects(x, seen)
 		}
 	}
 }
@@ -196,7 +202,7 @@ func (r *recorder) Fatalf(format string, args ...any) { r.Errorf(format, args...
 // says which operation and what is wrong; it passes one it does.
 func TestContractCheckNamesTheOperationAndTheMismatch(t *testing.T) {
 	t.Parallel()
-	json := http.Header{"Content-Type": {"application/json"}}
+	jsonType := http.Header{"Content-Type": {"application/json"}}
 	err := `{"error":{"code":"not_found","message":"no"}}`
 	for _, tc := range []struct {
 		name, method, path, reqBody string
@@ -222,7 +228,7 @@ func TestContractCheckNamesTheOperationAndTheMismatch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, "http://127.0.0.1"+tc.path, strings.NewReader(tc.reqBody))
-			res := &http.Response{StatusCode: tc.status, Header: json}
+			res := &http.Response{StatusCode: tc.status, Header: jsonType}
 			rec := &recorder{TB: t}
 			checkContract(rec, req, []byte(tc.reqBody), res, []byte(tc.resBody))
 			if len(tc.want) == 0 && len(rec.errors) > 0 {
@@ -238,4 +244,58 @@ func TestContractCheckNamesTheOperationAndTheMismatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The live stream is part of the contract too: its headers are the
+// documented ones and each event's data is a LiveEvent named by its event
+// line.
+func TestLiveStreamMatchesTheDocument(t *testing.T) {
+	t.Parallel()
+	c, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDesk(t, storetest.Backends()[0], nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", d.URL+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+d.Tokens["ada"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" ||
+		res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("GET /events: %d %v", res.StatusCode, res.Header)
+	}
+	lines := bufio.NewScanner(res.Body)
+	for lines.Scan() && lines.Text() != ": connected" {
+	}
+	d.mustCreateTicket("ada", nil)
+
+	var name string
+	for lines.Scan() {
+		line := lines.Text()
+		if v, ok := strings.CutPrefix(line, "event: "); ok {
+			name = v
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
+		}
+		var v any
+		if err := json.Unmarshal([]byte(data), &v); err != nil {
+			t.Fatalf("event data is not JSON: %v\n%s", err, data)
+		}
+		if err := c.doc.Components.Schemas["LiveEvent"].Value.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+			t.Errorf("openapi contract: streamEvents (GET /events) sent an event that is not a LiveEvent:\n%s\ndata: %s",
+				describe(err), data)
+		}
+		if kind, _ := lookup(v, "kind").(string); kind != name || kind != "ticket.created" {
+			t.Errorf("event %q carries kind %q, want ticket.created in both", name, kind)
+		}
+		return
+	}
+	t.Fatalf("the stream ended without an event: %v", lines.Err())
 }
