@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
-// The app's DSN for its data file (see package doc).
+// The app's DSN for its data file (see package doc); both SQLite drivers
+// read these keys.
 const sqliteDSN = "file:%s?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate"
 
 const waitFor = 10 * time.Second // generous deadline; passing runs take well under a second
@@ -65,7 +65,7 @@ func testConfig(t *testing.T) Config {
 func freshSQLite(t *testing.T) env {
 	path := filepath.Join(t.TempDir(), "sahayak.db")
 	openDB := func(t *testing.T) *sql.DB {
-		db, err := sql.Open("sqlite3", fmt.Sprintf(sqliteDSN, path))
+		db, err := sql.Open(sqliteDriver, fmt.Sprintf(sqliteDSN, path))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -422,8 +422,8 @@ func mustAdd(t *testing.T, q *Queue, h func(context.Context, testArgs) error, op
 
 func TestConfigValidation(t *testing.T) {
 	ctx := context.Background()
-	// mattn/go-sqlite3 waits 5 s unless told otherwise.
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(t.TempDir(), "x.db")+"?_busy_timeout=0") // no busy_timeout
+	// The drivers wait 5 s unless told otherwise.
+	db, err := sql.Open(sqliteDriver, "file:"+filepath.Join(t.TempDir(), "x.db")+"?_busy_timeout=0") // no busy_timeout
 	if err != nil {
 		t.Fatal(err)
 	}

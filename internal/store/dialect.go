@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // dialect holds every difference between the two databases. No other code
@@ -61,21 +60,27 @@ func (sqliteDialect) lastEvent() string {
 	return "SELECT COALESCE(MAX(id), 0) FROM events"
 }
 func (sqliteDialect) isUnique(err error) bool {
-	var e sqlite3.Error
-	return errors.As(err, &e) && (e.ExtendedCode == sqlite3.ErrConstraintUnique || e.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+	code, ok := sqliteErrorCode(err)
+	return ok && (code == sqliteConstraintUnique || code == sqliteConstraintPrimaryKey)
 }
 func (sqliteDialect) isForeignKey(err error) bool {
-	var e sqlite3.Error
-	return errors.As(err, &e) && e.ExtendedCode == sqlite3.ErrConstraintForeignKey
+	code, ok := sqliteErrorCode(err)
+	return ok && code == sqliteConstraintForeignKey
 }
 func (sqliteDialect) constraint(err error) string {
 	// "UNIQUE constraint failed: contact_emails.email", or with several
-	// columns "UNIQUE constraint failed: t.a, t.b".
-	_, after, ok := strings.Cut(err.Error(), "constraint failed: ")
-	if !ok {
+	// columns "UNIQUE constraint failed: t.a, t.b"; the pure-Go driver
+	// says "constraint failed: " before it and " (2067)" after it.
+	msg := err.Error()
+	i := strings.LastIndex(msg, "constraint failed: ")
+	if i < 0 {
 		return ""
 	}
-	return after
+	msg = msg[i+len("constraint failed: "):]
+	if j := strings.LastIndex(msg, " ("); j >= 0 && strings.HasSuffix(msg, ")") {
+		msg = msg[:j]
+	}
+	return msg
 }
 
 func (sqliteDialect) syncIdentity(string) string { return "" }

@@ -1,131 +1,36 @@
 package store
 
-import (
-	"context"
-	"database/sql"
-	"database/sql/driver"
-	"strings"
-
-	sqlite3 "github.com/mattn/go-sqlite3"
-)
-
-// SQLiteDriver is the database/sql driver name of the data file: SQLite
-// compiled from C (mattn/go-sqlite3, cgo), with "$n" placeholders meaning
-// the n-th argument and the settings of SQLiteDSN plus those the DSN has no
-// key for on every connection. Open SQLiteDSN with it.
+// SQLiteDriver is the database/sql driver name of the data file: SQLite with
+// "$n" placeholders meaning the n-th argument and the settings of SQLiteDSN
+// plus those the DSN has no key for on every connection. Open SQLiteDSN with
+// it. Which SQLite it is depends on the build: compiled from C
+// (mattn/go-sqlite3) when cgo is on, the default; translated to Go
+// (modernc.org/sqlite) with CGO_ENABLED=0 or the purego tag. SQLiteBuild
+// names the one in this binary.
 const SQLiteDriver = "sahayak-sqlite"
 
-func init() {
-	if err := registerQPSG(); err != nil {
-		panic(err)
-	}
-	sql.Register(SQLiteDriver, sqliteDriver{&sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 8589934592", nil)
-		return err
-	}}})
-}
+// SQLite extended result codes of the constraint violations the dialect
+// maps to errors; both drivers report them.
+const (
+	sqliteConstraintForeignKey = 787  // SQLITE_CONSTRAINT_FOREIGNKEY
+	sqliteConstraintPrimaryKey = 1555 // SQLITE_CONSTRAINT_PRIMARYKEY
+	sqliteConstraintUnique     = 2067 // SQLITE_CONSTRAINT_UNIQUE
+)
 
 // SQLiteDSN is the connection string of the data file for SQLiteDriver: WAL
-// so that readers never block the writer, the file memory-mapped (set by the
-// driver) so that every connection reads the operating system's one copy of a
-// page (a list page costs half as much as through each connection's own page
-// cache), NORMAL sync (durable at checkpoints, safe against corruption), a
-// generous busy timeout for the job queue's own connection, and immediate
+// so that readers never block the writer, the file memory-mapped so that
+// every connection reads the operating system's one copy of a page (a list
+// page costs half as much as through each connection's own page cache),
+// NORMAL sync (durable at checkpoints, safe against corruption), a generous
+// busy timeout for the job queue's own connection, and immediate
 // transactions on the writer so that a transaction never has to upgrade its
-// lock half-way. Connections are opened without their own mutex: database/sql
-// never uses a connection from two goroutines at once, and the lock and
-// unlock around every SQLite call cost 9% of a million-ticket load.
+// lock half-way. Both drivers read these keys; sqliteDSNSettings adds each
+// driver's own.
 func SQLiteDSN(path string, writer bool) string {
-	dsn := "file:" + path + "?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL" +
-		"&_foreign_keys=1&_cache_size=-65536&_mutex=no"
+	dsn := "file:" + path + "?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1" +
+		sqliteDSNSettings
 	if writer {
 		return dsn + "&_txlock=immediate"
 	}
 	return dsn + "&_query_only=1"
-}
-
-// sqliteDriver gives "$n" its PostgreSQL meaning. SQLite numbers
-// parameters in order of first appearance, and mattn/go-sqlite3 binds the
-// n-th argument to the n-th parameter, so "SET a = $2 WHERE id = $1" would
-// swap its arguments and a repeated "$1" would take two; "?n" is SQLite's
-// spelling of "argument n".
-type sqliteDriver struct{ *sqlite3.SQLiteDriver }
-
-func (d sqliteDriver) Open(dsn string) (driver.Conn, error) {
-	c, err := d.SQLiteDriver.Open(dsn)
-	if err != nil {
-		return nil, err
-	}
-	return &sqliteConn{c.(*sqlite3.SQLiteConn)}, nil
-}
-
-// sqliteConn rewrites the placeholders of every statement it is given; all
-// else is the driver's.
-type sqliteConn struct{ *sqlite3.SQLiteConn }
-
-func (c *sqliteConn) Prepare(q string) (driver.Stmt, error) {
-	return c.SQLiteConn.Prepare(positional(q))
-}
-func (c *sqliteConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	return c.SQLiteConn.PrepareContext(ctx, positional(q))
-}
-func (c *sqliteConn) Exec(q string, args []driver.Value) (driver.Result, error) {
-	return c.SQLiteConn.Exec(positional(q), args)
-}
-func (c *sqliteConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	return c.SQLiteConn.ExecContext(ctx, positional(q), args)
-}
-func (c *sqliteConn) Query(q string, args []driver.Value) (driver.Rows, error) {
-	return c.SQLiteConn.Query(positional(q), args)
-}
-func (c *sqliteConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.SQLiteConn.QueryContext(ctx, positional(q), args)
-}
-
-// positional turns each "$n" outside string literals, quoted names and
-// comments into "?n".
-func positional(q string) string {
-	if strings.IndexByte(q, '$') < 0 {
-		return q
-	}
-	b := []byte(q)
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; c {
-		case '\'', '"', '`':
-			// Skip to the closing quote; a doubled quote inside is
-			// skipped as two quotes.
-			j := strings.IndexByte(q[i+1:], c)
-			if j < 0 {
-				return string(b)
-			}
-			i += j + 1
-		case '[':
-			j := strings.IndexByte(q[i+1:], ']')
-			if j < 0 {
-				return string(b)
-			}
-			i += j + 1
-		case '-':
-			if i+1 < len(b) && b[i+1] == '-' {
-				j := strings.IndexByte(q[i:], '\n')
-				if j < 0 {
-					return string(b)
-				}
-				i += j
-			}
-		case '/':
-			if i+1 < len(b) && b[i+1] == '*' {
-				j := strings.Index(q[i+2:], "*/")
-				if j < 0 {
-					return string(b)
-				}
-				i += j + 3
-			}
-		case '$':
-			if i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9' {
-				b[i] = '?'
-			}
-		}
-	}
-	return string(b)
 }

@@ -1,3 +1,5 @@
+//go:build cgo && !purego
+
 package store
 
 /*
@@ -79,76 +81,18 @@ import "C"
 
 import (
 	"context"
-	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 	"unsafe"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
-// boundRows collects a table's rows for SQLite as values to bind, not as
-// SQL text: a million-ticket load spent a third of its time parsing
-// literals and freeing the parse trees. Each batch of rows is inserted by
-// one call into C that binds and steps a prepared INSERT per row, so
-// neither database/sql nor cgo is paid per value.
-type boundRows struct {
-	insert string // INSERT INTO t (cols) VALUES (?, …)
-	cols   int
-	b      []byte
-	rows   int
-	finished
-}
-
-func newBoundRows(table string, cols ...string) rowSink {
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
-	return &boundRows{insert: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + marks + ")",
-		cols: len(cols)}
-}
-
-func (s *boundRows) row() {
-	if s.rows == bulkRows {
-		s.flush()
-	}
-	s.rows++
-}
-
-func (s *boundRows) int(n int64) {
-	s.b = append(s.b, 1)
-	s.b = binary.LittleEndian.AppendUint64(s.b, uint64(n))
-}
-
-func (s *boundRows) null() { s.b = append(s.b, 0) }
-
-func (s *boundRows) text(v string) {
-	s.checkText(v)
-	s.b = append(s.b, 2)
-	s.b = binary.LittleEndian.AppendUint32(s.b, uint32(len(v)))
-	s.b = append(s.b, v...)
-}
-
-func (s *boundRows) flush() {
-	if s.rows > 0 {
-		s.done = append(s.done, bulkStmt{sql: s.insert, rows: s.rows, cols: s.cols, data: s.b})
-		s.b, s.rows = make([]byte, 0, cap(s.b)), 0
-	}
-}
-
-func (s *boundRows) take(into []bulkStmt) []bulkStmt {
-	s.flush()
-	return s.hand(into)
-}
-
 // insertBound runs a batch of bound rows on the SQLite connection c holds.
 func insertBound(ctx context.Context, c sqlConn, s bulkStmt) error {
-	conn, ok := c.(*sql.Conn)
-	if !ok {
-		return fmt.Errorf("bulk insert: bound rows need an SQLite connection, not %T", c)
-	}
-	if err := ctx.Err(); err != nil {
+	conn, err := boundConn(ctx, c)
+	if err != nil {
 		return err
 	}
 	return conn.Raw(func(dc any) error {
