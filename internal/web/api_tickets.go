@@ -30,8 +30,8 @@ type ticketIn struct {
 	Channel      string         `json:"channel"`
 	Tags         []string       `json:"tags"`
 	CustomFields map[string]any `json:"custom_fields"`
-	TeamID       *int64         `json:"team_id"`
-	AssigneeID   *int64         `json:"assignee_id"`
+	TeamID       optionalID     `json:"team_id"`
+	AssigneeID   optionalID     `json:"assignee_id"`
 }
 
 func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
@@ -46,7 +46,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
 		Subject: in.Subject, Body: in.Body, BodyHTML: in.BodyHTML,
 		Requester: ticket.Person{Email: in.Requester.Email, Name: in.Requester.Name},
 		Status:    in.Status, Priority: in.Priority, Type: in.Type, Channel: in.Channel, Tags: in.Tags,
-		CustomFields: normalizeNumbers(in.CustomFields), TeamID: in.TeamID, AssigneeID: in.AssigneeID,
+		CustomFields: normalizeNumbers(in.CustomFields), TeamID: in.TeamID.ptr(), AssigneeID: in.AssigneeID.ptr(),
 	})
 	if err != nil {
 		return err

@@ -230,6 +230,9 @@ func TestNullOnlyWhereAFieldCanBeNull(t *testing.T) {
 				body: `{"name":null}`, wantStatus: 400, wantCode: "invalid"},
 			{name: "a null assignee unassigns", method: "PATCH", path: tk, as: "ada", body: `{"assignee_id":null}`,
 				wantStatus: 200, want: []check{{"assignee_id", nil}}},
+			{name: "a new ticket with a null team and assignee has neither", method: "POST", path: "/api/v1/tickets",
+				as: "ada", body: `{"subject":"s","body":"b","requester":{"email":"k@x.test"},"team_id":null,"assignee_id":null}`,
+				wantStatus: 201, want: []check{{"team_id", nil}, {"assignee_id", nil}}},
 		})
 	})
 }
