@@ -83,6 +83,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return seedCommand(ctx, args, stdout, log)
 	case "load":
 		return loadCommand(ctx, args, stdout)
+	case "backup":
+		return backupCommand(ctx, args, stdout, stderr)
+	case "restore":
+		return restoreCommand(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -104,6 +104,10 @@ func jobsConfig(db *store.DB, cfg Config, log *slog.Logger) (jobs.Config, func()
 	return jc, func() { h.Close() }, nil
 }
 
+// BlobDir is where attachment files are kept: in the data directory, on
+// PostgreSQL too.
+func BlobDir(cfg Config) string { return filepath.Join(cfg.DataDir, "attachments") }
+
 // Open opens and migrates the database and builds every service. The job
 // queue is created but not started; Serve starts it.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
@@ -152,7 +156,7 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
-		Notifications: a.DB, Blobs: blob.New(filepath.Join(a.Config.DataDir, "attachments")), Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
+		Notifications: a.DB, Blobs: blob.New(BlobDir(a.Config)), Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies})
 	return err
 }

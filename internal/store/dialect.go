@@ -45,6 +45,9 @@ type dialect interface {
 	// the tables named in $1 (comma-separated) that are not behind a
 	// primary key or unique constraint.
 	secondaryIndexes() string
+	// tableCount is a query for the number of tables in the database (in
+	// the schema it works in, on PostgreSQL).
+	tableCount() string
 }
 
 type sqliteDialect struct{}
@@ -89,6 +92,9 @@ func (sqliteDialect) secondaryIndexes() string {
 	return `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL
 		AND tbl_name IN (SELECT value FROM json_each('["' || replace($1, ',', '","') || '"]')) ORDER BY name`
 }
+func (sqliteDialect) tableCount() string {
+	return "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+}
 func (sqliteDialect) databaseSize() string {
 	return "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
 }
@@ -103,6 +109,9 @@ func (postgresDialect) secondaryIndexes() string {
 	return `SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema()
 		AND i.tablename = ANY (string_to_array($1, ','))
 		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname`
+}
+func (postgresDialect) tableCount() string {
+	return "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
 }
 func (postgresDialect) databaseSize() string { return "SELECT pg_database_size(current_database())" }
 

@@ -20,9 +20,21 @@ var migrations embed.FS
 // Migrate brings the schema up to date and makes sure the built-in roles and
 // statuses exist. It is safe to run on every start.
 func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return db.inTx(ctx, func(tx *txn) error { return ensureBuiltins(ctx, tx, desk.SystemClock{}.Now().UnixMicro()) })
+}
+
+// migrations is goose on this database's migrations.
+func (db *DB) migrations() (*goose.Provider, error) {
 	dir, err := fs.Sub(migrations, "migrations/"+db.dialect.name())
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	gd := goose.DialectSQLite3
 	if db.dialect.name() == "postgres" {
@@ -30,12 +42,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	p, err := goose.NewProvider(gd, db.write.DB, dir)
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return db.inTx(ctx, func(tx *txn) error { return ensureBuiltins(ctx, tx, desk.SystemClock{}.Now().UnixMicro()) })
+	return p, nil
 }
 
 func ensureBuiltins(ctx context.Context, tx *txn, now int64) error {
