@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/store/storetest"
 )
@@ -162,4 +164,44 @@ func paramName(components map[string]map[string]any, p any) string {
 	}
 	name, _ := m["name"].(string)
 	return name
+}
+
+// Every object an answer can hold says which of its properties are always
+// sent: generated clients make the others optional (or pointers), and the
+// contract check then fails an answer that leaves a required one out.
+func TestOpenAPIResponseObjectsDeclareRequired(t *testing.T) {
+	t.Parallel()
+	c, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(where string, s *openapi3.SchemaRef)
+	walk = func(where string, s *openapi3.SchemaRef) {
+		if s == nil || s.Value == nil || seen[s.Value] {
+			return
+		}
+		seen[s.Value] = true
+		if s.Ref != "" {
+			where = s.Ref
+		}
+		v := s.Value
+		if len(v.Properties) > 0 && len(v.Required) == 0 {
+			t.Errorf("%s: an object in an answer without required", where)
+		}
+		for name, p := range v.Properties {
+			walk(where+"."+name, p)
+		}
+		walk(where+"[]", v.Items)
+	}
+	for path, item := range c.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for status, res := range op.Responses.Map() {
+				for _, mt := range res.Value.Content {
+					walk(method+" "+path+" "+status, mt.Schema)
+				}
+			}
+		}
+	}
+	walk("LiveEvent", c.doc.Components.Schemas["LiveEvent"])
 }

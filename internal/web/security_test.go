@@ -52,6 +52,7 @@ func (b *browser) do(method, path string, h http.Header, body string) (*http.Res
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	checkContract(b.t, req, []byte(body), res, raw)
 	for _, c := range res.Cookies() {
 		if c.MaxAge < 0 {
 			delete(b.jar, c.Name)
