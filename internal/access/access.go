@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/auth"
@@ -46,6 +47,9 @@ type Service struct {
 	mu     sync.Mutex
 	roles  map[int64]cachedRole
 	tokens *tokenCache
+	// ended counts token revocations and sign-outs on this node, so that
+	// whoever holds a credential for long (a live stream) knows to re-check.
+	ended atomic.Int64
 }
 
 type cachedRole struct {
@@ -164,8 +168,14 @@ func (s *Service) Session(ctx context.Context, sessionID string) (*people.Agent,
 
 // SignOut ends a session.
 func (s *Service) SignOut(ctx context.Context, sessionID string) error {
-	return s.store.DeleteSession(ctx, auth.Digest(sessionID))
+	err := s.store.DeleteSession(ctx, auth.Digest(sessionID))
+	s.ended.Add(1)
+	return err
 }
+
+// Ended counts the token revocations and sign-outs made on this node; a
+// credential checked before it last moved must be checked again.
+func (s *Service) Ended() int64 { return s.ended.Load() }
 
 // Token resolves an API token to its agent. Revoked tokens and tokens of
 // deactivated agents are refused.
@@ -204,6 +214,7 @@ func (s *Service) Tokens(ctx context.Context, agentID int64) ([]*Token, error) {
 func (s *Service) RevokeToken(ctx context.Context, agentID, tokenID int64) error {
 	err := s.store.RevokeToken(ctx, agentID, tokenID, s.clock.Now())
 	s.forgetTokens()
+	s.ended.Add(1)
 	return err
 }
 

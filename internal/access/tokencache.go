@@ -65,6 +65,13 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (desk.Actor, er
 	return a, nil
 }
 
+// TokenActorNow resolves an API token without the cache, for re-checking a
+// credential that stays in use (a live stream) within a bound shorter than
+// the cache's.
+func (s *Service) TokenActorNow(ctx context.Context, secret string) (desk.Actor, error) {
+	return s.tokenActor(ctx, secret)
+}
+
 func (s *Service) tokenActor(ctx context.Context, secret string) (desk.Actor, error) {
 	ag, err := s.Token(ctx, secret)
 	if err != nil {

@@ -7,7 +7,6 @@ package event
 
 import (
 	"encoding/json"
-	"sync"
 	"time"
 )
 
@@ -67,6 +66,9 @@ type Event struct {
 	ActorID   int64           `json:"actor_id,omitempty"`
 	Data      json.RawMessage `json:"data"`
 	CreatedAt time.Time       `json:"created_at"`
+	// To names who may hear of the event on the bus (see Key); nil is
+	// everyone. It is worked out when the event is published, never stored.
+	To []Key `json:"-"`
 }
 
 // New builds an event whose data is v marshalled to JSON.
@@ -85,50 +87,4 @@ type Change struct {
 	Field string `json:"field"`
 	Old   any    `json:"old"`
 	New   any    `json:"new"`
-}
-
-// Bus delivers committed events to in-process subscribers. Delivery is best
-// effort: a subscriber that falls behind loses events rather than slowing the
-// writer, and must reload what it shows (live views do exactly that).
-type Bus struct {
-	mu   sync.RWMutex
-	next int
-	subs map[int]chan Event
-}
-
-// NewBus returns an empty bus.
-func NewBus() *Bus { return &Bus{subs: map[int]chan Event{}} }
-
-// Publish hands the events to every subscriber without blocking.
-func (b *Bus) Publish(evs ...Event) {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	for _, ch := range b.subs {
-		for _, e := range evs {
-			select {
-			case ch <- e:
-			default:
-			}
-		}
-	}
-}
-
-// Subscribe returns a channel of events and a function that ends the
-// subscription and closes the channel.
-func (b *Bus) Subscribe(buffer int) (<-chan Event, func()) {
-	ch := make(chan Event, buffer)
-	b.mu.Lock()
-	id := b.next
-	b.next++
-	b.subs[id] = ch
-	b.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			b.mu.Lock()
-			delete(b.subs, id)
-			b.mu.Unlock()
-			close(ch)
-		})
-	}
 }

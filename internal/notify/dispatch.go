@@ -67,7 +67,7 @@ func (n *Notifier) work(ctx context.Context, a Args) error {
 	if added {
 		b, _ := json.Marshal(map[string]any{"agent_id": a.AgentID, "kind": a.What, "body": a.Body})
 		n.bus.Publish(event.Event{Kind: event.NotificationAdded, TicketID: a.TicketID, ActorKind: desk.ActorSystem, Data: b,
-			CreatedAt: note.CreatedAt})
+			CreatedAt: note.CreatedAt, To: []event.Key{event.Agent(a.AgentID)}})
 	}
 	return nil
 }

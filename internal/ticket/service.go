@@ -90,6 +90,23 @@ func scope(a desk.Actor) *Scope {
 	return &Scope{AgentID: a.ID, TeamIDs: a.TeamIDs}
 }
 
+// AudienceKeys names the ticket audiences (see Ticket.Audience) an actor may
+// hear of on the event bus.
+func AudienceKeys(a desk.Actor) []event.Key { return scope(a).Keys() }
+
+// publish hands committed events to the bus, each addressed to who may see
+// its ticket now.
+func (s *Service) publish(evs []event.Event, tickets ...*Ticket) {
+	for i := range evs {
+		for _, t := range tickets {
+			if t.ID == evs[i].TicketID {
+				evs[i].To = t.Audience()
+			}
+		}
+	}
+	s.bus.Publish(evs...)
+}
+
 func stamp(a desk.Actor, now time.Time, evs []event.Event) []event.Event {
 	for i := range evs {
 		evs[i].ActorKind, evs[i].ActorID, evs[i].CreatedAt = a.Kind, a.ID, now
@@ -210,7 +227,7 @@ func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create ticket: %w", err)
 	}
-	s.bus.Publish(evs...)
+	s.publish(evs, t)
 	return t, nil
 }
 
@@ -319,7 +336,7 @@ func (s *Service) change(ctx context.Context, a desk.Actor, id int64, fn func(tx
 	if err != nil {
 		return nil, fmt.Errorf("ticket %d: %w", id, err)
 	}
-	s.bus.Publish(evs...)
+	s.publish(evs, t)
 	return t, nil
 }
 

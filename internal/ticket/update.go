@@ -339,7 +339,7 @@ func (s *Service) Merge(ctx context.Context, sourceID, targetID int64) (*Ticket,
 		closed = st
 	}
 	now := s.clock.Now()
-	var target *Ticket
+	var src, target *Ticket
 	var evs []event.Event
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		// Lock in id order so that two opposite merges cannot deadlock.
@@ -353,8 +353,7 @@ func (s *Service) Merge(ctx context.Context, sourceID, targetID int64) (*Ticket,
 			}
 			locked[id] = t
 		}
-		src := locked[sourceID]
-		target = locked[targetID]
+		src, target = locked[sourceID], locked[targetID]
 		sc := scope(a)
 		if !sc.Sees(src) {
 			return desk.E(desk.ENOTFOUND, "error.ticket_not_found", sourceID)
@@ -390,7 +389,7 @@ func (s *Service) Merge(ctx context.Context, sourceID, targetID int64) (*Ticket,
 	if err != nil {
 		return nil, fmt.Errorf("merge ticket %d into %d: %w", sourceID, targetID, err)
 	}
-	s.bus.Publish(evs...)
+	s.publish(evs, src, target)
 	return target, nil
 }
 

@@ -86,17 +86,18 @@ func eachBackend(t *testing.T, fn func(t *testing.T, d *testDesk)) {
 // newDesk builds a help desk on a fresh database of backend b. passwords,
 // when given, sets sign-in passwords for some cast members (hashing is slow
 // on purpose, so only tests that sign in pay for it).
-func newDesk(t *testing.T, b storetest.Backend, passwords map[string]string) *testDesk {
+func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *testDesk {
 	t.Helper()
 	db := storetest.Open(t, b)
 	clock := desk.SystemClock{}
 	bus := event.NewBus()
-	d := &testDesk{t: t, backend: b.Name, DB: db,
+	d := &testDesk{backend: b.Name, DB: db,
 		Tickets: ticket.NewService(db, db, bus, clock),
 		People:  people.NewService(db, clock),
 		Access:  access.NewService(db, clock),
 		Agents:  map[string]*people.Agent{}, Tokens: map[string]string{}, Teams: map[int]*people.Team{},
 	}
+	d.t, _ = t.(*testing.T) // nil in a benchmark, which calls no helper that needs it
 	// As in internal/app: API tokens resolve through the cache, so every
 	// scenario below also proves that changes to people reach it at once.
 	d.Access.CacheTokens(d.People.Version, time.Minute)

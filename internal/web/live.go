@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/notify"
+	"github.com/sahayak/sahayak/internal/ticket"
 )
 
 // Notifications is what the web layer reads of an agent's notifications.
@@ -58,13 +60,14 @@ func (s *Server) replying(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Tickets.Get(r.Context(), id); err != nil {
+	t, err := s.Tickets.Get(r.Context(), id)
+	if err != nil {
 		return err
 	}
 	a, _ := desk.ActorFrom(r.Context())
 	if s.live.announce(id, a.ID, s.Clock.Now()) {
 		s.Bus.Publish(event.Event{Kind: Replying, TicketID: id, ActorKind: a.Kind, ActorID: a.ID,
-			Data: json.RawMessage(fmt.Sprintf(`{"name":%q}`, a.Name)), CreatedAt: s.Clock.Now()})
+			Data: json.RawMessage(fmt.Sprintf(`{"name":%q}`, a.Name)), CreatedAt: s.Clock.Now(), To: t.Audience()})
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -73,14 +76,27 @@ func (s *Server) replying(w http.ResponseWriter, r *http.Request) error {
 // eventStream sends committed events (and presence) to the browser as
 // Server-Sent Events. Pages reload the part that changed; the stream only
 // says what changed, and every fetch is permission-checked again.
+//
+// The stream hears only the events addressed to what its agent may see
+// (event.Bus indexes it by those keys), and before each delivery it checks
+// that its credential still stands (see liveStreams.check): a revoked token,
+// a signed-out or outdated session or a deactivated agent ends it, a change
+// of teams changes what it hears.
 func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) error {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		return desk.E(desk.EINTERNAL, "error.streaming")
 	}
 	a, _ := desk.ActorFrom(r.Context())
-	ch, cancel := s.Bus.Subscribe(256)
-	defer cancel()
+	cred := credentialOf(r)
+	closeStream, err := s.streams.open(a, cred)
+	if err != nil {
+		return err
+	}
+	defer closeStream()
+	keys := liveKeys(a)
+	sub := s.Bus.SubscribeTo(256, keys...)
+	defer sub.Close()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -90,21 +106,41 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) error {
 	flusher.Flush()
 	ping := time.NewTicker(25 * time.Second)
 	defer ping.Stop()
-	scoped := !a.Can(auth.TicketsReadAll)
+	// stillAllowed re-checks the credential (cached, see liveStreams) and
+	// follows a change of what the agent may see.
+	stillAllowed := func() bool {
+		now, err := s.streams.check(r.Context(), s, cred)
+		if err != nil || !now.Can(auth.TicketsRead) {
+			return false
+		}
+		if k := liveKeys(now); !slices.Equal(k, keys) {
+			keys = k
+			sub.Listen(keys...)
+		}
+		a = now
+		return true
+	}
 	for {
 		select {
 		case <-r.Context().Done():
 			return nil
 		case <-s.closing:
 			return nil
+		case <-sub.Lagged():
+			// It fell behind and lost an event; the browser reconnects
+			// and reloads rather than show a stale page.
+			return nil
 		case <-ping.C:
-			fmt.Fprint(w, ": ping\n\n")
-			flusher.Flush()
-		case e, ok := <-ch:
-			if !ok {
+			if !stillAllowed() {
 				return nil
 			}
-			if !s.streamable(r.Context(), a, scoped, e) {
+			fmt.Fprint(w, ": ping\n\n")
+			flusher.Flush()
+		case e, ok := <-sub.Events():
+			if !ok || !stillAllowed() {
+				return nil
+			}
+			if !s.streamable(r.Context(), a, keys, e) {
 				continue
 			}
 			b, _ := json.Marshal(map[string]any{"id": e.ID, "kind": e.Kind, "ticket_id": e.TicketID,
@@ -115,8 +151,19 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
-// streamable decides whether an agent may hear of an event.
-func (s *Server) streamable(ctx context.Context, a desk.Actor, scoped bool, e event.Event) bool {
+// liveKeys names what an agent's stream hears: the tickets they may see
+// and what is for them personally (notifications).
+func liveKeys(a desk.Actor) []event.Key {
+	keys := ticket.AudienceKeys(a)
+	if me := event.Agent(a.ID); !slices.Contains(keys, me) {
+		keys = append(keys, me)
+	}
+	return keys
+}
+
+// streamable decides whether an agent may hear of an event. The bus routes
+// by the same keys; this also covers events published to everyone.
+func (s *Server) streamable(ctx context.Context, a desk.Actor, keys []event.Key, e event.Event) bool {
 	if e.Kind == event.NotificationAdded {
 		var d struct {
 			AgentID int64 `json:"agent_id"`
@@ -127,10 +174,14 @@ func (s *Server) streamable(ctx context.Context, a desk.Actor, scoped bool, e ev
 	if e.Kind == Replying && e.ActorID == a.ID {
 		return false
 	}
-	if e.TicketID == 0 || !scoped {
+	if e.To != nil {
+		return event.Meets(e.To, keys)
+	}
+	if e.TicketID == 0 || a.Can(auth.TicketsReadAll) {
 		return true
 	}
-	_, err := s.Tickets.Get(ctx, e.TicketID)
+	// A ticket event nobody addressed: ask the ticket.
+	_, err := s.Tickets.Get(desk.WithActor(ctx, a), e.TicketID)
 	return err == nil
 }
 

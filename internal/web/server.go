@@ -65,6 +65,7 @@ type Server struct {
 	metrics   *metrics
 	loginRate *limiter
 	live      *presence
+	streams   *liveStreams
 	closing   chan struct{}
 	closeOnce sync.Once
 }
@@ -85,7 +86,7 @@ func New(d Deps) (*Server, error) {
 		d.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), loginRate: newLimiter(d.LoginLimit, time.Minute),
-		live: newPresence(), closing: make(chan struct{})}
+		live: newPresence(), streams: newLiveStreams(), closing: make(chan struct{})}
 	var err error
 	if d.Catalog == nil {
 		if d.Catalog, err = i18n.Load(); err != nil {
