@@ -52,6 +52,10 @@ type Config struct {
 // working here; on this node a revocation takes effect at once.
 const tokenCacheFor = 5 * time.Second
 
+// relayPoll is how often a node on PostgreSQL looks for events committed by
+// other nodes, to bring them to its live streams.
+const relayPoll = 200 * time.Millisecond
+
 // App is a running Sahayak: its database, services and server.
 type App struct {
 	Config   Config
@@ -64,6 +68,7 @@ type App struct {
 	Access   *access.Service
 	Queue    *jobs.Queue
 	Notifier *notify.Notifier
+	Relay    *event.Relay // nil on SQLite (one node)
 	Web      *web.Server
 	jobsDB   *sql.DB
 }
@@ -149,6 +154,12 @@ func (a *App) build(ctx context.Context) error {
 	if a.Notifier, err = notify.New(a.DB, a.Queue, a.Bus, a.Clock, a.Log); err != nil {
 		return err
 	}
+	if a.DB.SQLitePath == "" {
+		// Other nodes may share the database: bring their events here.
+		a.Relay = event.NewRelay(a.DB, a.Bus, func(ctx context.Context, evs []event.Event) error {
+			return ticket.Address(ctx, a.DB, evs)
+		}, relayPoll, a.Log)
+	}
 	catalog, err := i18n.Load()
 	if err != nil {
 		return err
@@ -219,6 +230,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		defer wg.Done()
 		a.Notifier.Run(ctx)
 	}()
+	if a.Relay != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Relay.Run(ctx)
+		}()
+	}
 	srv := &http.Server{Handler: a.Web, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	srv.RegisterOnShutdown(a.Web.CloseStreams)

@@ -235,6 +235,24 @@ func (p *published) firstTime(evs []Event, now time.Time) []Event {
 	return out
 }
 
+// unpublished returns the events the bus has not published yet (all of them
+// without DeliverOnce), so that a relay spends nothing on the node's own.
+func (b *Bus) unpublished(evs []Event) []Event {
+	p := b.once
+	if p == nil {
+		return evs
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := evs[:0:0]
+	for _, e := range evs {
+		if _, seen := p.ids[e.ID]; !seen || e.ID == 0 {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func (p *published) forget(upTo int64, before time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

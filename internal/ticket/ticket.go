@@ -7,8 +7,6 @@ package ticket
 
 import (
 	"time"
-
-	"github.com/sahayak/sahayak/internal/event"
 )
 
 // Status categories. Admins may add statuses inside a category.
@@ -159,39 +157,6 @@ func (s *Scope) Sees(t *Ticket) bool {
 		}
 	}
 	return false
-}
-
-// Audience names who may hear of a change to the ticket on the event bus,
-// by the rule of Scope.Sees: agents who see every ticket, its assignee, and
-// its team's members, or every agent while no team has it.
-func (t *Ticket) Audience() []event.Key {
-	keys := make([]event.Key, 0, 3)
-	keys = append(keys, event.AllTickets)
-	if t.TeamID == nil {
-		keys = append(keys, event.Unteamed)
-	} else {
-		keys = append(keys, event.Team(*t.TeamID))
-	}
-	if t.AssigneeID != nil {
-		keys = append(keys, event.Agent(*t.AssigneeID))
-	}
-	return keys
-}
-
-// Keys names the audiences (see Ticket.Audience) whose events an agent
-// within the scope may hear; a nil scope hears every ticket's.
-func (s *Scope) Keys() []event.Key {
-	if s == nil {
-		return []event.Key{event.AllTickets}
-	}
-	if s.RequesterID != 0 {
-		return nil
-	}
-	keys := []event.Key{event.Unteamed, event.Agent(s.AgentID)}
-	for _, id := range s.TeamIDs {
-		keys = append(keys, event.Team(id))
-	}
-	return keys
 }
 
 // Page is one page of a list.

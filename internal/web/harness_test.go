@@ -42,6 +42,7 @@ type testDesk struct {
 	Tickets *ticket.Service
 	People  *people.Service
 	Access  *access.Service
+	Bus     *event.Bus
 	Server  *web.Server
 	URL     string
 
@@ -91,7 +92,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	db := storetest.Open(t, b)
 	clock := desk.SystemClock{}
 	bus := event.NewBus()
-	d := &testDesk{backend: b.Name, DB: db,
+	d := &testDesk{backend: b.Name, DB: db, Bus: bus,
 		Tickets: ticket.NewService(db, db, bus, clock),
 		People:  people.NewService(db, clock),
 		Access:  access.NewService(db, clock),
