@@ -106,18 +106,8 @@ func TestLiveUpdatesReachStreamsOnOtherNodes(t *testing.T) {
 	// The credential re-checks of TestLiveStreamsAreReauthorized, made on
 	// the other node: node A learns of them when its check (good for at
 	// most a second) runs out.
-	for _, tc := range []struct {
-		name string
-		take func(b *testDesk)
-	}{
-		{"a token revoked on node B ends the stream on node A", func(b *testDesk) {
-			b.mustCall(204, "DELETE", "/api/v1/tokens/"+id(b.tokenID("ravi")), "ravi", nil)
-		}},
-		{"an agent deactivated on node B loses the stream on node A", func(b *testDesk) {
-			b.mustCall(204, "DELETE", "/api/v1/agents/"+id(b.Agents["ravi"].ID), "ada", nil)
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, tc := range credentialLosses {
+		t.Run(tc.name+" on node B ends the stream on node A", func(t *testing.T) {
 			t.Parallel()
 			b := newDesk(t, backend, nil)
 			clock := &laterClock{}

@@ -137,27 +137,31 @@ func (d *testDesk) tokenID(name string) int64 {
 	return list[0].ID
 }
 
+// credentialLosses are the ways a token's stream loses its right to hear
+// anything; each must end the stream.
+var credentialLosses = []struct {
+	name string
+	take func(d *testDesk)
+}{
+	{"a revoked API token", func(d *testDesk) {
+		d.mustCall(204, "DELETE", "/api/v1/tokens/"+id(d.tokenID("ravi")), "ravi", nil)
+	}},
+	{"deactivating the agent", func(d *testDesk) {
+		d.mustCall(204, "DELETE", "/api/v1/agents/"+id(d.Agents["ravi"].ID), "ada", nil)
+	}},
+	{"a deactivation through PATCH", func(d *testDesk) {
+		d.mustCall(200, "PATCH", "/api/v1/agents/"+id(d.Agents["ravi"].ID), "ada", map[string]any{"active": false})
+	}},
+}
+
 func TestLiveStreamsAreReauthorized(t *testing.T) {
 	t.Parallel()
 	// Each case opens ravi's stream (tier 1 "Frontline", role agent), takes
 	// something away, then commits a change ravi could have seen before.
 	// The stream must not deliver it: it ends (credential gone) or skips
 	// it (scope gone) and goes on with what ravi may still see.
-	for _, tc := range []struct {
-		name string
-		take func(d *testDesk)
-	}{
-		{"a revoked API token ends the stream", func(d *testDesk) {
-			d.mustCall(204, "DELETE", "/api/v1/tokens/"+id(d.tokenID("ravi")), "ravi", nil)
-		}},
-		{"deactivating the agent ends the stream", func(d *testDesk) {
-			d.mustCall(204, "DELETE", "/api/v1/agents/"+id(d.Agents["ravi"].ID), "ada", nil)
-		}},
-		{"a deactivation through PATCH ends the stream", func(d *testDesk) {
-			d.mustCall(200, "PATCH", "/api/v1/agents/"+id(d.Agents["ravi"].ID), "ada", map[string]any{"active": false})
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, tc := range credentialLosses {
+		t.Run(tc.name+" ends the stream", func(t *testing.T) {
 			eachBackend(t, func(t *testing.T, d *testDesk) {
 				s := d.openStreamAs("ravi")
 				tid := d.mustCreateTicket("ada", nil).id("id")
