@@ -204,8 +204,10 @@ func (s *Subscription) offer(e Event) {
 // calls Forget as it moves on.
 func (b *Bus) DeliverOnce() { b.once = &published{ids: map[int64]time.Time{}} }
 
-// Forget lets the bus drop what it remembers of stored events up to id that
-// were published before the given time. Without DeliverOnce it does nothing.
+// Forget lets the bus drop what it remembers of stored events that were
+// published before the given time, with ids up to upTo (the relay's
+// position; on PostgreSQL reading order is not quite id order, so the time
+// is what keeps an id long enough). Without DeliverOnce it does nothing.
 func (b *Bus) Forget(upTo int64, before time.Time) {
 	if b.once != nil {
 		b.once.forget(upTo, before)

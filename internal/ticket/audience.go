@@ -45,14 +45,20 @@ type AudienceReader interface {
 	TicketAudiences(ctx context.Context, ids []int64) (map[int64]*Ticket, error)
 }
 
-// Address sets the audience of ticket events read back from the events
-// table (committed on another node), from their tickets as they are now.
-// An event whose ticket is gone keeps no audience; a live stream then asks
-// the ticket itself.
+// Address sets the audience of events read back from the events table
+// (committed on another node): a ticket's event is for whoever may see the
+// ticket as it is now; an event about no ticket (a contact, an agent, a
+// team) is for no live view, only for subscribers to every event. An event
+// whose ticket is gone keeps no audience; a live stream then asks the ticket
+// itself.
 func Address(ctx context.Context, r AudienceReader, evs []event.Event) error {
 	var ids []int64
-	for _, e := range evs {
-		if e.TicketID != 0 && e.To == nil {
+	for i, e := range evs {
+		switch {
+		case e.To != nil:
+		case e.TicketID == 0:
+			evs[i].To = []event.Key{}
+		default:
 			ids = append(ids, e.TicketID)
 		}
 	}

@@ -174,10 +174,15 @@ func (s *Server) streamable(ctx context.Context, a desk.Actor, keys []event.Key,
 	if e.Kind == Replying && e.ActorID == a.ID {
 		return false
 	}
+	if e.TicketID == 0 {
+		// Events about contacts, agents and teams are for durable
+		// consumers (webhooks, audit), not for live views.
+		return false
+	}
 	if e.To != nil {
 		return event.Meets(e.To, keys)
 	}
-	if e.TicketID == 0 || a.Can(auth.TicketsReadAll) {
+	if a.Can(auth.TicketsReadAll) {
 		return true
 	}
 	// A ticket event nobody addressed: ask the ticket.
