@@ -101,7 +101,7 @@ func (s *liveStream) next() (liveEvent, bool) {
 	select {
 	case e, ok := <-s.events:
 		return e, ok
-	case <-time.After(15 * time.Second):
+	case <-time.After(time.Minute):
 		s.t.Fatal("no event and no end of stream")
 		return liveEvent{}, false
 	}
@@ -155,14 +155,14 @@ var credentialLosses = []struct {
 }
 
 func TestLiveStreamsAreReauthorized(t *testing.T) {
-	t.Parallel()
 	// Each case opens ravi's stream (tier 1 "Frontline", role agent), takes
 	// something away, then commits a change ravi could have seen before.
-	// The stream must not deliver it: it ends (credential gone) or skips
-	// it (scope gone) and goes on with what ravi may still see.
+	// The stream must not deliver it: it ends.
 	for _, tc := range credentialLosses {
-		t.Run(tc.name+" ends the stream", func(t *testing.T) {
-			eachBackend(t, func(t *testing.T, d *testDesk) {
+		for _, backend := range storetest.Backends() {
+			t.Run(tc.name+" ends the stream/"+backend.Name, func(t *testing.T) {
+				t.Parallel()
+				d := newDesk(t, backend, nil)
 				s := d.openStreamAs("ravi")
 				tid := d.mustCreateTicket("ada", nil).id("id")
 				s.expect("ticket.created", tid)
@@ -170,21 +170,23 @@ func TestLiveStreamsAreReauthorized(t *testing.T) {
 				d.mustCall(200, "PATCH", "/api/v1/tickets/"+id(tid), "ada", map[string]any{"priority": "urgent"})
 				s.expectEnd()
 			})
-		})
+		}
 	}
+}
 
-	t.Run("an agent removed from a team stops hearing of the team's tickets", func(t *testing.T) {
-		eachBackend(t, func(t *testing.T, d *testDesk) {
-			s := d.openStreamAs("ravi")
-			frontline := d.Teams[1].ID
-			tid := d.mustCreateTicket("ada", map[string]any{"team_id": frontline}).id("id")
-			s.expect("ticket.created", tid)
-			lead := d.Agents["lena"].ID
-			d.mustCall(200, "PATCH", "/api/v1/teams/"+id(frontline), "ada", map[string]any{"member_ids": []int64{lead}})
-			d.mustCall(200, "PATCH", "/api/v1/tickets/"+id(tid), "ada", map[string]any{"priority": "urgent"})
-			other := d.mustCreateTicket("ada", nil).id("id") // no team: every agent sees it
-			s.expect("ticket.created", other)
-		})
+func TestLiveStreamsFollowTeamChanges(t *testing.T) {
+	// Removed from his team, ravi stops hearing of its tickets and goes
+	// on hearing what he may still see.
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		s := d.openStreamAs("ravi")
+		frontline := d.Teams[1].ID
+		tid := d.mustCreateTicket("ada", map[string]any{"team_id": frontline}).id("id")
+		s.expect("ticket.created", tid)
+		lead := d.Agents["lena"].ID
+		d.mustCall(200, "PATCH", "/api/v1/teams/"+id(frontline), "ada", map[string]any{"member_ids": []int64{lead}})
+		d.mustCall(200, "PATCH", "/api/v1/tickets/"+id(tid), "ada", map[string]any{"priority": "urgent"})
+		other := d.mustCreateTicket("ada", nil).id("id") // no team: every agent sees it
+		s.expect("ticket.created", other)
 	})
 }
 

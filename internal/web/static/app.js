@@ -143,7 +143,14 @@
   if (signedIn) {
     loadNotifications().catch(() => {});
     const es = new EventSource("/events");
-    es.addEventListener("open", () => { body.dataset.live = "connected"; });
+    // A stream that fell behind is ended by the server; when it comes back,
+    // what it missed is reloaded.
+    let wasOpen = false;
+    es.addEventListener("open", () => {
+      body.dataset.live = "connected";
+      if (wasOpen && (ticketPage || listRegion)) scheduleRefresh();
+      wasOpen = true;
+    });
     es.addEventListener("message", () => {});
     const onTicketEvent = (ev) => {
       let e;
