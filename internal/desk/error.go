@@ -13,15 +13,19 @@ import (
 
 // Error codes. The web layer maps each to an HTTP status in one place.
 const (
-	EINVALID       = "invalid"       // 400: the request itself is malformed or fails validation
-	EUNAUTHORIZED  = "unauthorized"  // 401: no or bad credentials
-	EFORBIDDEN     = "forbidden"     // 403: authenticated but not allowed
-	ENOTFOUND      = "not_found"     // 404
-	ECONFLICT      = "conflict"      // 409: duplicates, stale state
-	ETOOLARGE      = "too_large"     // 413
-	EUNPROCESSABLE = "unprocessable" // 422: well-formed but not allowed in the current state
-	ERATELIMIT     = "rate_limited"  // 429
-	EINTERNAL      = "internal"      // 500: a bug or an outage; the only code that is logged
+	EINVALID       = "invalid"                // 400: the request itself is malformed or fails validation
+	EUNAUTHORIZED  = "unauthorized"           // 401: no or bad credentials
+	EFORBIDDEN     = "forbidden"              // 403: authenticated but not allowed
+	ENOTFOUND      = "not_found"              // 404
+	EMETHOD        = "method_not_allowed"     // 405: the path exists, the method does not (Allow names those that do)
+	ECONFLICT      = "conflict"               // 409: duplicates, stale state
+	ETOOLARGE      = "too_large"              // 413
+	EMEDIATYPE     = "unsupported_media_type" // 415: a body that is not JSON where JSON is wanted
+	EUNPROCESSABLE = "unprocessable"          // 422: well-formed but not allowed in the current state
+	EKEYREUSED     = "idempotency_key_reused" // 422: an Idempotency-Key sent again with another request
+	EKEYINFLIGHT   = "idempotency_key_in_use" // 409: the first request with this Idempotency-Key is still running
+	ERATELIMIT     = "rate_limited"           // 429
+	EINTERNAL      = "internal"               // 500: a bug or an outage; the only code that is logged
 )
 
 // Msg is a message for people, kept as a catalog key and the values for its

@@ -2,8 +2,11 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 
+	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/people"
@@ -31,6 +34,26 @@ func respond(w http.ResponseWriter, status int, v any, err error) error {
 	}
 	writeJSON(w, status, v)
 	return nil
+}
+
+// answerFirst answers the first item of a list (read with err) that
+// matches, or notFound: single reads of short lists the services keep whole.
+func answerFirst[T any](w http.ResponseWriter, list []T, err error, match func(T) bool, notFound error) error {
+	if err != nil {
+		return err
+	}
+	for _, item := range list {
+		if match(item) {
+			writeJSON(w, http.StatusOK, item)
+			return nil
+		}
+	}
+	return notFound
+}
+
+// locate names a created resource in the Location header of the 201.
+func locate(w http.ResponseWriter, collection string, id int64) {
+	w.Header().Set("Location", collection+strconv.FormatInt(id, 10))
 }
 
 func noContent(w http.ResponseWriter, err error) error {
@@ -101,6 +124,9 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := s.People.CreateContact(r.Context(), in.input())
+	if err == nil {
+		locate(w, "/api/v1/contacts/", c.ID)
+	}
 	return respond(w, http.StatusCreated, c, err)
 }
 
@@ -146,6 +172,9 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	o, err := s.People.CreateOrganization(r.Context(), in.input())
+	if err == nil {
+		locate(w, "/api/v1/organizations/", o.ID)
+	}
 	return respond(w, http.StatusCreated, o, err)
 }
 
@@ -196,6 +225,9 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a, err := s.People.CreateAgent(r.Context(), in.input(), auth.HashPassword)
+	if err == nil {
+		locate(w, "/api/v1/agents/", a.ID)
+	}
 	return respond(w, http.StatusCreated, a, err)
 }
 
@@ -249,6 +281,9 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t, err := s.People.CreateTeam(r.Context(), in.input())
+	if err == nil {
+		locate(w, "/api/v1/teams/", t.ID)
+	}
 	return respond(w, http.StatusCreated, t, err)
 }
 
@@ -304,6 +339,9 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) error {
 	var role people.Role
 	in.apply(&role)
 	out, err := s.People.CreateRole(r.Context(), role)
+	if err == nil {
+		locate(w, "/api/v1/roles/", out.ID)
+	}
 	return respond(w, http.StatusCreated, out, err)
 }
 
@@ -374,6 +412,9 @@ func (s *Server) createField(w http.ResponseWriter, r *http.Request) error {
 	var f ticket.Field
 	in.apply(&f)
 	out, err := s.Tickets.CreateField(r.Context(), f)
+	if err == nil {
+		locate(w, "/api/v1/fields/", out.ID)
+	}
 	return respond(w, http.StatusCreated, out, err)
 }
 
@@ -391,6 +432,13 @@ func (s *Server) deleteField(w http.ResponseWriter, r *http.Request) error {
 	return noContent(w, err)
 }
 
+func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Tickets.Statuses(r.Context())
+	name := r.PathValue("name")
+	return answerFirst(w, list, err, func(st ticket.Status) bool { return st.Name == name },
+		desk.E(desk.ENOTFOUND, "error.status_not_found", name))
+}
+
 func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Tickets.Statuses(r.Context())
 	return respond(w, http.StatusOK, map[string]any{"statuses": list}, err)
@@ -405,6 +453,9 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	st, err := s.Tickets.CreateStatus(r.Context(), ticket.Status{Name: in.Name, Category: in.Category})
+	if err == nil {
+		w.Header().Set("Location", "/api/v1/statuses/"+url.PathEscape(st.Name))
+	}
 	return respond(w, http.StatusCreated, st, err)
 }
 
@@ -421,7 +472,23 @@ func (s *Server) createTag(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name, err := s.Tickets.CreateTag(r.Context(), in.Name)
+	if err == nil {
+		w.Header().Set("Location", "/api/v1/tags/"+url.PathEscape(name))
+	}
 	return respond(w, http.StatusCreated, map[string]string{"name": name}, err)
+}
+
+func (s *Server) getTag(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Tickets.Tags(r.Context())
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	if !slices.Contains(list, name) {
+		return desk.E(desk.ENOTFOUND, "error.tag_not_found", name)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"name": name})
+	return nil
 }
 
 func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request) error {
@@ -448,8 +515,19 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	locate(w, "/api/v1/tokens/", t.ID)
 	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "name": t.Name})
 	return nil
+}
+
+func (s *Server) getToken(w http.ResponseWriter, r *http.Request) error {
+	a, _ := desk.ActorFrom(r.Context())
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	list, err := s.Access.Tokens(r.Context(), a.ID)
+	return answerFirst(w, list, err, func(t *access.Token) bool { return t.ID == id }, desk.E(desk.ENOTFOUND, "error.token_not_found", id))
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {

@@ -253,8 +253,22 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	locate(w, "/api/v1/tickets/"+strconv.FormatInt(id, 10)+"/messages/", m.ID)
 	writeJSON(w, http.StatusCreated, m)
 	return nil
+}
+
+func (s *Server) getMessage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	mid, err := pathID(r, "message_id")
+	if err != nil {
+		return err
+	}
+	ms, err := s.Tickets.Messages(r.Context(), id)
+	return answerFirst(w, ms, err, func(m *ticket.Message) bool { return m.ID == mid }, desk.E(desk.ENOTFOUND, "error.message_not_found", mid))
 }
 
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
@@ -367,6 +381,8 @@ func (s *Server) linkTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// A link is not a resource of its own; it appears among the ticket's links.
+	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(id, 10)+"/links")
 	writeJSON(w, http.StatusCreated, map[string]any{"links": links})
 	return nil
 }

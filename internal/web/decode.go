@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -20,6 +21,9 @@ const MaxJSONBody = 1 << 20
 // decode reads a JSON body strictly: at most MaxJSONBody bytes, valid UTF-8,
 // no unknown fields, one value.
 func decode(r *http.Request, v any) error {
+	if !isJSON(r.Header.Get("Content-Type")) {
+		return desk.E(desk.EMEDIATYPE, "error.media_type", r.Header.Get("Content-Type"))
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxJSONBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -100,6 +104,13 @@ func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
 		}
 	}
 	return reflect.StructField{}, false
+}
+
+// isJSON reports whether a Content-Type names JSON: application/json or a
+// +json type, with any parameters.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
 // hasNULEscape reports whether a JSON text holds the escape \u0000 (a raw

@@ -15,6 +15,10 @@ var statusOf = map[string]int{
 	desk.EUNAUTHORIZED:  http.StatusUnauthorized,
 	desk.EFORBIDDEN:     http.StatusForbidden,
 	desk.ENOTFOUND:      http.StatusNotFound,
+	desk.EMETHOD:        http.StatusMethodNotAllowed,
+	desk.EMEDIATYPE:     http.StatusUnsupportedMediaType,
+	desk.EKEYREUSED:     http.StatusUnprocessableEntity,
+	desk.EKEYINFLIGHT:   http.StatusConflict,
 	desk.ECONFLICT:      http.StatusConflict,
 	desk.ETOOLARGE:      http.StatusRequestEntityTooLarge,
 	desk.EUNPROCESSABLE: http.StatusUnprocessableEntity,
@@ -47,6 +51,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == desk.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
+	status := HTTPStatus(err)
+	if status == http.StatusUnauthorized {
+		// RFC 6750: say which scheme to use, and that a token sent was refused.
+		challenge := `Bearer realm="sahayak"`
+		if r.Header.Get("Authorization") != "" {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
 	lang := s.lang(r)
 	var b errorBody
 	b.Error.Code, b.Error.Message = code, s.msg(lang, desk.ErrorMsg(err))
@@ -56,7 +69,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			b.Error.Fields[k] = s.msg(lang, m)
 		}
 	}
-	writeJSON(w, HTTPStatus(err), b)
+	writeJSON(w, status, b)
 }
 
 // msg renders a service's message in lang.

@@ -21,6 +21,7 @@ func (s *Server) routeTable() {
 	s.handle("PATCH /api/v1/tickets/{id}", auth.TicketsUpdate, s.updateTicket)
 	s.handle("GET /api/v1/tickets/{id}/messages", auth.TicketsRead, s.listMessages)
 	s.handle("POST /api/v1/tickets/{id}/messages", auth.TicketsRead, s.createMessage) // reply or note: the service checks which
+	s.handle("GET /api/v1/tickets/{id}/messages/{message_id}", auth.TicketsRead, s.getMessage)
 	s.handle("GET /api/v1/attachments/{id}", auth.TicketsRead, s.downloadAttachment)
 	s.handle("GET /api/v1/tickets/{id}/events", auth.TicketsRead, s.listEvents)
 	s.handle("POST /api/v1/tickets/{id}/escalate", auth.TicketsEscalate, s.escalateTicket)
@@ -68,13 +69,16 @@ func (s *Server) routeTable() {
 
 	s.handle("GET /api/v1/statuses", auth.TicketsRead, s.listStatuses)
 	s.handle("POST /api/v1/statuses", auth.StatusesWrite, s.createStatus)
+	s.handle("GET /api/v1/statuses/{name}", auth.TicketsRead, s.getStatus)
 
 	s.handle("GET /api/v1/tags", auth.TagsRead, s.listTags)
 	s.handle("POST /api/v1/tags", auth.TagsWrite, s.createTag)
+	s.handle("GET /api/v1/tags/{name}", auth.TagsRead, s.getTag)
 	s.handle("DELETE /api/v1/tags/{name}", auth.TagsWrite, s.deleteTag)
 
 	s.handle("GET /api/v1/tokens", auth.TokensWrite, s.listTokens)
 	s.handle("POST /api/v1/tokens", auth.TokensWrite, s.createToken)
+	s.handle("GET /api/v1/tokens/{id}", auth.TokensWrite, s.getToken)
 	s.handle("DELETE /api/v1/tokens/{id}", auth.TokensWrite, s.revokeToken)
 
 	s.handle("GET /api/v1/notifications", auth.SignedIn, s.listNotifications)

@@ -61,6 +61,7 @@ type Server struct {
 	log       *slog.Logger
 	mux       *http.ServeMux
 	routes    []Route
+	apiPaths  *apiPaths
 	pages     map[string]*template.Template
 	metrics   *metrics
 	loginRate *limiter
@@ -86,7 +87,7 @@ func New(d Deps) (*Server, error) {
 		d.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), loginRate: newLimiter(d.LoginLimit, time.Minute),
-		live: newPresence(), streams: newLiveStreams(), closing: make(chan struct{})}
+		live: newPresence(), streams: newLiveStreams(), closing: make(chan struct{}), apiPaths: newAPIPaths()}
 	var err error
 	if d.Catalog == nil {
 		if d.Catalog, err = i18n.Load(); err != nil {
@@ -101,6 +102,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.routeTable()
+	s.mux.Handle("/api/v1/", s.metrics.wrap("/api/v1/", http.HandlerFunc(s.apiFallback)))
 	return s, nil
 }
 
@@ -128,6 +130,9 @@ func (s *Server) handle(pattern, permission string, fn handlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
 	rt := Route{Method: method, Path: path, Permission: permission, API: strings.HasPrefix(path, "/api/")}
 	s.routes = append(s.routes, rt)
+	if rt.API {
+		s.apiPaths.add(method, path)
+	}
 	s.mux.Handle(pattern, s.metrics.wrap(pattern, s.authorize(rt, fn)))
 }
 
