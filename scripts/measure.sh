@@ -46,10 +46,10 @@ for D in L2 K1 M1; do
   $B token create --data $W/$D --email bench@example.com | tail -1 > $W/tok-$D
 done
 echo "== start + idle RSS (1M)"
-$B serve --data $W/M1 --addr 127.0.0.1:18311 > $W/sM.log 2>&1 & 
+$B serve --data $W/M1 --addr 127.0.0.1:18311 --api-rate-limit 0 > $W/sM.log 2>&1 & 
 sleep 3; cat $W/sM.log | grep serving; P=$(pgrep -f "serve --data $W/M1"); grep VmRSS /proc/$P/status
-$B serve --data $W/L2 --addr 127.0.0.1:18310 > $W/sL.log 2>&1 &
-$B serve --data $W/K1 --addr 127.0.0.1:18312 > $W/sK.log 2>&1 &
+$B serve --data $W/L2 --addr 127.0.0.1:18310 --api-rate-limit 0 > $W/sL.log 2>&1 &
+$B serve --data $W/K1 --addr 127.0.0.1:18312 --api-rate-limit 0 > $W/sK.log 2>&1 &
 sleep 2
 L=http://127.0.0.1:18310
 echo "== 100k: healthz, then read/create/list x3 interleaved"
@@ -64,5 +64,5 @@ echo "== 1M read x1"
 $B load --url http://127.0.0.1:18311 --token $(cat $W/tok-M1) --scenario read --duration 5s | tail -1
 pkill -f "$B serve"
 echo "== restart time on existing DB"
-for i in 1 2 3; do $B serve --data $W/M1 --addr 127.0.0.1:18313 > $W/sR.log 2>&1 & sleep 2; grep serving $W/sR.log; P=$(pgrep -f "serve --data $W/M1"); grep VmRSS /proc/$P/status; kill $P; sleep 1; done
+for i in 1 2 3; do $B serve --data $W/M1 --addr 127.0.0.1:18313 --api-rate-limit 0 > $W/sR.log 2>&1 & sleep 2; grep serving $W/sR.log; P=$(pgrep -f "serve --data $W/M1"); grep VmRSS /proc/$P/status; kill $P; sleep 1; done
 echo done

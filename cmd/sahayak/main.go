@@ -58,6 +58,14 @@ func env(name, def string) string {
 	return def
 }
 
+// envInt is env for a whole number; a value that is not one keeps def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
+
 // commonFlags declares the flags every command shares.
 func commonFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.DataDir, "data", env("SAHAYAK_DATA_DIR", "sahayak-data"), "data directory (SQLite file, attachments)")
@@ -114,6 +122,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env("SAHAYAK_SECURE_COOKIES", "") == "true", "mark cookies Secure (serve behind TLS)")
 	conns := env("SAHAYAK_DATABASE_CONNS", "0")
 	fs.StringVar(&conns, "database-conns", conns, "database connections of this node (0: 16)")
+	fs.IntVar(&cfg.APIRateLimit, "api-rate-limit", envInt("SAHAYAK_API_RATE_LIMIT", 6000), "API requests per token (or signed-in agent) per minute over all nodes; 0 for no limit")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/ratelimit"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/web"
@@ -46,6 +47,9 @@ type Config struct {
 	SecureCookies bool
 	// JobPoll is how often the SQLite job queue looks for work.
 	JobPoll time.Duration
+	// APIRateLimit is each API caller's requests per minute, over all
+	// nodes; 0 means no limit.
+	APIRateLimit int
 }
 
 // tokenCacheFor bounds how long a token revoked on another node keeps
@@ -68,7 +72,8 @@ type App struct {
 	Access   *access.Service
 	Queue    *jobs.Queue
 	Notifier *notify.Notifier
-	Relay    *event.Relay // nil on SQLite (one node)
+	Relay    *event.Relay       // nil on SQLite (one node)
+	Limiter  *ratelimit.Limiter // nil without a rate limit
 	Web      *web.Server
 	jobsDB   *sql.DB
 }
@@ -160,6 +165,12 @@ func (a *App) build(ctx context.Context) error {
 			return ticket.Address(ctx, a.DB, evs)
 		}, relayPoll, a.Log)
 	}
+	if err := addHousekeeping(a.Queue, a.DB, a.Clock); err != nil {
+		return err
+	}
+	if a.Config.APIRateLimit > 0 {
+		a.Limiter = ratelimit.New(int64(a.Config.APIRateLimit), a.DB, a.Log)
+	}
 	catalog, err := i18n.Load()
 	if err != nil {
 		return err
@@ -167,7 +178,7 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
-		Notifications: a.DB, Blobs: blob.New(BlobDir(a.Config)), Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
+		Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter, Blobs: blob.New(BlobDir(a.Config)), Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies})
 	return err
 }
@@ -235,6 +246,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		go func() {
 			defer wg.Done()
 			a.Relay.Run(ctx)
+		}()
+	}
+	if a.Limiter != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Limiter.Run(ctx, time.Second)
 		}()
 	}
 	srv := &http.Server{Handler: a.Web, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,

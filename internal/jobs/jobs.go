@@ -101,6 +101,7 @@ type Queue struct {
 	pool        *pgxpool.Pool // owned; nil on SQLite
 	workers     *river.Workers
 	maxAttempts map[string]int // per kind, from AddWorker
+	periodic    []*river.PeriodicJob
 
 	mu     sync.Mutex
 	client riverClient // built on first Start or Enqueue, then workers are frozen
@@ -204,6 +205,20 @@ func AddWorker[T Args](q *Queue, handle func(ctx context.Context, args T) error,
 	if o.maxAttempts > 0 {
 		q.maxAttempts[zero.Kind()] = o.maxAttempts
 	}
+	return nil
+}
+
+// Every makes the queue enqueue a job of args' kind every interval (and once
+// at start), on one node only: River's elected leader. Like AddWorker it must
+// be called before the queue is in use; the kind needs a worker.
+func Every(q *Queue, interval time.Duration, args Args) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.client != nil {
+		return errors.New("jobs: every: queue already in use")
+	}
+	q.periodic = append(q.periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) { return args, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
 	return nil
 }
 
@@ -323,6 +338,7 @@ func (q *Queue) riverClient() (riverClient, error) {
 		FetchCooldown:     min(poll, 100*time.Millisecond), // River's default, but never above the poll interval
 		PollOnly:          q.cfg.SQLite != nil,
 		Middleware:        []rivertype.Middleware{&uniqueKeyMiddleware{}},
+		PeriodicJobs:      q.periodic,
 	}
 	if q.cfg.RetryBackoff != nil {
 		rc.RetryPolicy = backoffPolicy(q.cfg.RetryBackoff)

@@ -104,7 +104,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	d.Access.CacheTokens(d.People.Version, time.Minute)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
-		Notifications: db, Blobs: blob.New(t.TempDir()), Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
+		Notifications: db, Idempotency: db, Blobs: blob.New(t.TempDir()), Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -74,10 +75,59 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 			ctx = context.WithValue(desk.WithActor(ctx, a), csrfKey{}, csrf)
 		}
 		r = r.WithContext(ctx) // errors, too, answer in the actor's language
-		if err := fn(w, r); err != nil {
-			s.fail(w, r, rt, err)
+		run := func(w http.ResponseWriter, r *http.Request) {
+			if err := fn(w, r); err != nil {
+				s.fail(w, r, rt, err)
+			}
 		}
+		if !rt.API || rt.Permission == auth.Public {
+			run(w, r)
+			return
+		}
+		who := caller(r)
+		if err := s.rateLimit(w, who); err != nil {
+			s.fail(w, r, rt, err)
+			return
+		}
+		if _, keyed := r.Header["Idempotency-Key"]; keyed && s.Idempotency != nil && r.Method == http.MethodPost {
+			if err := s.idempotent(w, r, who, run); err != nil {
+				s.fail(w, r, rt, err)
+			}
+			return
+		}
+		run(w, r)
 	})
+}
+
+// rateLimit counts an API request against its caller's budget and says
+// where the caller stands (RateLimit-Limit, -Remaining, -Reset in seconds),
+// refusing it with 429 and Retry-After once the budget is spent.
+func (s *Server) rateLimit(w http.ResponseWriter, who string) error {
+	if s.RateLimit == nil {
+		return nil
+	}
+	d := s.RateLimit.Allow(who, s.Clock.Now())
+	reset := strconv.FormatInt(int64((d.Reset+time.Second-1)/time.Second), 10)
+	h := w.Header()
+	h["Ratelimit-Limit"] = []string{strconv.FormatInt(d.Limit, 10)}
+	h["Ratelimit-Remaining"] = []string{strconv.FormatInt(d.Remaining, 10)}
+	h["Ratelimit-Reset"] = []string{reset}
+	if d.Allowed {
+		return nil
+	}
+	h["Retry-After"] = []string{reset}
+	return desk.E(desk.ERATELIMIT, "error.api_rate_limit", d.Limit, reset)
+}
+
+// caller names who sent an authenticated request, for what is kept per
+// caller (idempotency keys, rate limits): the API token (by a prefix of its
+// digest, never the secret), else the signed-in agent.
+func caller(r *http.Request) string {
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return "token:" + auth.Digest(token)[:16]
+	}
+	a, _ := desk.ActorFrom(r.Context())
+	return "agent:" + strconv.FormatInt(a.ID, 10)
 }
 
 // cleanText reports whether s is valid UTF-8 without NUL characters.

@@ -20,7 +20,9 @@ import (
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
+	"github.com/sahayak/sahayak/internal/idempotency"
 	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/ratelimit"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
 
@@ -42,6 +44,11 @@ type Deps struct {
 	// LoginLimit is the number of sign-in attempts allowed per client
 	// address per minute (default 10).
 	LoginLimit int
+	// Idempotency keeps the answers of POSTs sent with an Idempotency-Key.
+	Idempotency idempotency.Store
+	// RateLimit holds each API caller to its requests per minute; nil for
+	// no limit.
+	RateLimit *ratelimit.Limiter
 }
 
 // Route is one entry of the route table.
