@@ -40,7 +40,7 @@ func (p *apiPaths) allow(r *http.Request) []string {
 
 // apiFallback answers every /api/v1 request that no route took, in the
 // API's JSON error shape: 405 with Allow when the path exists under other
-// methods (OPTIONS gets 204 and Allow), 404 otherwise.
+// methods, 404 otherwise.
 func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
 	allow := s.apiPaths.allow(r)
 	if len(allow) == 0 {
@@ -48,9 +48,5 @@ func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
-	if r.Method == http.MethodOptions {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
 	s.writeError(w, r, desk.E(desk.EMETHOD, "error.method", r.Method, strings.Join(allow, ", ")))
 }
