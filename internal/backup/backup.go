@@ -120,7 +120,13 @@ func Write(ctx context.Context, db *store.DB, blobDir string, w io.Writer) (Summ
 		}
 	}
 
-	zw := gzip.NewWriter(w)
+	// The fastest compression: a 77 MB database of 100,000 tickets took
+	// 40–49 s to back up at gzip's default level and 12 s at this one, for
+	// an archive of 24 MB instead of 20.
+	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	if err != nil {
+		return s, err
+	}
 	tw := tar.NewWriter(zw)
 	manifest, err := json.MarshalIndent(s.Manifest, "", "  ")
 	if err != nil {
