@@ -19,7 +19,7 @@ if [ "${1:-}" = postgres ]; then
   $B seed --database-url "$U" --data $W/d --tickets 100000 | tail -1
   echo "a long password" | $B admin create --database-url "$U" --data $W/d --email bench@example.com --name Bench --role admin >/dev/null
   T=$($B token create --database-url "$U" --data $W/d --email bench@example.com | tail -1)
-  node() { $B serve --database-url "$U" --data $W/d --addr 127.0.0.1:$1 > $W/s$1.log 2>&1 & echo $!; }
+  node() { $B serve --database-url "$U" --data $W/d --addr 127.0.0.1:$1 --api-rate-limit 0 > $W/s$1.log 2>&1 & echo $!; }
   for i in 1 2 3; do
     P1=$(node 18320); sleep 2
     for s in create read list; do echo -n "1 node  "; $B load --url http://127.0.0.1:18320 --token $T --scenario $s --duration 5s | tail -1; done

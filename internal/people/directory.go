@@ -23,7 +23,7 @@ func (s *Service) Contacts(ctx context.Context, f ContactFilter) ([]*Contact, er
 	if err := require(ctx, auth.ContactsRead); err != nil {
 		return nil, err
 	}
-	if f.Limit <= 0 || f.Limit > 100 {
+	if f.Limit <= 0 || f.Limit > 101 { // a page of 100 and one more, to tell whether another page follows
 		f.Limit = 50
 	}
 	return s.store.Contacts(ctx, f)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
@@ -62,6 +63,7 @@ type ContactFilter struct {
 	Query          string // matches name or email prefix
 	Limit          int
 	AfterID        int64
+	UpdatedSince   *time.Time
 }
 
 // Service is the one way people change.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
@@ -128,8 +129,19 @@ func (db *DB) AddNotification(ctx context.Context, n *notify.Notification) (bool
 
 // Notifications lists an agent's newest notifications.
 func (db *DB) Notifications(ctx context.Context, agentID int64, limit int) ([]*notify.Notification, error) {
+	return db.NotificationsPage(ctx, agentID, 0, time.Time{}, limit)
+}
+
+// NotificationsPage lists an agent's notifications newest first, below
+// beforeID when it is not 0 and created since since, in keyset order on
+// (agent_id, id).
+func (db *DB) NotificationsPage(ctx context.Context, agentID, beforeID int64, since time.Time, limit int) ([]*notify.Notification, error) {
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, agent_id, kind, COALESCE(ticket_id, 0), event_id, body, read_at, created_at
-		FROM notifications WHERE agent_id = $1 ORDER BY id DESC LIMIT $2`, agentID, limit)
+		FROM notifications WHERE agent_id = $1 AND id < $2 AND created_at >= $3 ORDER BY id DESC LIMIT $4`,
+		agentID, beforeID, micros(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}

@@ -245,6 +245,10 @@ func (db *DB) Contacts(ctx context.Context, f people.ContactFilter) ([]*people.C
 		args = append(args, *f.OrganizationID)
 		where = append(where, fmt.Sprintf("organization_id = $%d", len(args)))
 	}
+	if f.UpdatedSince != nil {
+		args = append(args, micros(*f.UpdatedSince))
+		where = append(where, fmt.Sprintf("updated_at >= $%d", len(args)))
+	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		args = append(args, strings.ToLower(q)+"%")
 		n := len(args)

@@ -122,15 +122,50 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if f.Status != nil {
-		if slices.Contains(ticket.Categories, *f.Status) {
-			where = append(where, "t.status_category = "+arg(*f.Status))
-		} else {
-			where = append(where, "t.status = "+arg(*f.Status))
+	// anyOf is "col = $n" for one value and "col IN ($n, …)" for several.
+	anyOf := func(col string, vals []string) string {
+		if len(vals) == 1 {
+			return col + " = " + arg(vals[0])
 		}
+		ps := make([]string, len(vals))
+		for i, v := range vals {
+			ps[i] = arg(v)
+		}
+		return col + " IN (" + strings.Join(ps, ", ") + ")"
+	}
+	statuses, priorities, tags := f.Statuses, f.Priorities, f.Tags
+	if f.Status != nil {
+		statuses = append(slices.Clip(statuses), *f.Status)
 	}
 	if f.Priority != nil {
-		where = append(where, "t.priority = "+arg(*f.Priority))
+		priorities = append(slices.Clip(priorities), *f.Priority)
+	}
+	if f.Tag != nil {
+		tags = append(slices.Clip(tags), *f.Tag)
+	}
+	if len(statuses) > 0 {
+		var cats, names []string
+		for _, v := range statuses {
+			if slices.Contains(ticket.Categories, v) {
+				cats = append(cats, v)
+			} else {
+				names = append(names, v)
+			}
+		}
+		switch {
+		case len(names) == 0:
+			where = append(where, anyOf("t.status_category", cats))
+		case len(cats) == 0:
+			where = append(where, anyOf("t.status", names))
+		default:
+			where = append(where, "("+anyOf("t.status_category", cats)+" OR "+anyOf("t.status", names)+")")
+		}
+	}
+	if len(f.Categories) > 0 {
+		where = append(where, anyOf("t.status_category", f.Categories))
+	}
+	if len(priorities) > 0 {
+		where = append(where, anyOf("t.priority", priorities))
 	}
 	if f.Open {
 		where = append(where, "t.status_category IN ('new', 'open', 'pending', 'on_hold')")
@@ -161,8 +196,8 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 	if f.RequesterEmail != nil {
 		where = append(where, "t.requester_id = (SELECT contact_id FROM contact_emails WHERE email = "+arg(strings.ToLower(*f.RequesterEmail))+")")
 	}
-	if f.Tag != nil {
-		where = append(where, "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag = "+arg(*f.Tag)+")")
+	if len(tags) > 0 {
+		where = append(where, "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND "+anyOf("tt.tag", tags)+")")
 	}
 	if f.UpdatedSince != nil {
 		where = append(where, "t.updated_at >= "+arg(micros(*f.UpdatedSince)))

@@ -116,12 +116,17 @@ type Filter struct {
 	RequesterID    *int64
 	RequesterEmail *string
 	Tag            *string
-	UpdatedSince   *time.Time
-	Escalated      *bool
-	Open           bool   // only categories new, open, pending, on_hold
-	Sort           string // "updated" (default, newest first), "created", "oldest"
-	Cursor         string
-	Limit          int
+	// Any of: status names or categories, categories, priorities, tags.
+	Statuses     []string
+	Categories   []string
+	Priorities   []string
+	Tags         []string
+	UpdatedSince *time.Time
+	Escalated    *bool
+	Open         bool   // only categories new, open, pending, on_hold
+	Sort         string // "updated" (default, newest first), "created", "oldest"
+	Cursor       string
+	Limit        int
 	// Scope, when set, limits the result to what an agent without
 	// tickets:read_all may see.
 	Scope *Scope

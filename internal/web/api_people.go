@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/auth"
@@ -93,24 +94,22 @@ func (in contactIn) input() people.ContactInput {
 		OrganizationID: in.OrganizationID.ptr()}
 }
 
+// listContacts pages contacts by id in SQL (the one people list that grows
+// with the customer base).
 func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
-	f := people.ContactFilter{Query: r.URL.Query().Get("q")}
-	var err error
-	if f.OrganizationID, err = queryID(r, "organization_id"); err != nil {
+	l := readList(r, true, "q", "organization_id")
+	f := people.ContactFilter{Query: l.q.Get("q"), OrganizationID: l.id("organization_id"), Limit: l.limit + 1,
+		UpdatedSince: l.since, AfterID: l.cursorID()}
+	if err := l.err(); err != nil {
 		return err
 	}
-	if v := r.URL.Query().Get("after_id"); v != "" {
-		if f.AfterID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return desk.Invalid(desk.Fields{"after_id": desk.M("invalid.id")})
-		}
-	}
-	if v := r.URL.Query().Get("limit"); v != "" {
-		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 100 {
-			return desk.Invalid(desk.Fields{"limit": desk.M("invalid.range", 100)})
-		}
-	}
 	list, err := s.People.Contacts(r.Context(), f)
-	return respond(w, http.StatusOK, map[string]any{"contacts": list}, err)
+	if err != nil {
+		return err
+	}
+	items, next := sqlPage(l, list, func(c *people.Contact) int64 { return c.ID })
+	writePage(w, "contacts", items, next, nil)
+	return nil
 }
 
 func (s *Server) getContact(w http.ResponseWriter, r *http.Request) error {
@@ -158,7 +157,8 @@ func (in organizationIn) input() people.OrganizationInput {
 
 func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.People.Organizations(r.Context())
-	return respond(w, http.StatusOK, map[string]any{"organizations": list}, err)
+	return listWhole(w, r, "organizations", list, err, func(o *people.Organization) string { return idKey(o.ID) },
+		func(o *people.Organization) time.Time { return o.UpdatedAt }, nil)
 }
 
 func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
@@ -211,7 +211,8 @@ func (in agentIn) input() people.AgentInput {
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.People.Agents(r.Context())
-	return respond(w, http.StatusOK, map[string]any{"agents": list}, err)
+	return listWhole(w, r, "agents", list, err, func(a *people.Agent) string { return idKey(a.ID) },
+		func(a *people.Agent) time.Time { return a.UpdatedAt }, nil)
 }
 
 func (s *Server) getAgent(w http.ResponseWriter, r *http.Request) error {
@@ -267,7 +268,8 @@ func (in teamIn) input() people.TeamInput {
 
 func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.People.Teams(r.Context())
-	return respond(w, http.StatusOK, map[string]any{"teams": list}, err)
+	return listWhole(w, r, "teams", list, err, func(t *people.Team) string { return idKey(t.ID) },
+		func(t *people.Team) time.Time { return t.UpdatedAt }, nil)
 }
 
 func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) error {
@@ -323,7 +325,8 @@ func (in roleIn) apply(r *people.Role) {
 
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.People.Roles(r.Context())
-	return respond(w, http.StatusOK, map[string]any{"roles": list, "permissions": auth.All}, err)
+	return listWhole(w, r, "roles", list, err, func(ro *people.Role) string { return idKey(ro.ID) },
+		func(ro *people.Role) time.Time { return ro.UpdatedAt }, map[string]any{"permissions": auth.All})
 }
 
 func (s *Server) getRole(w http.ResponseWriter, r *http.Request) error {
@@ -396,7 +399,8 @@ func (in fieldIn) apply(f *ticket.Field) {
 
 func (s *Server) listFields(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Tickets.Fields(r.Context())
-	return respond(w, http.StatusOK, map[string]any{"fields": list}, err)
+	return listWhole(w, r, "fields", list, err, func(f ticket.Field) string { return idKey(f.ID) },
+		func(f ticket.Field) time.Time { return f.UpdatedAt }, nil)
 }
 
 func (s *Server) getField(w http.ResponseWriter, r *http.Request) error {
@@ -441,7 +445,10 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Tickets.Statuses(r.Context())
-	return respond(w, http.StatusOK, map[string]any{"statuses": list}, err)
+	// Workflow order; statuses carry no time, so no updated_since.
+	return listWhole(w, r, "statuses", list, err, func(st ticket.Status) string {
+		return strconv.FormatInt(1e9+int64(st.Position), 10) + "/" + st.Name
+	}, nil, nil)
 }
 
 func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) error {
@@ -461,7 +468,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listTags(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Tickets.Tags(r.Context())
-	return respond(w, http.StatusOK, map[string]any{"tags": list}, err)
+	return listWhole(w, r, "tags", list, err, func(t string) string { return t }, nil, nil)
 }
 
 func (s *Server) createTag(w http.ResponseWriter, r *http.Request) error {
@@ -500,7 +507,8 @@ func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	a, _ := desk.ActorFrom(r.Context())
 	list, err := s.Access.Tokens(r.Context(), a.ID)
-	return respond(w, http.StatusOK, map[string]any{"tokens": list}, err)
+	return listWhole(w, r, "tokens", list, err, func(t *access.Token) string { return idKey(t.ID) },
+		func(t *access.Token) time.Time { return t.CreatedAt }, nil)
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {

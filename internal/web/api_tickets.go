@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/jsonenc"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -69,63 +71,45 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// ticketFilter reads list filters from the query string.
-func ticketFilter(r *http.Request) (ticket.Filter, error) {
-	q := r.URL.Query()
-	var f ticket.Filter
-	var err error
-	errs := desk.Fields{}
-	if v := q.Get("status"); v != "" {
-		f.Status = &v
-	}
-	for name, dst := range map[string]**int64{"assignee_id": &f.AssigneeID, "team_id": &f.TeamID,
-		"organization_id": &f.OrganizationID} {
-		if *dst, err = queryID(r, name); err != nil {
-			errs[name] = desk.M("invalid.id")
+// ticketFilter reads the ticket list's query string (see lists.go).
+func (s *Server) ticketFilter(r *http.Request) (ticket.Filter, error) {
+	l := readList(r, true, "status", "status_category", "priority", "assignee_id", "team_id", "organization_id",
+		"requester", "tag", "escalated", "open", "sort")
+	f := ticket.Filter{Limit: l.limit, UpdatedSince: l.since, Cursor: l.q.Get("cursor"), AssigneeID: l.id("assignee_id"),
+		TeamID: l.id("team_id"), OrganizationID: l.id("organization_id"), Escalated: l.bool("escalated"),
+		Categories: l.values("status_category", ticket.Categories), Priorities: l.values("priority", ticket.Priorities),
+		Tags: l.values("tag", nil), Statuses: l.values("status", nil)}
+	if len(f.Statuses) > 0 {
+		known := slices.Clone(ticket.Categories)
+		list, err := s.Tickets.Statuses(r.Context())
+		if err != nil {
+			return f, err
 		}
+		for _, st := range list {
+			if !slices.Contains(known, st.Name) {
+				known = append(known, st.Name)
+			}
+		}
+		l.values("status", known)
 	}
-	if v := q.Get("requester"); v != "" {
+	if v := l.q.Get("requester"); v != "" {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
 			f.RequesterID = &id
 		} else {
 			f.RequesterEmail = &v
 		}
 	}
-	if v := q.Get("tag"); v != "" {
-		f.Tag = &v
+	if open := l.bool("open"); open != nil {
+		f.Open = *open
 	}
-	if v := q.Get("updated_since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			errs["updated_since"] = desk.M("invalid.rfc3339")
-		}
-		f.UpdatedSince = &t
+	if f.Sort = l.q.Get("sort"); f.Sort != "" && !slices.Contains([]string{"updated", "created", "oldest"}, f.Sort) {
+		l.errs["sort"] = desk.M("invalid.sort")
 	}
-	if v := q.Get("escalated"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs["escalated"] = desk.M("invalid.bool")
-		}
-		f.Escalated = &b
-	}
-	f.Open = q.Get("open") == "true"
-	f.Sort = q.Get("sort")
-	f.Cursor = q.Get("cursor")
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			errs["limit"] = desk.M("invalid.range", 100)
-		}
-		f.Limit = n
-	}
-	if len(errs) > 0 {
-		return f, desk.Invalid(errs)
-	}
-	return f, nil
+	return f, l.err()
 }
 
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
-	f, err := ticketFilter(r)
+	f, err := s.ticketFilter(r)
 	if err != nil {
 		return err
 	}
@@ -271,33 +255,27 @@ func (s *Server) getMessage(w http.ResponseWriter, r *http.Request) error {
 	return answerFirst(w, ms, err, func(m *ticket.Message) bool { return m.ID == mid }, desk.E(desk.ENOTFOUND, "error.message_not_found", mid))
 }
 
+// listMessages pages a ticket's thread oldest first. The service reads a
+// thread whole (the ticket page shows it all), so it pages in memory.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	ms, err := s.Tickets.Messages(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if ms == nil {
-		ms = []*ticket.Message{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": ms})
-	return nil
+	return listWhole(w, r, "messages", ms, err, func(m *ticket.Message) string { return idKey(m.ID) },
+		func(m *ticket.Message) time.Time { return m.CreatedAt }, nil)
 }
 
+// listEvents pages a ticket's history oldest first.
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	evs, err := s.Tickets.Events(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
-	return nil
+	return listWhole(w, r, "events", evs, err, func(e event.Event) string { return idKey(e.ID) },
+		func(e event.Event) time.Time { return e.CreatedAt }, nil)
 }
 
 type escalateIn struct {
@@ -393,11 +371,9 @@ func (s *Server) listLinks(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	links, err := s.Tickets.Links(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"links": links})
-	return nil
+	return listWhole(w, r, "links", links, err, func(l ticket.Link) string {
+		return idKey(l.TicketID) + idKey(l.OtherID) + l.Kind
+	}, nil, nil)
 }
 
 func (s *Server) followTicket(w http.ResponseWriter, r *http.Request) error {

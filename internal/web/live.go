@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -19,7 +18,9 @@ import (
 
 // Notifications is what the web layer reads of an agent's notifications.
 type Notifications interface {
-	Notifications(ctx context.Context, agentID int64, limit int) ([]*notify.Notification, error)
+	// NotificationsPage lists newest first, below beforeID (0: from the
+	// newest), created since since.
+	NotificationsPage(ctx context.Context, agentID, beforeID int64, since time.Time, limit int) ([]*notify.Notification, error)
 	MarkNotificationsRead(ctx context.Context, agentID int64, now time.Time) error
 }
 
@@ -190,18 +191,25 @@ func (s *Server) streamable(ctx context.Context, a desk.Actor, keys []event.Key,
 	return err == nil
 }
 
+// listNotifications pages the agent's notifications newest first, in SQL.
 func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error {
 	a, _ := desk.ActorFrom(r.Context())
-	limit := 50
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			return desk.Invalid(desk.Fields{"limit": desk.M("invalid.range", 200)})
-		}
-		limit = n
+	l := readList(r, true)
+	before := l.cursorID()
+	if err := l.err(); err != nil {
+		return err
 	}
-	list, err := s.Notifications.Notifications(r.Context(), a.ID, limit)
-	return respond(w, http.StatusOK, map[string]any{"notifications": list}, err)
+	var since time.Time
+	if l.since != nil {
+		since = *l.since
+	}
+	list, err := s.Notifications.NotificationsPage(r.Context(), a.ID, before, since, l.limit+1)
+	if err != nil {
+		return err
+	}
+	items, next := sqlPage(l, list, func(n *notify.Notification) int64 { return n.ID })
+	writePage(w, "notifications", items, next, nil)
+	return nil
 }
 
 func (s *Server) readNotifications(w http.ResponseWriter, r *http.Request) error {
