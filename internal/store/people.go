@@ -250,12 +250,18 @@ func (db *DB) Contacts(ctx context.Context, f people.ContactFilter) ([]*people.C
 		where = append(where, fmt.Sprintf("updated_at >= $%d", len(args)))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		args = append(args, strings.ToLower(q)+"%")
+		args = append(args, likePrefix(strings.ToLower(q)))
 		n := len(args)
-		where = append(where, fmt.Sprintf("(LOWER(name) LIKE $%d OR id IN (SELECT contact_id FROM contact_emails WHERE email LIKE $%d))", n, n))
+		where = append(where, fmt.Sprintf(`(LOWER(name) LIKE $%d ESCAPE '\' OR id IN (SELECT contact_id FROM contact_emails WHERE email LIKE $%d ESCAPE '\'))`, n, n))
 	}
 	args = append(args, f.Limit)
 	return db.scanContacts(ctx, db.read, `WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)), args...)
+}
+
+// likePrefix is a LIKE pattern matching text that begins with s: the
+// pattern characters in s (and the escape character) stand for themselves.
+func likePrefix(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
 }
 
 // CreateContact inserts a contact and its emails; a taken email is ECONFLICT.
