@@ -21,6 +21,18 @@ var sanitizer = func() *bluemonday.Policy {
 	return p
 }()
 
+// idNameRE matches an id or name attribute as the sanitizer writes them
+// (lower-case name, value in double quotes). Only inside a tag can it match:
+// the sanitizer escapes every quote of text as &#34;.
+var idNameRE = regexp.MustCompile(` (?:id|name)="[^"]*"`)
+
+// sanitize cleans HTML and then drops id and name attributes, which the
+// UGC policy keeps but which could collide with the app's own elements on
+// the page that shows the message.
+func sanitize(raw string) string {
+	return idNameRE.ReplaceAllString(sanitizer.Sanitize(raw), "")
+}
+
 var (
 	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
 	blankRE = regexp.MustCompile(`\n{3,}`)
@@ -36,7 +48,7 @@ func Body(text, rawHTML string) (string, string, desk.Msg) {
 	text = strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n")
 	var clean string
 	if strings.TrimSpace(rawHTML) != "" {
-		clean = sanitizer.Sanitize(rawHTML)
+		clean = sanitize(rawHTML)
 		if text == "" {
 			text = htmlToText(clean)
 		}
