@@ -96,7 +96,7 @@ var Languages = []string{"en", "hi"}
 func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || len(s) > 254 {
+	if err != nil || a.Address != s || len(s) > 254 || lookalikeEmail(s) {
 		return "", desk.E(desk.EINVALID, "error.not_email", s)
 	}
 	return strings.ToLower(s), nil
@@ -134,6 +134,9 @@ func CleanName(s string, max int) (string, desk.Msg) {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return "", desk.M("invalid.control_chars")
 		}
+	}
+	if invisibleIn(s) {
+		return "", desk.M("invalid.invisible_chars")
 	}
 	if utf8.RuneCountInString(s) > max {
 		return "", desk.M("invalid.too_long")
