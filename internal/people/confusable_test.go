@@ -16,15 +16,15 @@ func TestNormalizeEmailRefusesLookalikes(t *testing.T) {
 		{"ravi@उदाहरण.com", true}, // a Devanagari label beside an ASCII one
 		{"иван@пример.рф", true},
 		{"用户@例子.广告", true},
-		{"さくら@例え.jp", true}, // Japanese mixes Han and kana
-		{"\u0430dmin@acme.test", false},    // Cyrillic а in a Latin local part
-		{"admin@\u0430cme.test", false},    // ... and in a domain label
-		{"ad\u200bmin@acme.test", false},   // zero-width space
-		{"admin\u200d@acme.test", false},   // zero-width joiner
-		{"admin@acme\u00ad.test", false},   // soft hyphen
-		{"\u202eadmin@acme.test", false},   // right-to-left override
-		{"pay\u0440al@acme.test", false},   // Cyrillic р
-		{"ravi\u0930@acme.test", false},    // Latin and Devanagari in one part
+		{"さくら@例え.jp", true},              // Japanese mixes Han and kana
+		{"\u0430dmin@acme.test", false},  // Cyrillic а in a Latin local part
+		{"admin@\u0430cme.test", false},  // ... and in a domain label
+		{"ad\u200bmin@acme.test", false}, // zero-width space
+		{"admin\u200d@acme.test", false}, // zero-width joiner
+		{"admin@acme\u00ad.test", false}, // soft hyphen
+		{"\u202eadmin@acme.test", false}, // right-to-left override
+		{"pay\u0440al@acme.test", false}, // Cyrillic р
+		{"ravi\u0930@acme.test", false},  // Latin and Devanagari in one part
 	} {
 		_, err := NormalizeEmail(tc.email)
 		if (err == nil) != tc.ok {
@@ -42,8 +42,8 @@ func TestCleanNameRefusesInvisibleCharacters(t *testing.T) {
 	}{
 		{"Asha Rao", ""},
 		{"आशा राव", ""},
-		{"क्\u200dष", ""},  // ZWJ after a virama shapes a Devanagari conjunct
-		{"क्\u200cष", ""},  // ZWNJ keeps it apart
+		{"क्\u200dष", ""}, // ZWJ after a virama shapes a Devanagari conjunct
+		{"क्\u200cष", ""}, // ZWNJ keeps it apart
 		{"محمد", ""},
 		{"Admin\u202e", "invalid.invisible_chars"}, // right-to-left override
 		{"\u2067Asha\u2069", "invalid.invisible_chars"},

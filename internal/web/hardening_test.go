@@ -21,7 +21,7 @@ func TestLookalikeEmailsAndHiddenCharactersInNamesAreRefused(t *testing.T) {
 				body: map[string]any{"name": "gnp.\u202eexe", "emails": []string{"x@desk.test"}}, wantStatus: http.StatusBadRequest,
 				wantCode: "invalid", want: []check{{"error.fields.name", "must not contain invisible or text-direction characters"}}},
 			{name: "a requester named with an isolate", method: "POST", path: "/api/v1/tickets", as: "ada",
-				body: map[string]any{"subject": "Hi", "body": "Hello", "requester": map[string]any{"email": "k@customer.test", "name": "\u2067Kavya"}},
+				body:       map[string]any{"subject": "Hi", "body": "Hello", "requester": map[string]any{"email": "k@customer.test", "name": "\u2067Kavya"}},
 				wantStatus: http.StatusBadRequest, wantCode: "invalid"},
 			{name: "nothing was written", method: "GET", path: "/api/v1/contacts", as: "ada", wantStatus: http.StatusOK,
 				want: []check{{"contacts.#", 0}}},
