@@ -22,7 +22,7 @@ const maxMultipart = ticket.MaxAttachmentsPerMessage*ticket.MaxAttachment + MaxJ
 // the blob store as it arrives (never held in memory whole).
 func (s *Server) readMultipartMessage(r *http.Request) (ticket.NewMessage, error) {
 	var in ticket.NewMessage
-	mr, err := r.MultipartReader()
+	mr, err := multipartReader(r)
 	if err != nil {
 		return in, desk.E(desk.EINVALID, "error.multipart")
 	}
@@ -42,6 +42,10 @@ func (s *Server) readMultipartMessage(r *http.Request) (ticket.NewMessage, error
 			v, err := io.ReadAll(io.LimitReader(part, MaxJSONBody+1))
 			if err != nil || len(v) > MaxJSONBody {
 				return in, desk.E(desk.ETOOLARGE, "error.part_too_large", part.FormName())
+			}
+			if !cleanText(string(v)) {
+				// As in JSON bodies: PostgreSQL cannot store NUL.
+				return in, desk.E(desk.EINVALID, "error.form_unclean")
 			}
 			switch part.FormName() {
 			case "body":

@@ -1,8 +1,14 @@
 package web_test
 
 import (
+	"bytes"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"sync/atomic"
 	"testing"
+
+	"github.com/sahayak/sahayak/internal/store/storetest"
 )
 
 // Lookalike addresses and names with invisible or text-direction characters
@@ -28,5 +34,98 @@ func TestLookalikeEmailsAndHiddenCharactersInNamesAreRefused(t *testing.T) {
 			{name: "an international address in one script is welcome", method: "POST", path: "/api/v1/contacts", as: "ada",
 				body: map[string]any{"name": "रवि", "emails": []string{"रवि@उदाहरण.भारत"}}, wantStatus: http.StatusCreated},
 		})
+	})
+}
+
+// signedIn returns a browser with ada's session cookie and its CSRF secret.
+func signedIn(t *testing.T, d *testDesk, who string) (*browser, string) {
+	t.Helper()
+	session, csrf, _, err := d.Access.SignIn(system(), who+"@desk.test", goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, d.URL)
+	b.jar["sahayak_session"] = &http.Cookie{Name: "sahayak_session", Value: session}
+	return b, csrf
+}
+
+// A cookie-authenticated multipart reply is refused on a wrong CSRF value
+// before its files are read: the server reads the small csrf part that comes
+// first, not the 20 MiB behind it. With the right value it is accepted.
+func TestMultipartCSRFIsCheckedBeforeFilesAreRead(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, storetest.Backends()[0], map[string]string{"ada": goodPassword})
+	b, csrf := signedIn(t, d, "ada")
+	tk := d.mustCreateTicket("ada", nil)
+	path := "/api/v1/tickets/" + id(tk.id("id")) + "/messages"
+
+	post := func(csrfValue string, fileSize int) (status int, sent int64) {
+		pr, pw := io.Pipe()
+		mw := multipart.NewWriter(pw)
+		var written atomic.Int64
+		go func() {
+			_ = mw.WriteField("csrf", csrfValue)
+			_ = mw.WriteField("body", "Logs attached")
+			fw, _ := mw.CreateFormFile("files", "big.log")
+			chunk := bytes.Repeat([]byte("x"), 64<<10)
+			for n := 0; n < fileSize; n += len(chunk) {
+				if _, err := fw.Write(chunk); err != nil {
+					pw.CloseWithError(err)
+					return
+				}
+				written.Add(int64(len(chunk)))
+			}
+			pw.CloseWithError(mw.Close())
+		}()
+		req, _ := http.NewRequest("POST", d.URL+path, pr)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Accept", "application/json")
+		req.AddCookie(b.jar["sahayak_session"])
+		res, err := http.DefaultClient.Do(req)
+		pr.CloseWithError(io.ErrClosedPipe) // stop the writer if the server stopped reading
+		if err != nil {
+			return 0, written.Load()
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode >= 300 {
+			t.Logf("%d %s", res.StatusCode, raw)
+		}
+		return res.StatusCode, written.Load()
+	}
+
+	status, sent := post("not-the-secret", 20<<20)
+	if status != http.StatusForbidden && status != 0 {
+		t.Fatalf("wrong CSRF value: status %d, want 403", status)
+	}
+	if sent > 4<<20 {
+		t.Fatalf("the server read %d bytes of files before refusing the CSRF value", sent)
+	}
+	if status, _ := post(csrf, 100<<10); status != http.StatusCreated {
+		t.Fatalf("right CSRF value in the first part: status %d, want 201", status)
+	}
+}
+
+// A NUL character in a multipart body is refused like in a JSON one
+// (PostgreSQL cannot store it), and so is invalid UTF-8.
+func TestMultipartTextWithNULIsRefused(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		tk := d.mustCreateTicket("ada", nil)
+		path := "/api/v1/tickets/" + id(tk.id("id")) + "/messages"
+		for _, fields := range []map[string]string{
+			{"body": "before\x00after"},
+			{"body": "x", "body_html": "<p>a\x00b</p>"},
+			{"body": "bad \xff utf-8"},
+		} {
+			ct, body := multipartMessage(t, fields, nil)
+			r := d.send("POST", path, http.Header{"Authorization": {"Bearer " + d.Tokens["ada"]}, "Content-Type": {ct}}, body)
+			if r.Status != http.StatusBadRequest || r.errorCode() != "invalid" {
+				t.Errorf("%q: status %d, want 400 invalid\n%s", fields, r.Status, r.Raw)
+			}
+		}
+		if n := d.mustCall(http.StatusOK, "GET", path, "ada", nil).str("messages.#"); n != "1" {
+			t.Errorf("%s messages after refused replies, want 1", n)
+		}
 	})
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -52,21 +54,22 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 			s.fail(w, r, rt, desk.E(desk.EINVALID, "error.address_unclean"))
 			return
 		}
-		if !cleanForm(r) {
-			// Nor can PostgreSQL store them; JSON bodies get the same check in decode.
-			s.fail(w, r, rt, desk.E(desk.EINVALID, "error.form_unclean"))
-			return
-		}
-		ctx := audit.WithAddress(r.Context(), clientAddr(r))
+		r = r.WithContext(audit.WithAddress(r.Context(), clientAddr(r)))
+		ctx := r.Context()
 		if rt.Permission != auth.Public {
+			// Nothing of the body is read before the caller is known.
 			a, csrf, viaCookie, err := s.authenticate(r)
 			if err != nil {
 				s.fail(w, r, rt, err)
 				return
 			}
-			if viaCookie && unsafeMethod(r.Method) && !csrfOK(r, csrf) {
-				s.fail(w, r, rt, desk.E(desk.EFORBIDDEN, "error.csrf"))
-				return
+			if viaCookie && unsafeMethod(r.Method) {
+				var ok bool
+				if r, ok = csrfOK(w, r, csrf); !ok {
+					s.fail(w, r, rt, desk.E(desk.EFORBIDDEN, "error.csrf"))
+					return
+				}
+				ctx = r.Context()
 			}
 			if rt.Permission != auth.SignedIn && !a.Can(rt.Permission) {
 				s.fail(w, r, rt, desk.E(desk.EFORBIDDEN, "error.forbidden", rt.Permission))
@@ -75,6 +78,11 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 			ctx = context.WithValue(desk.WithActor(ctx, a), csrfKey{}, csrf)
 		}
 		r = r.WithContext(ctx) // errors, too, answer in the actor's language
+		if !cleanForm(w, r) {
+			// Nor can PostgreSQL store them; JSON bodies get the same check in decode.
+			s.fail(w, r, rt, desk.E(desk.EINVALID, "error.form_unclean"))
+			return
+		}
 		run := func(w http.ResponseWriter, r *http.Request) {
 			if err := fn(w, r); err != nil {
 				s.fail(w, r, rt, err)
@@ -146,11 +154,19 @@ func cleanQuery(raw string) bool {
 	return cleanValues(q)
 }
 
-// cleanForm reports whether a URL-encoded form body is clean text once
-// decoded. Other bodies are checked by whoever decodes them.
-func cleanForm(r *http.Request) bool {
-	if !unsafeMethod(r.Method) || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+// MaxForm bounds a URL-encoded form body: the longest reply (ticket.MaxBody
+// characters) percent-encoded in any script, with room for other fields.
+const MaxForm = 4 << 20
+
+// cleanForm reads a URL-encoded form body (at most MaxForm bytes) and
+// reports whether it is clean text once decoded. Other bodies are checked by
+// whoever decodes them.
+func cleanForm(w http.ResponseWriter, r *http.Request) bool {
+	if !unsafeMethod(r.Method) || !isForm(r) {
 		return true
+	}
+	if r.PostForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxForm)
 	}
 	if err := r.ParseForm(); err != nil {
 		return true // the handlers refuse a form they cannot read
@@ -176,13 +192,58 @@ func unsafeMethod(m string) bool {
 	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
 }
 
-func csrfOK(r *http.Request, want string) bool {
+func isForm(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+}
+
+func isMultipart(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
+}
+
+// csrfOK checks a cookie-authenticated write's CSRF value: the
+// X-CSRF-Token header (app.js), else the form's csrf field. A multipart body
+// must carry that field as its first part (as a form puts its hidden csrf
+// input first), and only that part is read here: files behind it are not
+// read for a request that fails the check. The request returned holds the
+// body's multipart reader, past that part, for the handler.
+func csrfOK(w http.ResponseWriter, r *http.Request, want string) (*http.Request, bool) {
 	got := r.Header.Get("X-CSRF-Token")
-	ct := r.Header.Get("Content-Type")
-	if got == "" && (strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")) {
+	switch {
+	case got != "":
+	case isForm(r):
+		r.Body = http.MaxBytesReader(w, r.Body, MaxForm)
 		got = r.PostFormValue("csrf")
+	case isMultipart(r):
+		r.Body = http.MaxBytesReader(w, r.Body, maxMultipart)
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return r, false
+		}
+		part, err := mr.NextPart()
+		if err != nil || part.FormName() != "csrf" || part.FileName() != "" {
+			return r, false
+		}
+		v, err := io.ReadAll(io.LimitReader(part, 256))
+		if err != nil {
+			return r, false
+		}
+		got = string(v)
+		r = r.WithContext(context.WithValue(r.Context(), multipartKey{}, mr))
 	}
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	return r, want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// multipartKey holds a multipart body's reader once csrfOK has read its
+// first part.
+type multipartKey struct{}
+
+// multipartReader returns the request's multipart reader, continuing where
+// the CSRF check stopped.
+func multipartReader(r *http.Request) (*multipart.Reader, error) {
+	if mr, ok := r.Context().Value(multipartKey{}).(*multipart.Reader); ok {
+		return mr, nil
+	}
+	return r.MultipartReader()
 }
 
 // authenticate resolves the request's credentials: a Bearer token first,
