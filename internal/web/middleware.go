@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -273,6 +274,12 @@ func (s *Server) authenticate(r *http.Request) (a desk.Actor, csrf string, viaCo
 // fail answers an error: JSON for the API; for pages, a sign-in redirect on
 // 401 and an error page otherwise.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt Route, err error) {
+	if clientGone(r, err) {
+		// Nobody is left to read an answer, and the caller's leaving is
+		// not the server's fault: no log line, and the metrics say 499.
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	if rt.API || !acceptsHTML(r) {
 		s.writeError(w, r, err)
 		return
@@ -285,6 +292,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt Route, err erro
 		s.log.ErrorContext(r.Context(), "internal error", slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
 	s.renderError(w, r, err)
+}
+
+// statusClientClosed is nginx's "client closed request", for metrics only.
+const statusClientClosed = 499
+
+// clientGone reports whether err is the work of the client hanging up: the
+// request's context was cancelled and the error is no answer of ours (a
+// query interrupted, a body read cut short).
+func clientGone(r *http.Request, err error) bool {
+	return errors.Is(r.Context().Err(), context.Canceled) && desk.ErrorCode(err) == desk.EINTERNAL
 }
 
 func acceptsHTML(r *http.Request) bool {
