@@ -34,7 +34,7 @@ func (s *Store) path(digest string) string {
 // returns its digest and size. It writes to a temporary file first, so a
 // half-written upload never appears under a digest.
 func (s *Store) Put(r io.Reader, max int64) (digest string, size int64, err error) {
-	if err := os.MkdirAll(s.dir, 0o750); err != nil {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return "", 0, fmt.Errorf("blob: %w", err)
 	}
 	tmp, err := os.CreateTemp(s.dir, "upload-*")
@@ -58,7 +58,7 @@ func (s *Store) Put(r io.Reader, max int64) (digest string, size int64, err erro
 	if _, err := os.Stat(dst); err == nil {
 		return digest, n, nil // already stored: deduplicated
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return "", 0, fmt.Errorf("blob: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {

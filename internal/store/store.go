@@ -88,10 +88,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.DatabaseURL != "" {
 		return nil, desk.E(desk.EINVALID, "error.database_url")
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
-	}
 	path := filepath.Join(cfg.DataDir, "sahayak.db")
+	if err := ownerOnly(cfg.DataDir, path); err != nil {
+		return nil, err
+	}
 	write, err := sql.Open(SQLiteDriver, SQLiteDSN(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -115,6 +115,30 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db := &DB{write: newPool(write, true), read: newPool(read, true), dialect: sqliteDialect{}, SQLitePath: path}
 	db.startGroupCommit()
 	return db, nil
+}
+
+// ownerOnly makes the data directory 0700 and the database file 0600
+// before SQLite opens it: the file holds password hashes and session
+// digests. SQLite gives its WAL and shared-memory files the database file's
+// mode; any left by an older version are tightened too.
+func ownerOnly(dir, path string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("database file: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
