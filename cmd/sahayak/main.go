@@ -38,8 +38,9 @@ Commands:
 
 Every command takes --data DIR (SAHAYAK_DATA_DIR, default ./sahayak-data) and
 --database-url URL (SAHAYAK_DATABASE_URL; a postgres:// URL selects PostgreSQL).
-serve also takes --addr (SAHAYAK_ADDR, default 127.0.0.1:8080) and --database-conns N
-(SAHAYAK_DATABASE_CONNS, default 16: the PostgreSQL pool of this node, or SQLite's readers).
+serve also takes --addr (SAHAYAK_ADDR, default 127.0.0.1:8080), --database-conns N
+(SAHAYAK_DATABASE_CONNS, default 16: the PostgreSQL pool of this node, or SQLite's readers) and --ops-addr
+(SAHAYAK_OPS_ADDR, default off: where /metrics is served).
 `
 
 func main() {
@@ -119,6 +120,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	commonFlags(fs, &cfg)
 	fs.StringVar(&cfg.Addr, "addr", env("SAHAYAK_ADDR", "127.0.0.1:8080"), "listen address")
+	fs.StringVar(&cfg.OpsAddr, "ops-addr", env("SAHAYAK_OPS_ADDR", ""), "operations address for /metrics (empty: no metrics)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env("SAHAYAK_SECURE_COOKIES", "") == "true", "mark cookies Secure (serve behind TLS)")
 	conns := env("SAHAYAK_DATABASE_CONNS", "0")
 	fs.StringVar(&conns, "database-conns", conns, "database connections of this node (0: 16)")

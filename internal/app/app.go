@@ -50,6 +50,9 @@ type Config struct {
 	// APIRateLimit is each API caller's requests per minute, over all
 	// nodes; 0 means no limit.
 	APIRateLimit int
+	// OpsAddr, when set, is where metrics (and health) are served, apart
+	// from the public address; empty serves no metrics.
+	OpsAddr string
 }
 
 // tokenCacheFor bounds how long a token revoked on another node keeps
@@ -258,8 +261,20 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a.Web, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	srv.RegisterOnShutdown(a.Web.CloseStreams)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var ops *http.Server
+	if a.Config.OpsAddr != "" {
+		oln, err := net.Listen("tcp", a.Config.OpsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen on the operations address: %w", err)
+		}
+		a.Log.Info("operations address", slog.String("url", "http://"+oln.Addr().String()+"/metrics"))
+		ops = &http.Server{Handler: a.Web.OpsHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+			ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+		go func() { errc <- ops.Serve(oln) }()
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -270,6 +285,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// Live-update streams never end by themselves; closing idle and active
 	// connections after the grace period is expected.
 	_ = srv.Shutdown(shut)
+	if ops != nil {
+		_ = ops.Shutdown(shut)
+	}
 	cancel()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {

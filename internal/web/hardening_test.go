@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
@@ -128,4 +129,30 @@ func TestMultipartTextWithNULIsRefused(t *testing.T) {
 			t.Errorf("%s messages after refused replies, want 1", n)
 		}
 	})
+}
+
+// Metrics describe the whole desk's traffic and are not for the public:
+// they are served on the operations handler (--ops-addr) only, while health
+// and readiness stay public on the main address for load balancers.
+func TestMetricsAreServedOnTheOperationsAddressOnly(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, storetest.Backends()[0], nil)
+	d.mustCall(http.StatusNotFound, "GET", "/metrics", "", nil)
+	d.mustCall(http.StatusNotFound, "GET", "/metrics", "ada", nil)
+	d.mustCall(http.StatusOK, "GET", "/healthz", "", nil)
+	d.mustCall(http.StatusOK, "GET", "/readyz", "", nil)
+
+	ops := httptest.NewServer(d.Server.OpsHandler())
+	defer ops.Close()
+	for path, want := range map[string]string{"/metrics": "sahayak_http_requests_total", "/healthz": "ok", "/readyz": "ready"} {
+		res, err := http.Get(ops.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !bytes.Contains(raw, []byte(want)) {
+			t.Errorf("ops %s: %d, want 200 with %q\n%.300s", path, res.StatusCode, want, raw)
+		}
+	}
 }

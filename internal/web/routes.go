@@ -1,6 +1,8 @@
 package web
 
 import (
+	"strings"
+
 	"github.com/sahayak/sahayak/internal/auth"
 )
 
@@ -9,7 +11,6 @@ func (s *Server) routeTable() {
 	// Operations.
 	s.handle("GET /healthz", auth.Public, s.healthz)
 	s.handle("GET /readyz", auth.Public, s.readyz)
-	s.handle("GET /metrics", auth.Public, s.metricsHandler)
 	s.handle("GET /api/v1/openapi.json", auth.Public, s.openAPI)
 	s.handle("GET /static/{file...}", auth.Public, s.static)
 
@@ -90,4 +91,13 @@ func (s *Server) routeTable() {
 
 	// Agent web app.
 	s.pageRoutes()
+}
+
+// opsRouteTable is what the operations address serves (--ops-addr, kept off
+// the public one): metrics, and health for whoever watches from there.
+func (s *Server) opsRouteTable() {
+	for pattern, fn := range map[string]handlerFunc{"GET /metrics": s.metricsHandler, "GET /healthz": s.healthz, "GET /readyz": s.readyz} {
+		method, path, _ := strings.Cut(pattern, " ")
+		s.ops.Handle(pattern, s.authorize(Route{Method: method, Path: path, Permission: auth.Public}, fn))
+	}
 }

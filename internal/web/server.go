@@ -67,6 +67,7 @@ type Server struct {
 	Deps
 	log       *slog.Logger
 	mux       *http.ServeMux
+	ops       *http.ServeMux
 	routes    []Route
 	apiPaths  *apiPaths
 	pages     map[string]*template.Template
@@ -93,7 +94,7 @@ func New(d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), loginRate: newLimiter(d.LoginLimit, time.Minute),
+	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), ops: http.NewServeMux(), loginRate: newLimiter(d.LoginLimit, time.Minute),
 		live: newPresence(), streams: newLiveStreams(), closing: make(chan struct{}), apiPaths: newAPIPaths()}
 	var err error
 	if d.Catalog == nil {
@@ -110,6 +111,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.routeTable()
 	s.mux.Handle("/api/v1/", s.metrics.wrap("/api/v1/", http.HandlerFunc(s.apiFallback)))
+	s.opsRouteTable()
 	return s, nil
 }
 
@@ -130,6 +132,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mux.ServeHTTP(w, r)
 }
+
+// OpsHandler serves the operations address: metrics, health and
+// readiness. Metrics are not on the main address: they tell anyone who can
+// reach it how busy the desk is and which routes fail.
+func (s *Server) OpsHandler() http.Handler { return s.ops }
 
 // handle registers a route with its permission. Every route goes through
 // here, so none can be added without naming who may use it.
