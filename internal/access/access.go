@@ -49,7 +49,8 @@ type Service struct {
 	tokens *tokenCache
 	// ended counts token revocations and sign-outs on this node, so that
 	// whoever holds a credential for long (a live stream) knows to re-check.
-	ended atomic.Int64
+	ended  atomic.Int64
+	hashes *HashGate
 }
 
 type cachedRole struct {
@@ -63,7 +64,7 @@ const roleCacheFor = 5 * time.Second
 
 // NewService returns an access service.
 func NewService(s Store, clock desk.Clock) *Service {
-	return &Service{store: s, clock: clock, roles: map[int64]cachedRole{}}
+	return &Service{store: s, clock: clock, roles: map[int64]cachedRole{}, hashes: defaultHashGate()}
 }
 
 // ActorFor builds the acting user for an agent.
@@ -105,19 +106,28 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (sessionID
 		return "", "", nil, errBadLogin
 	}
 	a, err = s.store.AgentByEmail(ctx, email)
-	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		// Spend the same time as a real check.
-		auth.CheckPassword(dummyHash(), password)
-		return "", "", nil, errBadLogin
-	}
-	if err != nil {
+	if err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
 		return "", "", nil, err
+	}
+	// Every sign-in costs one hash, whether the account exists, is active,
+	// has a password or is locked: otherwise the answer's time tells which.
+	usable := err == nil && a.Active && a.PasswordHash != ""
+	hash := dummyHash()
+	if usable {
+		hash = a.PasswordHash
+	}
+	var match bool
+	if err := s.hashes.Do(ctx, func() { match = auth.CheckPassword(hash, password) }); err != nil {
+		return "", "", nil, err
+	}
+	if a == nil {
+		return "", "", nil, errBadLogin
 	}
 	now := s.clock.Now()
 	if now.Before(a.LockedUntil) {
 		return "", "", nil, desk.E(desk.ERATELIMIT, "error.locked", a.LockedUntil.Format(time.Kitchen+" MST"))
 	}
-	if !a.Active || a.PasswordHash == "" || !auth.CheckPassword(a.PasswordHash, password) {
+	if !usable || !match {
 		failed, until := a.FailedLogins+1, time.Time{}
 		if failed >= MaxFailures {
 			failed, until = 0, now.Add(LockFor)
@@ -146,8 +156,8 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (sessionID
 	return sessionID, csrf, a, nil
 }
 
-// dummyHash is checked against when the email is unknown, so that the
-// answer takes as long as for a real agent.
+// dummyHash is checked against when the email is unknown or the account
+// cannot sign in, so that the answer takes as long as for a real agent.
 var dummyHash = sync.OnceValue(func() string {
 	h, _ := auth.HashPassword("not a real password")
 	return h

@@ -25,6 +25,7 @@ const (
 	EKEYREUSED     = "idempotency_key_reused" // 422: an Idempotency-Key sent again with another request
 	EKEYINFLIGHT   = "idempotency_key_in_use" // 409: the first request with this Idempotency-Key is still running
 	ERATELIMIT     = "rate_limited"           // 429
+	EUNAVAILABLE   = "unavailable"            // 503: busy for now; try again shortly
 	EINTERNAL      = "internal"               // 500: a bug or an outage; the only code that is logged
 )
 

@@ -23,6 +23,7 @@ var statusOf = map[string]int{
 	desk.ETOOLARGE:      http.StatusRequestEntityTooLarge,
 	desk.EUNPROCESSABLE: http.StatusUnprocessableEntity,
 	desk.ERATELIMIT:     http.StatusTooManyRequests,
+	desk.EUNAVAILABLE:   http.StatusServiceUnavailable,
 	desk.EINTERNAL:      http.StatusInternalServerError,
 }
 
@@ -59,6 +60,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			challenge += `, error="invalid_token"`
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	if code == desk.EUNAVAILABLE {
+		w.Header().Set("Retry-After", "1")
 	}
 	lang := s.lang(r)
 	var b errorBody

@@ -2,13 +2,18 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/store/storetest"
 )
 
@@ -153,6 +158,35 @@ func TestMetricsAreServedOnTheOperationsAddressOnly(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusOK || !bytes.Contains(raw, []byte(want)) {
 			t.Errorf("ops %s: %d, want 200 with %q\n%.300s", path, res.StatusCode, want, raw)
+		}
+	}
+}
+
+// While every hashing slot is taken, the sign-in page answers 503 at once,
+// with Retry-After and a message in the reader's language.
+func TestSignInAnswersBusyWhenHashingIsFull(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, storetest.Backends()[0], map[string]string{"ravi": goodPassword})
+	gate := access.NewHashGate(1, 10*time.Millisecond)
+	d.Access.SetHashGate(gate)
+	release, held := make(chan struct{}), make(chan struct{})
+	go gate.Do(context.Background(), func() { close(held); <-release })
+	<-held
+	defer close(release)
+	for lang, want := range map[string]string{"en": "Please try again in a moment", "hi": "कृपया थोड़ी देर में फिर कोशिश करें"} {
+		b := newBrowser(t, d.URL)
+		csrf := b.loginForm()
+		form := url.Values{"email": {"ravi@desk.test"}, "password": {goodPassword}, "csrf": {csrf}}
+		res, page := b.do("POST", "/login", http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+			"Accept": {"text/html"}, "Accept-Language": {lang}}, form.Encode())
+		if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: status %d, Retry-After %q; want 503 with Retry-After", lang, res.StatusCode, res.Header.Get("Retry-After"))
+		}
+		if !strings.Contains(page, want) {
+			t.Errorf("%s: the page does not say %q", lang, want)
+		}
+		if b.jar["sahayak_session"] != nil {
+			t.Errorf("%s: a session was handed out", lang)
 		}
 	}
 }

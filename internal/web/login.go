@@ -51,7 +51,7 @@ func safeNext(next string) string {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
+	if err := r.ParseForm(); err != nil { // read (at most maxPublicForm) in authorize
 		return desk.E(desk.EINVALID, "error.form_unreadable")
 	}
 	c, err := r.Cookie(loginCSRFCookie)
@@ -79,6 +79,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return again(http.StatusUnauthorized, "login.wrong")
 	case desk.ERATELIMIT:
 		return again(http.StatusTooManyRequests, "login.locked")
+	case desk.EUNAVAILABLE:
+		w.Header().Set("Retry-After", "1")
+		return again(http.StatusServiceUnavailable, "login.busy")
 	default:
 		return err
 	}

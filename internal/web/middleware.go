@@ -79,7 +79,7 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 			ctx = context.WithValue(desk.WithActor(ctx, a), csrfKey{}, csrf)
 		}
 		r = r.WithContext(ctx) // errors, too, answer in the actor's language
-		if !cleanForm(w, r) {
+		if !cleanForm(w, r, rt) {
 			// Nor can PostgreSQL store them; JSON bodies get the same check in decode.
 			s.fail(w, r, rt, desk.E(desk.EINVALID, "error.form_unclean"))
 			return
@@ -157,17 +157,26 @@ func cleanQuery(raw string) bool {
 
 // MaxForm bounds a URL-encoded form body: the longest reply (ticket.MaxBody
 // characters) percent-encoded in any script, with room for other fields.
-const MaxForm = 4 << 20
+// maxPublicForm bounds a form read before anyone is known (sign-in: an
+// email, a password, a redirect and the CSRF value).
+const (
+	MaxForm       = 4 << 20
+	maxPublicForm = 16 << 10
+)
 
 // cleanForm reads a URL-encoded form body (at most MaxForm bytes) and
 // reports whether it is clean text once decoded. Other bodies are checked by
 // whoever decodes them.
-func cleanForm(w http.ResponseWriter, r *http.Request) bool {
+func cleanForm(w http.ResponseWriter, r *http.Request, rt Route) bool {
 	if !unsafeMethod(r.Method) || !isForm(r) {
 		return true
 	}
 	if r.PostForm == nil {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxForm)
+		limit := int64(MaxForm)
+		if rt.Permission == auth.Public {
+			limit = maxPublicForm
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	if err := r.ParseForm(); err != nil {
 		return true // the handlers refuse a form they cannot read
