@@ -295,6 +295,19 @@ func grantable(ctx context.Context, permissions []string) error {
 	return nil
 }
 
+// notAbove refuses to let anyone change or delete a role that holds a
+// permission they lack: taking permissions from those above is as much
+// beyond one's reach as granting them.
+func notAbove(ctx context.Context, r *Role) error {
+	me, _ := desk.ActorFrom(ctx)
+	for _, p := range r.Permissions {
+		if !me.Can(p) {
+			return desk.E(desk.EFORBIDDEN, "error.role_above", p)
+		}
+	}
+	return nil
+}
+
 func (s *Service) grantableRole(ctx context.Context, roleID int64) error {
 	r, err := s.store.Role(ctx, roleID)
 	if err != nil {
@@ -395,6 +408,9 @@ func (s *Service) UpdateRole(ctx context.Context, id int64, fn func(*Role)) (*Ro
 	if err != nil {
 		return nil, err
 	}
+	if err := notAbove(ctx, r); err != nil {
+		return nil, err
+	}
 	name, builtin, oldPerms := r.Name, r.Builtin, slices.Clone(r.Permissions)
 	fn(r)
 	r.Builtin = builtin
@@ -436,6 +452,9 @@ func (s *Service) DeleteRole(ctx context.Context, id int64) error {
 	}
 	r, err := s.store.Role(ctx, id)
 	if err != nil {
+		return err
+	}
+	if err := notAbove(ctx, r); err != nil {
 		return err
 	}
 	if r.Builtin {

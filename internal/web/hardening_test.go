@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/store/storetest"
 )
 
@@ -189,4 +191,77 @@ func TestSignInAnswersBusyWhenHashingIsFull(t *testing.T) {
 			t.Errorf("%s: a session was handed out", lang)
 		}
 	}
+}
+
+// castWithRole adds an agent holding a new custom role to the desk, with an
+// API token under d.Tokens[name].
+func (d *testDesk) castWithRole(name, role string, perms []string) {
+	d.t.Helper()
+	if _, err := d.People.CreateRole(system(), people.Role{Name: role, Permissions: perms}); err != nil {
+		d.t.Fatal(err)
+	}
+	email, display := name+"@desk.test", name
+	a, err := d.People.CreateAgent(system(), people.AgentInput{Email: &email, Name: &display, Role: &role}, auth.HashPassword)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.Agents[name] = a
+	if d.Tokens[name], _, err = d.Access.CreateToken(system(), a.ID, "tests"); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+// roles:write lets its holder tune roles beneath them, never one that holds
+// a permission they lack: stripping a deputy admin's permissions is as much
+// a change above one's station as granting them.
+func TestRolesWriteCannotChangeARoleAboveTheHolder(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		var supervisor *people.Role
+		roles, _ := d.People.Roles(system())
+		for _, r := range roles {
+			if r.Name == auth.RoleSupervisor {
+				supervisor = r
+			}
+		}
+		d.castWithRole("rohan", "role_manager", append(append([]string{}, supervisor.Permissions...), auth.RolesWrite))
+		if _, err := d.People.CreateRole(system(), people.Role{Name: "deputy_admin", Permissions: auth.All}); err != nil {
+			t.Fatal(err)
+		}
+		var deputy, teamLead, admin int64
+		roles, _ = d.People.Roles(system())
+		for _, r := range roles {
+			switch r.Name {
+			case "deputy_admin":
+				deputy = r.ID
+			case auth.RoleTeamLead:
+				teamLead = r.ID
+			case auth.RoleAdmin:
+				admin = r.ID
+			}
+		}
+		d.run([]scenario{
+			{name: "stripping a role that holds more is refused", method: "PATCH", path: "/api/v1/roles/" + id(deputy), as: "rohan",
+				body: map[string]any{"permissions": []string{"tickets:read"}}, wantStatus: http.StatusForbidden, wantCode: "forbidden",
+				after: func(t *testing.T, d *testDesk) {
+					r, _ := d.People.Role(system(), deputy)
+					if len(r.Permissions) != len(auth.All) {
+						t.Errorf("deputy_admin now holds %v", r.Permissions)
+					}
+				}},
+			{name: "renaming it is refused too", method: "PATCH", path: "/api/v1/roles/" + id(deputy), as: "rohan",
+				body: map[string]any{"description": "mine now"}, wantStatus: http.StatusForbidden, wantCode: "forbidden"},
+			{name: "deleting it is refused", method: "DELETE", path: "/api/v1/roles/" + id(deputy), as: "rohan",
+				wantStatus: http.StatusForbidden, wantCode: "forbidden"},
+			{name: "the admin role stays whole", method: "PATCH", path: "/api/v1/roles/" + id(admin), as: "rohan",
+				body: map[string]any{"permissions": []string{"tickets:read"}}, wantStatus: http.StatusForbidden, wantCode: "forbidden"},
+			{name: "granting what one lacks stays refused", method: "PATCH", path: "/api/v1/roles/" + id(teamLead), as: "rohan",
+				body: map[string]any{"permissions": []string{"tickets:read", "agents:write"}}, wantStatus: http.StatusForbidden, wantCode: "forbidden"},
+			{name: "a role beneath is changed", method: "PATCH", path: "/api/v1/roles/" + id(teamLead), as: "rohan",
+				body: map[string]any{"permissions": []string{"tickets:read", "tickets:merge"}}, wantStatus: http.StatusOK,
+				want: []check{{"permissions.#", 2}}},
+			{name: "an admin still changes any custom role", method: "PATCH", path: "/api/v1/roles/" + id(deputy), as: "ada",
+				body: map[string]any{"description": "Second in command"}, wantStatus: http.StatusOK},
+		})
+	})
 }
