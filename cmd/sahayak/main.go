@@ -31,7 +31,7 @@ Commands:
   serve     serve the help desk (the default)
   migrate   bring the database schema up to date
   admin     admin create --email E --name N --role R   (password read from stdin)
-  token     token create --email E [--name N]         (prints a new API token)
+  token     token create --email E [--name N] [--expires-in 90d]   (prints a new API token)
   seed      seed --demo | --tickets N
   load      load --url U [--url U2] --token T --scenario read|list|create|healthz [--check-events]
             (drive running servers; several --url are nodes of one desk)
@@ -209,13 +209,23 @@ func token(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		return errors.New("token: use token create --email E [--name N]")
 	}
 	var cfg app.Config
-	var email, name string
+	var email, name, expiresIn string
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	commonFlags(fs, &cfg)
 	fs.StringVar(&email, "email", "", "the agent's email")
 	fs.StringVar(&name, "name", "cli", "a name to recognise the token by")
+	fs.StringVar(&expiresIn, "expires-in", "", "lifetime: days (90d) or a Go duration (12h); empty never expires")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	var expires *time.Time
+	if expiresIn != "" {
+		life, err := lifetime(expiresIn)
+		if err != nil {
+			return fmt.Errorf("token create: --expires-in: %w", err)
+		}
+		t := time.Now().Add(life)
+		expires = &t
 	}
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
@@ -226,10 +236,29 @@ func token(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
-	secret, _, err := a.Access.CreateToken(ctx, ag.ID, name)
+	secret, t, err := a.Access.CreateTokenUntil(ctx, ag.ID, name, expires)
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
+	if t.ExpiresAt != nil {
+		fmt.Fprintf(stdout, "Expires %s.\n", t.ExpiresAt.Format(time.RFC3339))
+	}
 	fmt.Fprintf(stdout, "API token for %s (shown once):\n%s\n", ag.Email, secret)
 	return nil
+}
+
+// lifetime reads "90d" as 90 days, and anything else as a Go duration.
+func lifetime(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 1 {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a lifetime like 90d or 12h", s)
+	}
+	return d, nil
 }

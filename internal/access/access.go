@@ -20,13 +20,13 @@ import (
 type Store interface {
 	Agent(ctx context.Context, id int64) (*people.Agent, error)
 	AgentByEmail(ctx context.Context, email string) (*people.Agent, error)
-	AgentByToken(ctx context.Context, digest string) (*people.Agent, error)
+	TokenAgent(ctx context.Context, digest string) (*people.Agent, *time.Time, error)
 	Role(ctx context.Context, id int64) (*people.Role, error)
 	RecordLogin(ctx context.Context, agentID int64, failed int, lockedUntil time.Time) error
 	CreateSession(ctx context.Context, digest string, s Session, now time.Time) error
 	SessionByDigest(ctx context.Context, digest string, now time.Time) (*Session, error)
 	DeleteSession(ctx context.Context, digest string) error
-	CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time) (*Token, error)
+	CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time, expiresAt *time.Time) (*Token, error)
 	Tokens(ctx context.Context, agentID int64) ([]*Token, error)
 	RevokeToken(ctx context.Context, agentID, tokenID int64, now time.Time) error
 }
@@ -187,28 +187,62 @@ func (s *Service) SignOut(ctx context.Context, sessionID string) error {
 // credential checked before it last moved must be checked again.
 func (s *Service) Ended() int64 { return s.ended.Load() }
 
-// Token resolves an API token to its agent. Revoked tokens and tokens of
-// deactivated agents are refused.
+// Token resolves an API token to its agent. Revoked and expired tokens,
+// tokens of deactivated agents and tokens voided by a deactivation or a
+// password change are refused.
 func (s *Service) Token(ctx context.Context, secret string) (*people.Agent, error) {
-	a, err := s.store.AgentByToken(ctx, auth.Digest(secret))
-	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		return nil, desk.E(desk.EUNAUTHORIZED, "error.token_unknown")
-	}
+	a, _, err := s.token(ctx, secret)
 	return a, err
 }
 
-// CreateToken issues a new API token for an agent and returns the secret,
-// which is shown once and never stored.
+// token is Token with the token's expiry (nil: never).
+func (s *Service) token(ctx context.Context, secret string) (*people.Agent, *time.Time, error) {
+	a, exp, err := s.store.TokenAgent(ctx, auth.Digest(secret))
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		return nil, nil, desk.E(desk.EUNAUTHORIZED, "error.token_unknown")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if exp != nil && !s.clock.Now().Before(*exp) {
+		return nil, nil, desk.E(desk.EUNAUTHORIZED, "error.token_expired")
+	}
+	return a, exp, nil
+}
+
+// MaxTokenLife bounds an API token's expiry.
+const MaxTokenLife = 10 * 365 * 24 * time.Hour
+
+// CreateToken issues a new API token for an agent that never expires and
+// returns the secret, which is shown once and never stored.
 func (s *Service) CreateToken(ctx context.Context, agentID int64, name string) (string, *Token, error) {
+	return s.CreateTokenUntil(ctx, agentID, name, nil)
+}
+
+// CreateTokenUntil issues a new API token that expires at expiresAt (nil:
+// never), which must lie in the next MaxTokenLife.
+func (s *Service) CreateTokenUntil(ctx context.Context, agentID int64, name string, expiresAt *time.Time) (string, *Token, error) {
+	errs := desk.Fields{}
 	name, msg := people.CleanName(name, 100)
 	if msg.Key != "" {
-		return "", nil, desk.Invalid(desk.Fields{"name": msg})
+		errs["name"] = msg
+	}
+	now := s.clock.Now()
+	if expiresAt != nil {
+		if !expiresAt.After(now) || expiresAt.After(now.Add(MaxTokenLife)) {
+			errs["expires_at"] = desk.M("invalid.token_expiry")
+		}
+		t := expiresAt.UTC().Truncate(time.Microsecond)
+		expiresAt = &t
+	}
+	if len(errs) > 0 {
+		return "", nil, desk.Invalid(errs)
 	}
 	secret, digest, err := auth.NewSecret("shk_")
 	if err != nil {
 		return "", nil, err
 	}
-	t, err := s.store.CreateToken(ctx, agentID, name, digest, s.clock.Now())
+	t, err := s.store.CreateToken(ctx, agentID, name, digest, now, expiresAt)
 	if err != nil {
 		return "", nil, err
 	}
@@ -234,6 +268,7 @@ type Token struct {
 	AgentID   int64      `json:"agent_id"`
 	Name      string     `json:"name"`
 	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at"`
 	RevokedAt *time.Time `json:"revoked_at"`
 }
 

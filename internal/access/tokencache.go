@@ -41,7 +41,8 @@ func (s *Service) CacheTokens(version func() int64, ttl time.Duration) {
 func (s *Service) TokenActor(ctx context.Context, secret string) (desk.Actor, error) {
 	c := s.tokens
 	if c == nil {
-		return s.tokenActor(ctx, secret)
+		a, _, err := s.tokenActor(ctx, secret)
+		return a, err
 	}
 	digest := auth.Digest(secret)
 	now := time.Now()
@@ -52,15 +53,19 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (desk.Actor, er
 	if ok && e.version == v && now.Before(e.until) {
 		return e.actor, nil
 	}
-	a, err := s.tokenActor(ctx, secret)
+	a, exp, err := s.tokenActor(ctx, secret)
 	if err != nil {
 		return a, err
+	}
+	until := now.Add(c.ttl)
+	if exp != nil && exp.Before(until) {
+		until = *exp // an expired token is not served from the cache
 	}
 	c.mu.Lock()
 	if len(c.entries) >= maxCachedTokens {
 		c.entries = map[string]cachedActor{}
 	}
-	c.entries[digest] = cachedActor{actor: a, version: v, until: now.Add(c.ttl)}
+	c.entries[digest] = cachedActor{actor: a, version: v, until: until}
 	c.mu.Unlock()
 	return a, nil
 }
@@ -69,15 +74,17 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (desk.Actor, er
 // credential that stays in use (a live stream) within a bound shorter than
 // the cache's.
 func (s *Service) TokenActorNow(ctx context.Context, secret string) (desk.Actor, error) {
-	return s.tokenActor(ctx, secret)
+	a, _, err := s.tokenActor(ctx, secret)
+	return a, err
 }
 
-func (s *Service) tokenActor(ctx context.Context, secret string) (desk.Actor, error) {
-	ag, err := s.Token(ctx, secret)
+func (s *Service) tokenActor(ctx context.Context, secret string) (desk.Actor, *time.Time, error) {
+	ag, exp, err := s.token(ctx, secret)
 	if err != nil {
-		return desk.Actor{}, err
+		return desk.Actor{}, nil, err
 	}
-	return s.ActorFor(ctx, ag)
+	a, err := s.ActorFor(ctx, ag)
+	return a, exp, err
 }
 
 // forgetTokens empties the cache (after a revocation).

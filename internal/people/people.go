@@ -26,6 +26,12 @@ type Agent struct {
 	PasswordHash string  `json:"-"`
 	// PasswordChangedAt ends the sessions begun before it.
 	PasswordChangedAt time.Time `json:"-"`
+	// CredentialsValidFrom ends the sessions and API tokens issued before
+	// it (deactivation sets it: reactivating revives none of them).
+	CredentialsValidFrom time.Time `json:"-"`
+	// TokensValidFrom ends the API tokens issued before it (a password
+	// change sets it when the tokens are to go too).
+	TokensValidFrom time.Time `json:"-"`
 	FailedLogins      int       `json:"-"`
 	LockedUntil       time.Time `json:"-"`
 	CreatedAt         time.Time `json:"created_at"`

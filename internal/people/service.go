@@ -115,6 +115,9 @@ type AgentInput struct {
 	Language *string
 	Active   *bool
 	Password *string // already checked for strength by the caller's UI
+	// KeepTokens keeps the agent's API tokens working across a password
+	// change; by default a new password revokes them, as it ends sessions.
+	KeepTokens bool
 }
 
 // CreateAgent adds an agent. The password, if any, must be hashed by hash.
@@ -264,6 +267,10 @@ func (s *Service) applyAgent(ctx context.Context, a *Agent, in AgentInput, hash 
 		if me, _ := desk.ActorFrom(ctx); me.ID == a.ID && !*in.Active {
 			errs["active"] = desk.M("invalid.self_deactivate")
 		}
+		if a.Active && !*in.Active && !creating {
+			// For good: reactivating the agent revives none of them.
+			a.CredentialsValidFrom = s.clock.Now()
+		}
 		a.Active = *in.Active
 	}
 	if in.Password != nil {
@@ -275,6 +282,9 @@ func (s *Service) applyAgent(ctx context.Context, a *Agent, in AgentInput, hash 
 				return err
 			}
 			a.PasswordHash, a.PasswordChangedAt = h, s.clock.Now()
+			if !in.KeepTokens && !creating {
+				a.TokensValidFrom = a.PasswordChangedAt
+			}
 		}
 	}
 	if len(errs) > 0 {

@@ -13,32 +13,44 @@ import (
 	"github.com/sahayak/sahayak/internal/people"
 )
 
-// CreateToken stores a token digest for an agent.
-func (db *DB) CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time) (*access.Token, error) {
-	t := &access.Token{AgentID: agentID, Name: name, CreatedAt: now}
-	err := db.write.QueryRowContext(ctx, `INSERT INTO api_tokens (agent_id, name, digest, created_at) VALUES ($1, $2, $3, $4)
-		RETURNING id`, agentID, name, digest, micros(now)).Scan(&t.ID)
+// CreateToken stores a token digest for an agent; a nil expiresAt never
+// expires.
+func (db *DB) CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time, expiresAt *time.Time) (*access.Token, error) {
+	t := &access.Token{AgentID: agentID, Name: name, CreatedAt: now, ExpiresAt: expiresAt}
+	err := db.write.QueryRowContext(ctx, `INSERT INTO api_tokens (agent_id, name, digest, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+		RETURNING id`, agentID, name, digest, micros(now), nullMicros(expiresAt)).Scan(&t.ID)
 	if err != nil {
 		return nil, fmt.Errorf("create token: %w", db.mapErr(err))
 	}
 	return t, nil
 }
 
-// AgentByToken returns the active agent owning an unrevoked token digest.
-func (db *DB) AgentByToken(ctx context.Context, digest string) (*people.Agent, error) {
+// tokenVoid is true of a token row t whose agent a has voided it since:
+// deactivated, or changed the password with its tokens.
+const tokenVoid = `(t.created_at < a.credentials_valid_from OR t.created_at < a.tokens_valid_from)`
+
+// TokenAgent returns the active agent owning an unrevoked token digest,
+// and the token's expiry (nil: never), which the caller compares with its
+// clock.
+func (db *DB) TokenAgent(ctx context.Context, digest string) (*people.Agent, *time.Time, error) {
 	var id int64
-	err := db.read.QueryRowContext(ctx, `SELECT t.agent_id FROM api_tokens t JOIN agents a ON a.id = t.agent_id
-		WHERE t.digest = $1 AND t.revoked_at IS NULL AND a.active = TRUE`, digest).Scan(&id)
+	var exp sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT t.agent_id, t.expires_at FROM api_tokens t JOIN agents a ON a.id = t.agent_id
+		WHERE t.digest = $1 AND t.revoked_at IS NULL AND a.active = TRUE AND NOT `+tokenVoid, digest).Scan(&id, &exp)
 	if err != nil {
-		return nil, notFound(err, desk.M("error.no_token"))
+		return nil, nil, notFound(err, desk.M("error.no_token"))
 	}
-	return db.Agent(ctx, id)
+	a, err := db.Agent(ctx, id)
+	return a, fromNullMicros(exp), err
 }
 
-// Tokens lists an agent's tokens.
+// Tokens lists an agent's tokens; one voided by a deactivation or a
+// password change shows as revoked then.
 func (db *DB) Tokens(ctx context.Context, agentID int64) ([]*access.Token, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, agent_id, name, created_at, revoked_at FROM api_tokens
-		WHERE agent_id = $1 ORDER BY id`, agentID)
+	rows, err := db.read.QueryContext(ctx, `SELECT t.id, t.agent_id, t.name, t.created_at, t.expires_at,
+		COALESCE(t.revoked_at, CASE WHEN t.created_at < a.credentials_valid_from THEN a.credentials_valid_from
+			WHEN t.created_at < a.tokens_valid_from THEN a.tokens_valid_from END)
+		FROM api_tokens t JOIN agents a ON a.id = t.agent_id WHERE t.agent_id = $1 ORDER BY t.id`, agentID)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
 	}
@@ -47,11 +59,11 @@ func (db *DB) Tokens(ctx context.Context, agentID int64) ([]*access.Token, error
 	for rows.Next() {
 		var t access.Token
 		var c int64
-		var r sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.AgentID, &t.Name, &c, &r); err != nil {
+		var e, r sql.NullInt64
+		if err := rows.Scan(&t.ID, &t.AgentID, &t.Name, &c, &e, &r); err != nil {
 			return nil, fmt.Errorf("tokens: %w", err)
 		}
-		t.CreatedAt, t.RevokedAt = fromMicros(c), fromNullMicros(r)
+		t.CreatedAt, t.ExpiresAt, t.RevokedAt = fromMicros(c), fromNullMicros(e), fromNullMicros(r)
 		out = append(out, &t)
 	}
 	return out, rows.Err()
@@ -75,10 +87,12 @@ func (db *DB) CreateSession(ctx context.Context, digest string, s access.Session
 func (db *DB) SessionByDigest(ctx context.Context, digest string, now time.Time) (*access.Session, error) {
 	var s access.Session
 	var exp int64
-	// A session begun before the agent's password last changed has ended.
+	// A session begun before the agent's password last changed, or before
+	// the agent was last deactivated, has ended.
 	err := db.read.QueryRowContext(ctx, `SELECT s.agent_id, s.csrf, s.expires_at FROM sessions s
 		JOIN agents a ON a.id = s.agent_id
-		WHERE s.digest = $1 AND s.expires_at > $2 AND s.created_at >= a.password_changed_at`,
+		WHERE s.digest = $1 AND s.expires_at > $2 AND s.created_at >= a.password_changed_at
+			AND s.created_at >= a.credentials_valid_from`,
 		digest, micros(now)).Scan(&s.AgentID, &s.CSRF, &exp)
 	if err != nil {
 		return nil, notFound(err, desk.M("error.no_session"))

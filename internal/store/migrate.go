@@ -40,7 +40,9 @@ func (db *DB) migrations() (*goose.Provider, error) {
 	if db.dialect.name() == "postgres" {
 		gd = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(gd, db.write.DB, dir)
+	// Migrations written on parallel branches may land in another order
+	// than their numbers; each is applied once either way.
+	p, err := goose.NewProvider(gd, db.write.DB, dir, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

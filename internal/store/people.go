@@ -18,7 +18,7 @@ var _ people.Store = (*DB)(nil)
 var _ ticket.Directory = (*DB)(nil)
 
 const agentColumns = `a.id, a.email, a.name, a.role_id, r.name, a.language, a.active, a.password_hash,
-	a.password_changed_at, a.failed_logins, a.locked_until, a.created_at, a.updated_at
+	a.password_changed_at, a.credentials_valid_from, a.tokens_valid_from, a.failed_logins, a.locked_until, a.created_at, a.updated_at
 	FROM agents a JOIN roles r ON r.id = a.role_id`
 
 func (db *DB) scanAgents(ctx context.Context, where string, args ...any) ([]*people.Agent, error) {
@@ -31,12 +31,13 @@ func (db *DB) scanAgents(ctx context.Context, where string, args ...any) ([]*peo
 	byID := map[int64]*people.Agent{}
 	for rows.Next() {
 		var a people.Agent
-		var pwChanged, locked, c, u int64
+		var pwChanged, credsFrom, tokensFrom, locked, c, u int64
 		if err := rows.Scan(&a.ID, &a.Email, &a.Name, &a.RoleID, &a.Role, &a.Language, &a.Active, &a.PasswordHash,
-			&pwChanged, &a.FailedLogins, &locked, &c, &u); err != nil {
+			&pwChanged, &credsFrom, &tokensFrom, &a.FailedLogins, &locked, &c, &u); err != nil {
 			return nil, fmt.Errorf("agents: %w", err)
 		}
 		a.PasswordChangedAt, a.LockedUntil = fromMicros(pwChanged), fromMicros(locked)
+		a.CredentialsValidFrom, a.TokensValidFrom = fromMicros(credsFrom), fromMicros(tokensFrom)
 		a.CreatedAt, a.UpdatedAt = fromMicros(c), fromMicros(u)
 		a.TeamIDs = []int64{}
 		out = append(out, &a)
@@ -145,9 +146,10 @@ func (x *peopleTx) CreateAgent(ctx context.Context, a *people.Agent) error {
 // UpdateAgent writes an agent's changeable columns.
 func (x *peopleTx) UpdateAgent(ctx context.Context, a *people.Agent) error {
 	res, err := x.tx.ExecContext(ctx, `UPDATE agents SET email = $2, name = $3, role_id = $4, password_hash = $5, language = $6,
-		active = $7, failed_logins = $8, locked_until = $9, updated_at = $10, password_changed_at = $11 WHERE id = $1`,
+		active = $7, failed_logins = $8, locked_until = $9, updated_at = $10, password_changed_at = $11,
+		credentials_valid_from = $12, tokens_valid_from = $13 WHERE id = $1`,
 		a.ID, a.Email, a.Name, a.RoleID, a.PasswordHash, a.Language, a.Active, a.FailedLogins, micros(a.LockedUntil),
-		micros(a.UpdatedAt), micros(a.PasswordChangedAt))
+		micros(a.UpdatedAt), micros(a.PasswordChangedAt), micros(a.CredentialsValidFrom), micros(a.TokensValidFrom))
 	return mustAffect(res, err, desk.M("error.agent_not_found", a.ID))
 }
 

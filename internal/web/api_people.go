@@ -203,10 +203,14 @@ type agentIn struct {
 	Language *string `json:"language"`
 	Active   *bool   `json:"active"`
 	Password *string `json:"password"`
+	// RevokeTokens (default true) ends the agent's API tokens along with
+	// their sessions when the password changes.
+	RevokeTokens *bool `json:"revoke_tokens"`
 }
 
 func (in agentIn) input() people.AgentInput {
-	return people.AgentInput{Email: in.Email, Name: in.Name, Role: in.Role, Language: in.Language, Active: in.Active, Password: in.Password}
+	return people.AgentInput{Email: in.Email, Name: in.Name, Role: in.Role, Language: in.Language, Active: in.Active, Password: in.Password,
+		KeepTokens: in.RevokeTokens != nil && !*in.RevokeTokens}
 }
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) error {
@@ -513,18 +517,24 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Name string `json:"name"`
+		Name          string     `json:"name"`
+		ExpiresAt     *time.Time `json:"expires_at"`
+		ExpiresInDays *int       `json:"expires_in_days"`
 	}
 	if err := decode(r, &in); err != nil {
 		return err
 	}
+	expires, err := tokenExpiry(s.Clock.Now(), in.ExpiresAt, in.ExpiresInDays)
+	if err != nil {
+		return err
+	}
 	a, _ := desk.ActorFrom(r.Context())
-	secret, t, err := s.Access.CreateToken(r.Context(), a.ID, in.Name)
+	secret, t, err := s.Access.CreateTokenUntil(r.Context(), a.ID, in.Name, expires)
 	if err != nil {
 		return err
 	}
 	locate(w, "/api/v1/tokens/", t.ID)
-	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "name": t.Name})
+	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "name": t.Name, "expires_at": t.ExpiresAt})
 	return nil
 }
 
@@ -536,6 +546,22 @@ func (s *Server) getToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	list, err := s.Access.Tokens(r.Context(), a.ID)
 	return answerFirst(w, list, err, func(t *access.Token) bool { return t.ID == id }, desk.E(desk.ENOTFOUND, "error.token_not_found", id))
+}
+
+// tokenExpiry reads a new token's expiry, given as a time or as a number of
+// days from now (not both); nil is never.
+func tokenExpiry(now time.Time, at *time.Time, days *int) (*time.Time, error) {
+	switch {
+	case at != nil && days != nil:
+		return nil, desk.Invalid(desk.Fields{"expires_in_days": desk.M("invalid.token_expiry_one")})
+	case days != nil:
+		if *days < 1 || *days > int(access.MaxTokenLife/(24*time.Hour)) {
+			return nil, desk.Invalid(desk.Fields{"expires_in_days": desk.M("invalid.range", int(access.MaxTokenLife/(24*time.Hour)))})
+		}
+		t := now.AddDate(0, 0, *days)
+		return &t, nil
+	}
+	return at, nil
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {

@@ -265,3 +265,127 @@ func TestRolesWriteCannotChangeARoleAboveTheHolder(t *testing.T) {
 		})
 	})
 }
+
+// sessionWorks reports whether a browser's session still opens the API.
+func sessionWorks(t *testing.T, b *browser) bool {
+	t.Helper()
+	res, _ := b.do("GET", "/api/v1/me", http.Header{"Accept": {"application/json"}}, "")
+	return res.StatusCode == http.StatusOK
+}
+
+// Deactivating an agent ends their sessions and API tokens for good:
+// reactivating them revives none, and they sign in afresh.
+func TestDeactivationEndsSessionsAndTokensForGood(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, be storetest.Backend) {
+		d := newDesk(t, be, map[string]string{"ravi": goodPassword})
+		b, _ := signedIn(t, d, "ravi")
+		ravi := "/api/v1/agents/" + id(d.Agents["ravi"].ID)
+		d.mustCall(http.StatusOK, "GET", "/api/v1/me", "ravi", nil) // the token is cached now
+		d.mustCall(http.StatusNoContent, "DELETE", ravi, "ada", nil)
+		d.mustCall(http.StatusUnauthorized, "GET", "/api/v1/me", "ravi", nil)
+		if sessionWorks(t, b) {
+			t.Error("a deactivated agent's session still works")
+		}
+		d.mustCall(http.StatusOK, "PATCH", ravi, "ada", map[string]any{"active": true})
+		d.mustCall(http.StatusUnauthorized, "GET", "/api/v1/me", "ravi", nil)
+		if sessionWorks(t, b) {
+			t.Error("reactivation revived the old session")
+		}
+		if tokens, _ := d.Access.Tokens(system(), d.Agents["ravi"].ID); len(tokens) != 1 || tokens[0].RevokedAt == nil {
+			t.Errorf("the old token is not listed as revoked: %+v", tokens[0])
+		}
+		fresh, _ := signedIn(t, d, "ravi")
+		if !sessionWorks(t, fresh) {
+			t.Error("a reactivated agent cannot sign in afresh")
+		}
+	})
+}
+
+// A new password ends the agent's sessions and, unless the one changing it
+// chooses otherwise, their API tokens too.
+func TestPasswordChangeRevokesTokensUnlessKept(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		d.mustCall(http.StatusOK, "GET", "/api/v1/me", "ravi", nil)
+		d.mustCall(http.StatusOK, "PATCH", "/api/v1/agents/"+id(d.Agents["ravi"].ID), "ada", map[string]any{"password": "a brand new secret"})
+		d.mustCall(http.StatusUnauthorized, "GET", "/api/v1/me", "ravi", nil)
+		tokens := d.mustCall(http.StatusOK, "GET", "/api/v1/tokens", "meera", nil) // meera's own are untouched
+		if tokens.str("tokens.0.revoked_at") != "" {
+			t.Errorf("someone else's token was revoked: %s", tokens.Raw)
+		}
+
+		d.mustCall(http.StatusOK, "PATCH", "/api/v1/agents/"+id(d.Agents["meera"].ID), "ada",
+			map[string]any{"password": "another new secret", "revoke_tokens": false})
+		d.mustCall(http.StatusOK, "GET", "/api/v1/me", "meera", nil)
+	})
+}
+
+// The agents page offers the choice beside the new password, checked.
+func TestAgentsPageOffersToRevokeTokensWithANewPassword(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, storetest.Backends()[0], map[string]string{"ada": goodPassword})
+	b, csrf := signedIn(t, d, "ada")
+	_, page := b.do("GET", "/admin/agents", http.Header{"Accept": {"text/html"}}, "")
+	if !strings.Contains(page, `name="revoke_tokens" value="1" checked`) {
+		t.Fatal("no checked revoke_tokens box on the agents page")
+	}
+	ravi := d.Agents["ravi"]
+	for _, tc := range []struct {
+		revoke    bool
+		wantToken int
+	}{{false, http.StatusOK}, {true, http.StatusUnauthorized}} {
+		form := url.Values{"csrf": {csrf}, "password": {"a brand new secret"}, "revoke_tokens_present": {"1"}}
+		if tc.revoke {
+			form.Set("revoke_tokens", "1")
+		}
+		res, _ := b.do("POST", "/admin/agents/"+id(ravi.ID), http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+			"Accept": {"text/html"}}, form.Encode())
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save: %d", res.StatusCode)
+		}
+		d.mustCall(tc.wantToken, "GET", "/api/v1/me", "ravi", nil)
+	}
+}
+
+// A token may be given an expiry (a time, or days from now); once past it
+// the token answers 401, from the token cache too.
+func TestTokensMayExpire(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		r := d.mustCall(http.StatusCreated, "POST", "/api/v1/tokens", "ravi", map[string]any{"name": "ci", "expires_in_days": 30})
+		exp, err := time.Parse(time.RFC3339, r.str("expires_at"))
+		if err != nil || exp.Sub(time.Now()) < 29*24*time.Hour || exp.Sub(time.Now()) > 31*24*time.Hour {
+			t.Fatalf("expires_at %q, want 30 days from now", r.str("expires_at"))
+		}
+		if me := d.send("GET", "/api/v1/me", http.Header{"Authorization": {"Bearer " + r.str("token")}}, nil); me.Status != http.StatusOK {
+			t.Fatalf("a token with an expiry ahead: %d", me.Status)
+		}
+		d.run([]scenario{
+			{name: "an expiry in the past is refused", method: "POST", path: "/api/v1/tokens", as: "ravi",
+				body: map[string]any{"name": "x", "expires_at": "2001-01-01T00:00:00Z"}, wantStatus: 400, wantCode: "invalid"},
+			{name: "both forms at once are refused", method: "POST", path: "/api/v1/tokens", as: "ravi",
+				body: map[string]any{"name": "x", "expires_at": "2099-01-01T00:00:00Z", "expires_in_days": 3}, wantStatus: 400, wantCode: "invalid"},
+			{name: "zero days are refused", method: "POST", path: "/api/v1/tokens", as: "ravi",
+				body: map[string]any{"name": "x", "expires_in_days": 0}, wantStatus: 400, wantCode: "invalid"},
+			{name: "the list shows expiries", method: "GET", path: "/api/v1/tokens", as: "ravi", wantStatus: 200,
+				want: []check{{"tokens.#", 2}, {"tokens.0.expires_at", nil}, {"tokens.1.expires_at", r.str("expires_at")}}},
+		})
+
+		// A token that is used (and cached) and then runs out.
+		secret, _, err := d.Access.CreateTokenUntil(system(), d.Agents["meera"].ID, "short", ptrTime(time.Now().Add(300*time.Millisecond)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{"Authorization": {"Bearer " + secret}}
+		if r := d.send("GET", "/api/v1/me", h, nil); r.Status != http.StatusOK {
+			t.Fatalf("before its expiry: %d", r.Status)
+		}
+		time.Sleep(400 * time.Millisecond)
+		if r := d.send("GET", "/api/v1/me", h, nil); r.Status != http.StatusUnauthorized || r.errorCode() != "unauthorized" {
+			t.Fatalf("after its expiry: %d %s", r.Status, r.Raw)
+		}
+	})
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }

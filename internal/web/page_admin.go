@@ -103,6 +103,8 @@ func agentInput(r *http.Request) people.AgentInput {
 		Language: optional(r, "language")}
 	if pw := r.PostFormValue("password"); pw != "" {
 		in.Password = &pw
+		_, present := r.PostForm["revoke_tokens_present"]
+		in.KeepTokens = present && r.PostFormValue("revoke_tokens") == ""
 	}
 	if _, ok := r.PostForm["active_present"]; ok {
 		active := r.PostFormValue("active") != ""

@@ -2,6 +2,9 @@ package web
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/auth"
@@ -14,6 +17,7 @@ type settingsData struct {
 	Tokens    []*access.Token
 	NewToken  string // the secret of a token just created; shown once
 	TokenName string
+	Now       time.Time // to tell expired tokens
 	Errors    desk.Fields
 }
 
@@ -23,7 +27,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, status int, d settingsData) error {
 	a, _ := desk.ActorFrom(r.Context())
-	d.Languages = i18n.Languages
+	d.Languages, d.Now = i18n.Languages, s.Clock.Now()
 	if a.Can(auth.TokensWrite) {
 		var err error
 		if d.Tokens, err = s.Access.Tokens(r.Context(), a.ID); err != nil {
@@ -48,7 +52,19 @@ func (s *Server) setLanguagePage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) createTokenPage(w http.ResponseWriter, r *http.Request) error {
 	a, _ := desk.ActorFrom(r.Context())
 	name := r.PostFormValue("name")
-	secret, _, err := s.Access.CreateToken(r.Context(), a.ID, name)
+	var days *int
+	if v := strings.TrimSpace(r.PostFormValue("expires_in_days")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			n = -1 // refused below with the field's message
+		}
+		days = &n
+	}
+	expires, err := tokenExpiry(s.Clock.Now(), nil, days)
+	if desk.ErrorCode(err) == desk.EINVALID {
+		return s.showSettings(w, r, http.StatusBadRequest, settingsData{TokenName: name, Errors: desk.ErrorFields(err)})
+	}
+	secret, _, err := s.Access.CreateTokenUntil(r.Context(), a.ID, name, expires)
 	if desk.ErrorCode(err) == desk.EINVALID {
 		return s.showSettings(w, r, http.StatusBadRequest, settingsData{TokenName: name, Errors: desk.ErrorFields(err)})
 	}

@@ -241,10 +241,10 @@ func TestSecretsAtRest(t *testing.T) {
 		if !strings.HasPrefix(secret, "shk_") {
 			t.Errorf("token %q lacks its prefix", secret)
 		}
-		if _, err := d.DB.AgentByToken(ctx, secret); desk.ErrorCode(err) != desk.ENOTFOUND {
+		if _, _, err := d.DB.TokenAgent(ctx, secret); desk.ErrorCode(err) != desk.ENOTFOUND {
 			t.Errorf("the raw token finds an agent: %v", err)
 		}
-		if a, err := d.DB.AgentByToken(ctx, auth.Digest(secret)); err != nil || a.ID != d.Agents["ravi"].ID {
+		if a, _, err := d.DB.TokenAgent(ctx, auth.Digest(secret)); err != nil || a.ID != d.Agents["ravi"].ID {
 			t.Errorf("the digest does not find the agent: %v", err)
 		}
 		a, err := d.DB.Agent(ctx, d.Agents["ada"].ID)
