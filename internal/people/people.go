@@ -32,10 +32,10 @@ type Agent struct {
 	// TokensValidFrom ends the API tokens issued before it (a password
 	// change sets it when the tokens are to go too).
 	TokensValidFrom time.Time `json:"-"`
-	FailedLogins      int       `json:"-"`
-	LockedUntil       time.Time `json:"-"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
+	FailedLogins    int       `json:"-"`
+	LockedUntil     time.Time `json:"-"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // Contact is a customer who writes in.
