@@ -67,6 +67,14 @@ func envInt(name string, def int) int {
 	return def
 }
 
+// envDuration is env for a duration; a value that is not one keeps def.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
 // commonFlags declares the flags every command shares.
 func commonFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.DataDir, "data", env("SAHAYAK_DATA_DIR", "sahayak-data"), "data directory (SQLite file, attachments)")
@@ -121,6 +129,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	commonFlags(fs, &cfg)
 	fs.StringVar(&cfg.Addr, "addr", env("SAHAYAK_ADDR", "127.0.0.1:8080"), "listen address")
 	fs.StringVar(&cfg.OpsAddr, "ops-addr", env("SAHAYAK_OPS_ADDR", ""), "operations address for /metrics (empty: no metrics)")
+	fs.IntVar(&cfg.MaxConnsPerClient, "max-conns-per-client", envInt("SAHAYAK_MAX_CONNS_PER_CLIENT", app.DefaultMaxConnsPerClient),
+		"open connections one client address may hold (-1: no cap)")
+	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", envDuration("SAHAYAK_BODY_TIMEOUT", 30*time.Second),
+		"how long a request body may take to arrive")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env("SAHAYAK_SECURE_COOKIES", "") == "true", "mark cookies Secure (serve behind TLS)")
 	conns := env("SAHAYAK_DATABASE_CONNS", "0")
 	fs.StringVar(&conns, "database-conns", conns, "database connections of this node (0: 16)")

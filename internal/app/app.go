@@ -53,7 +53,25 @@ type Config struct {
 	// OpsAddr, when set, is where metrics (and health) are served, apart
 	// from the public address; empty serves no metrics.
 	OpsAddr string
+	// MaxConnsPerClient caps the open connections of one client address
+	// (0: DefaultMaxConnsPerClient, negative: no cap, e.g. behind a proxy
+	// that enforces its own).
+	MaxConnsPerClient int
+	// BodyTimeout bounds how long a request body may take to arrive (0:
+	// web.DefaultBodyTimeout).
+	BodyTimeout time.Duration
 }
+
+// DefaultMaxConnsPerClient is enough for a browser's few connections and
+// an integration's pool, far below the process's file limit.
+const DefaultMaxConnsPerClient = 64
+
+// Limits of the HTTP server beyond the body deadline (see web/body.go).
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
 
 // tokenCacheFor bounds how long a token revoked on another node keeps
 // working here; on this node a revocation takes effect at once.
@@ -182,7 +200,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter, Blobs: blob.New(BlobDir(a.Config)), Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
-		SecureCookies: a.Config.SecureCookies})
+		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
 	return err
 }
 
@@ -258,8 +276,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			a.Limiter.Run(ctx, time.Second)
 		}()
 	}
-	srv := &http.Server{Handler: a.Web, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	if n, err := raiseOpenFiles(); err != nil {
+		a.Log.Warn("open files limit", slog.Any("err", err))
+	} else if n > 0 {
+		a.Log.Debug("open files limit", slog.Uint64("limit", n))
+	}
+	perClient := a.Config.MaxConnsPerClient
+	if perClient == 0 {
+		perClient = DefaultMaxConnsPerClient
+	}
+	ln = limitPerClient(ln, perClient)
+	srv := &http.Server{Handler: a.Web, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
+		MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	srv.RegisterOnShutdown(a.Web.CloseStreams)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
@@ -271,8 +299,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("listen on the operations address: %w", err)
 		}
 		a.Log.Info("operations address", slog.String("url", "http://"+oln.Addr().String()+"/metrics"))
-		ops = &http.Server{Handler: a.Web.OpsHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-			ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+		ops = &http.Server{Handler: a.Web.OpsHandler(), ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
+			MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 		go func() { errc <- ops.Serve(oln) }()
 	}
 	var err error

@@ -49,6 +49,9 @@ type Deps struct {
 	// RateLimit holds each API caller to its requests per minute; nil for
 	// no limit.
 	RateLimit *ratelimit.Limiter
+	// BodyTimeout bounds how long a request body may take to arrive
+	// (default DefaultBodyTimeout; see body.go).
+	BodyTimeout time.Duration
 }
 
 // Route is one entry of the route table.
@@ -91,6 +94,9 @@ func New(d Deps) (*Server, error) {
 	if d.LoginLimit <= 0 {
 		d.LoginLimit = 10
 	}
+	if d.BodyTimeout <= 0 {
+		d.BodyTimeout = DefaultBodyTimeout
+	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
@@ -130,7 +136,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.SecureCookies {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, s.withBodyDeadline(w, r))
 }
 
 // OpsHandler serves the operations address: metrics, health and
