@@ -6,7 +6,8 @@
 //	go run ./scripts/streams --url http://127.0.0.1:8080 --tokens tokens.txt --streams 1000 --duration 60s
 //
 // tokens.txt holds one API token a line; the streams are spread over them
-// (a server allows 8 streams per agent). Loopback only: it refuses any
+// (a server allows 8 streams per agent). All streams come from one address:
+// run the server with --max-conns-per-client above their number (or -1). Loopback only: it refuses any
 // other host.
 package main
 
