@@ -373,7 +373,8 @@ func TestTokensMayExpire(t *testing.T) {
 		})
 
 		// A token that is used (and cached) and then runs out.
-		secret, _, err := d.Access.CreateTokenUntil(system(), d.Agents["meera"].ID, "short", ptrTime(time.Now().Add(300*time.Millisecond)))
+		expiry := time.Now().Add(2 * time.Second)
+		secret, _, err := d.Access.CreateTokenUntil(system(), d.Agents["meera"].ID, "short", &expiry)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -381,11 +382,9 @@ func TestTokensMayExpire(t *testing.T) {
 		if r := d.send("GET", "/api/v1/me", h, nil); r.Status != http.StatusOK {
 			t.Fatalf("before its expiry: %d", r.Status)
 		}
-		time.Sleep(400 * time.Millisecond)
+		time.Sleep(time.Until(expiry) + 100*time.Millisecond)
 		if r := d.send("GET", "/api/v1/me", h, nil); r.Status != http.StatusUnauthorized || r.errorCode() != "unauthorized" {
 			t.Fatalf("after its expiry: %d %s", r.Status, r.Raw)
 		}
 	})
 }
-
-func ptrTime(t time.Time) *time.Time { return &t }
