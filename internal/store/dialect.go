@@ -28,6 +28,12 @@ type dialect interface {
 	eventsBefore(a, b string) string
 	// lastEvent is a query for the id of the event read last in that order.
 	lastEvent() string
+	// insertWithTags turns the INSERT of a ticket (tags as a JSON array in
+	// $11, the time in $14, answering the id) into one statement that also
+	// adds the ticket's tag rows and the tags missing from the catalog; nil
+	// where those are separate statements. On PostgreSQL each statement is
+	// a round trip, and round trips are most of a create's cost.
+	insertWithTags() func(insertTicket string) string
 	isUnique(err error) bool
 	isForeignKey(err error) bool
 	constraint(err error) string
@@ -59,6 +65,9 @@ func (sqliteDialect) forUpdate() string { return "" }
 // so a consumer reads by id.
 func (sqliteDialect) eventsAfter() string             { return "WHERE id > $1 ORDER BY id LIMIT $2" }
 func (sqliteDialect) eventsBefore(a, b string) string { return a + " < " + b }
+
+// SQLite runs statements in-process: three statements cost what one does.
+func (sqliteDialect) insertWithTags() func(string) string { return nil }
 func (sqliteDialect) lastEvent() string {
 	return "SELECT COALESCE(MAX(id), 0) FROM events"
 }
@@ -144,6 +153,16 @@ func (postgresDialect) eventsAfter() string {
 func (postgresDialect) eventsBefore(a, b string) string {
 	return postgresEventPosition(a) + " < " + postgresEventPosition(b)
 }
+func (postgresDialect) insertWithTags() func(string) string {
+	return func(insertTicket string) string {
+		return `WITH t AS (` + insertTicket + `),
+		catalog AS (INSERT INTO tags (name, created_at) SELECT value, $14 FROM json_array_elements_text($11::text::json)
+			ON CONFLICT (name) DO NOTHING),
+		rows AS (INSERT INTO ticket_tags (ticket_id, tag) SELECT t.id, value FROM t, json_array_elements_text($11::text::json))
+		SELECT id FROM t`
+	}
+}
+
 func (postgresDialect) lastEvent() string {
 	return "SELECT COALESCE((SELECT id FROM events ORDER BY xact DESC, id DESC LIMIT 1), 0)"
 }

@@ -478,14 +478,27 @@ func (x *ticketTx) InsertTicket(ctx context.Context, t *ticket.Ticket) error {
 	if t.CustomFields == nil {
 		t.CustomFields = map[string]any{}
 	}
-	err := x.tx.QueryRowContext(ctx, `INSERT INTO tickets (subject, status, status_category, priority, type, channel,
+	withTags := x.db.dialect.insertWithTags()
+	if withTags == nil && len(t.Tags) > 0 {
+		if err := x.EnsureTags(ctx, t.Tags, t.CreatedAt); err != nil {
+			return err
+		}
+	}
+	q := `INSERT INTO tickets (subject, status, status_category, priority, type, channel,
 		requester_id, organization_id, assignee_id, team_id, tags, custom_fields, escalation_level, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`
+	if withTags != nil && len(t.Tags) > 0 {
+		q = withTags(q)
+	}
+	err := x.tx.QueryRowContext(ctx, q,
 		t.Subject, t.Status, t.StatusCategory, t.Priority, t.Type, t.Channel, t.Requester.ID, nullID(t.OrganizationID),
 		nullID(t.AssigneeID), nullID(t.TeamID), marshal(t.Tags), marshal(t.CustomFields), t.EscalationLevel,
 		micros(t.CreatedAt), micros(t.UpdatedAt)).Scan(&t.ID)
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
+	}
+	if withTags != nil {
+		return nil
 	}
 	return x.insertTags(ctx, t.ID, t.Tags)
 }

@@ -202,9 +202,6 @@ func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
 		}
 		t.Requester = Person{ID: c.ID, Name: c.Name, Email: email}
 		t.OrganizationID = c.OrganizationID
-		if err := tx.EnsureTags(ctx, t.Tags, now); err != nil {
-			return err
-		}
 		if err := tx.InsertTicket(ctx, t); err != nil {
 			return err
 		}

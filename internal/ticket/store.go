@@ -31,6 +31,8 @@ type Store interface {
 type Tx interface {
 	// TicketForUpdate loads a ticket and locks it until the transaction ends.
 	TicketForUpdate(ctx context.Context, id int64) (*Ticket, error)
+	// InsertTicket inserts the ticket and its tag rows, adding its tags to
+	// the catalog where missing, and sets its ID.
 	InsertTicket(ctx context.Context, t *Ticket) error
 	// SaveTicket writes every mutable column of t and its tag rows.
 	SaveTicket(ctx context.Context, t *Ticket) error
