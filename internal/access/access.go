@@ -28,7 +28,7 @@ type Store interface {
 	DeleteSession(ctx context.Context, digest string) error
 	CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time, expiresAt *time.Time) (*Token, error)
 	Tokens(ctx context.Context, agentID int64) ([]*Token, error)
-	RevokeToken(ctx context.Context, agentID, tokenID int64, now time.Time) error
+	RevokeToken(ctx context.Context, agentID, tokenID, ifVersion int64, now time.Time) error
 }
 
 // Lockout policy: after MaxFailures wrong passwords in a row the account
@@ -254,9 +254,10 @@ func (s *Service) Tokens(ctx context.Context, agentID int64) ([]*Token, error) {
 	return s.store.Tokens(ctx, agentID)
 }
 
-// RevokeToken revokes one of an agent's tokens.
-func (s *Service) RevokeToken(ctx context.Context, agentID, tokenID int64) error {
-	err := s.store.RevokeToken(ctx, agentID, tokenID, s.clock.Now())
+// RevokeToken revokes one of an agent's tokens; ifVersion, when not 0, is
+// the version it must have (else ESTALE).
+func (s *Service) RevokeToken(ctx context.Context, agentID, tokenID, ifVersion int64) error {
+	err := s.store.RevokeToken(ctx, agentID, tokenID, ifVersion, s.clock.Now())
 	s.forgetTokens()
 	s.ended.Add(1)
 	return err
@@ -270,6 +271,8 @@ type Token struct {
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at"`
 	RevokedAt *time.Time `json:"revoked_at"`
+	// Version counts the changes (1, then 2 once revoked).
+	Version int64 `json:"version"`
 }
 
 // Session is a signed-in browser.

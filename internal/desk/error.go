@@ -68,6 +68,9 @@ type Error struct {
 	Code   string
 	Msg    Msg
 	Fields Fields
+	// Version is the current version of what a stale write (ESTALE) meant
+	// to change.
+	Version int64
 }
 
 func (e *Error) Error() string {

@@ -36,6 +36,9 @@ type ContactInput struct {
 	Phone          *string
 	Language       *string
 	OrganizationID *int64 // 0 detaches
+	// IfVersion, when not 0, applies the change only to that version (else
+	// ESTALE).
+	IfVersion int64
 }
 
 // CreateContact adds a contact. With no organization given, the first
@@ -60,26 +63,33 @@ func (s *Service) UpdateContact(ctx context.Context, id int64, in ContactInput) 
 	if err := require(ctx, auth.ContactsWrite); err != nil {
 		return nil, err
 	}
-	c, err := s.store.Contact(ctx, id)
+	var c *Contact
+	err := desk.Optimistic(in.IfVersion, func() (err error) {
+		if c, err = s.store.Contact(ctx, id); err != nil {
+			return err
+		}
+		if err := desk.CheckVersion(in.IfVersion, c.Version); err != nil {
+			return err
+		}
+		if err := s.applyContact(ctx, c, in, false); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.clock.Now()
+		return s.save(ctx, event.ContactUpdated, c, func(tx Tx) error { return tx.UpdateContact(ctx, c) })
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.applyContact(ctx, c, in, false); err != nil {
-		return nil, err
-	}
-	c.UpdatedAt = s.clock.Now()
-	if err := s.save(ctx, event.ContactUpdated, c, func(tx Tx) error { return tx.UpdateContact(ctx, c) }); err != nil {
 		return nil, fmt.Errorf("update contact %d: %w", id, err)
 	}
 	return c, nil
 }
 
-// DeleteContact removes a contact who has no tickets.
-func (s *Service) DeleteContact(ctx context.Context, id int64) error {
+// DeleteContact removes a contact who has no tickets; ifVersion, when not 0,
+// is the version it must have (else ESTALE).
+func (s *Service) DeleteContact(ctx context.Context, id, ifVersion int64) error {
 	if err := require(ctx, auth.ContactsWrite); err != nil {
 		return err
 	}
-	return s.save(ctx, event.ContactDeleted, gone{id}, func(tx Tx) error { return tx.DeleteContact(ctx, id) })
+	return s.save(ctx, event.ContactDeleted, gone{id}, func(tx Tx) error { return tx.DeleteContact(ctx, id, ifVersion) })
 }
 
 func (s *Service) applyContact(ctx context.Context, c *Contact, in ContactInput, creating bool) error {
@@ -158,6 +168,8 @@ type OrganizationInput struct {
 	Name    *string
 	Domains *[]string
 	Notes   *string
+	// IfVersion, when not 0, applies the change only to that version.
+	IfVersion int64
 }
 
 func applyOrganization(o *Organization, in OrganizationInput, creating bool) error {
@@ -210,27 +222,34 @@ func (s *Service) UpdateOrganization(ctx context.Context, id int64, in Organizat
 	if err := require(ctx, auth.OrganizationsWrite); err != nil {
 		return nil, err
 	}
-	o, err := s.store.Organization(ctx, id)
+	var o *Organization
+	err := desk.Optimistic(in.IfVersion, func() (err error) {
+		if o, err = s.store.Organization(ctx, id); err != nil {
+			return err
+		}
+		if err := desk.CheckVersion(in.IfVersion, o.Version); err != nil {
+			return err
+		}
+		if err := applyOrganization(o, in, false); err != nil {
+			return err
+		}
+		o.UpdatedAt = s.clock.Now()
+		return s.save(ctx, event.OrganizationUpdated, o, func(tx Tx) error { return tx.UpdateOrganization(ctx, o) })
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := applyOrganization(o, in, false); err != nil {
-		return nil, err
-	}
-	o.UpdatedAt = s.clock.Now()
-	if err := s.save(ctx, event.OrganizationUpdated, o, func(tx Tx) error { return tx.UpdateOrganization(ctx, o) }); err != nil {
 		return nil, fmt.Errorf("update organization %d: %w", id, err)
 	}
 	return o, nil
 }
 
-// DeleteOrganization removes an organization; its contacts and tickets stay,
-// detached.
-func (s *Service) DeleteOrganization(ctx context.Context, id int64) error {
+// DeleteOrganization removes an organization no ticket points to; its
+// contacts stay, detached. ifVersion, when not 0, is the version it must
+// have.
+func (s *Service) DeleteOrganization(ctx context.Context, id, ifVersion int64) error {
 	if err := require(ctx, auth.OrganizationsWrite); err != nil {
 		return err
 	}
-	return s.save(ctx, event.OrganizationDeleted, gone{id}, func(tx Tx) error { return tx.DeleteOrganization(ctx, id) })
+	return s.save(ctx, event.OrganizationDeleted, gone{id}, func(tx Tx) error { return tx.DeleteOrganization(ctx, id, ifVersion) })
 }
 
 // Team returns a team.
@@ -255,6 +274,8 @@ type TeamInput struct {
 	Tier      *int
 	LeadID    *int64 // 0 clears
 	MemberIDs *[]int64
+	// IfVersion, when not 0, applies the change only to that version.
+	IfVersion int64
 }
 
 func (s *Service) applyTeam(ctx context.Context, t *Team, in TeamInput, creating bool) error {
@@ -328,24 +349,31 @@ func (s *Service) UpdateTeam(ctx context.Context, id int64, in TeamInput) (*Team
 	if err := require(ctx, auth.TeamsWrite); err != nil {
 		return nil, err
 	}
-	t, err := s.store.Team(ctx, id)
+	var t *Team
+	err := desk.Optimistic(in.IfVersion, func() (err error) {
+		if t, err = s.store.Team(ctx, id); err != nil {
+			return err
+		}
+		if err := desk.CheckVersion(in.IfVersion, t.Version); err != nil {
+			return err
+		}
+		if err := s.applyTeam(ctx, t, in, false); err != nil {
+			return err
+		}
+		t.UpdatedAt = s.clock.Now()
+		return s.save(ctx, event.TeamUpdated, t, func(tx Tx) error { return tx.UpdateTeam(ctx, t) })
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.applyTeam(ctx, t, in, false); err != nil {
-		return nil, err
-	}
-	t.UpdatedAt = s.clock.Now()
-	if err := s.save(ctx, event.TeamUpdated, t, func(tx Tx) error { return tx.UpdateTeam(ctx, t) }); err != nil {
 		return nil, fmt.Errorf("update team %d: %w", id, err)
 	}
 	return t, nil
 }
 
-// DeleteTeam removes a team; its tickets return to the unrouted queue.
-func (s *Service) DeleteTeam(ctx context.Context, id int64) error {
+// DeleteTeam removes a team no ticket is routed to; ifVersion, when not 0,
+// is the version it must have.
+func (s *Service) DeleteTeam(ctx context.Context, id, ifVersion int64) error {
 	if err := require(ctx, auth.TeamsWrite); err != nil {
 		return err
 	}
-	return s.save(ctx, event.TeamDeleted, gone{id}, func(tx Tx) error { return tx.DeleteTeam(ctx, id) })
+	return s.save(ctx, event.TeamDeleted, gone{id}, func(tx Tx) error { return tx.DeleteTeam(ctx, id, ifVersion) })
 }

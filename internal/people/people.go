@@ -36,6 +36,8 @@ type Agent struct {
 	LockedUntil     time.Time `json:"-"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
+	// Version counts the changes; the API sends it as the ETag.
+	Version int64 `json:"version"`
 }
 
 // Contact is a customer who writes in.
@@ -48,6 +50,8 @@ type Contact struct {
 	OrganizationID *int64    `json:"organization_id"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	// Version counts the changes; the API sends it as the ETag.
+	Version int64 `json:"version"`
 }
 
 // Email returns the contact's primary email address, or "".
@@ -67,6 +71,8 @@ type Organization struct {
 	Notes     string    `json:"notes"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Version counts the changes; the API sends it as the ETag.
+	Version int64 `json:"version"`
 }
 
 // Team is a queue of agents at a support tier.
@@ -78,6 +84,8 @@ type Team struct {
 	MemberIDs []int64   `json:"member_ids"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Version counts the changes; the API sends it as the ETag.
+	Version int64 `json:"version"`
 }
 
 // Role is a named set of object:action permissions.
@@ -89,6 +97,8 @@ type Role struct {
 	Builtin     bool      `json:"builtin"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// Version counts the changes; the API sends it as the ETag.
+	Version int64 `json:"version"`
 }
 
 // MinPassword is the least number of characters of an agent's password.

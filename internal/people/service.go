@@ -17,7 +17,10 @@ import (
 // Store persists people. Single-item reads and deletes return a desk
 // ENOTFOUND error for a missing row; unique violations come back ECONFLICT.
 // Writes happen inside InPeopleTx, so that a change, its events and its
-// audit entries commit together or not at all.
+// audit entries commit together or not at all. Updates write only if the row
+// still has the Version they were read at, and bump it; deletes given an
+// ifVersion other than 0 delete only that version; either answers ESTALE
+// (with the current version) when it moved on.
 type Store interface {
 	InPeopleTx(ctx context.Context, fn func(Tx) error) error
 
@@ -42,16 +45,16 @@ type Tx interface {
 	UpdateAgent(ctx context.Context, a *Agent) error
 	CreateContact(ctx context.Context, c *Contact) error
 	UpdateContact(ctx context.Context, c *Contact) error
-	DeleteContact(ctx context.Context, id int64) error
+	DeleteContact(ctx context.Context, id, ifVersion int64) error
 	CreateOrganization(ctx context.Context, o *Organization) error
 	UpdateOrganization(ctx context.Context, o *Organization) error
-	DeleteOrganization(ctx context.Context, id int64) error
+	DeleteOrganization(ctx context.Context, id, ifVersion int64) error
 	CreateTeam(ctx context.Context, t *Team) error
 	UpdateTeam(ctx context.Context, t *Team) error
-	DeleteTeam(ctx context.Context, id int64) error
+	DeleteTeam(ctx context.Context, id, ifVersion int64) error
 	CreateRole(ctx context.Context, r *Role) error
 	UpdateRole(ctx context.Context, r *Role) error
-	DeleteRole(ctx context.Context, id int64) error
+	DeleteRole(ctx context.Context, id, ifVersion int64) error
 	// AppendEvents inserts the events and sets their IDs.
 	AppendEvents(ctx context.Context, evs []event.Event) error
 	AppendAudit(ctx context.Context, entries ...audit.Entry) error
@@ -118,6 +121,8 @@ type AgentInput struct {
 	// KeepTokens keeps the agent's API tokens working across a password
 	// change; by default a new password revokes them, as it ends sessions.
 	KeepTokens bool
+	// IfVersion, when not 0, applies the change only to that version.
+	IfVersion int64
 }
 
 // CreateAgent adds an agent. The password, if any, must be hashed by hash.
@@ -149,25 +154,30 @@ func (s *Service) UpdateAgent(ctx context.Context, id int64, in AgentInput, hash
 	if err := require(ctx, auth.AgentsWrite); err != nil {
 		return nil, err
 	}
-	a, err := s.store.Agent(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	// Changing an agent who holds more (a password, say) would lend it all.
-	if err := s.grantableRole(ctx, a.RoleID); err != nil {
-		return nil, err
-	}
-	before := *a
-	if err := s.applyAgent(ctx, a, in, hash, false); err != nil {
-		return nil, err
-	}
-	a.UpdatedAt = s.clock.Now()
-	err = s.change(ctx, func(tx Tx, j *journal) error {
-		if err := tx.UpdateAgent(ctx, a); err != nil {
+	var a *Agent
+	err := desk.Optimistic(in.IfVersion, func() (err error) {
+		if a, err = s.store.Agent(ctx, id); err != nil {
 			return err
 		}
-		agentChanged(j, &before, a)
-		return nil
+		if err := desk.CheckVersion(in.IfVersion, a.Version); err != nil {
+			return err
+		}
+		// Changing an agent who holds more (a password, say) would lend it all.
+		if err := s.grantableRole(ctx, a.RoleID); err != nil {
+			return err
+		}
+		before := *a
+		if err := s.applyAgent(ctx, a, in, hash, false); err != nil {
+			return err
+		}
+		a.UpdatedAt = s.clock.Now()
+		return s.change(ctx, func(tx Tx, j *journal) error {
+			if err := tx.UpdateAgent(ctx, a); err != nil {
+				return err
+			}
+			agentChanged(j, &before, a)
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update agent %d: %w", id, err)
@@ -216,14 +226,16 @@ func (s *Service) SetOwnLanguage(ctx context.Context, lang string) error {
 	if !validLanguage(lang) {
 		return desk.Invalid(desk.Fields{"language": desk.M("invalid.language")})
 	}
-	a, err := s.store.Agent(ctx, me.ID)
-	if err != nil {
-		return err
-	}
-	a.Language, a.UpdatedAt = lang, s.clock.Now()
-	return s.change(ctx, func(tx Tx, j *journal) error {
-		j.event(event.AgentUpdated, a)
-		return tx.UpdateAgent(ctx, a)
+	return desk.Optimistic(0, func() error {
+		a, err := s.store.Agent(ctx, me.ID)
+		if err != nil {
+			return err
+		}
+		a.Language, a.UpdatedAt = lang, s.clock.Now()
+		return s.change(ctx, func(tx Tx, j *journal) error {
+			j.event(event.AgentUpdated, a)
+			return tx.UpdateAgent(ctx, a)
+		})
 	})
 }
 
@@ -410,38 +422,48 @@ func (s *Service) CreateRole(ctx context.Context, r Role) (*Role, error) {
 }
 
 // UpdateRole changes a custom role; built-in roles keep their name.
-func (s *Service) UpdateRole(ctx context.Context, id int64, fn func(*Role)) (*Role, error) {
+// ifVersion, when not 0, is the version the change applies to.
+func (s *Service) UpdateRole(ctx context.Context, id, ifVersion int64, fn func(*Role)) (*Role, error) {
 	if err := require(ctx, auth.RolesWrite); err != nil {
 		return nil, err
 	}
-	r, err := s.store.Role(ctx, id)
+	var r *Role
+	err := desk.Optimistic(ifVersion, func() (err error) {
+		if r, err = s.store.Role(ctx, id); err != nil {
+			return err
+		}
+		if err := desk.CheckVersion(ifVersion, r.Version); err != nil {
+			return err
+		}
+		if err := notAbove(ctx, r); err != nil {
+			return err
+		}
+		name, builtin, oldPerms := r.Name, r.Builtin, slices.Clone(r.Permissions)
+		fn(r)
+		r.Builtin = builtin
+		if builtin && r.Name != name {
+			return desk.Invalid(desk.Fields{"name": desk.M("invalid.builtin_role_name")})
+		}
+		if builtin && name == "admin" {
+			return desk.E(desk.EUNPROCESSABLE, "error.admin_role_all")
+		}
+		if err := s.checkRole(r); err != nil {
+			return err
+		}
+		if err := grantable(ctx, r.Permissions); err != nil {
+			return err
+		}
+		r.UpdatedAt = s.clock.Now()
+		return s.change(ctx, func(tx Tx, j *journal) error {
+			j.audit(audit.RoleUpdated, "role", r.ID, map[string]any{"name": r.Name, "old_name": name,
+				"granted": missing(r.Permissions, oldPerms), "revoked": missing(oldPerms, r.Permissions)})
+			return tx.UpdateRole(ctx, r)
+		})
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := notAbove(ctx, r); err != nil {
-		return nil, err
-	}
-	name, builtin, oldPerms := r.Name, r.Builtin, slices.Clone(r.Permissions)
-	fn(r)
-	r.Builtin = builtin
-	if builtin && r.Name != name {
-		return nil, desk.Invalid(desk.Fields{"name": desk.M("invalid.builtin_role_name")})
-	}
-	if builtin && name == "admin" {
-		return nil, desk.E(desk.EUNPROCESSABLE, "error.admin_role_all")
-	}
-	if err := s.checkRole(r); err != nil {
-		return nil, err
-	}
-	if err := grantable(ctx, r.Permissions); err != nil {
-		return nil, err
-	}
-	r.UpdatedAt = s.clock.Now()
-	return r, s.change(ctx, func(tx Tx, j *journal) error {
-		j.audit(audit.RoleUpdated, "role", r.ID, map[string]any{"name": r.Name, "old_name": name,
-			"granted": missing(r.Permissions, oldPerms), "revoked": missing(oldPerms, r.Permissions)})
-		return tx.UpdateRole(ctx, r)
-	})
+	return r, nil
 }
 
 // missing returns the permissions of a that b lacks.
@@ -455,8 +477,9 @@ func missing(a, b []string) []string {
 	return out
 }
 
-// DeleteRole removes a custom role no agent holds.
-func (s *Service) DeleteRole(ctx context.Context, id int64) error {
+// DeleteRole removes a custom role no agent holds; ifVersion, when not 0,
+// is the version it must have.
+func (s *Service) DeleteRole(ctx context.Context, id, ifVersion int64) error {
 	if err := require(ctx, auth.RolesWrite); err != nil {
 		return err
 	}
@@ -472,7 +495,7 @@ func (s *Service) DeleteRole(ctx context.Context, id int64) error {
 	}
 	return s.change(ctx, func(tx Tx, j *journal) error {
 		j.audit(audit.RoleDeleted, "role", id, map[string]any{"name": r.Name})
-		return tx.DeleteRole(ctx, id)
+		return tx.DeleteRole(ctx, id, ifVersion)
 	})
 }
 

@@ -16,7 +16,7 @@ import (
 // CreateToken stores a token digest for an agent; a nil expiresAt never
 // expires.
 func (db *DB) CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time, expiresAt *time.Time) (*access.Token, error) {
-	t := &access.Token{AgentID: agentID, Name: name, CreatedAt: now, ExpiresAt: expiresAt}
+	t := &access.Token{AgentID: agentID, Name: name, CreatedAt: now, ExpiresAt: expiresAt, Version: 1}
 	err := db.write.QueryRowContext(ctx, `INSERT INTO api_tokens (agent_id, name, digest, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
 		RETURNING id`, agentID, name, digest, micros(now), nullMicros(expiresAt)).Scan(&t.ID)
 	if err != nil {
@@ -60,7 +60,7 @@ func (db *DB) Tokens(ctx context.Context, agentID int64) ([]*access.Token, error
 		var t access.Token
 		var c int64
 		var e, r sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.AgentID, &t.Name, &c, &e, &r); err != nil {
+		if err := rows.Scan(&t.ID, &t.AgentID, &t.Name, &c, &e, &r, &t.Version); err != nil {
 			return nil, fmt.Errorf("tokens: %w", err)
 		}
 		t.CreatedAt, t.ExpiresAt, t.RevokedAt = fromMicros(c), fromNullMicros(e), fromNullMicros(r)
@@ -69,11 +69,37 @@ func (db *DB) Tokens(ctx context.Context, agentID int64) ([]*access.Token, error
 	return out, rows.Err()
 }
 
-// RevokeToken revokes one of an agent's tokens.
-func (db *DB) RevokeToken(ctx context.Context, agentID, tokenID int64, now time.Time) error {
-	res, err := db.exec(ctx, `UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND agent_id = $2 AND revoked_at IS NULL`,
-		tokenID, agentID, micros(now))
-	return mustAffect(res, err, desk.M("error.token_not_found", tokenID))
+// RevokeToken revokes one of an agent's tokens, if it is at ifVersion (0:
+// any) — else ESTALE.
+func (db *DB) RevokeToken(ctx context.Context, agentID, tokenID, ifVersion int64, now time.Time) error {
+	missing := desk.M("error.token_not_found", tokenID)
+	if ifVersion != 0 {
+		var current int64
+		err := db.read.QueryRowContext(ctx, `SELECT version FROM api_tokens WHERE id = $1 AND agent_id = $2`, tokenID, agentID).Scan(&current)
+		if err != nil {
+			return notFound(err, missing)
+		}
+		if err := desk.CheckVersion(ifVersion, current); err != nil {
+			return err
+		}
+	}
+	q := `UPDATE api_tokens SET revoked_at = $3, version = version + 1 WHERE id = $1 AND agent_id = $2 AND revoked_at IS NULL`
+	args := []any{tokenID, agentID, micros(now)}
+	if ifVersion != 0 {
+		q, args = q+` AND version = $4`, append(args, ifVersion)
+	}
+	res, err := db.exec(ctx, q, args...)
+	if err := mustAffect(res, err, missing); err != nil && ifVersion != 0 {
+		// Revoked, or changed, since the version was read.
+		var current int64
+		if db.read.QueryRowContext(ctx, `SELECT version FROM api_tokens WHERE id = $1`, tokenID).Scan(&current) == nil && current != ifVersion {
+			return desk.Stale(current)
+		}
+		return err
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // CreateSession stores a session under the digest of its id.

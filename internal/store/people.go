@@ -18,7 +18,7 @@ var _ people.Store = (*DB)(nil)
 var _ ticket.Directory = (*DB)(nil)
 
 const agentColumns = `a.id, a.email, a.name, a.role_id, r.name, a.language, a.active, a.password_hash,
-	a.password_changed_at, a.credentials_valid_from, a.tokens_valid_from, a.failed_logins, a.locked_until, a.created_at, a.updated_at
+	a.password_changed_at, a.credentials_valid_from, a.tokens_valid_from, a.failed_logins, a.locked_until, a.created_at, a.updated_at, a.version
 	FROM agents a JOIN roles r ON r.id = a.role_id`
 
 func (db *DB) scanAgents(ctx context.Context, where string, args ...any) ([]*people.Agent, error) {
@@ -33,7 +33,7 @@ func (db *DB) scanAgents(ctx context.Context, where string, args ...any) ([]*peo
 		var a people.Agent
 		var pwChanged, credsFrom, tokensFrom, locked, c, u int64
 		if err := rows.Scan(&a.ID, &a.Email, &a.Name, &a.RoleID, &a.Role, &a.Language, &a.Active, &a.PasswordHash,
-			&pwChanged, &credsFrom, &tokensFrom, &a.FailedLogins, &locked, &c, &u); err != nil {
+			&pwChanged, &credsFrom, &tokensFrom, &a.FailedLogins, &locked, &c, &u, &a.Version); err != nil {
 			return nil, fmt.Errorf("agents: %w", err)
 		}
 		a.PasswordChangedAt, a.LockedUntil = fromMicros(pwChanged), fromMicros(locked)
@@ -137,23 +137,25 @@ func (x *peopleTx) CreateAgent(ctx context.Context, a *people.Agent) error {
 		language, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		a.Email, a.Name, a.RoleID, a.PasswordHash, micros(a.PasswordChangedAt), a.Language, a.Active, micros(a.CreatedAt),
 		micros(a.UpdatedAt)).Scan(&a.ID)
+	a.Version = 1
 	if a.TeamIDs == nil {
 		a.TeamIDs = []int64{}
 	}
 	return err
 }
 
-// UpdateAgent writes an agent's changeable columns.
+// UpdateAgent writes an agent's changeable columns if it is still at
+// a.Version, and bumps it.
 func (x *peopleTx) UpdateAgent(ctx context.Context, a *people.Agent) error {
 	res, err := x.tx.ExecContext(ctx, `UPDATE agents SET email = $2, name = $3, role_id = $4, password_hash = $5, language = $6,
 		active = $7, failed_logins = $8, locked_until = $9, updated_at = $10, password_changed_at = $11,
-		credentials_valid_from = $12, tokens_valid_from = $13 WHERE id = $1`,
+		credentials_valid_from = $12, tokens_valid_from = $13, version = version + 1 WHERE id = $1 AND version = $14`,
 		a.ID, a.Email, a.Name, a.RoleID, a.PasswordHash, a.Language, a.Active, a.FailedLogins, micros(a.LockedUntil),
-		micros(a.UpdatedAt), micros(a.PasswordChangedAt), micros(a.CredentialsValidFrom), micros(a.TokensValidFrom))
-	return mustAffect(res, err, desk.M("error.agent_not_found", a.ID))
+		micros(a.UpdatedAt), micros(a.PasswordChangedAt), micros(a.CredentialsValidFrom), micros(a.TokensValidFrom), a.Version)
+	return bumped(&a.Version, versioned(ctx, x.tx, res, err, "agents", a.ID, desk.M("error.agent_not_found", a.ID)))
 }
 
-const contactColumns = `id, name, phone, language, organization_id, created_at, updated_at FROM contacts`
+const contactColumns = `id, name, phone, language, organization_id, created_at, updated_at, version FROM contacts`
 
 func (db *DB) scanContacts(ctx context.Context, q querier, where string, args ...any) ([]*people.Contact, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+` `+where, args...)
@@ -166,7 +168,7 @@ func (db *DB) scanContacts(ctx context.Context, q querier, where string, args ..
 		var c people.Contact
 		var org sql.NullInt64
 		var cr, up int64
-		if err := rows.Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &cr, &up); err != nil {
+		if err := rows.Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &cr, &up, &c.Version); err != nil {
 			return nil, fmt.Errorf("contacts: %w", err)
 		}
 		c.OrganizationID, c.CreatedAt, c.UpdatedAt = fromNullID(org), fromMicros(cr), fromMicros(up)
@@ -199,9 +201,9 @@ func contactByEmail(ctx context.Context, tx *txn, email string) (*people.Contact
 	var c people.Contact
 	var org sql.NullInt64
 	var cr, up int64
-	err := tx.QueryRowContext(ctx, `SELECT c.id, c.name, c.phone, c.language, c.organization_id, c.created_at, c.updated_at
-		FROM contact_emails e JOIN contacts c ON c.id = e.contact_id WHERE e.email = $1`, email).
-		Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &cr, &up)
+	err := tx.QueryRowContext(ctx, `SELECT c.id, c.name, c.phone, c.language, c.organization_id, c.created_at, c.updated_at,
+		c.version FROM contact_emails e JOIN contacts c ON c.id = e.contact_id WHERE e.email = $1`, email).
+		Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &cr, &up, &c.Version)
 	if err != nil {
 		return nil, notFound(err, desk.M("error.contact_email_not_found", email))
 	}
@@ -220,6 +222,7 @@ func insertContact(ctx context.Context, tx *txn, c *people.Contact) error {
 		micros(c.CreatedAt), micros(c.UpdatedAt)).Scan(&c.ID); err != nil {
 		return fmt.Errorf("insert contact: %w", err)
 	}
+	c.Version = 1
 	return insertContactEmails(ctx, tx, c)
 }
 
@@ -281,12 +284,13 @@ func (x *peopleTx) CreateContact(ctx context.Context, c *people.Contact) error {
 	return insertContact(ctx, x.tx, c)
 }
 
-// UpdateContact writes a contact and replaces its emails.
+// UpdateContact writes a contact still at c.Version, bumps it, and replaces
+// its emails.
 func (x *peopleTx) UpdateContact(ctx context.Context, c *people.Contact) error {
 	res, err := x.tx.ExecContext(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, language = $5,
-		organization_id = $6, updated_at = $7 WHERE id = $1`, c.ID, c.Name, c.Email(), c.Phone, c.Language,
-		nullID(c.OrganizationID), micros(c.UpdatedAt))
-	if err := mustAffect(res, err, desk.M("error.contact_not_found", c.ID)); err != nil {
+		organization_id = $6, updated_at = $7, version = version + 1 WHERE id = $1 AND version = $8`,
+		c.ID, c.Name, c.Email(), c.Phone, c.Language, nullID(c.OrganizationID), micros(c.UpdatedAt), c.Version)
+	if err := bumped(&c.Version, versioned(ctx, x.tx, res, err, "contacts", c.ID, desk.M("error.contact_not_found", c.ID))); err != nil {
 		return err
 	}
 	if _, err := x.tx.ExecContext(ctx, `DELETE FROM contact_emails WHERE contact_id = $1`, c.ID); err != nil {
@@ -295,14 +299,22 @@ func (x *peopleTx) UpdateContact(ctx context.Context, c *people.Contact) error {
 	return insertContactEmails(ctx, x.tx, c)
 }
 
-// DeleteContact removes a contact; one who requested tickets is ECONFLICT.
-func (x *peopleTx) DeleteContact(ctx context.Context, id int64) error {
-	res, err := x.tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, id)
-	return mustAffect(res, err, desk.M("error.contact_not_found", id))
+// DeleteContact removes a contact at ifVersion (0: any); one who requested
+// tickets is ECONFLICT.
+func (x *peopleTx) DeleteContact(ctx context.Context, id, ifVersion int64) error {
+	return x.deleteVersioned(ctx, "contacts", id, ifVersion, desk.M("error.contact_not_found", id))
+}
+
+// deleteVersioned deletes the row id of table (a literal of this package),
+// if it is at ifVersion (0: any).
+func (x *peopleTx) deleteVersioned(ctx context.Context, table string, id, ifVersion int64, missing desk.Msg) error {
+	q, args := withVersion(`DELETE FROM `+table+` WHERE id = $1`, id, ifVersion)
+	res, err := x.tx.ExecContext(ctx, q, args...)
+	return versioned(ctx, x.tx, res, err, table, id, missing)
 }
 
 func (db *DB) scanOrganizations(ctx context.Context, where string, args ...any) ([]*people.Organization, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, notes, created_at, updated_at FROM organizations `+where, args...)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, notes, created_at, updated_at, version FROM organizations `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("organizations: %w", err)
 	}
@@ -312,7 +324,7 @@ func (db *DB) scanOrganizations(ctx context.Context, where string, args ...any) 
 	for rows.Next() {
 		var o people.Organization
 		var c, u int64
-		if err := rows.Scan(&o.ID, &o.Name, &o.Notes, &c, &u); err != nil {
+		if err := rows.Scan(&o.ID, &o.Name, &o.Notes, &c, &u, &o.Version); err != nil {
 			return nil, fmt.Errorf("organizations: %w", err)
 		}
 		o.CreatedAt, o.UpdatedAt, o.Domains = fromMicros(c), fromMicros(u), []string{}
@@ -370,22 +382,25 @@ func (x *peopleTx) CreateOrganization(ctx context.Context, o *people.Organizatio
 		RETURNING id`, o.Name, o.Notes, micros(o.CreatedAt), micros(o.UpdatedAt)).Scan(&o.ID); err != nil {
 		return err
 	}
+	o.Version = 1
 	return writeDomains(ctx, x.tx, o)
 }
 
-// UpdateOrganization writes an organization and its domains.
+// UpdateOrganization writes an organization still at o.Version, bumps it,
+// and writes its domains.
 func (x *peopleTx) UpdateOrganization(ctx context.Context, o *people.Organization) error {
-	res, err := x.tx.ExecContext(ctx, `UPDATE organizations SET name = $2, notes = $3, updated_at = $4 WHERE id = $1`,
-		o.ID, o.Name, o.Notes, micros(o.UpdatedAt))
-	if err := mustAffect(res, err, desk.M("error.organization_not_found", o.ID)); err != nil {
+	res, err := x.tx.ExecContext(ctx, `UPDATE organizations SET name = $2, notes = $3, updated_at = $4,
+		version = version + 1 WHERE id = $1 AND version = $5`, o.ID, o.Name, o.Notes, micros(o.UpdatedAt), o.Version)
+	err = versioned(ctx, x.tx, res, err, "organizations", o.ID, desk.M("error.organization_not_found", o.ID))
+	if err := bumped(&o.Version, err); err != nil {
 		return err
 	}
 	return writeDomains(ctx, x.tx, o)
 }
 
 // DeleteOrganization removes an organization no ticket points to.
-func (x *peopleTx) DeleteOrganization(ctx context.Context, id int64) error {
-	return x.deleteUnreferenced(ctx, "organizations", "organization_id", id,
+func (x *peopleTx) DeleteOrganization(ctx context.Context, id, ifVersion int64) error {
+	return x.deleteUnreferenced(ctx, "organizations", "organization_id", id, ifVersion,
 		desk.M("error.organization_not_found", id), desk.E(desk.ECONFLICT, "error.organization_has_tickets", id))
 }
 
@@ -393,22 +408,21 @@ func (x *peopleTx) DeleteOrganization(ctx context.Context, id int64) error {
 // unless a ticket's column refers to it. The foreign key would otherwise
 // clear the tickets' reference without an event (and an unrouted ticket is
 // visible to every agent); tickets change only with one.
-func (x *peopleTx) deleteUnreferenced(ctx context.Context, table, ticketColumn string, id int64, missing desk.Msg, inUse error) error {
-	res, err := x.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = $1
-		AND NOT EXISTS (SELECT 1 FROM tickets WHERE `+ticketColumn+` = $1)`, id)
-	err = mustAffect(res, err, missing)
-	if desk.ErrorCode(err) != desk.ENOTFOUND {
-		return err
-	}
-	var exists bool
-	if qerr := x.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists); qerr == nil && exists {
+func (x *peopleTx) deleteUnreferenced(ctx context.Context, table, ticketColumn string, id, ifVersion int64, missing desk.Msg, inUse error) error {
+	q, args := withVersion(`DELETE FROM `+table+` WHERE id = $1
+		AND NOT EXISTS (SELECT 1 FROM tickets WHERE `+ticketColumn+` = $1)`, id, ifVersion)
+	res, err := x.tx.ExecContext(ctx, q, args...)
+	err = versioned(ctx, x.tx, res, err, table, id, missing)
+	// The row is there and was not deleted: unless its version moved on, a
+	// ticket refers to it.
+	if v, stale := desk.StaleVersion(err); stale && (ifVersion == 0 || v == ifVersion) {
 		return inUse
 	}
 	return err
 }
 
 func (db *DB) scanTeams(ctx context.Context, where string, args ...any) ([]*people.Team, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, tier, lead_id, created_at, updated_at FROM teams `+where, args...)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, tier, lead_id, created_at, updated_at, version FROM teams `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("teams: %w", err)
 	}
@@ -419,7 +433,7 @@ func (db *DB) scanTeams(ctx context.Context, where string, args ...any) ([]*peop
 		var t people.Team
 		var lead sql.NullInt64
 		var c, u int64
-		if err := rows.Scan(&t.ID, &t.Name, &t.Tier, &lead, &c, &u); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &t.Tier, &lead, &c, &u, &t.Version); err != nil {
 			return nil, fmt.Errorf("teams: %w", err)
 		}
 		t.LeadID, t.CreatedAt, t.UpdatedAt, t.MemberIDs = fromNullID(lead), fromMicros(c), fromMicros(u), []int64{}
@@ -476,27 +490,29 @@ func (x *peopleTx) CreateTeam(ctx context.Context, t *people.Team) error {
 		RETURNING id`, t.Name, t.Tier, nullID(t.LeadID), micros(t.CreatedAt), micros(t.UpdatedAt)).Scan(&t.ID); err != nil {
 		return err
 	}
+	t.Version = 1
 	return writeMembers(ctx, x.tx, t)
 }
 
-// UpdateTeam writes a team and its members.
+// UpdateTeam writes a team still at t.Version, bumps it, and writes its
+// members.
 func (x *peopleTx) UpdateTeam(ctx context.Context, t *people.Team) error {
-	res, err := x.tx.ExecContext(ctx, `UPDATE teams SET name = $2, tier = $3, lead_id = $4, updated_at = $5 WHERE id = $1`,
-		t.ID, t.Name, t.Tier, nullID(t.LeadID), micros(t.UpdatedAt))
-	if err := mustAffect(res, err, desk.M("error.team_not_found", t.ID)); err != nil {
+	res, err := x.tx.ExecContext(ctx, `UPDATE teams SET name = $2, tier = $3, lead_id = $4, updated_at = $5,
+		version = version + 1 WHERE id = $1 AND version = $6`, t.ID, t.Name, t.Tier, nullID(t.LeadID), micros(t.UpdatedAt), t.Version)
+	if err := bumped(&t.Version, versioned(ctx, x.tx, res, err, "teams", t.ID, desk.M("error.team_not_found", t.ID))); err != nil {
 		return err
 	}
 	return writeMembers(ctx, x.tx, t)
 }
 
 // DeleteTeam removes a team no ticket is routed to.
-func (x *peopleTx) DeleteTeam(ctx context.Context, id int64) error {
-	return x.deleteUnreferenced(ctx, "teams", "team_id", id,
+func (x *peopleTx) DeleteTeam(ctx context.Context, id, ifVersion int64) error {
+	return x.deleteUnreferenced(ctx, "teams", "team_id", id, ifVersion,
 		desk.M("error.team_not_found", id), desk.E(desk.ECONFLICT, "error.team_has_tickets", id))
 }
 
 func (db *DB) scanRoles(ctx context.Context, where string, args ...any) ([]*people.Role, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, description, permissions, builtin, created_at, updated_at FROM roles `+where, args...)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, description, permissions, builtin, created_at, updated_at, version FROM roles `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("roles: %w", err)
 	}
@@ -506,7 +522,7 @@ func (db *DB) scanRoles(ctx context.Context, where string, args ...any) ([]*peop
 		var r people.Role
 		var perms string
 		var c, u int64
-		if err := rows.Scan(&r.ID, &r.Name, &r.Description, &perms, &r.Builtin, &c, &u); err != nil {
+		if err := rows.Scan(&r.ID, &r.Name, &r.Description, &perms, &r.Builtin, &c, &u, &r.Version); err != nil {
 			return nil, fmt.Errorf("roles: %w", err)
 		}
 		if err := json.Unmarshal([]byte(perms), &r.Permissions); err != nil {
@@ -537,20 +553,22 @@ func (db *DB) Roles(ctx context.Context) ([]*people.Role, error) {
 
 // CreateRole inserts a role.
 func (x *peopleTx) CreateRole(ctx context.Context, r *people.Role) error {
+	r.Version = 1
 	return x.tx.QueryRowContext(ctx, `INSERT INTO roles (name, description, permissions, builtin, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, r.Name, r.Description, marshal(r.Permissions), r.Builtin,
 		micros(r.CreatedAt), micros(r.UpdatedAt)).Scan(&r.ID)
 }
 
-// UpdateRole writes a role.
+// UpdateRole writes a role still at r.Version and bumps it.
 func (x *peopleTx) UpdateRole(ctx context.Context, r *people.Role) error {
-	res, err := x.tx.ExecContext(ctx, `UPDATE roles SET name = $2, description = $3, permissions = $4, updated_at = $5 WHERE id = $1`,
-		r.ID, r.Name, r.Description, marshal(r.Permissions), micros(r.UpdatedAt))
-	return mustAffect(res, err, desk.M("error.role_not_found", r.ID))
+	res, err := x.tx.ExecContext(ctx, `UPDATE roles SET name = $2, description = $3, permissions = $4, updated_at = $5,
+		version = version + 1 WHERE id = $1 AND version = $6`, r.ID, r.Name, r.Description, marshal(r.Permissions),
+		micros(r.UpdatedAt), r.Version)
+	return bumped(&r.Version, versioned(ctx, x.tx, res, err, "roles", r.ID, desk.M("error.role_not_found", r.ID)))
 }
 
-// DeleteRole removes a role no agent holds (else ECONFLICT).
-func (x *peopleTx) DeleteRole(ctx context.Context, id int64) error {
-	res, err := x.tx.ExecContext(ctx, `DELETE FROM roles WHERE id = $1`, id)
-	return mustAffect(res, err, desk.M("error.role_not_found", id))
+// DeleteRole removes a role at ifVersion (0: any) that no agent holds (else
+// ECONFLICT).
+func (x *peopleTx) DeleteRole(ctx context.Context, id, ifVersion int64) error {
+	return x.deleteVersioned(ctx, "roles", id, ifVersion, desk.M("error.role_not_found", id))
 }

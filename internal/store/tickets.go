@@ -22,7 +22,7 @@ var _ ticket.Tx = (*ticketTx)(nil)
 
 const ticketColumns = `t.id, t.subject, t.status, t.status_category, t.priority, t.type, t.channel,
 	t.requester_id, c.name, c.email, t.organization_id, t.assignee_id, t.team_id, t.tags, t.custom_fields,
-	t.escalation_level, t.merged_into_id, t.created_at, t.updated_at, t.first_responded_at, t.solved_at
+	t.escalation_level, t.merged_into_id, t.created_at, t.updated_at, t.first_responded_at, t.solved_at, t.version
 	FROM tickets t JOIN contacts c ON c.id = t.requester_id`
 
 type scanner interface{ Scan(dest ...any) error }
@@ -34,7 +34,7 @@ func scanTicket(row scanner) (*ticket.Ticket, error) {
 	var created, updated int64
 	err := row.Scan(&t.ID, &t.Subject, &t.Status, &t.StatusCategory, &t.Priority, &t.Type, &t.Channel,
 		&t.Requester.ID, &t.Requester.Name, &t.Requester.Email, &org, &assignee, &team, &tags, &fields,
-		&t.EscalationLevel, &merged, &created, &updated, &firstResp, &solved)
+		&t.EscalationLevel, &merged, &created, &updated, &firstResp, &solved, &t.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -404,8 +404,8 @@ func (db *DB) Statuses(ctx context.Context) ([]ticket.Status, error) {
 
 // Fields returns the custom field definitions in display order.
 func (db *DB) Fields(ctx context.Context) ([]ticket.Field, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, key, label, kind, options, required, position, created_at, updated_at
-		FROM fields ORDER BY position, id`)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, key, label, kind, options, required, position, created_at, updated_at,
+		version FROM fields ORDER BY position, id`)
 	if err != nil {
 		return nil, fmt.Errorf("fields: %w", err)
 	}
@@ -415,7 +415,7 @@ func (db *DB) Fields(ctx context.Context) ([]ticket.Field, error) {
 		var f ticket.Field
 		var opts string
 		var c, u int64
-		if err := rows.Scan(&f.ID, &f.Key, &f.Label, &f.Kind, &opts, &f.Required, &f.Position, &c, &u); err != nil {
+		if err := rows.Scan(&f.ID, &f.Key, &f.Label, &f.Kind, &opts, &f.Required, &f.Position, &c, &u, &f.Version); err != nil {
 			return nil, fmt.Errorf("fields: %w", err)
 		}
 		if err := json.Unmarshal([]byte(opts), &f.Options); err != nil {
@@ -497,6 +497,7 @@ func (x *ticketTx) InsertTicket(ctx context.Context, t *ticket.Ticket) error {
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}
+	t.Version = 1
 	if withTags != nil {
 		return nil
 	}
@@ -512,19 +513,22 @@ func (x *ticketTx) insertTags(ctx context.Context, id int64, tags []string) erro
 	return nil
 }
 
+// SaveTicket writes the ticket if it still has the version t was read at,
+// and bumps it; the row lock of TicketForUpdate makes a mismatch impossible
+// for a ticket read in the same transaction, the WHERE keeps it true anyway.
 func (x *ticketTx) SaveTicket(ctx context.Context, t *ticket.Ticket) error {
 	var oldTags string
 	if err := x.tx.QueryRowContext(ctx, `SELECT tags FROM tickets WHERE id = $1`, t.ID).Scan(&oldTags); err != nil {
 		return notFound(err, desk.M("error.ticket_not_found", t.ID))
 	}
-	_, err := x.tx.ExecContext(ctx, `UPDATE tickets SET subject = $2, status = $3, status_category = $4, priority = $5,
+	res, err := x.tx.ExecContext(ctx, `UPDATE tickets SET subject = $2, status = $3, status_category = $4, priority = $5,
 		type = $6, organization_id = $7, assignee_id = $8, team_id = $9, tags = $10, custom_fields = $11,
-		escalation_level = $12, merged_into_id = $13, updated_at = $14, first_responded_at = $15, solved_at = $16
-		WHERE id = $1`,
+		escalation_level = $12, merged_into_id = $13, updated_at = $14, first_responded_at = $15, solved_at = $16,
+		version = version + 1 WHERE id = $1 AND version = $17`,
 		t.ID, t.Subject, t.Status, t.StatusCategory, t.Priority, t.Type, nullID(t.OrganizationID), nullID(t.AssigneeID),
 		nullID(t.TeamID), marshal(t.Tags), marshal(t.CustomFields), t.EscalationLevel, nullID(t.MergedIntoID),
-		micros(t.UpdatedAt), nullMicros(t.FirstRespondedAt), nullMicros(t.SolvedAt))
-	if err != nil {
+		micros(t.UpdatedAt), nullMicros(t.FirstRespondedAt), nullMicros(t.SolvedAt), t.Version)
+	if err := bumped(&t.Version, versioned(ctx, x.tx, res, err, "tickets", t.ID, desk.M("error.ticket_not_found", t.ID))); err != nil {
 		return fmt.Errorf("save ticket %d: %w", t.ID, err)
 	}
 	if oldTags == marshal(t.Tags) {
@@ -656,20 +660,23 @@ func (x *ticketTx) InsertStatus(ctx context.Context, s ticket.Status) error {
 }
 
 func (x *ticketTx) InsertField(ctx context.Context, f *ticket.Field) error {
+	f.Version = 1
 	return x.tx.QueryRowContext(ctx, `INSERT INTO fields (key, label, kind, options, required, position, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, f.Key, f.Label, f.Kind, marshal(f.Options), f.Required,
 		f.Position, micros(f.CreatedAt), micros(f.UpdatedAt)).Scan(&f.ID)
 }
 
 func (x *ticketTx) UpdateField(ctx context.Context, f *ticket.Field) error {
-	res, err := x.tx.ExecContext(ctx, `UPDATE fields SET label = $2, options = $3, required = $4, position = $5, updated_at = $6
-		WHERE id = $1`, f.ID, f.Label, marshal(f.Options), f.Required, f.Position, micros(f.UpdatedAt))
-	return mustAffect(res, err, desk.M("error.field_not_found", f.ID))
+	res, err := x.tx.ExecContext(ctx, `UPDATE fields SET label = $2, options = $3, required = $4, position = $5, updated_at = $6,
+		version = version + 1 WHERE id = $1 AND version = $7`, f.ID, f.Label, marshal(f.Options), f.Required, f.Position,
+		micros(f.UpdatedAt), f.Version)
+	return bumped(&f.Version, versioned(ctx, x.tx, res, err, "fields", f.ID, desk.M("error.field_not_found", f.ID)))
 }
 
-func (x *ticketTx) DeleteField(ctx context.Context, id int64) error {
-	res, err := x.tx.ExecContext(ctx, `DELETE FROM fields WHERE id = $1`, id)
-	return mustAffect(res, err, desk.M("error.field_not_found", id))
+func (x *ticketTx) DeleteField(ctx context.Context, id, ifVersion int64) error {
+	q, args := withVersion(`DELETE FROM fields WHERE id = $1`, id, ifVersion)
+	res, err := x.tx.ExecContext(ctx, q, args...)
+	return versioned(ctx, x.tx, res, err, "fields", id, desk.M("error.field_not_found", id))
 }
 
 // mustAffect turns "no row changed" into a not-found error.
@@ -685,4 +692,38 @@ func mustAffect(res sql.Result, err error, m desk.Msg) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Msg: m}
 	}
 	return nil
+}
+
+// withVersion adds "AND version = $2" to a statement on the row $1 when the
+// caller expects a version (ifVersion 0 expects none).
+func withVersion(q string, id, ifVersion int64) (string, []any) {
+	if ifVersion == 0 {
+		return q, []any{id}
+	}
+	return q + ` AND version = $2`, []any{id, ifVersion}
+}
+
+// versioned turns "no row changed" by a statement on table's row id that
+// also compared its version into ENOTFOUND (no such row) or ESTALE with the
+// row's current version. table is a literal of this package.
+func versioned(ctx context.Context, q querier, res sql.Result, err error, table string, id int64, missing desk.Msg) error {
+	err = mustAffect(res, err, missing)
+	if desk.ErrorCode(err) != desk.ENOTFOUND {
+		return err
+	}
+	var current int64
+	if qerr := q.QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE id = $1`, id).Scan(&current); qerr == nil {
+		return desk.Stale(current)
+	} else if qerr != sql.ErrNoRows {
+		return fmt.Errorf("%s %d version: %w", table, id, qerr)
+	}
+	return err
+}
+
+// bumped counts a successful versioned write in the written value's version.
+func bumped(version *int64, err error) error {
+	if err == nil {
+		*version++
+	}
+	return err
 }

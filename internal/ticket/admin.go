@@ -86,24 +86,38 @@ func (s *Service) CreateField(ctx context.Context, f Field) (*Field, error) {
 
 // UpdateField changes a custom field's label, options, required flag or
 // position; its key and kind are fixed once tickets may hold values.
-func (s *Service) UpdateField(ctx context.Context, id int64, fn func(f *Field)) (*Field, error) {
+// ifVersion, when not 0, is the version the change applies to (else ESTALE).
+func (s *Service) UpdateField(ctx context.Context, id, ifVersion int64, fn func(f *Field)) (*Field, error) {
 	if _, err := actor(ctx, auth.FieldsWrite); err != nil {
 		return nil, err
 	}
-	f, err := s.Field(ctx, id)
+	var f *Field
+	err := desk.Optimistic(ifVersion, func() error {
+		// Read from the store, not the cache: the version must be the latest.
+		fs, err := s.store.Fields(ctx)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(fs, func(f Field) bool { return f.ID == id })
+		if i < 0 {
+			return desk.E(desk.ENOTFOUND, "error.field_not_found", id)
+		}
+		f = &fs[i]
+		if err := desk.CheckVersion(ifVersion, f.Version); err != nil {
+			return err
+		}
+		key, kind := f.Key, f.Kind
+		fn(f)
+		if f.Key != key || f.Kind != kind {
+			return desk.Invalid(desk.Fields{"key": desk.M("invalid.key_kind_fixed")})
+		}
+		if err := f.Validate(); err != nil {
+			return err
+		}
+		f.UpdatedAt = s.clock.Now()
+		return s.store.InTx(ctx, func(tx Tx) error { return tx.UpdateField(ctx, f) })
+	})
 	if err != nil {
-		return nil, err
-	}
-	key, kind := f.Key, f.Kind
-	fn(f)
-	if f.Key != key || f.Kind != kind {
-		return nil, desk.Invalid(desk.Fields{"key": desk.M("invalid.key_kind_fixed")})
-	}
-	if err := f.Validate(); err != nil {
-		return nil, err
-	}
-	f.UpdatedAt = s.clock.Now()
-	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.UpdateField(ctx, f) }); err != nil {
 		return nil, err
 	}
 	s.forgetDefinitions()
@@ -112,11 +126,11 @@ func (s *Service) UpdateField(ctx context.Context, id int64, fn func(f *Field)) 
 
 // DeleteField removes a custom field definition; values already stored on
 // tickets stay in their history.
-func (s *Service) DeleteField(ctx context.Context, id int64) error {
+func (s *Service) DeleteField(ctx context.Context, id, ifVersion int64) error {
 	if _, err := actor(ctx, auth.FieldsWrite); err != nil {
 		return err
 	}
-	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteField(ctx, id) }); err != nil {
+	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteField(ctx, id, ifVersion) }); err != nil {
 		return err
 	}
 	s.forgetDefinitions()

@@ -40,6 +40,8 @@ type Field struct {
 	Position  int       `json:"position"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Version counts the changes; the API sends it as the ETag.
+	Version int64 `json:"version"`
 }
 
 var fieldKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)

@@ -50,6 +50,8 @@ func (t *Ticket) AppendJSON(b []byte) ([]byte, error) {
 	b = jsonenc.Time(b, t.CreatedAt)
 	b = append(b, `,"updated_at":`...)
 	b = jsonenc.Time(b, t.UpdatedAt)
+	b = append(b, `,"version":`...)
+	b = jsonenc.Int(b, t.Version)
 	b = append(b, `,"first_responded_at":`...)
 	b = jsonenc.OptionalTime(b, t.FirstRespondedAt)
 	b = append(b, `,"solved_at":`...)

@@ -299,8 +299,10 @@ func (s *Service) Followers(ctx context.Context, id int64) ([]int64, error) {
 
 // change runs fn on the locked ticket inside a transaction, saves it, appends
 // the events fn returns and publishes them after commit. Merged and closed
-// tickets refuse every change.
-func (s *Service) change(ctx context.Context, a desk.Actor, id int64, fn func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error)) (*Ticket, error) {
+// tickets refuse every change, and so does a ticket whose version is not
+// ifVersion (0 expects any): the row lock makes the comparison and the write
+// one step, so of two writers expecting the same version one wins.
+func (s *Service) change(ctx context.Context, a desk.Actor, id, ifVersion int64, fn func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error)) (*Ticket, error) {
 	now := s.clock.Now()
 	var t *Ticket
 	var evs []event.Event
@@ -311,6 +313,9 @@ func (s *Service) change(ctx context.Context, a desk.Actor, id int64, fn func(tx
 		}
 		if !scope(a).Sees(t) {
 			return desk.E(desk.ENOTFOUND, "error.ticket_not_found", id)
+		}
+		if err := desk.CheckVersion(ifVersion, t.Version); err != nil {
+			return err
 		}
 		if t.MergedIntoID != nil {
 			return desk.E(desk.EUNPROCESSABLE, "error.ticket_merged", id, *t.MergedIntoID)

@@ -34,7 +34,8 @@ type Tx interface {
 	// InsertTicket inserts the ticket and its tag rows, adding its tags to
 	// the catalog where missing, and sets its ID.
 	InsertTicket(ctx context.Context, t *Ticket) error
-	// SaveTicket writes every mutable column of t and its tag rows.
+	// SaveTicket writes every mutable column of t and its tag rows, if the
+	// stored version is still t.Version (else ESTALE), and bumps t.Version.
 	SaveTicket(ctx context.Context, t *Ticket) error
 	InsertMessage(ctx context.Context, m *Message) error
 	// AppendEvents inserts the events and sets their IDs.
@@ -49,7 +50,7 @@ type Tx interface {
 	InsertStatus(ctx context.Context, s Status) error
 	InsertField(ctx context.Context, f *Field) error
 	UpdateField(ctx context.Context, f *Field) error
-	DeleteField(ctx context.Context, id int64) error
+	DeleteField(ctx context.Context, id, ifVersion int64) error
 	DeleteTag(ctx context.Context, name string) error
 }
 

@@ -46,25 +46,27 @@ type Person struct {
 
 // Ticket is a customer request and its state.
 type Ticket struct {
-	ID               int64          `json:"id"`
-	Subject          string         `json:"subject"`
-	Status           string         `json:"status"`
-	StatusCategory   string         `json:"status_category"`
-	Priority         string         `json:"priority"`
-	Type             string         `json:"type"`
-	Channel          string         `json:"channel"`
-	Requester        Person         `json:"requester"`
-	OrganizationID   *int64         `json:"organization_id"`
-	AssigneeID       *int64         `json:"assignee_id"`
-	TeamID           *int64         `json:"team_id"`
-	Tags             []string       `json:"tags"`
-	CustomFields     map[string]any `json:"custom_fields"`
-	EscalationLevel  int            `json:"escalation_level"`
-	MergedIntoID     *int64         `json:"merged_into_id"`
-	CreatedAt        time.Time      `json:"created_at"`
-	UpdatedAt        time.Time      `json:"updated_at"`
-	FirstRespondedAt *time.Time     `json:"first_responded_at"`
-	SolvedAt         *time.Time     `json:"solved_at"`
+	ID              int64          `json:"id"`
+	Subject         string         `json:"subject"`
+	Status          string         `json:"status"`
+	StatusCategory  string         `json:"status_category"`
+	Priority        string         `json:"priority"`
+	Type            string         `json:"type"`
+	Channel         string         `json:"channel"`
+	Requester       Person         `json:"requester"`
+	OrganizationID  *int64         `json:"organization_id"`
+	AssigneeID      *int64         `json:"assignee_id"`
+	TeamID          *int64         `json:"team_id"`
+	Tags            []string       `json:"tags"`
+	CustomFields    map[string]any `json:"custom_fields"`
+	EscalationLevel int            `json:"escalation_level"`
+	MergedIntoID    *int64         `json:"merged_into_id"`
+	CreatedAt       time.Time      `json:"created_at"`
+	UpdatedAt       time.Time      `json:"updated_at"`
+	// Version counts the changes; the API sends it as the ETag.
+	Version          int64      `json:"version"`
+	FirstRespondedAt *time.Time `json:"first_responded_at"`
+	SolvedAt         *time.Time `json:"solved_at"`
 }
 
 // Message is a public reply or an internal note on a ticket.

@@ -24,6 +24,9 @@ type Patch struct {
 	TeamID       *int64
 	Tags         *[]string
 	CustomFields map[string]any
+	// IfVersion, when not 0, applies the patch only to that version of the
+	// ticket (else ESTALE).
+	IfVersion int64
 }
 
 // Update applies a patch, recording one event per changed field.
@@ -71,7 +74,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Ticket, error
 	if len(errs) > 0 {
 		return nil, desk.Invalid(errs)
 	}
-	return s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+	return s.change(ctx, a, id, p.IfVersion, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
 		var evs []event.Event
 		changed := func(field string, old, new any) {
 			evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: field, Old: old, New: new}))
@@ -214,7 +217,7 @@ func (s *Service) AddMessage(ctx context.Context, id int64, in NewMessage) (*Mes
 		}
 	}
 	var m *Message
-	_, err = s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+	_, err = s.change(ctx, a, id, 0, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
 		m = &Message{TicketID: t.ID, AuthorKind: a.Kind, AuthorID: a.ID, AuthorName: a.Name,
 			Internal: in.Internal, BodyText: body, BodyHTML: html, CreatedAt: now, Attachments: in.Attachments}
 		if err := tx.InsertMessage(ctx, m); err != nil {
@@ -283,7 +286,7 @@ func (s *Service) escalate(ctx context.Context, id, teamID int64, reason string,
 	if len(errs) > 0 {
 		return nil, desk.Invalid(errs)
 	}
-	return s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+	return s.change(ctx, a, id, 0, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
 		if t.TeamID != nil && *t.TeamID == team.ID {
 			return nil, desk.E(desk.EUNPROCESSABLE, "error.already_in_queue", team.Name)
 		}
@@ -411,7 +414,7 @@ func (s *Service) Link(ctx context.Context, id, otherID int64, kind string) erro
 	} else if err != nil {
 		return err
 	}
-	_, err = s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+	_, err = s.change(ctx, a, id, 0, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
 		if err := tx.InsertLink(ctx, Link{TicketID: id, OtherID: otherID, Kind: kind}, now); err != nil {
 			return nil, err
 		}
@@ -426,7 +429,7 @@ func (s *Service) Follow(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.change(ctx, a, id, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+	_, err = s.change(ctx, a, id, 0, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
 		if err := tx.AddFollower(ctx, id, a.ID); err != nil {
 			return nil, err
 		}

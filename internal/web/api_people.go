@@ -28,11 +28,13 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// respond writes v with status, or returns err.
+// respond writes v with status (and its ETag, for a resource), or returns
+// err.
 func respond(w http.ResponseWriter, status int, v any, err error) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, v)
 	writeJSON(w, status, v)
 	return nil
 }
@@ -45,8 +47,7 @@ func answerFirst[T any](w http.ResponseWriter, list []T, err error, match func(T
 	}
 	for _, item := range list {
 		if match(item) {
-			writeJSON(w, http.StatusOK, item)
-			return nil
+			return respond(w, http.StatusOK, item, nil)
 		}
 	}
 	return notFound
@@ -134,12 +135,16 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	c, err := withID(r, func(id int64) (*people.Contact, error) { return s.People.UpdateContact(r.Context(), id, in.input()) })
+	c, err := withPrecondition(r, func(id, v int64) (*people.Contact, error) {
+		in := in.input()
+		in.IfVersion = v
+		return s.People.UpdateContact(r.Context(), id, in)
+	})
 	return respond(w, http.StatusOK, c, err)
 }
 
 func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) error {
-	_, err := withID(r, func(id int64) (any, error) { return nil, s.People.DeleteContact(r.Context(), id) })
+	_, err := withPrecondition(r, func(id, v int64) (any, error) { return nil, s.People.DeleteContact(r.Context(), id, v) })
 	return noContent(w, err)
 }
 
@@ -183,14 +188,16 @@ func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request) erro
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	o, err := withID(r, func(id int64) (*people.Organization, error) {
-		return s.People.UpdateOrganization(r.Context(), id, in.input())
+	o, err := withPrecondition(r, func(id, v int64) (*people.Organization, error) {
+		in := in.input()
+		in.IfVersion = v
+		return s.People.UpdateOrganization(r.Context(), id, in)
 	})
 	return respond(w, http.StatusOK, o, err)
 }
 
 func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) error {
-	_, err := withID(r, func(id int64) (any, error) { return nil, s.People.DeleteOrganization(r.Context(), id) })
+	_, err := withPrecondition(r, func(id, v int64) (any, error) { return nil, s.People.DeleteOrganization(r.Context(), id, v) })
 	return noContent(w, err)
 }
 
@@ -241,8 +248,10 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	a, err := withID(r, func(id int64) (*people.Agent, error) {
-		return s.People.UpdateAgent(r.Context(), id, in.input(), auth.HashPassword)
+	a, err := withPrecondition(r, func(id, v int64) (*people.Agent, error) {
+		in := in.input()
+		in.IfVersion = v
+		return s.People.UpdateAgent(r.Context(), id, in, auth.HashPassword)
 	})
 	return respond(w, http.StatusOK, a, err)
 }
@@ -251,8 +260,8 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request) error {
 // their replies and history must keep their author.
 func (s *Server) deactivateAgent(w http.ResponseWriter, r *http.Request) error {
 	off := false
-	_, err := withID(r, func(id int64) (*people.Agent, error) {
-		return s.People.UpdateAgent(r.Context(), id, people.AgentInput{Active: &off}, auth.HashPassword)
+	_, err := withPrecondition(r, func(id, v int64) (*people.Agent, error) {
+		return s.People.UpdateAgent(r.Context(), id, people.AgentInput{Active: &off, IfVersion: v}, auth.HashPassword)
 	})
 	return noContent(w, err)
 }
@@ -298,12 +307,16 @@ func (s *Server) updateTeam(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	t, err := withID(r, func(id int64) (*people.Team, error) { return s.People.UpdateTeam(r.Context(), id, in.input()) })
+	t, err := withPrecondition(r, func(id, v int64) (*people.Team, error) {
+		in := in.input()
+		in.IfVersion = v
+		return s.People.UpdateTeam(r.Context(), id, in)
+	})
 	return respond(w, http.StatusOK, t, err)
 }
 
 func (s *Server) deleteTeam(w http.ResponseWriter, r *http.Request) error {
-	_, err := withID(r, func(id int64) (any, error) { return nil, s.People.DeleteTeam(r.Context(), id) })
+	_, err := withPrecondition(r, func(id, v int64) (any, error) { return nil, s.People.DeleteTeam(r.Context(), id, v) })
 	return noContent(w, err)
 }
 
@@ -357,7 +370,7 @@ func (s *Server) updateRole(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	role, err := withID(r, func(id int64) (*people.Role, error) { return s.People.UpdateRole(r.Context(), id, in.apply) })
+	role, err := withPrecondition(r, func(id, v int64) (*people.Role, error) { return s.People.UpdateRole(r.Context(), id, v, in.apply) })
 	if err == nil {
 		s.Access.ForgetRoles()
 	}
@@ -365,7 +378,7 @@ func (s *Server) updateRole(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request) error {
-	_, err := withID(r, func(id int64) (any, error) { return nil, s.People.DeleteRole(r.Context(), id) })
+	_, err := withPrecondition(r, func(id, v int64) (any, error) { return nil, s.People.DeleteRole(r.Context(), id, v) })
 	return noContent(w, err)
 }
 
@@ -431,12 +444,12 @@ func (s *Server) updateField(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	f, err := withID(r, func(id int64) (*ticket.Field, error) { return s.Tickets.UpdateField(r.Context(), id, in.apply) })
+	f, err := withPrecondition(r, func(id, v int64) (*ticket.Field, error) { return s.Tickets.UpdateField(r.Context(), id, v, in.apply) })
 	return respond(w, http.StatusOK, f, err)
 }
 
 func (s *Server) deleteField(w http.ResponseWriter, r *http.Request) error {
-	_, err := withID(r, func(id int64) (any, error) { return nil, s.Tickets.DeleteField(r.Context(), id) })
+	_, err := withPrecondition(r, func(id, v int64) (any, error) { return nil, s.Tickets.DeleteField(r.Context(), id, v) })
 	return noContent(w, err)
 }
 
@@ -534,7 +547,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	locate(w, "/api/v1/tokens/", t.ID)
-	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "name": t.Name, "expires_at": t.ExpiresAt})
+	setETag(w, t)
+	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "name": t.Name, "expires_at": t.ExpiresAt, "version": t.Version})
 	return nil
 }
 
@@ -566,6 +580,6 @@ func tokenExpiry(now time.Time, at *time.Time, days *int) (*time.Time, error) {
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	a, _ := desk.ActorFrom(r.Context())
-	_, err := withID(r, func(id int64) (any, error) { return nil, s.Access.RevokeToken(r.Context(), a.ID, id) })
+	_, err := withPrecondition(r, func(id, v int64) (any, error) { return nil, s.Access.RevokeToken(r.Context(), a.ID, id, v) })
 	return noContent(w, err)
 }

@@ -54,8 +54,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
-	writeJSON(w, http.StatusCreated, t)
-	return nil
+	return respond(w, http.StatusCreated, t, nil)
 }
 
 func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
@@ -64,11 +63,7 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t, err := s.Tickets.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return respond(w, http.StatusOK, t, err)
 }
 
 // ticketFilter reads the ticket list's query string (see lists.go).
@@ -189,24 +184,18 @@ type ticketPatchIn struct {
 }
 
 func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var in ticketPatchIn
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	t, err := s.Tickets.Update(r.Context(), id, ticket.Patch{
-		Subject: in.Subject, Status: in.Status, Priority: in.Priority, Type: in.Type,
-		AssigneeID: in.AssigneeID.ptr(), TeamID: in.TeamID.ptr(), Tags: in.Tags,
-		CustomFields: normalizeNumbers(in.CustomFields),
+	t, err := withPrecondition(r, func(id, v int64) (*ticket.Ticket, error) {
+		return s.Tickets.Update(r.Context(), id, ticket.Patch{
+			Subject: in.Subject, Status: in.Status, Priority: in.Priority, Type: in.Type,
+			AssigneeID: in.AssigneeID.ptr(), TeamID: in.TeamID.ptr(), Tags: in.Tags,
+			CustomFields: normalizeNumbers(in.CustomFields), IfVersion: v,
+		})
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return respond(w, http.StatusOK, t, err)
 }
 
 type messageIn struct {
@@ -305,11 +294,7 @@ func (s *Server) escalation(w http.ResponseWriter, r *http.Request, do func(ctx 
 		return desk.Invalid(desk.Fields{"team_id": desk.M("invalid.required")})
 	}
 	t, err := do(r.Context(), id, in.TeamID, in.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return respond(w, http.StatusOK, t, err)
 }
 
 type mergeIn struct {
@@ -329,11 +314,7 @@ func (s *Server) mergeTicket(w http.ResponseWriter, r *http.Request) error {
 		return desk.Invalid(desk.Fields{"into_id": desk.M("invalid.required")})
 	}
 	t, err := s.Tickets.Merge(r.Context(), id, in.IntoID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return respond(w, http.StatusOK, t, err)
 }
 
 type linkIn struct {

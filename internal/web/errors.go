@@ -20,6 +20,7 @@ var statusOf = map[string]int{
 	desk.EKEYREUSED:     http.StatusUnprocessableEntity,
 	desk.EKEYINFLIGHT:   http.StatusConflict,
 	desk.ECONFLICT:      http.StatusConflict,
+	desk.ESTALE:         http.StatusPreconditionFailed,
 	desk.ETOOLARGE:      http.StatusRequestEntityTooLarge,
 	desk.EUNPROCESSABLE: http.StatusUnprocessableEntity,
 	desk.ERATELIMIT:     http.StatusTooManyRequests,
@@ -40,6 +41,8 @@ type errorBody struct {
 		Code    string            `json:"code"`
 		Message string            `json:"message"`
 		Fields  map[string]string `json:"fields,omitempty"`
+		// CurrentVersion comes with "stale": the version to re-read.
+		CurrentVersion int64 `json:"current_version,omitempty"`
 	} `json:"error"`
 }
 
@@ -72,6 +75,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		for k, m := range fields {
 			b.Error.Fields[k] = s.msg(lang, m)
 		}
+	}
+	if v, ok := desk.StaleVersion(err); ok {
+		b.Error.CurrentVersion = v
+		w.Header().Set("ETag", etag(v))
 	}
 	writeJSON(w, status, b)
 }

@@ -217,7 +217,7 @@ func (s *Server) updateRolePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.People.UpdateRole(r.Context(), id, applyRoleForm(r))
+	_, err = s.People.UpdateRole(r.Context(), id, 0, applyRoleForm(r))
 	if err == nil {
 		s.Access.ForgetRoles()
 	}
@@ -266,6 +266,6 @@ func (s *Server) updateFieldPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.Tickets.UpdateField(r.Context(), id, applyFieldForm(r, false))
+	_, err = s.Tickets.UpdateField(r.Context(), id, 0, applyFieldForm(r, false))
 	return s.adminDone(w, r, err, "admin_fields.html", "fields", strconv.FormatInt(id, 10))
 }

@@ -80,7 +80,7 @@ func (s *Server) revokeTokenPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Access.RevokeToken(r.Context(), a.ID, id); err != nil {
+	if err := s.Access.RevokeToken(r.Context(), a.ID, id, 0); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/settings", http.StatusSeeOther)

@@ -72,13 +72,13 @@ func TestContactsOrganizationsAgentsAndTeamsEmitEventsWithoutATicket(t *testing.
 		if _, err := f.people.UpdateContact(as, c.ID, people.ContactInput{Phone: ptr("+91 1234")}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.people.DeleteContact(as, c.ID); err != nil {
+		if err := f.people.DeleteContact(as, c.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.people.UpdateOrganization(as, org.ID, people.OrganizationInput{Notes: ptr("key account")}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.people.DeleteOrganization(as, org.ID); err != nil {
+		if err := f.people.DeleteOrganization(as, org.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		ravi := f.agent("ravi@desk.test", "agent")
@@ -95,7 +95,7 @@ func TestContactsOrganizationsAgentsAndTeamsEmitEventsWithoutATicket(t *testing.
 		if _, err := f.people.UpdateTeam(as, tm.ID, people.TeamInput{Tier: ptr(2)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.people.DeleteTeam(as, tm.ID); err != nil {
+		if err := f.people.DeleteTeam(as, tm.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		// A refused change records nothing.
@@ -158,10 +158,10 @@ func TestAgentAndRoleChangesAreAuditedInTheirTransaction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.people.UpdateRole(as, role.ID, func(r *people.Role) { r.Permissions = []string{auth.AuditRead} }); err != nil {
+		if _, err := f.people.UpdateRole(as, role.ID, 0, func(r *people.Role) { r.Permissions = []string{auth.AuditRead} }); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.people.DeleteRole(as, role.ID); err != nil {
+		if err := f.people.DeleteRole(as, role.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		// Refused: nothing is recorded.

@@ -49,11 +49,11 @@ func TestPeople(t *testing.T) {
 		if tk.Requester.ID != asha.ID {
 			t.Fatalf("requester %d, want %d", tk.Requester.ID, asha.ID)
 		}
-		wantCode(t, f.people.DeleteContact(f.sys, asha.ID), desk.ECONFLICT)
-		if err := f.people.DeleteContact(f.sys, bala.ID); err != nil {
+		wantCode(t, f.people.DeleteContact(f.sys, asha.ID, 0), desk.ECONFLICT)
+		if err := f.people.DeleteContact(f.sys, bala.ID, 0); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, f.people.DeleteContact(f.sys, bala.ID), desk.ENOTFOUND)
+		wantCode(t, f.people.DeleteContact(f.sys, bala.ID, 0), desk.ENOTFOUND)
 
 		// Roles.
 		_, err = f.people.CreateRole(f.sys, rolePerms("auditor", "tickets:read", "tickets:fly"))
@@ -72,16 +72,16 @@ func TestPeople(t *testing.T) {
 		roles, _ := f.people.Roles(f.sys)
 		for _, r := range roles {
 			if r.Builtin {
-				wantCode(t, f.people.DeleteRole(f.sys, r.ID), desk.EUNPROCESSABLE)
+				wantCode(t, f.people.DeleteRole(f.sys, r.ID, 0), desk.EUNPROCESSABLE)
 			}
 		}
 		f.agent("aud@desk.test", "auditor")
-		wantCode(t, f.people.DeleteRole(f.sys, auditor.ID), desk.ECONFLICT)
+		wantCode(t, f.people.DeleteRole(f.sys, auditor.ID, 0), desk.ECONFLICT)
 		spare, err := f.people.CreateRole(f.sys, rolePerms("spare"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.people.DeleteRole(f.sys, spare.ID); err != nil {
+		if err := f.people.DeleteRole(f.sys, spare.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 
@@ -223,13 +223,13 @@ func TestTokensAndActors(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].Name != "laptop" || list[0].RevokedAt != nil {
 			t.Fatalf("tokens = %v (%v)", list, err)
 		}
-		wantCode(t, f.access.RevokeToken(ctx, ravi.ID+1, tok.ID), desk.ENOTFOUND)
-		if err := f.access.RevokeToken(ctx, ravi.ID, tok.ID); err != nil {
+		wantCode(t, f.access.RevokeToken(ctx, ravi.ID+1, tok.ID, 0), desk.ENOTFOUND)
+		if err := f.access.RevokeToken(ctx, ravi.ID, tok.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		_, err = f.access.Token(ctx, secret)
 		wantCode(t, err, desk.EUNAUTHORIZED)
-		wantCode(t, f.access.RevokeToken(ctx, ravi.ID, tok.ID), desk.ENOTFOUND)
+		wantCode(t, f.access.RevokeToken(ctx, ravi.ID, tok.ID, 0), desk.ENOTFOUND)
 
 		// A deactivated agent's tokens are refused.
 		secret, _, err = f.access.CreateToken(ctx, ravi.ID, "desktop")
