@@ -88,6 +88,26 @@ func TestAgentAppInBrowser(t *testing.T) {
 	waitFor(t, other, "reply live in the thread", fmt.Sprintf(
 		`document.querySelector("#thread .message.reply:last-child").textContent.includes(%q) && window.__sameDocument === true`, reply))
 	shoot(t, other, "ticket-live-1280")
+
+	// A stale properties form keeps a colleague's change (security finding
+	// 4): the other agent picks a status (the form is dirty now, so live
+	// updates leave it as it was rendered), the admin raises the priority
+	// meanwhile, and the other agent's save changes the status only.
+	choose := func(field, value string) string {
+		return fmt.Sprintf(`(() => { const s = document.querySelector("#properties select[name=%s]"); s.value = %q;
+			s.dispatchEvent(new Event("change", {bubbles: true})); return true })()`, field, value)
+	}
+	eval[bool](t, other, "choose pending", choose("status", "pending"))
+	do(t, admin, "open the ticket", chromedp.Navigate(srv.url+href))
+	eval[bool](t, admin, "choose urgent", choose("priority", "urgent"))
+	submit(t, admin, `#properties button[type=submit]`)
+	waitFor(t, admin, "urgent saved", `document.querySelector("#properties select[name=priority]").value === "urgent"`)
+	if got := eval[string](t, other, "stale form", `document.querySelector("#properties select[name=priority]").value`); got != "normal" {
+		t.Fatalf("the other agent's dirty form was refreshed (priority %q); the scenario needs a stale form", got)
+	}
+	submit(t, other, `#properties button[type=submit]`)
+	waitFor(t, other, "status saved, priority kept", `document.querySelector("#properties select[name=status]").value === "pending" &&
+		document.querySelector("#properties select[name=priority]").value === "urgent"`)
 	do(t, other, "phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	shoot(t, other, "ticket-390")
 	do(t, other, "phone view", chromedp.Navigate(srv.url+"/tickets?view=all"))

@@ -23,11 +23,16 @@ type ticketForm struct {
 
 // ticketState is what a failed action brings back to the ticket page.
 type ticketState struct {
-	Form      *ticketForm
-	Reply     string
-	Internal  bool
-	Errors    desk.Fields
-	Action    string // which form failed: properties, message, escalate, merge
+	Form     *ticketForm
+	Reply    string
+	Internal bool
+	Errors   desk.Fields
+	Action   string // which form failed: properties, message, escalate, merge
+	// Original is the refused properties form's original (see ticketBase).
+	Original string
+	// Conflicts are the fields a colleague changed since the properties
+	// form was rendered that this agent changed too.
+	Conflicts []conflictLine
 	EscTeam   string
 	EscReason string
 	MergeInto string
@@ -48,6 +53,7 @@ type ticketData struct {
 	Priorities []string
 	Types      []string
 	Form       ticketForm
+	Original   string // the properties form's original (see ticketBase)
 	State      ticketState
 	Following  bool
 }
@@ -85,8 +91,12 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, id int64, st
 		a, _ := desk.ActorFrom(ctx)
 		d.Following = slices.Contains(followers, a.ID)
 	}
+	d.Original = baseOf(t).encode()
 	if st.Form != nil {
 		d.Form = *st.Form
+		if st.Original != "" {
+			d.Original = st.Original
+		}
 	} else {
 		d.Form = ticketForm{Status: t.Status, Priority: t.Priority, Type: t.Type, Tags: strings.Join(t.Tags, ", "),
 			Custom: t.CustomFields}
@@ -118,62 +128,6 @@ func (s *Server) again(w http.ResponseWriter, r *http.Request, id int64, err err
 func backToTicket(w http.ResponseWriter, r *http.Request, id int64, anchor string) error {
 	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+anchor, http.StatusSeeOther)
 	return nil
-}
-
-// updateTicketPage applies the sidebar form, sending only what changed so
-// that the history records what the agent actually did.
-func (s *Server) updateTicketPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return desk.E(desk.EINVALID, "error.form_unreadable")
-	}
-	t, err := s.Tickets.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	defs, err := s.Tickets.Fields(r.Context())
-	if err != nil {
-		return err
-	}
-	f := ticketForm{Status: r.PostFormValue("status"), Priority: r.PostFormValue("priority"), Type: r.PostFormValue("type"),
-		Team: r.PostFormValue("team_id"), Assignee: r.PostFormValue("assignee_id"), Tags: r.PostFormValue("tags")}
-	errs := desk.Fields{}
-	var p ticket.Patch
-	if f.Status != "" && f.Status != t.Status {
-		p.Status = &f.Status
-	}
-	if f.Priority != "" && f.Priority != t.Priority {
-		p.Priority = &f.Priority
-	}
-	if f.Type != "" && f.Type != t.Type {
-		p.Type = &f.Type
-	}
-	if team, _ := formID(f.Team, errs, "team_id"); !sameID(team, t.TeamID) {
-		p.TeamID = zeroFor(team)
-	}
-	if assignee, _ := formID(f.Assignee, errs, "assignee_id"); !sameID(assignee, t.AssigneeID) {
-		p.AssigneeID = zeroFor(assignee)
-	}
-	if tags := splitTags(f.Tags); !slices.Equal(tags, t.Tags) {
-		p.Tags = &tags
-	}
-	p.CustomFields, f.Custom = customValues(r, defs, t.CustomFields, errs)
-	for k, v := range t.CustomFields {
-		if _, ok := f.Custom[k]; !ok {
-			f.Custom[k] = v
-		}
-	}
-	st := ticketState{Form: &f, Action: "properties"}
-	if len(errs) > 0 {
-		return s.again(w, r, id, desk.Invalid(errs), st)
-	}
-	if _, err := s.Tickets.Update(r.Context(), id, p); err != nil {
-		return s.again(w, r, id, err, st)
-	}
-	return backToTicket(w, r, id, "")
 }
 
 func sameID(a, b *int64) bool {
@@ -331,34 +285,42 @@ func (s *Server) sentence(r *http.Request, t *ticket.Ticket, e event.Event, d *d
 	return s.tr(r, "history.other", who, e.Kind)
 }
 
+// showValue shows a field's value as an event holds it (JSON types) in the
+// viewer's language: names for teams and agents, translated statuses,
+// priorities and types.
+func (s *Server) showValue(r *http.Request, field string, v any, d *directory) string {
+	switch x := v.(type) {
+	case nil:
+		return s.tr(r, "history.nothing")
+	case float64:
+		n := int64(x)
+		switch field {
+		case "team_id":
+			return d.TeamName(&n)
+		case "assignee_id":
+			return d.AgentName(&n)
+		}
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case string:
+		if field == "status" || field == "priority" || field == "type" {
+			if key := field + "." + x; s.Catalog.Has(key) {
+				return s.tr(r, key)
+			}
+		}
+		return x
+	case []any:
+		parts := make([]string, len(x))
+		for i, p := range x {
+			parts[i] = fmt.Sprint(p)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprint(v)
+}
+
 func (s *Server) changeSentence(r *http.Request, who string, data map[string]any, d *directory) string {
 	field, _ := data["field"].(string)
-	show := func(v any) string {
-		switch x := v.(type) {
-		case nil:
-			return s.tr(r, "history.nothing")
-		case float64:
-			if field == "team_id" {
-				n := int64(x)
-				return d.TeamName(&n)
-			}
-			return strconv.FormatFloat(x, 'f', -1, 64)
-		case string:
-			if field == "status" || field == "priority" || field == "type" {
-				if key := field + "." + x; s.Catalog.Has(key) {
-					return s.tr(r, key)
-				}
-			}
-			return x
-		case []any:
-			parts := make([]string, len(x))
-			for i, p := range x {
-				parts[i] = fmt.Sprint(p)
-			}
-			return strings.Join(parts, ", ")
-		}
-		return fmt.Sprint(v)
-	}
+	show := func(v any) string { return s.showValue(r, field, v, d) }
 	switch field {
 	case "first_responded_at":
 		return s.tr(r, "history.first_response", who)
@@ -367,13 +329,7 @@ func (s *Server) changeSentence(r *http.Request, who string, data map[string]any
 	case "custom_fields":
 		return s.tr(r, "history.custom_fields", who)
 	}
-	name := field
-	if key := "field." + field; s.Catalog.Has(key) {
-		name = s.tr(r, key)
-	} else if strings.HasPrefix(field, "custom_fields.") {
-		name = strings.TrimPrefix(field, "custom_fields.")
-	}
-	return s.tr(r, "history.changed", who, name, show(data["old"]), show(data["new"]))
+	return s.tr(r, "history.changed", who, s.fieldName(r, field), show(data["old"]), show(data["new"]))
 }
 
 func (s *Server) actorName(r *http.Request, t *ticket.Ticket, e event.Event, d *directory) string {
