@@ -192,6 +192,10 @@ func (a *App) build(ctx context.Context) error {
 	if a.Config.APIRateLimit > 0 {
 		a.Limiter = ratelimit.New(int64(a.Config.APIRateLimit), a.DB, a.Log)
 	}
+	blobs := blob.New(BlobDir(a.Config))
+	if err := collectBlobs(a.Queue, blobs, a.DB, a.Clock, a.Log); err != nil {
+		return err
+	}
 	catalog, err := i18n.Load()
 	if err != nil {
 		return err
@@ -199,9 +203,26 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
-		Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter, Blobs: blob.New(BlobDir(a.Config)), Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
+		Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter, Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
 	return err
+}
+
+// collectBlobs has the queue delete, every hour, the attachment files no
+// row references (uploads refused after their files arrived, messages
+// deleted with their ticket).
+func collectBlobs(q *jobs.Queue, blobs *blob.Store, refs blob.Referencer, clock desk.Clock, log *slog.Logger) error {
+	err := jobs.AddWorker(q, func(ctx context.Context, _ blob.CollectArgs) error {
+		n, err := blobs.Collect(ctx, refs, clock.Now(), blob.Grace)
+		if n > 0 {
+			log.InfoContext(ctx, "collected unreferenced attachment files", slog.Int("files", n))
+		}
+		return err
+	}, jobs.MaxAttempts(3))
+	if err != nil {
+		return err
+	}
+	return jobs.Every(q, blob.Grace, blob.CollectArgs{})
 }
 
 // Close releases the database handles.

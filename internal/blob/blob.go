@@ -31,41 +31,74 @@ func (s *Store) path(digest string) string {
 }
 
 // Put stores what r yields, at most max bytes (more is ETOOLARGE), and
-// returns its digest and size. It writes to a temporary file first, so a
-// half-written upload never appears under a digest.
+// returns its digest and size.
 func (s *Store) Put(r io.Reader, max int64) (digest string, size int64, err error) {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return "", 0, fmt.Errorf("blob: %w", err)
-	}
-	tmp, err := os.CreateTemp(s.dir, "upload-*")
+	u, err := s.Receive(r, max)
 	if err != nil {
-		return "", 0, fmt.Errorf("blob: %w", err)
+		return "", 0, err
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := u.Keep(); err != nil {
+		return "", 0, err
+	}
+	return u.Digest, u.Size, nil
+}
+
+// Upload is a file received into a temporary file of the store and hashed,
+// not yet stored under its digest: nothing can address it, and Discard (or
+// the collector, should the process die) removes it.
+type Upload struct {
+	Digest string
+	Size   int64
+	tmp    string
+	store  *Store
+}
+
+// tmpPrefix names the temporary files of uploads in flight.
+const tmpPrefix = "upload-"
+
+// Receive writes what r yields, at most max bytes (more is ETOOLARGE), to a
+// temporary file and hashes it.
+func (s *Store) Receive(r io.Reader, max int64) (*Upload, error) {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("blob: %w", err)
+	}
+	tmp, err := os.CreateTemp(s.dir, tmpPrefix+"*")
+	if err != nil {
+		return nil, fmt.Errorf("blob: %w", err)
+	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, max+1))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil && n > max {
+		err = desk.E(desk.ETOOLARGE, "error.file_too_large", max>>20)
+	} else if err != nil {
+		err = fmt.Errorf("blob: write: %w", err)
+	}
 	if err != nil {
-		return "", 0, fmt.Errorf("blob: write: %w", err)
+		os.Remove(tmp.Name())
+		return nil, err
 	}
-	if n > max {
-		return "", 0, desk.E(desk.ETOOLARGE, "error.file_too_large", max>>20)
-	}
-	digest = hex.EncodeToString(h.Sum(nil))
-	dst := s.path(digest)
-	if _, err := os.Stat(dst); err == nil {
-		return digest, n, nil // already stored: deduplicated
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return "", 0, fmt.Errorf("blob: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return "", 0, fmt.Errorf("blob: store: %w", err)
-	}
-	return digest, n, nil
+	return &Upload{Digest: hex.EncodeToString(h.Sum(nil)), Size: n, tmp: tmp.Name(), store: s}, nil
 }
+
+// Keep stores the upload under its digest. A copy already stored is
+// replaced by this one (the same bytes), which makes it young again, so
+// that the collector does not take a file a new row is about to reference.
+func (u *Upload) Keep() error {
+	dst := u.store.path(u.Digest)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	if err := os.Rename(u.tmp, dst); err != nil {
+		return fmt.Errorf("blob: store: %w", err)
+	}
+	return nil
+}
+
+// Discard removes an upload that is not kept; after Keep it does nothing.
+func (u *Upload) Discard() { os.Remove(u.tmp) }
 
 // Open returns the stored file with the digest.
 func (s *Store) Open(digest string) (*os.File, error) {

@@ -2,10 +2,16 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 
+	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
+
+var _ blob.Referencer = (*DB)(nil)
 
 // Attachment returns an attachment with its message's ticket and note flag.
 func (db *DB) Attachment(ctx context.Context, id int64) (*ticket.Attachment, int64, bool, error) {
@@ -19,4 +25,31 @@ func (db *DB) Attachment(ctx context.Context, id int64) (*ticket.Attachment, int
 		return nil, 0, false, notFound(err, desk.M("error.attachment_not_found", id))
 	}
 	return &a, ticketID, internal, nil
+}
+
+// ReferencedBlobs returns which of the digests an attachment row refers to.
+func (db *DB) ReferencedBlobs(ctx context.Context, digests []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(digests))
+	if len(digests) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(digests))
+	marks := make([]string, len(digests))
+	for i, d := range digests {
+		args[i], marks[i] = d, "$"+strconv.Itoa(i+1)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT sha256 FROM attachments WHERE sha256 IN (`+
+		strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("referenced blobs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, fmt.Errorf("referenced blobs: %w", err)
+		}
+		out[d] = true
+	}
+	return out, rows.Err()
 }

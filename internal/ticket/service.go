@@ -317,11 +317,8 @@ func (s *Service) change(ctx context.Context, a desk.Actor, id, ifVersion int64,
 		if err := desk.CheckVersion(ifVersion, t.Version); err != nil {
 			return err
 		}
-		if t.MergedIntoID != nil {
-			return desk.E(desk.EUNPROCESSABLE, "error.ticket_merged", id, *t.MergedIntoID)
-		}
-		if t.StatusCategory == CategoryClosed {
-			return desk.E(desk.EUNPROCESSABLE, "error.ticket_closed", id)
+		if err := changeable(t); err != nil {
+			return err
 		}
 		if evs, err = fn(tx, t, now); err != nil {
 			return err
@@ -340,6 +337,17 @@ func (s *Service) change(ctx context.Context, a desk.Actor, id, ifVersion int64,
 	}
 	s.publish(evs, t)
 	return t, nil
+}
+
+// changeable refuses every change to a merged or closed ticket.
+func changeable(t *Ticket) error {
+	if t.MergedIntoID != nil {
+		return desk.E(desk.EUNPROCESSABLE, "error.ticket_merged", t.ID, *t.MergedIntoID)
+	}
+	if t.StatusCategory == CategoryClosed {
+		return desk.E(desk.EUNPROCESSABLE, "error.ticket_closed", t.ID)
+	}
+	return nil
 }
 
 func or(s, def string) string {

@@ -256,6 +256,46 @@ func (s *Service) AddMessage(ctx context.Context, id int64, in NewMessage) (*Mes
 	return m, nil
 }
 
+// CheckMessage answers, without writing, whether the acting user may now
+// add the message to the ticket (nil: any message the user may write). It
+// makes the checks of AddMessage that do not depend on the files —
+// permission for a reply or a note, the body, the ticket's scope, a ticket
+// neither closed nor merged — so that uploads are refused before their
+// files are kept.
+func (s *Service) CheckMessage(ctx context.Context, id int64, in *NewMessage) error {
+	a, ok := desk.ActorFrom(ctx)
+	if !ok {
+		return desk.E(desk.EUNAUTHORIZED, "error.sign_in")
+	}
+	switch {
+	case in == nil:
+		if !a.Can(auth.TicketsReply) && !a.Can(auth.TicketsNote) {
+			return desk.E(desk.EFORBIDDEN, "error.forbidden", auth.TicketsReply)
+		}
+	case in.Internal:
+		if _, err := actor(ctx, auth.TicketsNote); err != nil {
+			return err
+		}
+		if a.Kind == desk.ActorContact {
+			return desk.E(desk.EFORBIDDEN, "error.internal_note_customer")
+		}
+	default:
+		if _, err := actor(ctx, auth.TicketsReply); err != nil {
+			return err
+		}
+	}
+	if in != nil {
+		if _, _, msg := Body(in.Body, in.BodyHTML); msg.Key != "" {
+			return desk.Invalid(desk.Fields{"body": msg})
+		}
+	}
+	t, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	return changeable(t)
+}
+
 // Escalate moves a ticket to a higher-tier team's queue, recording who and
 // why; the team's lead is notified by the consumer of the event.
 func (s *Service) Escalate(ctx context.Context, id, teamID int64, reason string) (*Ticket, error) {

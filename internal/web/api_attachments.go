@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -17,15 +18,29 @@ import (
 // plus room for the text fields.
 const maxMultipart = ticket.MaxAttachmentsPerMessage*ticket.MaxAttachment + MaxJSONBody
 
-// readMultipartMessage streams a multipart/form-data message: text fields
-// body, body_html and internal, and any number of "files" parts, each put in
-// the blob store as it arrives (never held in memory whole).
-func (s *Server) readMultipartMessage(r *http.Request) (ticket.NewMessage, error) {
-	var in ticket.NewMessage
+// readMultipartMessage streams a multipart/form-data message to ticket id:
+// text fields body, body_html and internal, and any number of "files"
+// parts, each received into a temporary file as it arrives (never held in
+// memory whole). Nothing is stored before the actor may post to the ticket:
+// the ticket's scope and state and the permission are checked before the
+// body is read, and again for the message's kind once it is known; only
+// then are the files kept. A refused message leaves no file behind.
+func (s *Server) readMultipartMessage(r *http.Request, id int64) (in ticket.NewMessage, err error) {
+	if err := s.Tickets.CheckMessage(r.Context(), id, nil); err != nil {
+		return in, err
+	}
 	mr, err := multipartReader(r)
 	if err != nil {
 		return in, desk.E(desk.EINVALID, "error.multipart")
 	}
+	var uploads []*blob.Upload
+	defer func() {
+		if err != nil {
+			for _, u := range uploads {
+				u.Discard()
+			}
+		}
+	}()
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -63,10 +78,10 @@ func (s *Server) readMultipartMessage(r *http.Request) (ticket.NewMessage, error
 		if part.FormName() != "files" {
 			return in, desk.Invalid(desk.Fields{part.FormName(): desk.M("invalid.files_field")})
 		}
-		if len(in.Attachments) == ticket.MaxAttachmentsPerMessage {
+		if len(uploads) == ticket.MaxAttachmentsPerMessage {
 			return in, desk.Invalid(desk.Fields{"files": desk.M("invalid.files_max", ticket.MaxAttachmentsPerMessage)})
 		}
-		digest, size, err := s.Blobs.Put(part, ticket.MaxAttachment)
+		u, err := s.Blobs.Receive(part, ticket.MaxAttachment)
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -74,9 +89,24 @@ func (s *Server) readMultipartMessage(r *http.Request) (ticket.NewMessage, error
 			}
 			return in, err
 		}
+		uploads = append(uploads, u)
 		name := ticket.CleanFilename(part.FileName())
 		in.Attachments = append(in.Attachments, ticket.Attachment{Filename: name,
-			ContentType: ticket.ContentType(part.Header.Get("Content-Type"), name), Size: size, SHA256: digest})
+			ContentType: ticket.ContentType(part.Header.Get("Content-Type"), name), Size: u.Size, SHA256: u.Digest})
+	}
+	if len(uploads) == 0 {
+		return in, nil
+	}
+	// The kind is known now; the ticket may have changed while the files
+	// arrived. A message refused after this leaves files no row references,
+	// which the collector deletes (see blob.Collect).
+	if err := s.Tickets.CheckMessage(r.Context(), id, &in); err != nil {
+		return in, err
+	}
+	for _, u := range uploads {
+		if err := u.Keep(); err != nil {
+			return in, err
+		}
 	}
 	return in, nil
 }

@@ -213,7 +213,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		whileProgressing(r) // files may take longer than a form, if they keep coming
 		r.Body = http.MaxBytesReader(w, r.Body, maxMultipart)
-		if nm, err = s.readMultipartMessage(r); err != nil {
+		if nm, err = s.readMultipartMessage(r, id); err != nil {
 			return err
 		}
 	} else {

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"io/fs"
 	"net/textproto"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sahayak/sahayak/internal/store/storetest"
+	"github.com/sahayak/sahayak/internal/ticket"
 )
 
 // multipartMessage builds a multipart reply with files (name → content).
@@ -106,4 +109,71 @@ func TestAttachmentDownloadKeepsItsType(t *testing.T) {
 			}
 		})
 	}
+}
+
+// files lists every file under dir (stored blobs and temporary uploads).
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Security finding 5: a refused upload leaves no file in the blob store —
+// scope, permission and the ticket's state are checked before a file is
+// kept, and a file received for a message that is then refused is removed.
+func TestRefusedUploadsLeaveNoFiles(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		tier2 := d.mustCreateTicket("ada", map[string]any{"team_id": d.Teams[2].ID}).id("id")
+		closed := d.mustCreateTicket("ada", nil).id("id")
+		d.mustCall(200, "PATCH", "/api/v1/tickets/"+id(closed), "ada", map[string]any{"status": "closed"})
+		one := [][2]string{{"logs.txt", "secret logs"}}
+		eleven := [][2]string{}
+		for i := range 11 {
+			eleven = append(eleven, [2]string{"f" + id(int64(i)) + ".txt", "file " + id(int64(i))})
+		}
+		huge := [][2]string{{"small.txt", "small"}, {"huge.bin", strings.Repeat("x", ticket.MaxAttachment+1)}}
+		for _, c := range []struct {
+			name       string
+			as         string
+			ticket     int64
+			fields     map[string]string
+			files      [][2]string
+			wantStatus int
+		}{
+			{"a ticket outside the agent's teams", "ravi", tier2, map[string]string{"body": "hi"}, one, 404},
+			{"a closed ticket", "ada", closed, map[string]string{"body": "hi"}, one, 422},
+			{"a ticket that does not exist", "ada", 999999, map[string]string{"body": "hi"}, one, 404},
+			{"more files than a message may carry", "meera", tier2, map[string]string{"body": "hi"}, eleven, 400},
+			{"a file over the size limit", "meera", tier2, map[string]string{"body": "hi"}, huge, 413},
+			{"an empty body", "meera", tier2, map[string]string{"body": " "}, one, 400},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				ct, body := multipartMessage(t, c.fields, c.files)
+				r := d.send("POST", "/api/v1/tickets/"+id(c.ticket)+"/messages",
+					http.Header{"Authorization": {"Bearer " + d.Tokens[c.as]}, "Content-Type": {ct}}, body)
+				if r.Status != c.wantStatus {
+					t.Fatalf("status %d, want %d\n%.300s", r.Status, c.wantStatus, r.Raw)
+				}
+				if left := files(t, d.BlobDir); len(left) > 0 {
+					t.Errorf("a refused upload left %d files: %v", len(left), left)
+				}
+			})
+		}
+		ct, body := multipartMessage(t, map[string]string{"body": "logs"}, one)
+		r := d.send("POST", "/api/v1/tickets/"+id(tier2)+"/messages",
+			http.Header{"Authorization": {"Bearer " + d.Tokens["meera"]}, "Content-Type": {ct}}, body)
+		if r.Status != 201 || len(files(t, d.BlobDir)) != 1 {
+			t.Errorf("an accepted upload: status %d, %d files stored, want 201 and 1", r.Status, len(files(t, d.BlobDir)))
+		}
+	})
 }

@@ -45,6 +45,7 @@ type testDesk struct {
 	Bus     *event.Bus
 	Server  *web.Server
 	URL     string
+	BlobDir string // where attachments are stored
 
 	Agents map[string]*people.Agent // by first name
 	Tokens map[string]string        // API token by first name
@@ -92,7 +93,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	db := storetest.Open(t, b)
 	clock := desk.SystemClock{}
 	bus := event.NewBus()
-	d := &testDesk{backend: b.Name, DB: db, Bus: bus,
+	d := &testDesk{backend: b.Name, DB: db, Bus: bus, BlobDir: t.TempDir(),
 		Tickets: ticket.NewService(db, db, bus, clock),
 		People:  people.NewService(db, clock),
 		Access:  access.NewService(db, clock),
@@ -104,7 +105,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	d.Access.CacheTokens(d.People.Version, time.Minute)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
-		Notifications: db, Idempotency: db, Blobs: blob.New(t.TempDir()), Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
+		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -10,8 +10,11 @@ ALTER TABLE teams ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE roles ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE fields ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE api_tokens ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+-- The blob collector asks which stored files rows still reference.
+CREATE INDEX attachments_sha256 ON attachments(sha256);
 
 -- +goose Down
+DROP INDEX attachments_sha256;
 ALTER TABLE api_tokens DROP COLUMN version;
 ALTER TABLE fields DROP COLUMN version;
 ALTER TABLE roles DROP COLUMN version;
