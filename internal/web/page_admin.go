@@ -81,6 +81,9 @@ func (s *Server) adminDone(w http.ResponseWriter, r *http.Request, err error, na
 		if len(errs) == 0 {
 			errs = desk.Fields{"": desk.ErrorMsg(err)}
 		}
+		if desk.ErrorMsg(err).Key == "form.conflict" {
+			failed = "" // a stale form: show the current values
+		}
 		return s.adminPage(w, r, HTTPStatus(err), name, nav, adminData{Form: form, Failed: failed, Errors: errs})
 	}
 	return err
@@ -123,7 +126,18 @@ func (s *Server) updateAgentPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.People.UpdateAgent(r.Context(), id, agentInput(r), auth.HashPassword)
+	err = mergedEdit(r, []string{"name", "email", "role", "language", "active"}, func() (any, int64, error) {
+		a, err := s.People.Agent(r.Context(), id)
+		if err != nil {
+			return nil, 0, err
+		}
+		return a, a.Version, nil
+	}, func(version int64) error {
+		in := agentInput(r)
+		in.IfVersion = version
+		_, err := s.People.UpdateAgent(r.Context(), id, in, auth.HashPassword)
+		return err
+	})
 	if err == nil {
 		s.Access.ForgetRoles()
 	}
@@ -186,10 +200,21 @@ func (s *Server) updateTeamPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := teamInput(r)
-	if err == nil {
+	err = mergedEdit(r, []string{"name", "tier", "lead_id", "member_ids"}, func() (any, int64, error) {
+		t, err := s.People.Team(r.Context(), id)
+		if err != nil {
+			return nil, 0, err
+		}
+		return t, t.Version, nil
+	}, func(version int64) error {
+		in, err := teamInput(r)
+		if err != nil {
+			return err
+		}
+		in.IfVersion = version
 		_, err = s.People.UpdateTeam(r.Context(), id, in)
-	}
+		return err
+	})
 	return s.adminDone(w, r, err, "admin_teams.html", "teams", strconv.FormatInt(id, 10))
 }
 
@@ -217,7 +242,16 @@ func (s *Server) updateRolePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.People.UpdateRole(r.Context(), id, 0, applyRoleForm(r))
+	err = mergedEdit(r, []string{"name", "description", "permissions"}, func() (any, int64, error) {
+		role, err := s.People.Role(r.Context(), id)
+		if err != nil {
+			return nil, 0, err
+		}
+		return role, role.Version, nil
+	}, func(version int64) error {
+		_, err := s.People.UpdateRole(r.Context(), id, version, applyRoleForm(r))
+		return err
+	})
 	if err == nil {
 		s.Access.ForgetRoles()
 	}
@@ -266,6 +300,15 @@ func (s *Server) updateFieldPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.Tickets.UpdateField(r.Context(), id, 0, applyFieldForm(r, false))
+	err = mergedEdit(r, []string{"label", "options", "position", "required"}, func() (any, int64, error) {
+		f, err := s.Tickets.Field(r.Context(), id)
+		if err != nil {
+			return nil, 0, err
+		}
+		return *f, f.Version, nil
+	}, func(version int64) error {
+		_, err := s.Tickets.UpdateField(r.Context(), id, version, applyFieldForm(r, false))
+		return err
+	})
 	return s.adminDone(w, r, err, "admin_fields.html", "fields", strconv.FormatInt(id, 10))
 }

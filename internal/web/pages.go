@@ -65,6 +65,8 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 			"str":    func(id int64) string { return strconv.FormatInt(id, 10) },
 			"perm":   func(p string) string { return c.T(lang, "perm."+p) },
 			"dict":   dict,
+			// original is the hidden field of an edit form (see mergeForm).
+			"original": originalOf,
 		}).ParseFS(templateFS, "templates/*.html")
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -236,4 +237,86 @@ func eachBackendWithPasswords(t *testing.T, passwords map[string]string, fn func
 			fn(t, newDesk(t, b, passwords))
 		})
 	}
+}
+
+// The admin edit forms merge the same way: a stale form changes only what
+// its agent changed, and a field changed on both sides is refused.
+func TestStaleAdminFormsKeepColleaguesChanges(t *testing.T) {
+	t.Parallel()
+	eachBackendWithPasswords(t, map[string]string{"ada": goodPassword}, func(t *testing.T, d *testDesk) {
+		ada := d.signedIn(t, "ada")
+		for _, c := range []struct {
+			kind, page, api string
+			create          map[string]any
+			colleague       map[string]any    // through the API, meanwhile
+			mine            func(url.Values)  // on the stale form
+			want            map[string]string // afterwards
+			// a second round: the colleague and this agent change one field
+			clashColleague map[string]any
+			clash          func(url.Values)
+			clashField     string
+		}{
+			{kind: "agent", page: "/admin/agents", api: "/api/v1/agents",
+				create:         map[string]any{"name": "Nisha", "email": "nisha@desk.test", "role": "agent"},
+				colleague:      map[string]any{"language": "hi"},
+				mine:           func(f url.Values) { f.Set("name", "Nisha Rao") },
+				want:           map[string]string{"name": "Nisha Rao", "language": "hi", "active": "true"},
+				clashColleague: map[string]any{"name": "Nisha K"}, clashField: "name",
+				clash: func(f url.Values) { f.Set("name", "Nisha R"); f.Set("email", "nisha.rao@desk.test") }},
+			{kind: "team", page: "/admin/teams", api: "/api/v1/teams",
+				create:         map[string]any{"name": "Billing", "member_ids": []int64{d.Agents["ravi"].ID}},
+				colleague:      map[string]any{"tier": 2},
+				mine:           func(f url.Values) { f.Set("name", "Billing and refunds") },
+				want:           map[string]string{"name": "Billing and refunds", "tier": "2", "member_ids.#": "1"},
+				clashColleague: map[string]any{"tier": 3}, clashField: "tier",
+				clash: func(f url.Values) { f.Set("tier", "1") }},
+			{kind: "role", page: "/admin/roles", api: "/api/v1/roles",
+				create:         map[string]any{"name": "triage", "permissions": []string{"tickets:read"}},
+				colleague:      map[string]any{"description": "sorts the inbox"},
+				mine:           func(f url.Values) { f.Add("permissions", "tickets:update") },
+				want:           map[string]string{"description": "sorts the inbox", "permissions.#": "2"},
+				clashColleague: map[string]any{"description": "reads tickets"}, clashField: "description",
+				clash: func(f url.Values) { f.Set("description", "updates tickets") }},
+			{kind: "field", page: "/admin/fields", api: "/api/v1/fields",
+				create:         map[string]any{"key": "order_no", "label": "Order number", "kind": "text"},
+				colleague:      map[string]any{"label": "Order"},
+				mine:           func(f url.Values) { f.Set("position", "5"); f.Set("required", "1") },
+				want:           map[string]string{"label": "Order", "position": "5", "required": "true"},
+				clashColleague: map[string]any{"label": "Order #"}, clashField: "label",
+				clash: func(f url.Values) { f.Set("label", "Order no.") }},
+		} {
+			t.Run(c.kind, func(t *testing.T) {
+				d := d.in(t)
+				n := d.mustCall(201, "POST", c.api, "ada", c.create).id("id")
+				self, formID, action := c.api+"/"+id(n), c.kind+"-"+id(n), c.page+"/"+id(n)
+				submit := func(colleague map[string]any, change func(url.Values)) (*http.Response, string) {
+					form := formFields(t, ada.page(c.page), formID)
+					d.mustCall(200, "PATCH", self, "ada", colleague)
+					change(form)
+					return ada.post(action, form)
+				}
+				if res, page := submit(c.colleague, c.mine); res.StatusCode != http.StatusSeeOther {
+					t.Fatalf("stale form: %d\n%s", res.StatusCode, page)
+				}
+				assertChecks(t, d.mustCall(200, "GET", self, "ada", nil), checks(c.want))
+				res, page := submit(c.clashColleague, c.clash)
+				if res.StatusCode != http.StatusConflict || !strings.Contains(page, "a colleague changed") {
+					t.Fatalf("a field changed on both sides: %d, want 409 naming the change\n%s", res.StatusCode, page)
+				}
+				want := fmt.Sprint(c.clashColleague[c.clashField])
+				assertChecks(t, d.mustCall(200, "GET", self, "ada", nil), []check{{c.clashField, want}})
+				if fresh := formFields(t, page, formID); fresh.Get(c.clashField) != want {
+					t.Errorf("the refused form shows %s %q, want the current %q", c.clashField, fresh.Get(c.clashField), want)
+				}
+			})
+		}
+	})
+}
+
+func checks(m map[string]string) []check {
+	var out []check
+	for k, v := range m {
+		out = append(out, check{k, v})
+	}
+	return out
 }
