@@ -2,9 +2,9 @@ package web_test
 
 import (
 	"bytes"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
-	"io/fs"
 	"net/textproto"
 	"path/filepath"
 	"strings"
