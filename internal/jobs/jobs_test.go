@@ -270,6 +270,20 @@ func TestQueue(t *testing.T) {
 				t.Fatalf("handler called %d times, want 2", n)
 			}
 		}},
+		{"every interval", func(t *testing.T, e env) {
+			runs := make(chan string, 10)
+			newQueue(t, e.open(t), true, func(q *Queue) {
+				mustAdd(t, q, func(_ context.Context, a testArgs) error { runs <- a.Name; return nil })
+				if err := Every(q, 100*time.Millisecond, testArgs{Name: "tick"}); err != nil {
+					t.Fatal(err)
+				}
+			})
+			for range 2 {
+				if got := receive(t, runs); got != "tick" {
+					t.Fatalf("periodic job ran with %q", got)
+				}
+			}
+		}},
 		{"unique key runs once", func(t *testing.T, e env) {
 			var mu sync.Mutex
 			runs := map[string]int{}
