@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/store/storetest"
 )
 
@@ -211,6 +213,22 @@ func TestStaleTicketFormKeepsColleaguesChanges(t *testing.T) {
 				t.Fatalf("submit the fresh form: %d\n%s", res.StatusCode, page)
 			}
 			assertChecks(t, d.ticket(n), []check{{"priority", "high"}, {"tags", "[printer vip]"}})
+		})
+
+		t.Run("the conflict speaks the agent's language", func(t *testing.T) {
+			hi := "hi"
+			if _, err := d.People.UpdateAgent(system(), d.Agents["lena"].ID, people.AgentInput{Language: &hi}, auth.HashPassword); err != nil {
+				t.Fatal(err)
+			}
+			_, tid := newTicket()
+			form := formFields(t, lena.page("/tickets/"+tid), "properties")
+			d.mustCall(200, "PATCH", "/api/v1/tickets/"+tid, "ravi", colleague)
+			form.Set("priority", "high")
+			res, page := lena.post("/tickets/"+tid, form)
+			if res.StatusCode != http.StatusConflict || !strings.Contains(page, "कुछ भी सहेजा नहीं गया") ||
+				!strings.Contains(page, "मौजूदा टिकट खोलें") {
+				t.Errorf("a conflict for a Hindi-speaking agent: %d\n%s", res.StatusCode, page)
+			}
 		})
 
 		t.Run("the same change made on both sides is no conflict", func(t *testing.T) {
