@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -147,13 +148,7 @@ func plan(e ticketEdit, base ticketBase, t *ticket.Ticket) (ticket.Patch, []fiel
 	}
 	id("team_id", e.TeamID, base.TeamID, t.TeamID, &p.TeamID)
 	id("assignee_id", e.AssigneeID, base.AssigneeID, t.AssigneeID, &p.AssigneeID)
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range e.CustomFields {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(e.CustomFields)) {
 		mine, old, now := e.CustomFields[k], base.CustomFields[k], t.CustomFields[k]
 		switch {
 		case mine == now:
@@ -247,7 +242,7 @@ func (s *Server) explain(r *http.Request, t *ticket.Ticket, conflicts []fieldCon
 	evs, _ := s.Tickets.Events(r.Context(), t.ID)
 	out := make([]conflictLine, 0, len(conflicts))
 	for _, c := range conflicts {
-		line := conflictLine{Who: s.tr(r, "history.customer"), Field: s.fieldName(r, c.Field),
+		line := conflictLine{Who: s.tr(r, "history.someone"), Field: s.fieldName(r, c.Field),
 			Old: s.showValue(r, c.Field, jsonValue(c.Old), d), New: s.showValue(r, c.Field, jsonValue(c.New), d),
 			Mine: s.showValue(r, c.Field, jsonValue(c.Mine), d)}
 		for i := len(evs) - 1; i >= 0; i-- {
