@@ -49,7 +49,7 @@ func (db *DB) TokenAgent(ctx context.Context, digest string) (*people.Agent, *ti
 func (db *DB) Tokens(ctx context.Context, agentID int64) ([]*access.Token, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT t.id, t.agent_id, t.name, t.created_at, t.expires_at,
 		COALESCE(t.revoked_at, CASE WHEN t.created_at < a.credentials_valid_from THEN a.credentials_valid_from
-			WHEN t.created_at < a.tokens_valid_from THEN a.tokens_valid_from END)
+			WHEN t.created_at < a.tokens_valid_from THEN a.tokens_valid_from END), t.version
 		FROM api_tokens t JOIN agents a ON a.id = t.agent_id WHERE t.agent_id = $1 ORDER BY t.id`, agentID)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
