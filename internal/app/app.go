@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/desk"
@@ -33,6 +34,7 @@ import (
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/web"
+	"github.com/sahayak/sahayak/internal/webhook"
 )
 
 // Config is every setting of a Sahayak process.
@@ -60,6 +62,8 @@ type Config struct {
 	// BodyTimeout bounds how long a request body may take to arrive (0:
 	// web.DefaultBodyTimeout).
 	BodyTimeout time.Duration
+	// Webhooks tunes outbound webhook delivery (zero: the defaults).
+	Webhooks webhook.Config
 }
 
 // DefaultMaxConnsPerClient is enough for a browser's few connections and
@@ -95,6 +99,8 @@ type App struct {
 	Notifier *notify.Notifier
 	Relay    *event.Relay       // nil on SQLite (one node)
 	Limiter  *ratelimit.Limiter // nil without a rate limit
+	Webhooks *webhook.Service
+	Audit    *audit.Recorder
 	Web      *web.Server
 	jobsDB   *sql.DB
 }
@@ -196,6 +202,10 @@ func (a *App) build(ctx context.Context) error {
 	if err := collectBlobs(a.Queue, blobs, a.DB, a.Clock, a.Log); err != nil {
 		return err
 	}
+	if a.Webhooks, err = webhook.New(a.DB, a.Queue, a.Bus, a.Clock, a.Log, a.Config.Webhooks); err != nil {
+		return err
+	}
+	a.Audit = audit.NewRecorder(a.DB, a.Clock)
 	catalog, err := i18n.Load()
 	if err != nil {
 		return err
@@ -203,7 +213,8 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
-		Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter, Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
+		Webhooks: a.Webhooks, Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
+		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
 	return err
 }
@@ -278,7 +289,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		a.Notifier.Run(ctx)
@@ -297,6 +308,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			a.Limiter.Run(ctx, time.Second)
 		}()
 	}
+	go func() {
+		defer wg.Done()
+		a.Webhooks.Run(ctx)
+	}()
 	if n, err := raiseOpenFiles(); err != nil {
 		a.Log.Warn("open files limit", slog.Any("err", err))
 	} else if n > 0 {

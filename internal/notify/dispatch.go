@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/jobs"
@@ -21,6 +22,9 @@ type Store interface {
 	SetEventCursor(ctx context.Context, consumer string, eventID int64) error
 	AddNotification(ctx context.Context, n *Notification) (bool, error)
 	Ticket(ctx context.Context, id int64) (*ticket.Ticket, error)
+	// AgentsWith returns the ids of the active agents whose role holds the
+	// permission.
+	AgentsWith(ctx context.Context, permission string) ([]int64, error)
 }
 
 // Args is the notification job: one agent, one event, one kind.
@@ -76,64 +80,52 @@ func (n *Notifier) work(ctx context.Context, a Args) error {
 // bus says something was committed and at least every few seconds (another
 // node may have written).
 func (n *Notifier) Run(ctx context.Context) {
-	wake, cancel := n.bus.Subscribe(1)
-	defer cancel()
-	tick := time.NewTicker(2 * time.Second)
-	defer tick.Stop()
-	for {
-		if err := n.dispatch(ctx); err != nil && ctx.Err() == nil {
-			n.log.Error("notify: dispatch", slog.Any("err", err))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-			// Gather what else commits in the next moment, so that a busy
-			// desk costs one read and one cursor write per batch of events,
-			// not per event.
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(gather):
-			}
-		case <-tick.C:
-		}
-	}
+	event.Follow(ctx, n.store, n.bus, consumer, gather, 2*time.Second, n.enqueue, n.log)
 }
 
 // gather is how long the notifier waits after a commit before it reads.
 const gather = 200 * time.Millisecond
 
-// dispatch enqueues the jobs for every event after the cursor. The cursor
-// moves only after the jobs are in the queue, and the jobs are unique, so a
-// crash in between re-enqueues nothing twice.
+// dispatch enqueues the jobs for every event after the cursor.
 func (n *Notifier) dispatch(ctx context.Context) error {
-	after, err := n.store.EventCursor(ctx, consumer)
+	return event.Consume(ctx, n.store, consumer, n.enqueue)
+}
+
+// enqueue adds the notification jobs of a batch of events. The jobs are
+// unique per (event, agent, kind), so a batch read twice enqueues nothing
+// twice.
+func (n *Notifier) enqueue(ctx context.Context, evs []event.Event) error {
+	for _, e := range evs {
+		args, err := n.recipients(ctx, e)
+		if err != nil {
+			return err
+		}
+		for _, a := range args {
+			key := "notify:" + strconv.FormatInt(a.EventID, 10) + ":" + strconv.FormatInt(a.AgentID, 10) + ":" + a.What
+			if _, err := n.queue.Enqueue(ctx, a, jobs.Unique(key)); err != nil {
+				return fmt.Errorf("enqueue notification: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// webhookAdmins tells everyone who may manage webhooks that one was
+// disabled; the body is its URL.
+func (n *Notifier) webhookAdmins(ctx context.Context, e event.Event) ([]Args, error) {
+	var d struct {
+		URL string `json:"url"`
+	}
+	_ = json.Unmarshal(e.Data, &d)
+	ids, err := n.store.AgentsWith(ctx, auth.WebhooksWrite)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for {
-		evs, err := n.store.EventsAfter(ctx, after, 500)
-		if err != nil || len(evs) == 0 {
-			return err
-		}
-		for _, e := range evs {
-			args, err := n.recipients(ctx, e)
-			if err != nil {
-				return err
-			}
-			for _, a := range args {
-				key := "notify:" + strconv.FormatInt(a.EventID, 10) + ":" + strconv.FormatInt(a.AgentID, 10) + ":" + a.What
-				if _, err := n.queue.Enqueue(ctx, a, jobs.Unique(key)); err != nil {
-					return fmt.Errorf("enqueue notification: %w", err)
-				}
-			}
-			after = e.ID
-		}
-		if err := n.store.SetEventCursor(ctx, consumer, after); err != nil {
-			return err
-		}
+	out := []Args{}
+	for _, id := range ids {
+		out = append(out, Args{AgentID: id, EventID: e.ID, What: KindWebhookDisabled, Body: d.URL})
 	}
+	return out, nil
 }
 
 // recipients decides who hears of an event. Nobody is told of their own act.
@@ -147,6 +139,8 @@ func (n *Notifier) recipients(ctx context.Context, e event.Event) ([]Args, error
 	}
 	switch e.Kind {
 	case event.Assigned, event.Escalated, event.Mentioned, event.MessageAdded:
+	case event.WebhookDisabled:
+		return n.webhookAdmins(ctx, e)
 	default:
 		// Other kinds tell nobody, and their data has other shapes (a
 		// status change's "new" is text, not an agent id).

@@ -25,4 +25,5 @@ const (
 	KindEscalated       = "escalated"
 	KindMentioned       = "mentioned"
 	KindCustomerReplied = "customer_replied"
+	KindWebhookDisabled = "webhook_disabled" // no ticket: a webhook failed too long and was turned off
 )

@@ -2,7 +2,6 @@ package notify_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -68,30 +67,7 @@ func (d *deskEnv) node(work bool) *node { return d.nodeLogging(work, quiet) }
 // nodeLogging is node with the notifier logging to log.
 func (d *deskEnv) nodeLogging(work bool, log *slog.Logger) *node {
 	t := d.t
-	cfg := jobs.Config{Logger: quiet, PollInterval: 20 * time.Millisecond, MaxWorkers: 1}
-	if d.db.SQLitePath != "" {
-		h, err := sql.Open(store.SQLiteDriver, store.SQLiteDSN(d.db.SQLitePath, true))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { h.Close() })
-		cfg.SQLite = h
-	} else {
-		cfg.PostgresURL = d.db.URL
-	}
-	ctx := context.Background()
-	if err := jobs.Migrate(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-		defer cancel()
-		_ = q.Stop(ctx)
-	})
+	q := storetest.Queue(t, d.db, jobs.Config{Logger: quiet, PollInterval: 20 * time.Millisecond, MaxWorkers: 1})
 	n, err := notify.New(d.db, q, d.bus, desk.SystemClock{}, log)
 	if err != nil {
 		t.Fatal(err)

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
@@ -207,3 +209,30 @@ func (db *DB) MarkNotificationsRead(ctx context.Context, agentID int64, now time
 }
 
 var _ access.Store = (*DB)(nil)
+
+// AgentsWith returns the ids of the active agents whose role holds the
+// permission (admins hold every permission).
+func (db *DB) AgentsWith(ctx context.Context, permission string) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT a.id, r.permissions FROM agents a JOIN roles r ON r.id = a.role_id
+		WHERE a.active = TRUE ORDER BY a.id`)
+	if err != nil {
+		return nil, fmt.Errorf("agents with %s: %w", permission, err)
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var id int64
+		var perms string
+		if err := rows.Scan(&id, &perms); err != nil {
+			return nil, fmt.Errorf("agents with %s: %w", permission, err)
+		}
+		var list []string
+		if err := json.Unmarshal([]byte(perms), &list); err != nil {
+			return nil, fmt.Errorf("agent %d permissions: %w", id, err)
+		}
+		if slices.Contains(list, permission) {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
+}

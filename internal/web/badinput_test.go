@@ -119,7 +119,8 @@ var garbageValues = []string{
 var garbageQueries = []string{
 	"status=%00", "tag=%00", "requester=%00", "q=%00", "cursor=%00", "tag=%ff", "requester=-1", "q=%27%20OR%201%3D1--",
 	"limit=-1", "limit=99999999999999999999", "assignee_id=99999999999999999999", "updated_since=0000-00-00T00:00:00Z",
-	"cursor=" + strings.Repeat("A", 5000), "sort=%00",
+	"cursor=" + strings.Repeat("A", 5000), "sort=%00", "since=%00", "until=yesterday", "action=%27", "actor_id=-5",
+	"actor_kind=%00",
 }
 
 // knownKeys is every field name of every request body in the API.
@@ -128,6 +129,7 @@ var knownKeys = []string{
 	"team_id", "assignee_id", "internal", "reason", "into_id", "other_id", "kind", "name", "emails", "email", "phone",
 	"language", "organization_id", "domains", "notes", "role", "active", "password", "tier", "lead_id", "member_ids",
 	"description", "permissions", "key", "label", "options", "required", "position", "category",
+	"url", "events", "rotate_secret",
 }
 
 // Never a 500 for bad input: every POST and PATCH route gets garbage bodies,

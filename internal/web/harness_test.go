@@ -15,15 +15,18 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/store/storetest"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/web"
+	"github.com/sahayak/sahayak/internal/webhook"
 )
 
 // testDesk is the help desk every API test runs against: a migrated database of
@@ -43,6 +46,7 @@ type testDesk struct {
 	People  *people.Service
 	Access  *access.Service
 	Bus     *event.Bus
+	Queue   *jobs.Queue // not started: tests see what was enqueued
 	Server  *web.Server
 	URL     string
 	BlobDir string // where attachments are stored
@@ -104,8 +108,14 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	// scenario below also proves that changes to people reach it at once.
 	d.Access.CacheTokens(d.People.Version, time.Minute)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d.Queue = storetest.Queue(t, db, jobs.Config{Logger: log})
+	hooks, err := webhook.New(db, d.Queue, bus, clock, log, webhook.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
-		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
+		Webhooks: hooks, Audit: audit.NewRecorder(db, clock), Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
+		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -82,6 +82,17 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/tokens/{id}", auth.TokensWrite, s.getToken)
 	s.handle("DELETE /api/v1/tokens/{id}", auth.TokensWrite, s.revokeToken)
 
+	s.handle("GET /api/v1/webhooks", auth.WebhooksWrite, s.listWebhooks)
+	s.handle("POST /api/v1/webhooks", auth.WebhooksWrite, s.createWebhook)
+	s.handle("GET /api/v1/webhooks/{id}", auth.WebhooksWrite, s.getWebhook)
+	s.handle("PATCH /api/v1/webhooks/{id}", auth.WebhooksWrite, s.updateWebhook)
+	s.handle("DELETE /api/v1/webhooks/{id}", auth.WebhooksWrite, s.deleteWebhook)
+	s.handle("GET /api/v1/webhooks/{id}/deliveries", auth.WebhooksWrite, s.listDeliveries)
+	s.handle("POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/replay", auth.WebhooksWrite, s.replayDelivery)
+
+	// The audit log is read-only: no route changes or removes an entry.
+	s.handle("GET /api/v1/audit", auth.AuditRead, s.listAudit)
+
 	s.handle("GET /api/v1/notifications", auth.SignedIn, s.listNotifications)
 	s.handle("POST /api/v1/notifications/read", auth.SignedIn, s.readNotifications)
 

@@ -29,6 +29,8 @@ func fixtureIDs(d *testDesk) map[string]string {
 	ids["field"] = id(d.mustCall(201, "POST", "/api/v1/fields", "ada", map[string]any{"key": "spare", "label": "Spare", "kind": "text"}).id("id"))
 	ids["token"] = id(d.mustCall(201, "POST", "/api/v1/tokens", "ada", map[string]any{"name": "spare"}).id("id"))
 	d.mustCall(201, "POST", "/api/v1/tags", "ada", map[string]any{"name": "spare"})
+	ids["webhook"] = id(d.mustCall(201, "POST", "/api/v1/webhooks", "ada",
+		map[string]any{"url": "http://127.0.0.1:9/spare", "events": []string{"*"}}).id("id"))
 	return ids
 }
 
@@ -41,7 +43,7 @@ func concretePath(pattern string, ids map[string]string) string {
 		return p
 	}
 	kind := "ticket"
-	for _, k := range []string{"contact", "organization", "agent", "team", "role", "field", "token"} {
+	for _, k := range []string{"contact", "organization", "agent", "team", "role", "field", "token", "webhook"} {
 		if strings.Contains(p, "/"+k+"s/") {
 			kind = k
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
@@ -24,6 +25,7 @@ import (
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ratelimit"
 	"github.com/sahayak/sahayak/internal/ticket"
+	"github.com/sahayak/sahayak/internal/webhook"
 )
 
 // Deps are the services the web layer calls.
@@ -32,6 +34,8 @@ type Deps struct {
 	Tickets       *ticket.Service
 	People        *people.Service
 	Access        *access.Service
+	Webhooks      *webhook.Service
+	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store
 	Bus           *event.Bus

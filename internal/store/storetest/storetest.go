@@ -11,7 +11,9 @@ import (
 	"net/url"
 	"os"
 	"testing"
+	"time"
 
+	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/store"
 )
 
@@ -88,4 +90,36 @@ func PostgresConfig(t testing.TB) store.Config {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return store.Config{DatabaseURL: u.String()}
+}
+
+// Queue returns a job queue on db built as internal/app builds it (its own
+// SQLite handle to the data file, or the database's URL and search_path on
+// PostgreSQL), migrated and not started; it is stopped at cleanup. cfg
+// tunes it; its database fields are filled in here.
+func Queue(t testing.TB, db *store.DB, cfg jobs.Config) *jobs.Queue {
+	t.Helper()
+	if db.SQLitePath != "" {
+		h, err := sql.Open(store.SQLiteDriver, store.SQLiteDSN(db.SQLitePath, true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { h.Close() })
+		cfg.SQLite = h
+	} else {
+		cfg.PostgresURL = db.URL
+	}
+	ctx := context.Background()
+	if err := jobs.Migrate(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	q, err := jobs.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = q.Stop(ctx)
+	})
+	return q
 }
