@@ -216,6 +216,12 @@ func (s *Server) pageRoutes() {
 	s.handle("GET /admin/fields", auth.FieldsRead, s.fieldsPage)
 	s.handle("POST /admin/fields", auth.FieldsWrite, s.createFieldPage)
 	s.handle("POST /admin/fields/{id}", auth.FieldsWrite, s.updateFieldPage)
+	s.handle("GET /admin/webhooks", auth.WebhooksWrite, s.webhooksPage)
+	s.handle("POST /admin/webhooks", auth.WebhooksWrite, s.createWebhookPage)
+	s.handle("GET /admin/webhooks/{id}", auth.WebhooksWrite, s.webhookPage)
+	s.handle("POST /admin/webhooks/{id}", auth.WebhooksWrite, s.updateWebhookPage)
+	s.handle("POST /admin/webhooks/{id}/delete", auth.WebhooksWrite, s.deleteWebhookPage)
+	s.handle("POST /admin/webhooks/{id}/deliveries/{delivery_id}/replay", auth.WebhooksWrite, s.replayDeliveryPage)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {

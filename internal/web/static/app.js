@@ -106,8 +106,14 @@
       const li = document.createElement("li");
       if (!n.read_at) li.className = "unread";
       const a = document.createElement("a");
-      a.href = "/tickets/" + n.ticket_id;
-      a.textContent = "#" + n.ticket_id + " · " + (n.body || n.kind);
+      if (n.ticket_id) {
+        a.href = "/tickets/" + n.ticket_id;
+        a.textContent = "#" + n.ticket_id + " · " + (n.body || n.kind);
+      } else {
+        // A notification without a ticket: a webhook turned off (body: its URL).
+        a.href = "/admin/webhooks";
+        a.textContent = (notifPanel.dataset.webhookDisabled || n.kind) + (n.body ? " · " + n.body : "");
+      }
       li.append(a);
       notifList.append(li);
     }
