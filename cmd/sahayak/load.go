@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ func loadCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Var(&urls, "url", "a server (http://host:port; repeat for several nodes; default http://127.0.0.1:8080)")
 	fs.StringVar(&token, "token", "", "an API token")
 	fs.StringVar(&scenario, "scenario", "read", "read, list, create or healthz")
+	var team int64
+	fs.Int64Var(&team, "team", 0, "create: open the tickets in this team (0: none, so every agent may see them)")
 	fs.IntVar(&clients, "clients", 50, "concurrent keep-alive connections")
 	fs.DurationVar(&duration, "duration", 10*time.Second, "how long to run")
 	var check bool
@@ -66,11 +69,15 @@ func loadCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	case "create":
 		cfg.Want = http.StatusCreated
 		stamp := time.Now().UnixNano()
+		teamID := "null"
+		if team != 0 {
+			teamID = strconv.FormatInt(team, 10)
+		}
 		cfg.Next = func(i int64) load.Request {
 			return load.Request{Method: "POST", Path: "/api/v1/tickets", Body: fmt.Appendf(nil,
 				`{"subject":"Payment failed %d","body":"UPI payment failed but money was debited.",`+
-					`"requester":{"email":"load%d-%d@customers.example","name":"Load Customer"},"tags":["billing"],"priority":"high"}`,
-				i, stamp, i%5000)}
+					`"requester":{"email":"load%d-%d@customers.example","name":"Load Customer"},"tags":["billing"],"priority":"high","team_id":%s}`,
+				i, stamp, i%5000, teamID)}
 		}
 	default:
 		return fmt.Errorf("load: unknown scenario %q", scenario)
