@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/people"
@@ -22,13 +23,16 @@ type Store interface {
 	AgentByEmail(ctx context.Context, email string) (*people.Agent, error)
 	TokenAgent(ctx context.Context, digest string) (*people.Agent, *time.Time, error)
 	Role(ctx context.Context, id int64) (*people.Role, error)
-	RecordLogin(ctx context.Context, agentID int64, failed int, lockedUntil time.Time) error
-	CreateSession(ctx context.Context, digest string, s Session, now time.Time) error
 	SessionByDigest(ctx context.Context, digest string, now time.Time) (*Session, error)
-	DeleteSession(ctx context.Context, digest string) error
-	CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time, expiresAt *time.Time) (*Token, error)
 	Tokens(ctx context.Context, agentID int64) ([]*Token, error)
-	RevokeToken(ctx context.Context, agentID, tokenID, ifVersion int64, now time.Time) error
+	// The writes below record their audit entries (log) in their own
+	// transaction; CreateToken sets a token entry's target id.
+	RecordLogin(ctx context.Context, agentID int64, failed int, lockedUntil time.Time, log ...audit.Entry) error
+	CreateSession(ctx context.Context, digest string, s Session, now time.Time, log ...audit.Entry) error
+	DeleteSession(ctx context.Context, digest string, log ...audit.Entry) error
+	CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time, expiresAt *time.Time, log ...audit.Entry) (*Token, error)
+	RevokeToken(ctx context.Context, agentID, tokenID, ifVersion int64, now time.Time, log ...audit.Entry) error
+	AppendAudit(ctx context.Context, entries ...audit.Entry) error
 }
 
 // Lockout policy: after MaxFailures wrong passwords in a row the account
@@ -98,12 +102,28 @@ func (s *Service) ForgetRoles() {
 // learn which emails exist.
 var errBadLogin = desk.E(desk.EUNAUTHORIZED, "error.bad_login")
 
+// signInFailed is the audit entry of a refused sign-in; agentID is 0 for
+// an address that is no agent's.
+func (s *Service) signInFailed(ctx context.Context, email string, agentID int64, reason string) audit.Entry {
+	return audit.New(ctx, s.clock.Now(), audit.SignInFailed, "agent", agentID, map[string]any{"email": email, "reason": reason})
+}
+
+// refuse audits a refused sign-in that changes nothing else and returns
+// the one answer to it.
+func (s *Service) refuse(ctx context.Context, email, reason string) error {
+	if err := s.store.AppendAudit(ctx, s.signInFailed(ctx, email, 0, reason)); err != nil {
+		return err
+	}
+	return errBadLogin
+}
+
 // SignIn checks a password and returns a new session id (to put in a
-// cookie), its CSRF secret and the agent.
+// cookie), its CSRF secret and the agent. Every outcome is audited, with
+// the client address of ctx.
 func (s *Service) SignIn(ctx context.Context, email, password string) (sessionID, csrf string, a *people.Agent, err error) {
 	email, err = people.NormalizeEmail(email)
 	if err != nil {
-		return "", "", nil, errBadLogin
+		return "", "", nil, s.refuse(ctx, "", "not_email")
 	}
 	a, err = s.store.AgentByEmail(ctx, email)
 	if err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
@@ -121,10 +141,13 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (sessionID
 		return "", "", nil, err
 	}
 	if a == nil {
-		return "", "", nil, errBadLogin
+		return "", "", nil, s.refuse(ctx, email, "unknown")
 	}
 	now := s.clock.Now()
 	if now.Before(a.LockedUntil) {
+		if err := s.store.AppendAudit(ctx, s.signInFailed(ctx, email, a.ID, "locked")); err != nil {
+			return "", "", nil, err
+		}
 		return "", "", nil, desk.E(desk.ERATELIMIT, "error.locked", a.LockedUntil.Format(time.Kitchen+" MST"))
 	}
 	if !usable || !match {
@@ -132,7 +155,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (sessionID
 		if failed >= MaxFailures {
 			failed, until = 0, now.Add(LockFor)
 		}
-		if err := s.store.RecordLogin(ctx, a.ID, failed, until); err != nil {
+		if err := s.store.RecordLogin(ctx, a.ID, failed, until, s.signInFailed(ctx, email, a.ID, "password")); err != nil {
 			return "", "", nil, err
 		}
 		return "", "", nil, errBadLogin
@@ -150,7 +173,9 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (sessionID
 	if err != nil {
 		return "", "", nil, err
 	}
-	if err := s.store.CreateSession(ctx, digest, Session{AgentID: a.ID, CSRF: csrf, ExpiresAt: now.Add(SessionTTL)}, now); err != nil {
+	as := desk.WithActor(ctx, desk.Actor{Kind: desk.ActorAgent, ID: a.ID, Name: a.Name})
+	entry := audit.New(as, now, audit.SignIn, "agent", a.ID, nil)
+	if err := s.store.CreateSession(ctx, digest, Session{AgentID: a.ID, CSRF: csrf, ExpiresAt: now.Add(SessionTTL)}, now, entry); err != nil {
 		return "", "", nil, fmt.Errorf("sign in: %w", err)
 	}
 	return sessionID, csrf, a, nil
@@ -176,9 +201,10 @@ func (s *Service) Session(ctx context.Context, sessionID string) (*people.Agent,
 	return a, sess.CSRF, nil
 }
 
-// SignOut ends a session.
+// SignOut ends a session (of the acting agent, who is audited).
 func (s *Service) SignOut(ctx context.Context, sessionID string) error {
-	err := s.store.DeleteSession(ctx, auth.Digest(sessionID))
+	a, _ := desk.ActorFrom(ctx)
+	err := s.store.DeleteSession(ctx, auth.Digest(sessionID), audit.New(ctx, s.clock.Now(), audit.SignOut, "agent", a.ID, nil))
 	s.ended.Add(1)
 	return err
 }
@@ -242,7 +268,8 @@ func (s *Service) CreateTokenUntil(ctx context.Context, agentID int64, name stri
 	if err != nil {
 		return "", nil, err
 	}
-	t, err := s.store.CreateToken(ctx, agentID, name, digest, now, expiresAt)
+	entry := audit.New(ctx, now, audit.TokenCreated, "token", 0, map[string]any{"agent_id": agentID, "name": name})
+	t, err := s.store.CreateToken(ctx, agentID, name, digest, now, expiresAt, entry)
 	if err != nil {
 		return "", nil, err
 	}
@@ -257,7 +284,8 @@ func (s *Service) Tokens(ctx context.Context, agentID int64) ([]*Token, error) {
 // RevokeToken revokes one of an agent's tokens; ifVersion, when not 0, is
 // the version it must have (else ESTALE).
 func (s *Service) RevokeToken(ctx context.Context, agentID, tokenID, ifVersion int64) error {
-	err := s.store.RevokeToken(ctx, agentID, tokenID, ifVersion, s.clock.Now())
+	entry := audit.New(ctx, s.clock.Now(), audit.TokenRevoked, "token", tokenID, map[string]any{"agent_id": agentID})
+	err := s.store.RevokeToken(ctx, agentID, tokenID, ifVersion, s.clock.Now(), entry)
 	s.forgetTokens()
 	s.ended.Add(1)
 	return err

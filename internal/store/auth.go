@@ -10,21 +10,46 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/people"
 )
 
-// CreateToken stores a token digest for an agent; a nil expiresAt never
-// expires.
-func (db *DB) CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time, expiresAt *time.Time) (*access.Token, error) {
+// CreateToken stores a token digest for an agent (a nil expiresAt never
+// expires), and its audit entries (about the new token).
+func (db *DB) CreateToken(ctx context.Context, agentID int64, name, digest string, now time.Time, expiresAt *time.Time, log ...audit.Entry) (*access.Token, error) {
 	t := &access.Token{AgentID: agentID, Name: name, CreatedAt: now, ExpiresAt: expiresAt, Version: 1}
-	err := db.write.QueryRowContext(ctx, `INSERT INTO api_tokens (agent_id, name, digest, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
-		RETURNING id`, agentID, name, digest, micros(now), nullMicros(expiresAt)).Scan(&t.ID)
+	err := db.inTx(ctx, func(tx *txn) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (agent_id, name, digest, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+			RETURNING id`, agentID, name, digest, micros(now), nullMicros(expiresAt)).Scan(&t.ID); err != nil {
+			return err
+		}
+		for i := range log {
+			log[i].TargetID = t.ID
+		}
+		return appendAudit(ctx, tx, log)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("create token: %w", db.mapErr(err))
+		return nil, fmt.Errorf("create token: %w", err)
 	}
 	return t, nil
+}
+
+// execAudited runs one write statement and writes the audit entries in its
+// transaction. With a missing message, a statement that changes no row is
+// that ENOTFOUND error, and nothing is written.
+func (db *DB) execAudited(ctx context.Context, log []audit.Entry, missing *desk.Msg, query string, args ...any) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if missing != nil {
+			err = mustAffect(res, err, *missing)
+		}
+		if err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, log)
+	})
 }
 
 // tokenVoid is true of a token row t whose agent a has voided it since:
@@ -72,43 +97,44 @@ func (db *DB) Tokens(ctx context.Context, agentID int64) ([]*access.Token, error
 }
 
 // RevokeToken revokes one of an agent's tokens, if it is at ifVersion (0:
-// any) — else ESTALE.
-func (db *DB) RevokeToken(ctx context.Context, agentID, tokenID, ifVersion int64, now time.Time) error {
+// any) — else ESTALE — and writes the audit entries in its transaction.
+func (db *DB) RevokeToken(ctx context.Context, agentID, tokenID, ifVersion int64, now time.Time, log ...audit.Entry) error {
 	missing := desk.M("error.token_not_found", tokenID)
-	if ifVersion != 0 {
-		var current int64
-		err := db.read.QueryRowContext(ctx, `SELECT version FROM api_tokens WHERE id = $1 AND agent_id = $2`, tokenID, agentID).Scan(&current)
-		if err != nil {
-			return notFound(err, missing)
+	return db.inTx(ctx, func(tx *txn) error {
+		if ifVersion != 0 {
+			var current int64
+			err := tx.QueryRowContext(ctx, `SELECT version FROM api_tokens WHERE id = $1 AND agent_id = $2`, tokenID, agentID).Scan(&current)
+			if err != nil {
+				return notFound(err, missing)
+			}
+			if err := desk.CheckVersion(ifVersion, current); err != nil {
+				return err
+			}
 		}
-		if err := desk.CheckVersion(ifVersion, current); err != nil {
+		q := `UPDATE api_tokens SET revoked_at = $3, version = version + 1 WHERE id = $1 AND agent_id = $2 AND revoked_at IS NULL`
+		args := []any{tokenID, agentID, micros(now)}
+		if ifVersion != 0 {
+			q, args = q+` AND version = $4`, append(args, ifVersion)
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err := mustAffect(res, err, missing); err != nil {
+			if ifVersion != 0 {
+				// Revoked, or changed, since the version was read.
+				var current int64
+				if tx.QueryRowContext(ctx, `SELECT version FROM api_tokens WHERE id = $1`, tokenID).Scan(&current) == nil && current != ifVersion {
+					return desk.Stale(current)
+				}
+			}
 			return err
 		}
-	}
-	q := `UPDATE api_tokens SET revoked_at = $3, version = version + 1 WHERE id = $1 AND agent_id = $2 AND revoked_at IS NULL`
-	args := []any{tokenID, agentID, micros(now)}
-	if ifVersion != 0 {
-		q, args = q+` AND version = $4`, append(args, ifVersion)
-	}
-	res, err := db.exec(ctx, q, args...)
-	if err := mustAffect(res, err, missing); err != nil && ifVersion != 0 {
-		// Revoked, or changed, since the version was read.
-		var current int64
-		if db.read.QueryRowContext(ctx, `SELECT version FROM api_tokens WHERE id = $1`, tokenID).Scan(&current) == nil && current != ifVersion {
-			return desk.Stale(current)
-		}
-		return err
-	} else if err != nil {
-		return err
-	}
-	return nil
+		return appendAudit(ctx, tx, log)
+	})
 }
 
 // CreateSession stores a session under the digest of its id.
-func (db *DB) CreateSession(ctx context.Context, digest string, s access.Session, now time.Time) error {
-	_, err := db.exec(ctx, `INSERT INTO sessions (digest, agent_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		digest, s.AgentID, s.CSRF, micros(now), micros(s.ExpiresAt))
-	return err
+func (db *DB) CreateSession(ctx context.Context, digest string, s access.Session, now time.Time, log ...audit.Entry) error {
+	return db.execAudited(ctx, log, nil, `INSERT INTO sessions (digest, agent_id, csrf, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)`, digest, s.AgentID, s.CSRF, micros(now), micros(s.ExpiresAt))
 }
 
 // SessionByDigest returns an unexpired session.
@@ -130,9 +156,8 @@ func (db *DB) SessionByDigest(ctx context.Context, digest string, now time.Time)
 }
 
 // DeleteSession signs a browser out.
-func (db *DB) DeleteSession(ctx context.Context, digest string) error {
-	_, err := db.exec(ctx, `DELETE FROM sessions WHERE digest = $1`, digest)
-	return err
+func (db *DB) DeleteSession(ctx context.Context, digest string, log ...audit.Entry) error {
+	return db.execAudited(ctx, log, nil, `DELETE FROM sessions WHERE digest = $1`, digest)
 }
 
 // DeleteExpiredSessions removes sessions past their expiry.
@@ -143,10 +168,9 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
 
 // RecordLogin stores the outcome of a password check: failures count up and
 // lock the account until lockedUntil; a success resets the count.
-func (db *DB) RecordLogin(ctx context.Context, agentID int64, failed int, lockedUntil time.Time) error {
-	_, err := db.exec(ctx, `UPDATE agents SET failed_logins = $2, locked_until = $3 WHERE id = $1`,
+func (db *DB) RecordLogin(ctx context.Context, agentID int64, failed int, lockedUntil time.Time, log ...audit.Entry) error {
+	return db.execAudited(ctx, log, nil, `UPDATE agents SET failed_logins = $2, locked_until = $3 WHERE id = $1`,
 		agentID, failed, micros(lockedUntil))
-	return err
 }
 
 // CountAgents returns how many agents exist (first start creates the admin).

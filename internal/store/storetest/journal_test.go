@@ -190,3 +190,73 @@ func TestAgentAndRoleChangesAreAuditedInTheirTransaction(t *testing.T) {
 		}
 	})
 }
+
+func TestSignInsSignOutsAndTokensAreAudited(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		pw := "correct horse battery"
+		ravi, err := f.people.CreateAgent(f.sys, people.AgentInput{Email: ptr("ravi@desk.test"), Name: ptr("Ravi"),
+			Role: ptr("agent"), Password: &pw}, auth.HashPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := audit.WithAddress(context.Background(), "198.51.100.9")
+		if _, _, _, err := f.access.SignIn(from, "ravi@desk.test", "wrong password"); desk.ErrorCode(err) != desk.EUNAUTHORIZED {
+			t.Fatalf("wrong password: %v", err)
+		}
+		if _, _, _, err := f.access.SignIn(from, "nobody@desk.test", pw); desk.ErrorCode(err) != desk.EUNAUTHORIZED {
+			t.Fatalf("unknown email: %v", err)
+		}
+		session, _, _, err := f.access.SignIn(from, "ravi@desk.test", pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		as := audit.WithAddress(f.as(ravi), "198.51.100.9")
+		until := f.clock.Now().Add(24 * time.Hour)
+		_, tok, err := f.access.CreateTokenUntil(as, ravi.ID, "laptop", &until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Refused: nothing recorded.
+		if err := f.access.RevokeToken(as, ravi.ID, tok.ID, tok.Version+1); desk.ErrorCode(err) != desk.ESTALE {
+			t.Fatalf("revoking at a version the token is not at: %v", err)
+		}
+		if err := f.access.RevokeToken(as, ravi.ID, tok.ID, tok.Version); err != nil {
+			t.Fatal(err)
+		}
+		// Refused: nothing recorded.
+		if err := f.access.RevokeToken(as, ravi.ID, tok.ID+100, 0); desk.ErrorCode(err) != desk.ENOTFOUND {
+			t.Fatalf("revoking a token that is not there: %v", err)
+		}
+		if err := f.access.SignOut(as, session); err != nil {
+			t.Fatal(err)
+		}
+
+		got := f.auditActions(audit.Filter{Action: "auth."})
+		got = append(got, f.auditActions(audit.Filter{Action: "token."})...)
+		want := []string{audit.SignInFailed, audit.SignInFailed, audit.SignIn, audit.SignOut, audit.TokenCreated, audit.TokenRevoked}
+		if !slices.Equal(got, want) {
+			t.Fatalf("audit = %v\nwant    %v", got, want)
+		}
+		entries, _ := f.db.AuditEntries(context.Background(), audit.Filter{Limit: 20})
+		byAction := map[string][]audit.Entry{}
+		for _, e := range entries {
+			byAction[e.Action] = append(byAction[e.Action], e)
+			if e.Action != audit.AgentCreated && e.Address != "198.51.100.9" {
+				t.Errorf("%s from %q", e.Action, e.Address)
+			}
+		}
+		unknown, wrong := byAction[audit.SignInFailed][0], byAction[audit.SignInFailed][1]
+		if unknown.TargetID != 0 || string(unknown.Data) != `{"email":"nobody@desk.test","reason":"unknown"}` || unknown.ActorKind != "anonymous" {
+			t.Errorf("unknown email entry %+v %s", unknown, unknown.Data)
+		}
+		if wrong.TargetID != ravi.ID || string(wrong.Data) != `{"email":"ravi@desk.test","reason":"password"}` {
+			t.Errorf("wrong password entry %+v %s", wrong, wrong.Data)
+		}
+		if in := byAction[audit.SignIn][0]; in.ActorID != ravi.ID || in.ActorName != "Ravi" || in.TargetID != ravi.ID {
+			t.Errorf("sign-in entry %+v", in)
+		}
+		if c := byAction[audit.TokenCreated][0]; c.TargetKind != "token" || c.TargetID != tok.ID || c.ActorID != ravi.ID {
+			t.Errorf("token entry %+v", c)
+		}
+	})
+}
