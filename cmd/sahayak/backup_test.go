@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/app"
+	"github.com/sahayak/sahayak/internal/app/apptest"
 	"github.com/sahayak/sahayak/internal/backup"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/store/storetest"
@@ -208,26 +207,12 @@ type liveDesk struct {
 // token of its first admin.
 func serveDesk(t *testing.T, d deskDir) *liveDesk {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, d.cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx := context.Background()
+	a, addr := apptest.Serve(t, d.cfg)
 	if err := a.EnsureAdmin(ctx, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		a.Close()
-	})
-	l := &liveDesk{app: a, url: "http://" + ln.Addr().String()}
+	l := &liveDesk{app: a, url: "http://" + addr}
 	if admin, err := a.DB.AgentByEmail(ctx, "admin@localhost"); err == nil {
 		l.token, _, err = a.Access.CreateToken(ctx, admin.ID, "backup test")
 		if err != nil {

@@ -1,40 +1,26 @@
-package app
+package app_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sahayak/sahayak/internal/app"
+	"github.com/sahayak/sahayak/internal/app/apptest"
 )
 
 // serveOnLoopback runs a whole Sahayak (SQLite in a temporary directory)
 // on a free loopback port until the test ends.
-func serveOnLoopback(t *testing.T, cfg Config) string {
+func serveOnLoopback(t *testing.T, cfg app.Config) string {
 	t.Helper()
 	cfg.DataDir = t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		a.Close()
-	})
-	return ln.Addr().String()
+	_, addr := apptest.Serve(t, cfg)
+	return addr
 }
 
 // slowBody opens a connection from 127.0.0.1 and sends a POST's headers
@@ -65,7 +51,7 @@ func closedWithin(c net.Conn, d time.Duration) bool {
 // deliver its body in time, and /healthz keeps answering others throughout.
 func TestSlowBodiesFromOneAddressCannotStarveOthers(t *testing.T) {
 	const clients, perAddress = 60, 8
-	addr := serveOnLoopback(t, Config{MaxConnsPerClient: perAddress, BodyTimeout: time.Second})
+	addr := serveOnLoopback(t, app.Config{MaxConnsPerClient: perAddress, BodyTimeout: time.Second})
 
 	conns := make([]net.Conn, 0, clients)
 	for i := range clients {
@@ -123,7 +109,7 @@ func TestSlowBodiesFromOneAddressCannotStarveOthers(t *testing.T) {
 // closes the ones past it at once, while the first ones still wait.
 func TestConnectionsPerAddressAreCapped(t *testing.T) {
 	const perAddress = 8
-	addr := serveOnLoopback(t, Config{MaxConnsPerClient: perAddress, BodyTimeout: time.Minute})
+	addr := serveOnLoopback(t, app.Config{MaxConnsPerClient: perAddress, BodyTimeout: time.Minute})
 	kept := 0
 	var conns []net.Conn
 	defer func() {
