@@ -24,6 +24,7 @@ import (
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/blob"
+	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
@@ -100,6 +101,7 @@ type App struct {
 	Relay    *event.Relay       // nil on SQLite (one node)
 	Limiter  *ratelimit.Limiter // nil without a rate limit
 	Webhooks *webhook.Service
+	Mail     *email.Service
 	Audit    *audit.Recorder
 	Web      *web.Server
 	jobsDB   *sql.DB
@@ -205,6 +207,7 @@ func (a *App) build(ctx context.Context) error {
 	if a.Webhooks, err = webhook.New(a.DB, a.Queue, a.Bus, a.Clock, a.Log, a.Config.Webhooks); err != nil {
 		return err
 	}
+	a.Mail = email.New(a.DB, a.Clock, a.Log)
 	a.Audit = audit.NewRecorder(a.DB, a.Clock)
 	catalog, err := i18n.Load()
 	if err != nil {
@@ -213,7 +216,7 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
-		Webhooks: a.Webhooks, Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
+		Webhooks: a.Webhooks, Mail: a.Mail, Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
 	return err

@@ -36,6 +36,9 @@ const (
 	WebhookDeleted  = "webhook.deleted"
 	WebhookDisabled = "webhook.disabled" // by the system after repeated failure
 	Export          = "export"
+	MailboxCreated  = "mailbox.created"
+	MailboxUpdated  = "mailbox.updated" // names the fields changed, never a password's value
+	MailboxDeleted  = "mailbox.deleted"
 )
 
 // Entry is one recorded action.

@@ -29,9 +29,11 @@ const (
 	TagsRead           = "tags:read"
 	TagsWrite          = "tags:write"
 	StatusesWrite      = "statuses:write"
-	TokensWrite        = "tokens:write"   // create and revoke one's own API tokens
-	WebhooksWrite      = "webhooks:write" // see, create, change and replay outbound webhooks (they hold secrets)
-	AuditRead          = "audit:read"     // read the audit log
+	TokensWrite        = "tokens:write"    // create and revoke one's own API tokens
+	WebhooksWrite      = "webhooks:write"  // see, create, change and replay outbound webhooks (they hold secrets)
+	AuditRead          = "audit:read"      // read the audit log
+	MailboxesRead      = "mailboxes:read"  // see mailboxes (never their passwords)
+	MailboxesWrite     = "mailboxes:write" // create, change and delete mailboxes, send mail into one by API
 )
 
 // Pseudo-permissions for routes that need no role permission.
@@ -46,6 +48,7 @@ var All = []string{
 	ContactsRead, ContactsWrite, OrganizationsRead, OrganizationsWrite,
 	AgentsRead, AgentsWrite, TeamsRead, TeamsWrite, RolesRead, RolesWrite,
 	FieldsRead, FieldsWrite, TagsRead, TagsWrite, StatusesWrite, TokensWrite, WebhooksWrite, AuditRead,
+	MailboxesRead, MailboxesWrite,
 }
 
 // Built-in role names.

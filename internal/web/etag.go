@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ticket"
@@ -79,6 +80,8 @@ func versionOf(v any) int64 {
 	case *people.Role:
 		return x.Version
 	case *access.Token:
+		return x.Version
+	case *email.Mailbox:
 		return x.Version
 	}
 	return 0

@@ -18,6 +18,7 @@ import (
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/blob"
+	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/jobs"
@@ -45,6 +46,7 @@ type testDesk struct {
 	Tickets *ticket.Service
 	People  *people.Service
 	Access  *access.Service
+	Mail    *email.Service
 	Bus     *event.Bus
 	Queue   *jobs.Queue // not started: tests see what was enqueued
 	Server  *web.Server
@@ -113,8 +115,9 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.Mail = email.New(db, clock, log)
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
-		Webhooks: hooks, Audit: audit.NewRecorder(db, clock), Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
+		Webhooks: hooks, Mail: d.Mail, Audit: audit.NewRecorder(db, clock), Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

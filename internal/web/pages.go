@@ -222,6 +222,10 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /admin/webhooks/{id}", auth.WebhooksWrite, s.updateWebhookPage)
 	s.handle("POST /admin/webhooks/{id}/delete", auth.WebhooksWrite, s.deleteWebhookPage)
 	s.handle("POST /admin/webhooks/{id}/deliveries/{delivery_id}/replay", auth.WebhooksWrite, s.replayDeliveryPage)
+	s.handle("GET /admin/mailboxes", auth.MailboxesRead, s.mailboxesPage)
+	s.handle("POST /admin/mailboxes", auth.MailboxesWrite, s.createMailboxPage)
+	s.handle("POST /admin/mailboxes/{id}", auth.MailboxesWrite, s.updateMailboxPage)
+	s.handle("POST /admin/mailboxes/{id}/delete", auth.MailboxesWrite, s.deleteMailboxPage)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {

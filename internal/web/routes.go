@@ -90,6 +90,12 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/webhooks/{id}/deliveries", auth.WebhooksWrite, s.listDeliveries)
 	s.handle("POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/replay", auth.WebhooksWrite, s.replayDelivery)
 
+	s.handle("GET /api/v1/mailboxes", auth.MailboxesRead, s.listMailboxes)
+	s.handle("POST /api/v1/mailboxes", auth.MailboxesWrite, s.createMailbox)
+	s.handle("GET /api/v1/mailboxes/{id}", auth.MailboxesRead, s.getMailbox)
+	s.handle("PATCH /api/v1/mailboxes/{id}", auth.MailboxesWrite, s.updateMailbox)
+	s.handle("DELETE /api/v1/mailboxes/{id}", auth.MailboxesWrite, s.deleteMailbox)
+
 	// The audit log is read-only: no route changes or removes an entry.
 	s.handle("GET /api/v1/audit", auth.AuditRead, s.listAudit)
 

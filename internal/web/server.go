@@ -18,6 +18,7 @@ import (
 	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/blob"
+	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
@@ -35,6 +36,7 @@ type Deps struct {
 	People        *people.Service
 	Access        *access.Service
 	Webhooks      *webhook.Service
+	Mail          *email.Service
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store
