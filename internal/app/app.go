@@ -65,6 +65,8 @@ type Config struct {
 	BodyTimeout time.Duration
 	// Webhooks tunes outbound webhook delivery (zero: the defaults).
 	Webhooks webhook.Config
+	// Mail tunes inbound mail (zero: the defaults).
+	Mail email.Config
 }
 
 // DefaultMaxConnsPerClient is enough for a browser's few connections and
@@ -207,7 +209,7 @@ func (a *App) build(ctx context.Context) error {
 	if a.Webhooks, err = webhook.New(a.DB, a.Queue, a.Bus, a.Clock, a.Log, a.Config.Webhooks); err != nil {
 		return err
 	}
-	a.Mail = email.New(a.DB, a.Clock, a.Log)
+	a.Mail = email.New(a.DB, a.Tickets, blobs, a.Clock, a.Log, a.Config.Mail)
 	a.Audit = audit.NewRecorder(a.DB, a.Clock)
 	catalog, err := i18n.Load()
 	if err != nil {

@@ -23,6 +23,7 @@ const (
 	Linked            = "ticket.linked"
 	Mentioned         = "ticket.mentioned"
 	FollowerAdded     = "ticket.follower_added"
+	MailWarning       = "ticket.mail_warning" // inbound mail read with trouble: data names the warnings
 	NotificationAdded = "notification.added"
 )
 

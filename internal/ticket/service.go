@@ -128,7 +128,17 @@ type NewTicket struct {
 	CustomFields map[string]any
 	TeamID       *int64
 	AssigneeID   *int64
+	// Attachments of the first message: files already in the blob store.
+	Attachments []Attachment
+	// Within, when set, runs inside the transaction that writes the ticket,
+	// after its first message, so that a channel's own records (which mail
+	// this was, its Message-ID) commit with the ticket or not at all. Its
+	// events are appended with the ticket's; an error rolls everything back.
+	Within Within
 }
+
+// Within is a channel's part of a ticket change's transaction.
+type Within func(ctx context.Context, tx Tx, t *Ticket, m *Message) ([]event.Event, error)
 
 // Create opens a ticket with the requester's first message.
 func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
@@ -206,9 +216,15 @@ func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
 			return err
 		}
 		m := &Message{TicketID: t.ID, AuthorKind: desk.ActorContact, AuthorID: c.ID, AuthorName: c.Name,
-			BodyText: body, BodyHTML: html, CreatedAt: now}
+			BodyText: body, BodyHTML: html, CreatedAt: now, Attachments: in.Attachments}
 		if err := tx.InsertMessage(ctx, m); err != nil {
 			return err
+		}
+		var more []event.Event
+		if in.Within != nil {
+			if more, err = in.Within(ctx, tx, t, m); err != nil {
+				return err
+			}
 		}
 		evs = stamp(a, now, []event.Event{
 			event.New(event.TicketCreated, t.ID, map[string]any{
@@ -219,6 +235,7 @@ func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
 			evs = append(evs, stamp(a, now, []event.Event{event.New(event.Assigned, t.ID,
 				map[string]any{"old": nil, "new": *t.AssigneeID})})...)
 		}
+		evs = append(evs, stamp(a, now, more)...)
 		return tx.AppendEvents(ctx, evs)
 	})
 	if err != nil {

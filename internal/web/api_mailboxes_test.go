@@ -58,7 +58,7 @@ func TestMailboxesAPI(t *testing.T) {
 				want: []check{{"name", "Acme Help"}, {"imap.username", "help"}, {"imap.password_set", true}, {"version", 2}}},
 			{name: "an empty password removes it", method: "PATCH", path: "/api/v1/mailboxes/" + mid, as: "ada",
 				body: map[string]any{"smtp": map[string]any{"password": ""}, "team_id": 0}, wantStatus: 200,
-				want: []check{{"smtp.password_set", false}, {"imap.password_set", true}, {"team_id", nil}, {"version", 3}},
+				want:  []check{{"smtp.password_set", false}, {"imap.password_set", true}, {"team_id", nil}, {"version", 3}},
 				after: noSecrets},
 			{name: "an unknown field is refused", method: "PATCH", path: "/api/v1/mailboxes/" + mid, as: "ada",
 				body: map[string]any{"password": "x"}, wantStatus: 400, wantCode: "invalid"},

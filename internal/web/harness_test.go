@@ -115,7 +115,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.Mail = email.New(db, clock, log)
+	d.Mail = email.New(db, d.Tickets, blob.New(d.BlobDir), clock, log, email.Config{})
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
 		Webhooks: hooks, Mail: d.Mail, Audit: audit.NewRecorder(db, clock), Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})

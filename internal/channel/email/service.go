@@ -31,14 +31,18 @@ type MailboxStore interface {
 
 // Service manages mailboxes and takes in mail.
 type Service struct {
-	store MailboxStore
-	clock desk.Clock
-	log   *slog.Logger
+	store   Store
+	tickets Tickets
+	blobs   Blobs
+	clock   desk.Clock
+	log     *slog.Logger
+	cfg     Config
 }
 
 // New returns the email channel's service.
-func New(s MailboxStore, clock desk.Clock, log *slog.Logger) *Service {
-	return &Service{store: s, clock: clock, log: log}
+func New(s Store, tickets Tickets, blobs Blobs, clock desk.Clock, log *slog.Logger, cfg Config) *Service {
+	cfg.defaults()
+	return &Service{store: s, tickets: tickets, blobs: blobs, clock: clock, log: log, cfg: cfg}
 }
 
 func require(ctx context.Context, permission string) error {
