@@ -281,6 +281,16 @@ func (s *Server) sentence(r *http.Request, t *ticket.Ticket, e event.Event, d *d
 		return s.tr(r, "history.followed", d.AgentName(id("agent_id")))
 	case event.FieldChanged:
 		return s.changeSentence(r, who, data, d)
+	case event.MailWarning:
+		var names []string
+		if ws, ok := data["warnings"].([]any); ok {
+			for _, w := range ws {
+				if code, ok := w.(string); ok {
+					names = append(names, s.tr(r, "mail.warning."+code))
+				}
+			}
+		}
+		return s.tr(r, "mail.history_warning", who, strings.Join(names, "; "))
 	}
 	return s.tr(r, "history.other", who, e.Kind)
 }

@@ -10,12 +10,12 @@ import (
 	"unicode/utf8"
 )
 
-// Header is a message's (or a part's) header fields by lower-case name, in
+// Fields is a message's (or a part's) header fields by lower-case name, in
 // their order, values unfolded but not decoded.
-type Header map[string][]string
+type Fields map[string][]string
 
 // Get returns the first value of a field, "" when absent.
-func (h Header) Get(name string) string {
+func (h Fields) Get(name string) string {
 	if v := h[strings.ToLower(name)]; len(v) > 0 {
 		return v[0]
 	}
@@ -57,8 +57,8 @@ func splitEntity(raw []byte) (head, body []byte) {
 // parseHeader reads header fields leniently: folded lines are joined, lines
 // that are not fields are skipped with a warning, and past the limits the
 // rest is dropped with a warning.
-func parseHeader(head []byte, warn func(string)) Header {
-	h := Header{}
+func parseHeader(head []byte, warn func(string)) Fields {
+	h := Fields{}
 	if len(head) > maxHeaderBytes {
 		head = head[:maxHeaderBytes]
 		warn("too_many_headers")

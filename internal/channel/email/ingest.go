@@ -302,7 +302,7 @@ func (s *Service) failed(ctx context.Context, in *Inbound, p *Parsed, err error)
 func (s *Service) sender(p *Parsed, src Source) Address {
 	candidates := []Address{p.From}
 	candidates = append(candidates, p.ReplyTo...)
-	if v, _ := parseAddresses(p.Header.Get("sender")); len(v) > 0 {
+	if v, _ := parseAddresses(p.Fields.Get("sender")); len(v) > 0 {
 		candidates = append(candidates, v[0])
 	}
 	candidates = append(candidates, Address{Email: strings.ToLower(strings.Trim(src.EnvelopeFrom, "<> "))})

@@ -10,9 +10,9 @@ import (
 	"github.com/sahayak/sahayak/internal/ticket"
 )
 
-// Part is a file of a message: an attachment, or an inline image that the
+// File is a file of a message: an attachment, or an inline image that the
 // HTML body refers to by Content-ID.
-type Part struct {
+type File struct {
 	Filename    string
 	ContentType string
 	ContentID   string // without angle brackets; "" when none
@@ -24,7 +24,7 @@ type Part struct {
 // the bodies, the files and what was wrong.
 type walker struct {
 	text, html []string
-	files      []Part
+	files      []File
 	parts      int
 	warn       func(string)
 }
@@ -64,7 +64,7 @@ func mediaType(v string, warn func(string)) (string, map[string]string) {
 }
 
 // entity reads one entity (the message or a part) at a depth.
-func (w *walker) entity(h Header, body []byte, depth int) {
+func (w *walker) entity(h Fields, body []byte, depth int) {
 	if w.parts++; w.parts > maxParts {
 		if w.parts == maxParts+1 {
 			w.warn("too_many_parts")
@@ -120,7 +120,7 @@ func (w *walker) entity(h Header, body []byte, depth int) {
 }
 
 // leaf takes a decoded single part as a body or a file.
-func (w *walker) leaf(h Header, mt string, params map[string]string, disposition string, dparams map[string]string, data []byte) {
+func (w *walker) leaf(h Fields, mt string, params map[string]string, disposition string, dparams map[string]string, data []byte) {
 	named := dparams["filename"] != "" || params["name"] != ""
 	if (mt == "text/plain" || mt == "text/html") && disposition != "attachment" && !(named && disposition == "inline" && mt != "text/plain" && mt != "text/html") {
 		s, ok := decodeCharset(params["charset"], data)
@@ -137,7 +137,7 @@ func (w *walker) leaf(h Header, mt string, params map[string]string, disposition
 	w.file(h, mt, params, disposition, dparams, data)
 }
 
-func (w *walker) file(h Header, mt string, params map[string]string, disposition string, dparams map[string]string, data []byte) {
+func (w *walker) file(h Fields, mt string, params map[string]string, disposition string, dparams map[string]string, data []byte) {
 	name := dparams["filename"]
 	if name == "" {
 		name = params["name"]
@@ -151,7 +151,7 @@ func (w *walker) file(h Header, mt string, params map[string]string, disposition
 		}
 	}
 	cid := cleanID(strings.TrimSpace(h.Get("content-id")))
-	w.files = append(w.files, Part{Filename: name, ContentType: ticket.ContentType(mt, name), ContentID: cid,
+	w.files = append(w.files, File{Filename: name, ContentType: ticket.ContentType(mt, name), ContentID: cid,
 		Inline: disposition == "inline" || (disposition == "" && cid != ""), Data: data})
 }
 

@@ -13,7 +13,7 @@ import (
 // Parsed is what could be read of a message. Every string is valid UTF-8
 // without control characters (bodies keep tab and newline).
 type Parsed struct {
-	Header     Header
+	Fields     Fields
 	From       Address // zero when no sender could be read
 	ReplyTo    []Address
 	To, Cc     []Address
@@ -24,7 +24,7 @@ type Parsed struct {
 	Date       time.Time
 	Text       string // plain-text body
 	HTML       string // HTML body as sent (sanitized by the ticket service)
-	Files      []Part
+	Files      []File
 	// Warnings name what was wrong with the message (see the mail.warning.*
 	// catalog keys); the message was still read as far as it could be.
 	Warnings []string
@@ -53,8 +53,8 @@ func Parse(raw []byte) (p *Parsed) {
 		}
 	}()
 	head, body := splitEntity(raw)
-	p.Header = parseHeader(head, warn)
-	h := p.Header
+	p.Fields = parseHeader(head, warn)
+	h := p.Fields
 	if len(h) == 0 {
 		warn("no_header")
 	}
