@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/ticket"
@@ -286,7 +287,7 @@ func (s *Server) sentence(r *http.Request, t *ticket.Ticket, e event.Event, d *d
 		if ws, ok := data["warnings"].([]any); ok {
 			for _, w := range ws {
 				if code, ok := w.(string); ok {
-					names = append(names, s.tr(r, "mail.warning."+code))
+					names = append(names, s.tr(r, email.WarningKey(code)))
 				}
 			}
 		}

@@ -109,3 +109,6 @@ func firstOf(list []string) string {
 	}
 	return list[0]
 }
+
+// WarningKey is the catalog key that explains a warning code.
+func WarningKey(code string) string { return "mail.warning." + code }
