@@ -5,14 +5,18 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -67,6 +71,10 @@ type Config struct {
 	Webhooks webhook.Config
 	// Mail tunes inbound mail (zero: the defaults).
 	Mail email.Config
+	// MailOut tunes outbound mail (zero: the defaults).
+	MailOut email.SenderConfig
+	// IMAP tunes the IMAP poller (zero: the defaults).
+	IMAP email.PollerConfig
 }
 
 // DefaultMaxConnsPerClient is enough for a browser's few connections and
@@ -104,9 +112,13 @@ type App struct {
 	Limiter  *ratelimit.Limiter // nil without a rate limit
 	Webhooks *webhook.Service
 	Mail     *email.Service
-	Audit    *audit.Recorder
-	Web      *web.Server
-	jobsDB   *sql.DB
+	// MailOut sends agents' replies on email tickets as mail.
+	MailOut *email.Sender
+	// Poller fetches new mail from mailboxes with an IMAP server.
+	Poller *email.Poller
+	Audit  *audit.Recorder
+	Web    *web.Server
+	jobsDB *sql.DB
 }
 
 // Migrate opens the database and brings its schema (and the job queue's)
@@ -210,6 +222,13 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.Mail = email.New(a.DB, a.Tickets, blobs, a.Clock, a.Log, a.Config.Mail)
+	if a.MailOut, err = email.NewSender(a.DB, blobs, a.Queue, a.Bus, a.Clock, a.Log, a.Config.MailOut); err != nil {
+		return err
+	}
+	a.Poller = email.NewPoller(a.DB, func(ctx context.Context, mb *email.Mailbox, raw []byte) error {
+		_, err := a.Mail.Ingest(ctx, mb.ID, bytes.NewReader(raw), email.Source{Kind: "imap"})
+		return err
+	}, a.Clock, a.Log, nodeName(), a.Config.IMAP)
 	a.Audit = audit.NewRecorder(a.DB, a.Clock)
 	catalog, err := i18n.Load()
 	if err != nil {
@@ -218,8 +237,9 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
-		Webhooks: a.Webhooks, Mail: a.Mail, Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
-		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
+		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB,
+		RateLimit: a.Limiter,
+		Blobs:     blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
 	return err
 }
@@ -239,6 +259,15 @@ func collectBlobs(q *jobs.Queue, blobs *blob.Store, refs blob.Referencer, clock 
 		return err
 	}
 	return jobs.Every(q, blob.Grace, blob.CollectArgs{})
+}
+
+// nodeName names this process in the IMAP pollers' leases: the host and
+// a random part, so that two processes on one host differ.
+func nodeName() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return host + "/" + hex.EncodeToString(b[:])
 }
 
 // Close releases the database handles.
@@ -316,6 +345,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.Webhooks.Run(ctx)
+	}()
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		a.MailOut.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		a.Poller.Run(ctx)
 	}()
 	if n, err := raiseOpenFiles(); err != nil {
 		a.Log.Warn("open files limit", slog.Any("err", err))

@@ -9,7 +9,8 @@ import (
 )
 
 // purgeAPIState is the periodic job that deletes what the API keeps for a
-// while only: expired idempotency keys and old rate-limit counts. It runs
+// while only: expired idempotency keys, old rate-limit counts and old
+// mail-loop counts. It runs
 // on one node (see jobs.Every).
 type purgeAPIState struct{}
 
@@ -25,7 +26,11 @@ func addHousekeeping(q *jobs.Queue, db *store.DB, clock interface{ Now() time.Ti
 		if _, err := db.PurgeIdempotencyKeys(ctx, now); err != nil {
 			return err
 		}
-		return db.PurgeRequestCounts(ctx, now.Add(-time.Hour))
+		if err := db.PurgeRequestCounts(ctx, now.Add(-time.Hour)); err != nil {
+			return err
+		}
+		// Mail loop counts cover an hour by default; a day is ample.
+		return db.PurgeMailCounts(ctx, now.Add(-24*time.Hour))
 	}, jobs.MaxAttempts(3)); err != nil {
 		return err
 	}

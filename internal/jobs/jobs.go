@@ -114,6 +114,7 @@ type riverClient interface {
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 }
 
 // Migrate brings River's tables up to the latest version. It is idempotent and
@@ -252,22 +253,61 @@ func (q *Queue) Enqueue(ctx context.Context, args Args, opts ...EnqueueOption) (
 	for _, opt := range opts {
 		opt(&o)
 	}
-	ins := &river.InsertOpts{MaxAttempts: q.maxAttempts[args.Kind()]}
-	if o.uniqueKey != "" {
-		// River has no "unique by this string" option. Ask for uniqueness by
-		// kind with the default states, which makes River fill in the unique
-		// states bitmask, and let uniqueKeyMiddleware replace the kind-only key
-		// with one derived from the caller's key.
-		ins.UniqueOpts = river.UniqueOpts{ByState: rivertype.UniqueOptsByStateDefault()}
-		if ins.Metadata, err = json.Marshal(map[string]string{uniqueKeyMeta: o.uniqueKey}); err != nil {
-			return Enqueued{}, fmt.Errorf("jobs: enqueue: %w", err)
-		}
+	ins, err := q.insertOpts(args, o.uniqueKey)
+	if err != nil {
+		return Enqueued{}, fmt.Errorf("jobs: enqueue: %w", err)
 	}
 	res, err := c.Insert(ctx, args, ins)
 	if err != nil {
 		return Enqueued{}, fmt.Errorf("jobs: enqueue %s: %w", args.Kind(), err)
 	}
 	return Enqueued{ID: res.Job.ID, Duplicate: res.UniqueSkippedAsDuplicate}, nil
+}
+
+// Job is one job of EnqueueMany; UniqueKey works as Unique does.
+type Job struct {
+	Args      Args
+	UniqueKey string
+}
+
+// EnqueueMany stores jobs in one statement (one transaction): for work
+// derived from a batch of events, one round trip instead of one per job.
+func (q *Queue) EnqueueMany(ctx context.Context, jobs []Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	c, err := q.riverClient()
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue: %w", err)
+	}
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		ins, err := q.insertOpts(j.Args, j.UniqueKey)
+		if err != nil {
+			return fmt.Errorf("jobs: enqueue: %w", err)
+		}
+		params[i] = river.InsertManyParams{Args: j.Args, InsertOpts: ins}
+	}
+	if _, err := c.InsertMany(ctx, params); err != nil {
+		return fmt.Errorf("jobs: enqueue %d %s: %w", len(jobs), jobs[0].Args.Kind(), err)
+	}
+	return nil
+}
+
+func (q *Queue) insertOpts(args Args, uniqueKey string) (*river.InsertOpts, error) {
+	ins := &river.InsertOpts{MaxAttempts: q.maxAttempts[args.Kind()]}
+	if uniqueKey != "" {
+		// River has no "unique by this string" option. Ask for uniqueness by
+		// kind with the default states, which makes River fill in the unique
+		// states bitmask, and let uniqueKeyMiddleware replace the kind-only key
+		// with one derived from the caller's key.
+		ins.UniqueOpts = river.UniqueOpts{ByState: rivertype.UniqueOptsByStateDefault()}
+		var err error
+		if ins.Metadata, err = json.Marshal(map[string]string{uniqueKeyMeta: uniqueKey}); err != nil {
+			return nil, err
+		}
+	}
+	return ins, nil
 }
 
 // Start begins working jobs in background goroutines and returns. Jobs run

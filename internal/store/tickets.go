@@ -335,7 +335,20 @@ func (db *DB) Messages(ctx context.Context, ticketID int64, withInternal bool) (
 			m.Attachments = append(m.Attachments, a)
 		}
 	}
-	return out, arows.Err()
+	if err := arows.Err(); err != nil {
+		return nil, fmt.Errorf("ticket %d attachments: %w", ticketID, err)
+	}
+	// Replies sent as mail carry their delivery state.
+	deliveries, err := db.MessageDeliveries(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	for id, d := range deliveries {
+		if m := byID[id]; m != nil {
+			m.Delivery = d
+		}
+	}
+	return out, nil
 }
 
 // TicketEvents returns a ticket's history, oldest first.

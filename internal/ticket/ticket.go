@@ -81,6 +81,9 @@ type Message struct {
 	BodyHTML    string       `json:"body_html"`
 	CreatedAt   time.Time    `json:"created_at"`
 	Attachments []Attachment `json:"attachments"`
+	// Delivery is the state of the mail of a reply on an email ticket, nil
+	// for a message not sent as mail.
+	Delivery *Delivery `json:"delivery"`
 }
 
 // Attachment is a file on a message, stored once per content digest.
@@ -170,4 +173,11 @@ func (s *Scope) Sees(t *Ticket) bool {
 type Page struct {
 	Tickets    []*Ticket `json:"tickets"`
 	NextCursor string    `json:"next_cursor"`
+}
+
+// Delivery is how far the mail of a reply got: queued, sent or failed
+// (with the reason).
+type Delivery struct {
+	Status string `json:"status"`
+	Reason string `json:"reason"`
 }

@@ -52,6 +52,7 @@ type testDesk struct {
 	Server  *web.Server
 	URL     string
 	BlobDir string // where attachments are stored
+	MailOut *email.Sender
 
 	Agents map[string]*people.Agent // by first name
 	Tokens map[string]string        // API token by first name
@@ -116,8 +117,11 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		t.Fatal(err)
 	}
 	d.Mail = email.New(db, d.Tickets, blob.New(d.BlobDir), clock, log, email.Config{})
+	if d.MailOut, err = email.NewSender(db, blob.New(d.BlobDir), d.Queue, bus, clock, log, email.SenderConfig{}); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
-		Webhooks: hooks, Mail: d.Mail, Audit: audit.NewRecorder(db, clock), Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
+		Webhooks: hooks, Mail: d.Mail, MailOut: d.MailOut, Audit: audit.NewRecorder(db, clock), Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

@@ -65,6 +65,7 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 			"str":    func(id int64) string { return strconv.FormatInt(id, 10) },
 			"perm":   func(p string) string { return c.T(lang, "perm."+p) },
 			"dict":   dict,
+			"fold":   foldQuoted,
 			// original is the hidden field of an edit form (see mergeForm).
 			"original": originalOf,
 		}).ParseFS(templateFS, "templates/*.html")
@@ -216,6 +217,8 @@ func (s *Server) pageRoutes() {
 	s.handle("GET /admin/fields", auth.FieldsRead, s.fieldsPage)
 	s.handle("POST /admin/fields", auth.FieldsWrite, s.createFieldPage)
 	s.handle("POST /admin/fields/{id}", auth.FieldsWrite, s.updateFieldPage)
+	s.handle("GET /admin/outbox", auth.MailboxesRead, s.outboxPage)
+	s.handle("GET /admin/outbox/{id}", auth.MailboxesRead, s.outboxMailPage)
 	s.handle("GET /admin/webhooks", auth.WebhooksWrite, s.webhooksPage)
 	s.handle("POST /admin/webhooks", auth.WebhooksWrite, s.createWebhookPage)
 	s.handle("GET /admin/webhooks/{id}", auth.WebhooksWrite, s.webhookPage)

@@ -95,6 +95,13 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/mailboxes/{id}", auth.MailboxesRead, s.getMailbox)
 	s.handle("PATCH /api/v1/mailboxes/{id}", auth.MailboxesWrite, s.updateMailbox)
 	s.handle("DELETE /api/v1/mailboxes/{id}", auth.MailboxesWrite, s.deleteMailbox)
+	s.handle("GET /api/v1/outbox", auth.MailboxesRead, s.listOutbox)
+	s.handle("GET /api/v1/outbox/{id}", auth.MailboxesRead, s.getOutboxMail)
+	s.handle("POST /api/v1/mailboxes/{id}/smtp/test", auth.MailboxesWrite, s.testMailboxSMTP)
+	s.handle("GET /api/v1/mailboxes/{id}/imap/status", auth.MailboxesRead, s.mailboxIMAPStatus)
+	s.handle("GET /api/v1/mailboxes/{id}/dkim", auth.MailboxesRead, s.getMailboxDKIM)
+	s.handle("PUT /api/v1/mailboxes/{id}/dkim", auth.MailboxesWrite, s.putMailboxDKIM)
+	s.handle("DELETE /api/v1/mailboxes/{id}/dkim", auth.MailboxesWrite, s.deleteMailboxDKIM)
 
 	// The audit log is read-only: no route changes or removes an entry.
 	s.handle("GET /api/v1/audit", auth.AuditRead, s.listAudit)

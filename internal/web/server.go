@@ -37,6 +37,7 @@ type Deps struct {
 	Access        *access.Service
 	Webhooks      *webhook.Service
 	Mail          *email.Service
+	MailOut       *email.Sender // outbound mail: outbox, relay test, DKIM, IMAP status
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store
