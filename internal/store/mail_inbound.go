@@ -123,11 +123,13 @@ func (db *DB) TicketByMessageIDs(ctx context.Context, mailboxID int64, ids []str
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	args := []any{mailboxID}
+	// Only the ids are parameters: PostgreSQL refuses a parameter the
+	// statement does not use (it cannot tell its type).
+	args := make([]any, 0, len(ids))
 	marks := make([]string, len(ids))
 	for i, id := range ids {
 		args = append(args, id)
-		marks[i] = fmt.Sprintf("$%d", i+2)
+		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT rfc_message_id, ticket_id, mailbox_id FROM mail_message_ids
 		WHERE rfc_message_id IN (`+strings.Join(marks, ", ")+`)`, args...)
