@@ -136,9 +136,11 @@ func (n *Notifier) recipients(ctx context.Context, e event.Event) ([]Args, error
 		AgentID  int64  `json:"agent_id"`
 		Reason   string `json:"reason"`
 		Internal bool   `json:"internal"`
+		// LostAccess: the escalating agent no longer sees the ticket.
+		LostAccess bool `json:"actor_lost_access"`
 	}
 	switch e.Kind {
-	case event.Assigned, event.Escalated, event.Mentioned, event.MessageAdded:
+	case event.Assigned, event.Escalated, event.Deescalated, event.Mentioned, event.MessageAdded:
 	case event.WebhookDisabled:
 		return n.webhookAdmins(ctx, e)
 	default:
@@ -162,8 +164,18 @@ func (n *Notifier) recipients(ctx context.Context, e event.Event) ([]Args, error
 	switch e.Kind {
 	case event.Assigned:
 		return one(d.New, KindAssigned, ""), nil
-	case event.Escalated:
-		return one(d.LeadID, KindEscalated, d.Reason), nil
+	case event.Escalated, event.Deescalated:
+		var out []Args
+		if e.Kind == event.Escalated {
+			out = one(d.LeadID, KindEscalated, d.Reason)
+		}
+		if d.LostAccess && e.ActorKind == desk.ActorAgent {
+			// The one exception to "not told of their own act": the ticket
+			// left their sight, and the notification says so instead of
+			// leading to a ticket that is not found.
+			out = append(out, Args{AgentID: e.ActorID, EventID: e.ID, TicketID: e.TicketID, What: KindEscalatedAway, Body: d.Reason})
+		}
+		return out, nil
 	case event.Mentioned:
 		return one(&d.AgentID, KindMentioned, ""), nil
 	case event.MessageAdded:

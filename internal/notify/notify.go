@@ -21,8 +21,11 @@ type Notification struct {
 
 // Kinds of notification.
 const (
-	KindAssigned        = "assigned"
-	KindEscalated       = "escalated"
+	KindAssigned  = "assigned"
+	KindEscalated = "escalated"
+	// KindEscalatedAway tells an agent that their escalation took the
+	// ticket out of what they may see.
+	KindEscalatedAway   = "escalated_away"
 	KindMentioned       = "mentioned"
 	KindCustomerReplied = "customer_replied"
 	KindWebhookDisabled = "webhook_disabled" // no ticket: a webhook failed too long and was turned off

@@ -357,3 +357,33 @@ func TestEventsThatNotifyNobodyPassQuietly(t *testing.T) {
 		t.Errorf("dispatching ordinary changes logged:\n%s", logged.String())
 	}
 }
+
+// An agent whose escalation takes the ticket out of their teams is told
+// so: the one notification of one's own act.
+func TestEscalatingOutOfSightTellsTheAgent(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		d := newDesk(t, b)
+		mover, lead := d.agent("mover@desk.test", "agent"), d.agent("lead2@desk.test", "team_lead")
+		tier1, err := d.people.CreateTeam(d.sys, people.TeamInput{Name: ptr("Tier 1"), Tier: ptr(1), MemberIDs: &[]int64{mover.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tier2, err := d.people.CreateTeam(d.sys, people.TeamInput{Name: ptr("Tier 2"), Tier: ptr(2), LeadID: &lead.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker := d.node(true)
+		tk := d.open()
+		if _, err := d.tickets.Update(d.sys, tk.ID, ticket.Patch{TeamID: &tier1.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.tickets.Escalate(d.as(mover), tk.ID, tier2.ID, "beyond me"); err != nil {
+			t.Fatal(err)
+		}
+		worker.dispatch(t)
+		d.waitNote(mover.ID, fmt.Sprintf("escalated_away:%d", tk.ID))
+		d.waitNote(lead.ID, fmt.Sprintf("escalated:%d", tk.ID))
+	})
+}

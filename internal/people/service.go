@@ -123,6 +123,9 @@ type AgentInput struct {
 	KeepTokens bool
 	// IfVersion, when not 0, applies the change only to that version.
 	IfVersion int64
+	// TeamIDs, when set, are the teams the agent is to be a member of
+	// (needs teams:write); the teams change in the agent's transaction.
+	TeamIDs *[]int64
 }
 
 // CreateAgent adds an agent. The password, if any, must be hashed by hash.
@@ -137,6 +140,9 @@ func (s *Service) CreateAgent(ctx context.Context, in AgentInput, hash func(stri
 	a.CreatedAt, a.UpdatedAt = s.clock.Now(), s.clock.Now()
 	err := s.change(ctx, func(tx Tx, j *journal) error {
 		if err := tx.CreateAgent(ctx, a); err != nil {
+			return err
+		}
+		if err := s.placeInTeams(ctx, tx, j, a, in.TeamIDs); err != nil {
 			return err
 		}
 		j.event(event.AgentCreated, a)
@@ -175,6 +181,9 @@ func (s *Service) UpdateAgent(ctx context.Context, id int64, in AgentInput, hash
 			if err := tx.UpdateAgent(ctx, a); err != nil {
 				return err
 			}
+			if err := s.placeInTeams(ctx, tx, j, a, in.TeamIDs); err != nil {
+				return err
+			}
 			agentChanged(j, &before, a)
 			return nil
 		})
@@ -183,6 +192,52 @@ func (s *Service) UpdateAgent(ctx context.Context, id int64, in AgentInput, hash
 		return nil, fmt.Errorf("update agent %d: %w", id, err)
 	}
 	return a, nil
+}
+
+// placeInTeams makes the agent a member of exactly the teams (nil: leaves
+// memberships alone), writing each team that changes with its event. A team's
+// lead stays its member.
+func (s *Service) placeInTeams(ctx context.Context, tx Tx, j *journal, a *Agent, ids *[]int64) error {
+	if ids == nil {
+		return nil
+	}
+	if err := require(ctx, auth.TeamsWrite); err != nil {
+		return err
+	}
+	teams, err := s.store.Teams(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range *ids {
+		if !slices.ContainsFunc(teams, func(t *Team) bool { return t.ID == id }) {
+			return desk.Invalid(desk.Fields{"team_ids": desk.M("invalid.no_team")})
+		}
+	}
+	a.TeamIDs = []int64{}
+	for _, t := range teams {
+		want, has := slices.Contains(*ids, t.ID), slices.Contains(t.MemberIDs, a.ID)
+		switch {
+		case want && !has:
+			t.MemberIDs = append(t.MemberIDs, a.ID)
+			slices.Sort(t.MemberIDs)
+		case !want && has && t.LeadID != nil && *t.LeadID == a.ID:
+			return desk.Invalid(desk.Fields{"team_ids": desk.M("ticketpage.invalid_lead_leaves_team", t.Name)})
+		case !want && has:
+			t.MemberIDs = slices.DeleteFunc(t.MemberIDs, func(m int64) bool { return m == a.ID })
+		}
+		if want {
+			a.TeamIDs = append(a.TeamIDs, t.ID)
+		}
+		if want == has {
+			continue
+		}
+		t.UpdatedAt = s.clock.Now()
+		if err := tx.UpdateTeam(ctx, t); err != nil {
+			return err
+		}
+		j.event(event.TeamUpdated, t)
+	}
+	return nil
 }
 
 // agentChanged records an agent's change: one event, and an audit entry

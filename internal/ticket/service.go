@@ -298,6 +298,19 @@ func (s *Service) Events(ctx context.Context, id int64) ([]event.Event, error) {
 	return s.store.TicketEvents(ctx, id)
 }
 
+// LoadCap bounds the open tickets OpenLoad counts per agent: a picker needs
+// to tell a light load from a heavy one, not the exact size of a backlog.
+const LoadCap = 100
+
+// OpenLoad returns how many open tickets each active agent has assigned, at
+// most LoadCap each.
+func (s *Service) OpenLoad(ctx context.Context) (map[int64]int, error) {
+	if _, err := actor(ctx, auth.TicketsRead); err != nil {
+		return nil, err
+	}
+	return s.store.OpenLoad(ctx, LoadCap)
+}
+
 // Links returns the tickets related to a ticket.
 func (s *Service) Links(ctx context.Context, id int64) ([]Link, error) {
 	if _, err := s.Get(ctx, id); err != nil {

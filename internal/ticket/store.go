@@ -22,6 +22,9 @@ type Store interface {
 	Statuses(ctx context.Context) ([]Status, error)
 	Fields(ctx context.Context) ([]Field, error)
 	Tags(ctx context.Context) ([]string, error)
+	// OpenLoad counts each active agent's assigned open tickets, at most
+	// atMost each.
+	OpenLoad(ctx context.Context, atMost int) (map[int64]int, error)
 	// Attachment returns an attachment with the ticket and the note flag of
 	// its message.
 	Attachment(ctx context.Context, id int64) (a *Attachment, ticketID int64, internal bool, err error)

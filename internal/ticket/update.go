@@ -187,6 +187,10 @@ type NewMessage struct {
 	Internal bool
 	// Attachments are files already put in the blob store.
 	Attachments []Attachment
+	// Status, when set, moves the ticket to that status in the same
+	// transaction as the message ("send and set status"); it needs
+	// tickets:update as well.
+	Status string
 }
 
 // AddMessage adds a public reply or an internal note by the acting agent (or
@@ -204,6 +208,10 @@ func (s *Service) AddMessage(ctx context.Context, id int64, in NewMessage) (*Mes
 	}
 	if in.Internal && a.Kind == desk.ActorContact {
 		return nil, desk.E(desk.EFORBIDDEN, "error.internal_note_customer")
+	}
+	next, err := s.messageStatus(ctx, a, in.Status)
+	if err != nil {
+		return nil, err
 	}
 	body, html, msg := Body(in.Body, in.BodyHTML)
 	if msg.Key != "" {
@@ -231,6 +239,11 @@ func (s *Service) AddMessage(ctx context.Context, id int64, in NewMessage) (*Mes
 			}
 			evs = append(evs, event.New(event.Mentioned, t.ID, map[string]any{"agent_id": ag, "message_id": m.ID}))
 		}
+		if next != nil && next.Name != t.Status {
+			// The agent chose the status: it replaces the automatic moves.
+			evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: "status", Old: t.Status, New: next.Name}))
+			setStatus(t, *next, now)
+		}
 		if in.Internal {
 			return evs, nil
 		}
@@ -240,7 +253,7 @@ func (s *Service) AddMessage(ctx context.Context, id int64, in NewMessage) (*Mes
 				t.FirstRespondedAt = &now
 				evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: "first_responded_at", New: now}))
 			}
-			if t.StatusCategory == CategoryNew {
+			if t.StatusCategory == CategoryNew && next == nil {
 				evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: "status", Old: t.Status, New: CategoryOpen}))
 				setStatus(t, Status{Name: CategoryOpen, Category: CategoryOpen}, now)
 			}
@@ -254,6 +267,28 @@ func (s *Service) AddMessage(ctx context.Context, id int64, in NewMessage) (*Mes
 		return nil, err
 	}
 	return m, nil
+}
+
+// messageStatus validates the status a message sets (nil: none).
+func (s *Service) messageStatus(ctx context.Context, a desk.Actor, name string) (*Status, error) {
+	if name == "" {
+		return nil, nil
+	}
+	if a.Kind != desk.ActorAgent || !a.Can(auth.TicketsUpdate) {
+		return nil, desk.E(desk.EFORBIDDEN, "error.forbidden", auth.TicketsUpdate)
+	}
+	statuses, _, err := s.definitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := findStatus(statuses, name)
+	switch {
+	case !ok:
+		return nil, desk.Invalid(desk.Fields{"status": desk.M("invalid.no_status")})
+	case st.Category == CategoryNew:
+		return nil, desk.Invalid(desk.Fields{"status": desk.M("invalid.back_to_new")})
+	}
+	return &st, nil
 }
 
 // CheckMessage answers, without writing, whether the acting user may now
@@ -288,6 +323,9 @@ func (s *Service) CheckMessage(ctx context.Context, id int64, in *NewMessage) er
 		if _, _, msg := Body(in.Body, in.BodyHTML); msg.Key != "" {
 			return desk.Invalid(desk.Fields{"body": msg})
 		}
+		if _, err := s.messageStatus(ctx, a, in.Status); err != nil {
+			return err
+		}
 	}
 	t, err := s.Get(ctx, id)
 	if err != nil {
@@ -299,15 +337,29 @@ func (s *Service) CheckMessage(ctx context.Context, id int64, in *NewMessage) er
 // Escalate moves a ticket to a higher-tier team's queue, recording who and
 // why; the team's lead is notified by the consumer of the event.
 func (s *Service) Escalate(ctx context.Context, id, teamID int64, reason string) (*Ticket, error) {
-	return s.escalate(ctx, id, teamID, reason, true)
+	return s.Reroute(ctx, id, Escalation{TeamID: teamID, Reason: reason, Up: true})
 }
 
 // Deescalate hands a ticket back to a lower-tier team.
 func (s *Service) Deescalate(ctx context.Context, id, teamID int64, reason string) (*Ticket, error) {
-	return s.escalate(ctx, id, teamID, reason, false)
+	return s.Reroute(ctx, id, Escalation{TeamID: teamID, Reason: reason})
 }
 
-func (s *Service) escalate(ctx context.Context, id, teamID int64, reason string, up bool) (*Ticket, error) {
+// Escalation is a move up (Up) or down the tiers.
+type Escalation struct {
+	TeamID int64
+	Reason string
+	Up     bool
+	// IfVersion, when not 0, applies the move only to that version of the
+	// ticket (else ESTALE).
+	IfVersion int64
+}
+
+// Reroute escalates or de-escalates a ticket. When the move takes the
+// ticket out of what the acting agent may see, the event says so
+// ("actor_lost_access"), so that the agent's notification can.
+func (s *Service) Reroute(ctx context.Context, id int64, e Escalation) (*Ticket, error) {
+	teamID, reason, up := e.TeamID, e.Reason, e.Up
 	a, err := actor(ctx, auth.TicketsEscalate)
 	if err != nil {
 		return nil, err
@@ -326,7 +378,7 @@ func (s *Service) escalate(ctx context.Context, id, teamID int64, reason string,
 	if len(errs) > 0 {
 		return nil, desk.Invalid(errs)
 	}
-	return s.change(ctx, a, id, 0, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+	return s.change(ctx, a, id, e.IfVersion, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
 		if t.TeamID != nil && *t.TeamID == team.ID {
 			return nil, desk.E(desk.EUNPROCESSABLE, "error.already_in_queue", team.Name)
 		}
@@ -351,9 +403,14 @@ func (s *Service) escalate(ctx context.Context, id, teamID int64, reason string,
 			kind = event.Deescalated
 			t.EscalationLevel = max(0, t.EscalationLevel-1)
 		}
-		evs := []event.Event{event.New(kind, t.ID, map[string]any{
-			"from_team_id": t.TeamID, "to_team_id": team.ID, "tier": team.Tier, "reason": reason,
-			"lead_id": team.LeadID, "level": t.EscalationLevel})}
+		data := map[string]any{"from_team_id": t.TeamID, "to_team_id": team.ID, "tier": team.Tier, "reason": reason,
+			"lead_id": team.LeadID, "level": t.EscalationLevel}
+		moved := *t
+		moved.TeamID, moved.AssigneeID = &team.ID, nil
+		if scope(a) != nil && !scope(a).Sees(&moved) {
+			data["actor_lost_access"] = true
+		}
+		evs := []event.Event{event.New(kind, t.ID, data)}
 		if t.AssigneeID != nil {
 			evs = append(evs, event.New(event.Assigned, t.ID, map[string]any{"old": t.AssigneeID, "new": nil}))
 		}

@@ -69,7 +69,15 @@ func (s *Server) readMultipartMessage(r *http.Request, id int64) (in ticket.NewM
 				in.BodyHTML = string(v)
 			case "internal":
 				in.Internal, _ = strconv.ParseBool(string(v))
+			case "status":
+				in.Status = string(v)
 			case "csrf":
+			case "files":
+				// A form's file input with no file chosen sends an empty
+				// part without a file name.
+				if len(v) > 0 {
+					return in, desk.Invalid(desk.Fields{"files": desk.M("invalid.files_field")})
+				}
 			default:
 				return in, desk.Invalid(desk.Fields{part.FormName(): desk.M("invalid.unknown_field")})
 			}

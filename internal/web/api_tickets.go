@@ -202,6 +202,7 @@ type messageIn struct {
 	Body     string `json:"body"`
 	BodyHTML string `json:"body_html"`
 	Internal bool   `json:"internal"`
+	Status   string `json:"status"`
 }
 
 func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
@@ -221,7 +222,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
 		if err := decode(r, &in); err != nil {
 			return err
 		}
-		nm = ticket.NewMessage{Body: in.Body, BodyHTML: in.BodyHTML, Internal: in.Internal}
+		nm = ticket.NewMessage{Body: in.Body, BodyHTML: in.BodyHTML, Internal: in.Internal, Status: in.Status}
 	}
 	m, err := s.Tickets.AddMessage(r.Context(), id, nm)
 	if err != nil {

@@ -113,6 +113,15 @@ func agentInput(r *http.Request) people.AgentInput {
 		active := r.PostFormValue("active") != ""
 		in.Active = &active
 	}
+	if _, ok := r.PostForm["team_ids_present"]; ok {
+		ids := []int64{}
+		for _, v := range r.PostForm["team_ids"] {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				ids = append(ids, n)
+			}
+		}
+		in.TeamIDs = &ids
+	}
 	return in
 }
 
@@ -126,7 +135,11 @@ func (s *Server) updateAgentPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = mergedEdit(r, []string{"name", "email", "role", "language", "active"}, func() (any, int64, error) {
+	fields := []string{"name", "email", "role", "language", "active"}
+	if _, ok := r.PostForm["team_ids_present"]; ok {
+		fields = append(fields, "team_ids")
+	}
+	err = mergedEdit(r, fields, func() (any, int64, error) {
 		a, err := s.People.Agent(r.Context(), id)
 		if err != nil {
 			return nil, 0, err

@@ -31,8 +31,12 @@ func formValues(v any) url.Values {
 	}
 	switch x := v.(type) {
 	case *people.Agent:
+		teams := make([]string, len(x.TeamIDs))
+		for i, id := range x.TeamIDs {
+			teams[i] = strconv.FormatInt(id, 10)
+		}
 		return url.Values{"name": {x.Name}, "email": {x.Email}, "role": {x.Role}, "language": {x.Language},
-			"active": flag(x.Active)}
+			"active": flag(x.Active), "team_ids": teams}
 	case *people.Team:
 		lead := ""
 		if x.LeadID != nil {

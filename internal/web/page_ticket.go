@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
@@ -37,6 +38,8 @@ type ticketState struct {
 	EscTeam   string
 	EscReason string
 	MergeInto string
+	// MergeTarget, when set, asks the agent to confirm merging into it.
+	MergeTarget *ticket.Ticket
 }
 
 type historyLine struct {
@@ -57,6 +60,15 @@ type ticketData struct {
 	Original   string // the properties form's original (see ticketBase)
 	State      ticketState
 	Following  bool
+	// Open is false for a merged or closed ticket, which refuses every
+	// change: the page then offers no action that would fail.
+	Open bool
+	// MergedInto is the ticket this one was merged into, when the agent
+	// may see it.
+	MergedInto *ticket.Ticket
+	Customer   *customerContext
+	Moves      escalationChoices
+	Candidates []*ticket.Ticket // merge picker suggestions
 }
 
 func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) error {
@@ -92,6 +104,16 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, id int64, st
 		a, _ := desk.ActorFrom(ctx)
 		d.Following = slices.Contains(followers, a.ID)
 	}
+	d.Open = t.MergedIntoID == nil && t.StatusCategory != ticket.CategoryClosed
+	if t.MergedIntoID != nil {
+		d.MergedInto, _ = s.Tickets.Get(ctx, *t.MergedIntoID)
+	}
+	d.Customer = s.customerContext(r, t, d.Fields)
+	d.Moves = escalationMoves(t, d.Dir)
+	if a, _ := desk.ActorFrom(ctx); d.Open && a.Can(auth.TicketsMerge) {
+		d.Candidates = s.mergeCandidates(r, t, d.Customer)
+	}
+	d.Dir.withLoad(ctx, s.Tickets)
 	d.Original = baseOf(t).encode()
 	if st.Form != nil {
 		d.Form = *st.Form
@@ -108,7 +130,11 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, id int64, st
 			d.Form.Assignee = strconv.FormatInt(*t.AssigneeID, 10)
 		}
 	}
-	return s.render(w, r, status, "ticket.html", page{Title: "ticket.title", Data: d})
+	p := page{Title: "ticket.title", Data: d}
+	if len(st.Errors) > 0 || len(st.Conflicts) > 0 {
+		p.Flash = s.failed(r)
+	}
+	return s.render(w, r, status, "ticket.html", p)
 }
 
 // again shows the ticket page with a refused action's input and the
@@ -116,7 +142,7 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, id int64, st
 // user's to fix on this page.
 func (s *Server) again(w http.ResponseWriter, r *http.Request, id int64, err error, st ticketState) error {
 	switch desk.ErrorCode(err) {
-	case desk.EINVALID, desk.EUNPROCESSABLE, desk.ECONFLICT:
+	case desk.EINVALID, desk.EUNPROCESSABLE, desk.ECONFLICT, desk.ETOOLARGE:
 		st.Errors = desk.ErrorFields(err)
 		if len(st.Errors) == 0 {
 			st.Errors = desk.Fields{"": desk.ErrorMsg(err)}
@@ -147,20 +173,51 @@ func zeroFor(p *int64) *int64 {
 	return p
 }
 
+// addMessagePage adds a reply or a note from the composer: a multipart
+// form when it carries files (read by the attachment API's own reader), else
+// a plain one. A submit button may name a status ("send and set status"),
+// which the service applies in the message's transaction.
 func (s *Server) addMessagePage(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return desk.E(desk.EINVALID, "error.form_unreadable")
+	var in ticket.NewMessage
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		whileProgressing(r)
+		r.Body = http.MaxBytesReader(w, r.Body, maxMultipart)
+		if in, err = s.readMultipartMessage(r, id); err != nil {
+			return s.again(w, r, id, err, ticketState{Reply: in.Body, Internal: in.Internal, Action: "message"})
+		}
+	} else {
+		if err := r.ParseForm(); err != nil {
+			return desk.E(desk.EINVALID, "error.form_unreadable")
+		}
+		internal, _ := strconv.ParseBool(r.PostFormValue("internal"))
+		in = ticket.NewMessage{Body: r.PostFormValue("body"), Status: r.PostFormValue("status"),
+			Internal: internal || r.PostFormValue("kind") == "note"}
 	}
-	in := ticket.NewMessage{Body: r.PostFormValue("body"), Internal: r.PostFormValue("kind") == "note"}
 	m, err := s.Tickets.AddMessage(r.Context(), id, in)
 	if err != nil {
 		return s.again(w, r, id, err, ticketState{Reply: in.Body, Internal: in.Internal, Action: "message"})
 	}
+	switch {
+	case in.Internal:
+		s.flash(w, "ok", "ticketpage.flash_note_added")
+	case in.Status != "":
+		s.flash(w, "ok", "ticketpage.flash_sent_status", s.statusName(r, in.Status))
+	default:
+		s.flash(w, "ok", "ticketpage.flash_sent")
+	}
 	return backToTicket(w, r, id, "#m"+strconv.FormatInt(m.ID, 10))
+}
+
+// statusName is a status in the viewer's language.
+func (s *Server) statusName(r *http.Request, name string) string {
+	if key := "status." + name; s.Catalog.Has(key) {
+		return s.tr(r, key)
+	}
+	return name
 }
 
 func (s *Server) escalatePage(w http.ResponseWriter, r *http.Request) error {
@@ -171,6 +228,11 @@ func (s *Server) deescalatePage(w http.ResponseWriter, r *http.Request) error {
 	return s.escalateForm(w, r, false)
 }
 
+// escalateForm moves the ticket up or down the tiers. The form carries the
+// team the ticket was in when the page was rendered ("from_team"): if a
+// colleague moved it since, nothing is changed and the page says who moved
+// it where. An agent whose move takes the ticket out of their sight is sent
+// back to their view with a message, not to a ticket they can no longer open.
 func (s *Server) escalateForm(w http.ResponseWriter, r *http.Request, up bool) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -179,22 +241,60 @@ func (s *Server) escalateForm(w http.ResponseWriter, r *http.Request, up bool) e
 	if err := r.ParseForm(); err != nil {
 		return desk.E(desk.EINVALID, "error.form_unreadable")
 	}
-	st := ticketState{Action: "escalate", EscTeam: r.PostFormValue("team_id"), EscReason: r.PostFormValue("reason")}
+	action := "escalate"
+	if !up {
+		action = "deescalate"
+	}
+	st := ticketState{Action: action, EscTeam: r.PostFormValue("team_id"), EscReason: r.PostFormValue("reason")}
 	team, err := strconv.ParseInt(st.EscTeam, 10, 64)
 	if err != nil {
 		return s.again(w, r, id, desk.Invalid(desk.Fields{"team_id": desk.M("invalid.choose_team")}), st)
 	}
-	if up {
-		_, err = s.Tickets.Escalate(r.Context(), id, team, st.EscReason)
-	} else {
-		_, err = s.Tickets.Deescalate(r.Context(), id, team, st.EscReason)
-	}
+	ctx := r.Context()
+	var moved *ticket.Ticket
+	err = desk.Optimistic(0, func() error {
+		t, err := s.Tickets.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if from, ok := r.PostForm["from_team"]; ok && !sameID(formTeam(from[0]), t.TeamID) {
+			st.Conflicts = s.explain(r, t, []fieldConflict{{Field: "team_id", Old: formTeam(from[0]), New: t.TeamID, Mine: &team}})
+			return nil
+		}
+		moved, err = s.Tickets.Reroute(ctx, id, ticket.Escalation{TeamID: team, Reason: st.EscReason, Up: up, IfVersion: t.Version})
+		return err
+	})
 	if err != nil {
 		return s.again(w, r, id, err, st)
 	}
+	if len(st.Conflicts) > 0 {
+		return s.showTicket(w, r, id, http.StatusConflict, st)
+	}
+	d := s.directory(r)
+	key := "ticketpage.flash_escalated"
+	if !up {
+		key = "ticketpage.flash_deescalated"
+	}
+	if _, err := s.Tickets.Get(ctx, id); desk.ErrorCode(err) == desk.ENOTFOUND {
+		s.flash(w, "ok", "ticketpage.flash_escalated_away", strconv.FormatInt(id, 10), d.TeamName(moved.TeamID))
+		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+		return nil
+	}
+	s.flash(w, "ok", key, d.TeamName(moved.TeamID))
 	return backToTicket(w, r, id, "")
 }
 
+// formTeam reads a team id as a form holds it ("" for none).
+func formTeam(v string) *int64 {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n == 0 {
+		return nil
+	}
+	return &n
+}
+
+// mergePage merges in two steps: the first submit shows both tickets and
+// asks to confirm; the confirmation (confirm=1) merges.
 func (s *Server) mergePage(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -203,10 +303,23 @@ func (s *Server) mergePage(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return desk.E(desk.EINVALID, "error.form_unreadable")
 	}
-	st := ticketState{Action: "merge", MergeInto: strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("into")), "#")}
-	into, err := strconv.ParseInt(st.MergeInto, 10, 64)
-	if err != nil {
+	st := ticketState{Action: "merge", MergeInto: strings.TrimSpace(r.PostFormValue("into"))}
+	into, ok := leadingNumber(st.MergeInto)
+	if !ok {
 		return s.again(w, r, id, desk.Invalid(desk.Fields{"into": desk.M("invalid.ticket_number")}), st)
+	}
+	if r.PostFormValue("confirm") != "1" {
+		target, err := s.Tickets.Get(r.Context(), into)
+		switch {
+		case desk.ErrorCode(err) == desk.ENOTFOUND:
+			return s.again(w, r, id, desk.Invalid(desk.Fields{"into": desk.ErrorMsg(err)}), st)
+		case err != nil:
+			return err
+		case into == id:
+			return s.again(w, r, id, desk.Invalid(desk.Fields{"into": desk.M("invalid.merge_self")}), st)
+		}
+		st.MergeTarget = target
+		return s.showTicket(w, r, id, http.StatusOK, st)
 	}
 	if _, err := s.Tickets.Merge(r.Context(), id, into); err != nil {
 		if desk.ErrorCode(err) == desk.ENOTFOUND {
@@ -214,7 +327,20 @@ func (s *Server) mergePage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.again(w, r, id, err, st)
 	}
+	s.flash(w, "ok", "ticketpage.flash_merged", strconv.FormatInt(id, 10), strconv.FormatInt(into, 10))
 	return backToTicket(w, r, into, "")
+}
+
+// leadingNumber reads a ticket number from "#12", "12" or "#12 Subject" (a
+// picker suggestion).
+func leadingNumber(v string) (int64, bool) {
+	v = strings.TrimPrefix(strings.TrimSpace(v), "#")
+	end := 0
+	for end < len(v) && v[end] >= '0' && v[end] <= '9' {
+		end++
+	}
+	n, err := strconv.ParseInt(v[:end], 10, 64)
+	return n, err == nil && n > 0
 }
 
 func (s *Server) followPage(w http.ResponseWriter, r *http.Request) error {
@@ -225,6 +351,7 @@ func (s *Server) followPage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Tickets.Follow(r.Context(), id); err != nil {
 		return s.again(w, r, id, err, ticketState{})
 	}
+	s.flash(w, "ok", "ticketpage.flash_following")
 	return backToTicket(w, r, id, "")
 }
 
@@ -252,8 +379,16 @@ func (s *Server) sentence(r *http.Request, t *ticket.Ticket, e event.Event, d *d
 	}
 	switch e.Kind {
 	case event.TicketCreated:
-		return s.tr(r, "history.created", who)
+		if e.ActorKind == desk.ActorAgent {
+			return s.tr(r, "ticketpage.history_created_for", who, t.Requester.Name)
+		}
+		// A ticket that came in by mail, chat or the portal was opened by
+		// its requester, whoever carried it in.
+		return s.tr(r, "history.created", t.Requester.Name)
 	case event.MessageAdded:
+		if kind, _ := data["author_kind"].(string); kind != "" && kind != e.ActorKind {
+			who = s.actorName(r, t, event.Event{ActorKind: kind, ActorID: derefID(id("author_id"))}, d)
+		}
 		if internal, _ := data["internal"].(bool); internal {
 			return s.tr(r, "history.note", who)
 		}

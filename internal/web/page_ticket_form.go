@@ -196,7 +196,7 @@ func (s *Server) updateTicketPage(w http.ResponseWriter, r *http.Request) error 
 		Team: r.PostFormValue("team_id"), Assignee: r.PostFormValue("assignee_id"), Tags: r.PostFormValue("tags")}
 	st := ticketState{Form: &f, Action: "properties", Original: r.PostFormValue("original")}
 	var conflicts []fieldConflict
-	var t *ticket.Ticket
+	var t, saved *ticket.Ticket
 	err = desk.Optimistic(0, func() (err error) {
 		if t, err = s.Tickets.Get(ctx, id); err != nil {
 			return err
@@ -219,8 +219,12 @@ func (s *Server) updateTicketPage(w http.ResponseWriter, r *http.Request) error 
 		if p, conflicts = plan(edit, base, t); len(conflicts) > 0 {
 			return nil
 		}
+		if p.Status == nil && p.Priority == nil && p.Type == nil && p.TeamID == nil && p.AssigneeID == nil &&
+			p.Tags == nil && p.CustomFields == nil {
+			return nil // nothing this agent changed is left to apply
+		}
 		p.IfVersion = t.Version
-		_, err = s.Tickets.Update(ctx, id, p)
+		saved, err = s.Tickets.Update(ctx, id, p)
 		return err
 	})
 	if err != nil {
@@ -228,6 +232,11 @@ func (s *Server) updateTicketPage(w http.ResponseWriter, r *http.Request) error 
 	}
 	if len(conflicts) > 0 {
 		return s.showTicket(w, r, id, http.StatusConflict, ticketState{Action: "properties", Conflicts: s.explain(r, t, conflicts)})
+	}
+	if saved == nil {
+		s.flash(w, "ok", "ticketpage.flash_unchanged")
+	} else {
+		s.flash(w, "ok", "ticketpage.flash_saved")
 	}
 	return backToTicket(w, r, id, "")
 }

@@ -22,6 +22,7 @@ type directory struct {
 	Teams  []*people.Team
 	agents map[int64]*people.Agent
 	teams  map[int64]*people.Team
+	load   map[int64]int // open tickets per agent, when a page asked (withLoad)
 }
 
 func (s *Server) directory(r *http.Request) *directory {
@@ -203,8 +204,10 @@ func (s *Server) showNewTicket(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
+	dir := s.directory(r)
+	dir.withLoad(r.Context(), s.Tickets)
 	return s.render(w, r, status, "ticket_new.html", page{Title: "ticket.new", Nav: "new", Data: newTicketData{
-		Form: f, Fields: fields, Errors: errs, Dir: s.directory(r), Priorities: ticket.Priorities, Types: ticket.Types}})
+		Form: f, Fields: fields, Errors: errs, Dir: dir, Priorities: ticket.Priorities, Types: ticket.Types}})
 }
 
 func (s *Server) createTicketPage(w http.ResponseWriter, r *http.Request) error {

@@ -128,6 +128,8 @@ type page struct {
 	Nav   string
 	Data  any
 	Error string
+	// Flash is the outcome of the last save (see flash.go).
+	Flash *flashMsg
 }
 
 // render executes a page template in the viewer's language. Rendering into a
@@ -139,6 +141,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		p.CSRF = c // the session's secret; the sign-in page brings its own
 	}
 	p.Lang = s.lang(r)
+	if p.Flash == nil {
+		p.Flash = s.takeFlash(w, r)
+	}
 	t := s.pages[p.Lang]
 	if t == nil {
 		t = s.pages["en"]

@@ -106,7 +106,12 @@
       const li = document.createElement("li");
       if (!n.read_at) li.className = "unread";
       const a = document.createElement("a");
-      if (n.ticket_id) {
+      if (n.kind === "escalated_away") {
+        // The agent's own escalation took the ticket out of their sight:
+        // the ticket would be "not found", so this leads to their view.
+        a.href = "/tickets";
+        a.textContent = "#" + n.ticket_id + " · " + notifPanel.dataset.escalatedAway;
+      } else if (n.ticket_id) {
         a.href = "/tickets/" + n.ticket_id;
         a.textContent = "#" + n.ticket_id + " · " + (n.body || n.kind);
       } else {
