@@ -359,3 +359,28 @@ func TestAgentFormSetsTeams(t *testing.T) {
 		}
 	})
 }
+
+// The assignee on a stale properties form: a colleague's assignment is kept
+// when this agent changed something else, and named when both assigned.
+func TestStaleFormAssignee(t *testing.T) {
+	t.Parallel()
+	eachBackendWithPasswords(t, map[string]string{"lena": goodPassword}, func(t *testing.T, d *testDesk) {
+		lena := d.signedIn(t, "lena")
+		ravi, me := d.Agents["ravi"].ID, d.Agents["lena"].ID
+		n := d.mustCreateTicket("ada", map[string]any{"team_id": d.Teams[1].ID, "status": "open"}).id("id")
+		form := formFields(t, lena.page("/tickets/"+id(n)), "properties")
+		d.mustCall(200, "PATCH", "/api/v1/tickets/"+id(n), "tara", map[string]any{"assignee_id": ravi})
+		form.Set("status", "pending")
+		mustRedirect(t, func() (*http.Response, string) { return lena.post("/tickets/"+id(n), form) })
+		assertChecks(t, d.ticket(n), []check{{"assignee_id", ravi}, {"status", "pending"}})
+
+		form = formFields(t, lena.page("/tickets/"+id(n)), "properties")
+		d.mustCall(200, "PATCH", "/api/v1/tickets/"+id(n), "tara", map[string]any{"assignee_id": nil})
+		form.Set("assignee_id", id(me))
+		res, page := lena.post("/tickets/"+id(n), form)
+		if res.StatusCode != http.StatusConflict || !strings.Contains(between(page, `id="conflict"`, "</div>"), "Tara") {
+			t.Fatalf("both assigned: %d\n%s", res.StatusCode, between(page, `id="conflict"`, "</div>"))
+		}
+		assertChecks(t, d.ticket(n), []check{{"assignee_id", nil}})
+	})
+}
