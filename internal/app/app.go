@@ -225,6 +225,7 @@ func (a *App) build(ctx context.Context) error {
 	if a.MailOut, err = email.NewSender(a.DB, blobs, a.Queue, a.Bus, a.Clock, a.Log, a.Config.MailOut); err != nil {
 		return err
 	}
+	a.Mail.SetHooks(email.Hooks{Bounce: a.MailOut.HandleBounce, AllowSender: a.MailOut.AllowInbound})
 	a.Poller = email.NewPoller(a.DB, func(ctx context.Context, mb *email.Mailbox, raw []byte) error {
 		_, err := a.Mail.Ingest(ctx, mb.ID, bytes.NewReader(raw), email.Source{Kind: "imap"})
 		return err

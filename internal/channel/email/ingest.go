@@ -221,6 +221,12 @@ func (s *Service) process(ctx context.Context, m *Mailbox, in *Inbound, data []b
 		res.Outcome = OutcomeLoop
 		return res, s.store.SettleInbound(ctx, in.ID, StateDone, OutcomeLoop, "", p.Warnings, s.clock.Now())
 	}
+	if outcome, err := s.hookOutcome(ctx, data, from.Email); err != nil {
+		return nil, err
+	} else if outcome != "" {
+		res.Outcome = outcome
+		return res, s.store.SettleInbound(ctx, in.ID, StateDone, outcome, "", p.Warnings, s.clock.Now())
+	}
 	files, err := s.keepFiles(p)
 	if err != nil {
 		return nil, err

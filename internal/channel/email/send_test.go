@@ -487,3 +487,38 @@ func TestAllowInbound(t *testing.T) {
 		}
 	})
 }
+
+// Through ingest with the hooks installed (as the app does): a bounce of
+// our mail marks it failed and opens no ticket; a sender past the limit is
+// recorded but opens no ticket either.
+func TestIngestHooks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newSendEnv(t, b, email.SenderConfig{InboundLimit: 3})
+		e.mail.SetHooks(email.Hooks{Bounce: e.sender.HandleBounce, AllowSender: e.sender.AllowInbound})
+		e.mailbox(email.Server{})
+		tk := e.emailTicket("Printer", "ravi@customer.example")
+		o := e.waitMail(e.reply(tk, "Try this."), email.DeliverySent)
+		raw := bytes.ReplaceAll(fixture(t, "bounce-postfix-user-unknown.eml"),
+			[]byte("sahayak.42.7.aabbccddeeff001122@desk.example.org"), []byte(o.RFCMessageID))
+		res, err := e.mail.Ingest(context.Background(), e.mb.ID, bytes.NewReader(raw), email.Source{Kind: "inject"})
+		if err != nil || res.Outcome != email.OutcomeBounce || res.TicketID != 0 {
+			t.Fatalf("bounce: %+v %v", res, err)
+		}
+		if got, _ := e.db.Outbound(context.Background(), o.ID); got.Status != email.DeliveryFailed || !strings.Contains(got.Reason, "5.1.1") {
+			t.Errorf("after the bounce: %+v", got)
+		}
+		var outcomes []string
+		for i := 0; i < 4; i++ {
+			m := "From: bot@loop.example\r\nTo: support@desk.test\r\nSubject: Ticket received\r\nMessage-ID: <loop" +
+				strconv.Itoa(i) + "@loop.example>\r\n\r\nWe got your mail.\r\n"
+			res, err := e.mail.Ingest(context.Background(), e.mb.ID, strings.NewReader(m), email.Source{Kind: "inject"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			outcomes = append(outcomes, res.Outcome)
+		}
+		if outcomes[2] == email.OutcomeRateLimited || outcomes[3] != email.OutcomeRateLimited {
+			t.Errorf("outcomes %v, want the 4th rate_limited", outcomes)
+		}
+	})
+}

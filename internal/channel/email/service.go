@@ -37,6 +37,7 @@ type Service struct {
 	clock   desk.Clock
 	log     *slog.Logger
 	cfg     Config
+	hooks   Hooks // the outbound side's look at received mail (mailhooks.go)
 }
 
 // New returns the email channel's service.
