@@ -33,6 +33,8 @@ Commands:
   admin     admin create --email E --name N --role R   (password read from stdin)
   token     token create --email E [--name N] [--expires-in 90d]   (prints a new API token)
   seed      seed --demo | --tickets N
+  mail      mail inject --mailbox ADDRESS [FILE...]   (a raw message from stdin, or each file)
+            mail reparse [--mailbox ADDRESS]   (stored messages not on a ticket, again)
   load      load --url U [--url U2] --token T --scenario read|list|create|healthz [--check-events]
             (drive running servers; several --url are nodes of one desk)
 
@@ -40,7 +42,8 @@ Every command takes --data DIR (SAHAYAK_DATA_DIR, default ./sahayak-data) and
 --database-url URL (SAHAYAK_DATABASE_URL; a postgres:// URL selects PostgreSQL).
 serve also takes --addr (SAHAYAK_ADDR, default 127.0.0.1:8080), --database-conns N
 (SAHAYAK_DATABASE_CONNS, default 16: the PostgreSQL pool of this node, or SQLite's readers) and --ops-addr
-(SAHAYAK_OPS_ADDR, default off: where /metrics is served).
+(SAHAYAK_OPS_ADDR, default off: where /metrics is served), --smtp-addr (SAHAYAK_SMTP_ADDR, default off: the
+built-in SMTP receiver, e.g. 127.0.0.1:2525) and --mail-max-size (bytes, default 25 MiB: 552 past it).
 `
 
 func main() {
@@ -104,6 +107,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return backupCommand(ctx, args, stdout, stderr)
 	case "restore":
 		return restoreCommand(ctx, args, stdout)
+	case "mail":
+		return mailCommand(ctx, args, stdin, stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -129,6 +134,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	commonFlags(fs, &cfg)
 	fs.StringVar(&cfg.Addr, "addr", env("SAHAYAK_ADDR", "127.0.0.1:8080"), "listen address")
 	fs.StringVar(&cfg.OpsAddr, "ops-addr", env("SAHAYAK_OPS_ADDR", ""), "operations address for /metrics (empty: no metrics)")
+	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", env("SAHAYAK_SMTP_ADDR", ""), "address of the built-in SMTP receiver for the mailboxes (empty: none)")
+	fs.Int64Var(&cfg.Mail.MaxSize, "mail-max-size", int64(envInt("SAHAYAK_MAIL_MAX_SIZE", 25<<20)), "largest inbound message in bytes")
 	fs.IntVar(&cfg.MaxConnsPerClient, "max-conns-per-client", envInt("SAHAYAK_MAX_CONNS_PER_CLIENT", app.DefaultMaxConnsPerClient),
 		"open connections one client address may hold (-1: no cap)")
 	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", envDuration("SAHAYAK_BODY_TIMEOUT", 30*time.Second),

@@ -75,6 +75,9 @@ type Config struct {
 	MailOut email.SenderConfig
 	// IMAP tunes the IMAP poller (zero: the defaults).
 	IMAP email.PollerConfig
+	// SMTPAddr, when set, is where the built-in SMTP receiver accepts mail
+	// for the mailboxes.
+	SMTPAddr string
 }
 
 // DefaultMaxConnsPerClient is enough for a browser's few connections and
@@ -356,6 +359,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		defer wg.Done()
 		a.Poller.Run(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.Mail.Run(ctx)
+	}()
 	if n, err := raiseOpenFiles(); err != nil {
 		a.Log.Warn("open files limit", slog.Any("err", err))
 	} else if n > 0 {
@@ -369,7 +377,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a.Web, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
 		MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	srv.RegisterOnShutdown(a.Web.CloseStreams)
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- srv.Serve(ln) }()
 	var ops *http.Server
 	if a.Config.OpsAddr != "" {
@@ -383,6 +391,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 		go func() { errc <- ops.Serve(oln) }()
 	}
+	var smtpd *email.Receiver
+	if a.Config.SMTPAddr != "" {
+		sln, err := net.Listen("tcp", a.Config.SMTPAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen on the SMTP address: %w", err)
+		}
+		a.Log.Info("SMTP receiver", slog.String("addr", sln.Addr().String()))
+		smtpd = a.Mail.NewReceiver("sahayak")
+		go func() { errc <- smtpd.Serve(sln) }()
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -395,6 +414,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	_ = srv.Shutdown(shut)
 	if ops != nil {
 		_ = ops.Shutdown(shut)
+	}
+	if smtpd != nil {
+		_ = smtpd.Shutdown(shut)
 	}
 	cancel()
 	wg.Wait()

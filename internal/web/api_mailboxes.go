@@ -1,10 +1,12 @@
 package web
 
 import (
+	"mime"
 	"net/http"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/channel/email"
+	"github.com/sahayak/sahayak/internal/desk"
 )
 
 // --- mailboxes
@@ -80,4 +82,22 @@ func (s *Server) updateMailbox(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) deleteMailbox(w http.ResponseWriter, r *http.Request) error {
 	_, err := withPrecondition(r, func(id, v int64) (any, error) { return nil, s.Mail.Delete(r.Context(), id, v) })
 	return noContent(w, err)
+}
+
+// inboundMail takes a raw RFC 5322 message (Content-Type message/rfc822)
+// into a mailbox, as the SMTP receiver would. It answers what became of it;
+// sending the same message again is safe (it is recorded once).
+func (s *Server) inboundMail(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "message/rfc822" {
+		return desk.E(desk.EMEDIATYPE, "error.media_type", r.Header.Get("Content-Type"))
+	}
+	if _, err := s.Mail.Get(r.Context(), id); err != nil {
+		return err
+	}
+	res, err := s.Mail.Ingest(r.Context(), id, r.Body, email.Source{Kind: "api"})
+	return respond(w, http.StatusOK, res, err)
 }

@@ -90,8 +90,8 @@ func (s *Server) keepQuiet(r *http.Request, err error) error {
 // multipart one (attachments) from a temporary file.
 func spoolBody(r *http.Request, fp idempotency.Fingerprint) (io.ReadCloser, func(), error) {
 	limit := int64(MaxJSONBody)
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		limit = maxMultipart
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/form-data") || strings.HasPrefix(ct, "message/rfc822") {
+		limit = maxMultipart // files, or a raw mail message
 	}
 	src := io.TeeReader(http.MaxBytesReader(nil, r.Body, limit), fp)
 	head, err := io.ReadAll(io.LimitReader(src, MaxJSONBody+1))

@@ -102,6 +102,7 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/mailboxes/{id}/dkim", auth.MailboxesRead, s.getMailboxDKIM)
 	s.handle("PUT /api/v1/mailboxes/{id}/dkim", auth.MailboxesWrite, s.putMailboxDKIM)
 	s.handle("DELETE /api/v1/mailboxes/{id}/dkim", auth.MailboxesWrite, s.deleteMailboxDKIM)
+	s.handle("POST /api/v1/mailboxes/{id}/inbound", auth.MailboxesWrite, s.inboundMail)
 
 	// The audit log is read-only: no route changes or removes an entry.
 	s.handle("GET /api/v1/audit", auth.AuditRead, s.listAudit)

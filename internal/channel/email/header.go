@@ -301,7 +301,9 @@ func parseAddresses(v string) ([]Address, bool) {
 		return nil, true
 	}
 	p := mail.AddressParser{WordDecoder: nil}
+	strict := false
 	if list, err := p.ParseList(v); err == nil {
+		strict = true
 		out := make([]Address, 0, len(list))
 		for _, a := range list {
 			name, _ := decodeWords(a.Name)
@@ -328,7 +330,7 @@ func parseAddresses(v string) ([]Address, bool) {
 		decoded, _ := decodeWords(name)
 		out = append(out, Address{Name: cleanLine(decoded), Email: strings.ToLower(strings.TrimSpace(addr))})
 	}
-	return out, false
+	return out, strict
 }
 
 // splitOutsideQuotes splits an address list at commas that are not inside
