@@ -92,3 +92,35 @@ func TestMailboxesAPI(t *testing.T) {
 		d.mustCall(404, "GET", "/api/v1/mailboxes/"+mid, "ada", nil)
 	})
 }
+
+// Raw mail posted to a mailbox becomes a ticket once; the same message
+// again is answered as a duplicate; only message/rfc822 is taken.
+func TestInboundMailAPI(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		box := d.mustCall(201, "POST", "/api/v1/mailboxes", "ada", map[string]any{"address": "help@acme.test"})
+		path := "/api/v1/mailboxes/" + id(box.id("id")) + "/inbound"
+		raw := "From: =?UTF-8?B?4KSw4KS14KS/?= <ravi@example.in>\r\nTo: help@acme.test\r\nSubject: =?UTF-8?B?4KSu4KSm4KSm?=\r\n" +
+			"Message-ID: <api-1@example.in>\r\n\r\nनमस्ते\x00\r\n"
+		h := http.Header{"Authorization": {"Bearer " + d.Tokens["ada"]}, "Content-Type": {"message/rfc822"}}
+		first := d.send("POST", path, h, raw)
+		if first.Status != 200 || first.str("outcome") != "new_ticket" || first.get("duplicate") != false {
+			t.Fatalf("first: %d %s", first.Status, first.Raw)
+		}
+		tk := d.ticket(first.id("ticket_id"))
+		assertChecks(t, tk, []check{{"subject", "मदद"}, {"channel", "email"}, {"requester.email", "ravi@example.in"}})
+		again := d.send("POST", path, h, raw)
+		if again.Status != 200 || again.get("duplicate") != true || again.id("ticket_id") != first.id("ticket_id") {
+			t.Fatalf("again: %d %s", again.Status, again.Raw)
+		}
+		h.Set("Content-Type", "text/plain")
+		if r := d.send("POST", path, h, raw); r.Status != 415 {
+			t.Fatalf("text/plain: %d %s", r.Status, r.Raw)
+		}
+		h.Set("Content-Type", "message/rfc822")
+		h.Set("Authorization", "Bearer "+d.Tokens["ravi"])
+		if r := d.send("POST", path, h, raw); r.Status != 403 {
+			t.Fatalf("an agent: %d %s", r.Status, r.Raw)
+		}
+	})
+}

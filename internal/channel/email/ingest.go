@@ -207,8 +207,19 @@ func doneResult(in *Inbound) *Result {
 	return r
 }
 
-// process reads a recorded message and puts it on its ticket.
+// process reads a recorded message and puts it on its ticket. A conflict
+// (on PostgreSQL, two messages of one new sender creating the contact at
+// once) is tried again.
 func (s *Service) process(ctx context.Context, m *Mailbox, in *Inbound, data []byte, src Source) (*Result, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := s.processOnce(ctx, m, in, data, src)
+		if desk.ErrorCode(err) != desk.ECONFLICT || attempt == 4 {
+			return res, err
+		}
+	}
+}
+
+func (s *Service) processOnce(ctx context.Context, m *Mailbox, in *Inbound, data []byte, src Source) (*Result, error) {
 	p := Parse(data)
 	res := &Result{InboundID: in.ID, Warnings: p.Warnings}
 	from := s.sender(p, src)
@@ -291,7 +302,7 @@ func (s *Service) finishedElsewhere(ctx context.Context, in *Inbound) (*Result, 
 // instead, so that the sender delivers again.
 func (s *Service) failed(ctx context.Context, in *Inbound, p *Parsed, err error) (*Result, error) {
 	switch desk.ErrorCode(err) {
-	case desk.EINVALID, desk.EUNPROCESSABLE, desk.ENOTFOUND, desk.ECONFLICT:
+	case desk.EINVALID, desk.EUNPROCESSABLE, desk.ENOTFOUND:
 	default:
 		return nil, err
 	}
