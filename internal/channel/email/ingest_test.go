@@ -56,7 +56,7 @@ func (d *desk_) ingest(t testing.TB, raw string) *email.Result {
 	return res
 }
 
-func fixture(t testing.TB, name string) string {
+func inboundFixture(t testing.TB, name string) string {
 	b, err := os.ReadFile(filepath.Join("testdata", "inbound", name))
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestIngestThreads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first := d.ingest(t, fixture(t, "gmail_new.eml"))
+		first := d.ingest(t, inboundFixture(t, "gmail_new.eml"))
 		if first.Outcome != email.OutcomeNewTicket || first.Duplicate || first.TicketID == 0 {
 			t.Fatalf("first: %+v", first)
 		}
@@ -99,7 +99,7 @@ func TestIngestThreads(t *testing.T) {
 		if box, _ := d.db.TicketMailbox(ctx, tk.ID); box == nil || *box != d.box.ID {
 			t.Fatalf("ticket mailbox %v", box)
 		}
-		again := d.ingest(t, fixture(t, "gmail_new.eml"))
+		again := d.ingest(t, inboundFixture(t, "gmail_new.eml"))
 		if !again.Duplicate || again.TicketID != tk.ID || again.InboundID != first.InboundID {
 			t.Fatalf("same message again: %+v", again)
 		}
@@ -116,10 +116,10 @@ func TestIngestThreads(t *testing.T) {
 			want      string // outcome
 			same      bool   // on the first ticket
 		}{
-			{"a reply by In-Reply-To to our mail", fixture(t, "gmail_reply.eml"), email.OutcomeReply, true},
+			{"a reply by In-Reply-To to our mail", inboundFixture(t, "gmail_reply.eml"), email.OutcomeReply, true},
 			{"a reply by References only", mailFrom("priya@example.in", "Re: something", "r2@example.in",
 				"References: <unknown@x> <CAJx1=abc123@mail.gmail.com>\r\n", "by references"), email.OutcomeReply, true},
-			{"headers dropped: the subject token of a participant", fixture(t, "outlook_headers_dropped.eml"), email.OutcomeReply, true},
+			{"headers dropped: the subject token of a participant", inboundFixture(t, "outlook_headers_dropped.eml"), email.OutcomeReply, true},
 			{"the token from a stranger is not enough", mailFrom("mallory@evil.example", "Re: [#TICKET] gimme", "m1@evil.example",
 				"", "hijack"), email.OutcomeNewTicket, false},
 			{"the same subject text alone is not a reply", mailFrom("priya@example.in", "Cannot log in to my account",
@@ -147,7 +147,7 @@ func TestIngestThreads(t *testing.T) {
 		}
 
 		// Cc'd people follow the conversation and may answer it.
-		cc := d.ingest(t, fixture(t, "cc_people.eml"))
+		cc := d.ingest(t, inboundFixture(t, "cc_people.eml"))
 		to, ccs, err := d.db.MailRecipients(ctx, cc.TicketID)
 		if err != nil || to != "priya@example.in" || strings.Join(ccs, ",") != "amit@example.in,sunita@example.in" {
 			t.Fatalf("recipients %q %q %v", to, ccs, err)
@@ -191,7 +191,7 @@ func TestIngestCorpusOnBothDatabases(t *testing.T) {
 		ctx := system()
 		all, _ := filepath.Glob(filepath.Join("testdata", "inbound", "*.eml"))
 		for _, f := range all {
-			res := d.ingest(t, fixture(t, filepath.Base(f)))
+			res := d.ingest(t, inboundFixture(t, filepath.Base(f)))
 			name := filepath.Base(f)
 			if name == "from_own_mailbox.eml" {
 				if res.Outcome != email.OutcomeLoop {

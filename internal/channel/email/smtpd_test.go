@@ -41,7 +41,7 @@ func TestSMTPReceiver(t *testing.T) {
 			}
 			return c.Quit()
 		}
-		msg := fixture(t, "hindi_utf8_qp.eml")
+		msg := inboundFixture(t, "hindi_utf8_qp.eml")
 		if err := send("ravi@example.in", []string{"support@acme.test"}, msg); err != nil {
 			t.Fatalf("deliver: %v", err)
 		}
