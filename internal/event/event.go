@@ -7,6 +7,8 @@ package event
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -88,4 +90,39 @@ type Change struct {
 	Field string `json:"field"`
 	Old   any    `json:"old"`
 	New   any    `json:"new"`
+}
+
+// Field is a numeric field added to an event's data after the fact, when its
+// value is known only once the rows are written (an id).
+type Field struct {
+	Name  string
+	Value int64
+}
+
+// WithFields returns data, a JSON object, with the fields appended at its
+// end. It works on the text so that a database statement that writes the
+// event can append the same fields the same way (see OpenObject) and the
+// stored and the published data are the same bytes.
+func WithFields(data json.RawMessage, fields ...Field) json.RawMessage {
+	b := []byte(OpenObject(data))
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, f.Name)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, f.Value, 10)
+	}
+	return append(b, '}')
+}
+
+// OpenObject returns data, a JSON object, without its closing brace and,
+// when it has fields, with a comma after them: the text that further fields
+// and a closing brace complete.
+func OpenObject(data json.RawMessage) string {
+	s := strings.TrimRight(string(data), " \t\r\n")
+	if s == "" || s == "{}" {
+		return "{"
+	}
+	return strings.TrimSuffix(s, "}") + ","
 }

@@ -34,6 +34,10 @@ type dialect interface {
 	// where those are separate statements. On PostgreSQL each statement is
 	// a round trip, and round trips are most of a create's cost.
 	insertWithTags() func(insertTicket string) string
+	// openTicket is one statement that writes any number of
+	// ticket.Openings (its parameters are in DB.openTickets), "" where the
+	// steps are separate statements in one transaction.
+	openTicket() string
 	isUnique(err error) bool
 	isForeignKey(err error) bool
 	constraint(err error) string
@@ -68,6 +72,7 @@ func (sqliteDialect) eventsBefore(a, b string) string { return a + " < " + b }
 
 // SQLite runs statements in-process: three statements cost what one does.
 func (sqliteDialect) insertWithTags() func(string) string { return nil }
+func (sqliteDialect) openTicket() string                  { return "" }
 func (sqliteDialect) lastEvent() string {
 	return "SELECT COALESCE(MAX(id), 0) FROM events"
 }
@@ -153,6 +158,79 @@ func (postgresDialect) eventsAfter() string {
 func (postgresDialect) eventsBefore(a, b string) string {
 	return postgresEventPosition(a) + " < " + postgresEventPosition(b)
 }
+
+// openTicket writes tickets, each with its requester when new, tags, first
+// message and events, in one statement: openings are rows of arrays
+// (DB.openTickets lists the parameters). Run on its own it is one round trip
+// and one transaction for any number of creates. Ids are drawn from the
+// sequences up front, so that every row written can be told apart by its
+// opening's position. Creates for one new email make one contact (named by
+// the first). Event data is text built as event.WithFields builds it, so the
+// stored and the published bytes agree; a new contact's contact.created comes
+// just before its first ticket's events.
+func (postgresDialect) openTicket() string {
+	return `WITH i AS MATERIALIZED (
+		SELECT u.*, nextval(pg_get_serial_sequence('tickets', 'id')) AS tid,
+			nextval(pg_get_serial_sequence('messages', 'id')) AS mid
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+			$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::bigint[],
+			$17::text[], $18::text[], $19::int[], $20::text[], $21::text[], $22::text[])
+		WITH ORDINALITY AS u(email, name, domain, now, actor_kind, actor_id, contact_json, contact_json_end,
+			subject, status, category, priority, type, channel, assignee, team, tags, custom, escalation,
+			author_kind, body, html, ord)
+	), found AS MATERIALIZED (
+		SELECT e.email, c.id, c.name, c.organization_id FROM contact_emails e JOIN contacts c ON c.id = e.contact_id
+		WHERE e.email IN (SELECT email FROM i)
+	), missing AS MATERIALIZED (
+		SELECT f.*, nextval(pg_get_serial_sequence('contacts', 'id')) AS cid,
+			(SELECT organization_id FROM organization_domains d WHERE d.domain = f.domain) AS org
+		FROM (SELECT DISTINCT ON (email) email, name, domain, now, ord FROM i
+			WHERE email NOT IN (SELECT email FROM found) ORDER BY email, ord) f
+	), new_contacts AS (
+		INSERT INTO contacts (id, name, email, phone, language, organization_id, created_at, updated_at)
+		SELECT cid, name, email, '', 'en', org, now, now FROM missing
+	), new_emails AS (
+		INSERT INTO contact_emails (email, contact_id, position) SELECT email, cid, 0 FROM missing
+	), c AS (
+		SELECT email, id, name, organization_id, 0::bigint AS created_by FROM found
+		UNION ALL SELECT email, cid, name, org, ord FROM missing
+	), t AS (
+		INSERT INTO tickets (id, subject, status, status_category, priority, type, channel, requester_id,
+			organization_id, assignee_id, team_id, tags, custom_fields, escalation_level, created_at, updated_at)
+		SELECT i.tid, i.subject, i.status, i.category, i.priority, i.type, i.channel, c.id, c.organization_id,
+			i.assignee, i.team, i.tags, i.custom, i.escalation, i.now, i.now
+		FROM i JOIN c ON c.email = i.email
+	), catalog AS (
+		INSERT INTO tags (name, created_at)
+		SELECT DISTINCT ON (tag) tag, i.now FROM i, json_array_elements_text(i.tags::json) AS tag ORDER BY tag
+		ON CONFLICT (name) DO NOTHING
+	), tag_rows AS (
+		INSERT INTO ticket_tags (ticket_id, tag) SELECT DISTINCT i.tid, tag FROM i, json_array_elements_text(i.tags::json) AS tag
+	), m AS (
+		INSERT INTO messages (id, ticket_id, author_kind, author_id, internal, body_text, body_html, created_at)
+		SELECT i.mid, i.tid, i.author_kind, c.id, FALSE, i.body, i.html, i.now FROM i JOIN c ON c.email = i.email
+	), e AS MATERIALIZED (
+		SELECT x.*, nextval(pg_get_serial_sequence('events', 'id')) AS eid FROM (
+			SELECT i.ord, 0::bigint AS k, NULL::bigint AS ticket_id, 'contact.created' AS kind, i.actor_kind, i.actor_id,
+				'{"id":' || f.cid || i.contact_json || COALESCE(f.org::text, 'null') || i.contact_json_end AS data, i.now
+			FROM i JOIN missing f ON f.ord = i.ord
+			UNION ALL
+			SELECT i.ord, v.k, i.tid, v.kind, i.actor_kind, i.actor_id,
+				CASE WHEN v.first THEN v.data || '"requester_id":' || c.id || ',"message_id":' || i.mid || '}' ELSE v.data END,
+				i.now
+			FROM unnest($23::bigint[], $24::text[], $25::text[], $26::bool[]) WITH ORDINALITY AS v(owner, kind, data, first, k)
+			JOIN i ON i.ord = v.owner JOIN c ON c.email = i.email
+			ORDER BY 1, 2
+		) x
+	), ev AS (
+		INSERT INTO events (id, ticket_id, kind, actor_kind, actor_id, data, created_at)
+		SELECT eid, ticket_id, kind, actor_kind, actor_id, data, now FROM e
+	)
+	SELECT i.ord, i.tid, i.mid, c.id, c.name, c.organization_id, c.created_by = i.ord,
+		(SELECT string_agg(e.eid::text, ',' ORDER BY e.eid) FROM e WHERE e.ord = i.ord)
+	FROM i JOIN c ON c.email = i.email ORDER BY i.ord`
+}
+
 func (postgresDialect) insertWithTags() func(string) string {
 	return func(insertTicket string) string {
 		return `WITH t AS (` + insertTicket + `),

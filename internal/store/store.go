@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -36,6 +37,11 @@ type DB struct {
 	group   chan *writeJob
 	closed  chan struct{}
 	stopped chan struct{}
+
+	// Creates sharing transactions on PostgreSQL (open.go); nil on SQLite.
+	opens       chan *openJob
+	opensClosed chan struct{}
+	openersDone sync.WaitGroup
 }
 
 // Config says which database to open.
@@ -83,7 +89,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			return nil, fmt.Errorf("connect postgres: %w", err)
 		}
 		p := newPool(pool, false)
-		return &DB{write: p, read: p, dialect: postgresDialect{}, URL: cfg.DatabaseURL}, nil
+		db := &DB{write: p, read: p, dialect: postgresDialect{}, URL: cfg.DatabaseURL}
+		db.startOpeners()
+		return db, nil
 	}
 	if cfg.DatabaseURL != "" {
 		return nil, desk.E(desk.EINVALID, "error.database_url")
@@ -144,6 +152,7 @@ func ownerOnly(dir, path string) error {
 // Close closes the database.
 func (db *DB) Close() error {
 	db.stopGroupCommit()
+	db.stopOpeners()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

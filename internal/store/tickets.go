@@ -560,6 +560,11 @@ func (x *ticketTx) InsertMessage(ctx context.Context, m *ticket.Message) error {
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
+	return x.insertAttachments(ctx, m)
+}
+
+// insertAttachments writes the rows of a written message's attachments.
+func (x *ticketTx) insertAttachments(ctx context.Context, m *ticket.Message) error {
 	for i := range m.Attachments {
 		a := &m.Attachments[i]
 		if err := x.tx.QueryRowContext(ctx, `INSERT INTO attachments (message_id, filename, content_type, size, sha256)
@@ -601,25 +606,32 @@ func (db *DB) appendEvents(ctx context.Context, q querier, evs []event.Event) er
 }
 
 func (x *ticketTx) EnsureContact(ctx context.Context, email, name string, now time.Time) (*people.Contact, error) {
+	c, _, err := x.ensureContact(ctx, email, name, now)
+	return c, err
+}
+
+// ensureContact is EnsureContact that also tells whether it created the
+// contact.
+func (x *ticketTx) ensureContact(ctx context.Context, email, name string, now time.Time) (*people.Contact, bool, error) {
 	c, err := contactByEmail(ctx, x.tx, email)
 	if err == nil {
-		return c, nil
+		return c, false, nil
 	}
 	if desk.ErrorCode(err) != desk.ENOTFOUND {
-		return nil, err
+		return nil, false, err
 	}
 	c = &people.Contact{Name: name, Emails: []string{email}, Language: "en", CreatedAt: now, UpdatedAt: now}
 	var org sql.NullInt64
 	err = x.tx.QueryRowContext(ctx, `SELECT organization_id FROM organization_domains WHERE domain = $1`,
 		people.EmailDomain(email)).Scan(&org)
 	if err != nil && err != sql.ErrNoRows {
-		return nil, fmt.Errorf("organization for %s: %w", email, err)
+		return nil, false, fmt.Errorf("organization for %s: %w", email, err)
 	}
 	c.OrganizationID = fromNullID(org)
 	if err := insertContact(ctx, x.tx, c); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return c, nil
+	return c, true, nil
 }
 
 func (x *ticketTx) MoveMessages(ctx context.Context, from, to int64) error {

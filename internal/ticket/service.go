@@ -204,44 +204,40 @@ func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
 	}
 	now := s.clock.Now()
 	t.CreatedAt, t.UpdatedAt = now, now
-	var evs []event.Event
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		c, err := tx.EnsureContact(ctx, email, name, now)
-		if err != nil {
-			return err
-		}
-		t.Requester = Person{ID: c.ID, Name: c.Name, Email: email}
-		t.OrganizationID = c.OrganizationID
-		if err := tx.InsertTicket(ctx, t); err != nil {
-			return err
-		}
-		m := &Message{TicketID: t.ID, AuthorKind: desk.ActorContact, AuthorID: c.ID, AuthorName: c.Name,
-			BodyText: body, BodyHTML: html, CreatedAt: now, Attachments: in.Attachments}
-		if err := tx.InsertMessage(ctx, m); err != nil {
-			return err
-		}
-		var more []event.Event
-		if in.Within != nil {
-			if more, err = in.Within(ctx, tx, t, m); err != nil {
+	// The store completes ticket.created with requester_id and message_id.
+	evs := []event.Event{event.New(event.TicketCreated, 0, map[string]any{
+		"subject": t.Subject, "status": t.Status, "priority": t.Priority, "channel": t.Channel,
+		"team_id": t.TeamID, "assignee_id": t.AssigneeID})}
+	if t.AssigneeID != nil {
+		evs = append(evs, event.New(event.Assigned, 0, map[string]any{"old": nil, "new": *t.AssigneeID}))
+	}
+	o := &Opening{Email: email, Name: name, Now: now, Ticket: t,
+		Message: &Message{AuthorKind: desk.ActorContact, BodyText: body, BodyHTML: html, CreatedAt: now,
+			Attachments: in.Attachments},
+		Events: stamp(a, now, evs), ContactEvent: stamp(a, now, []event.Event{{Kind: event.ContactCreated}})[0]}
+	var more []event.Event
+	if in.Within == nil {
+		err = s.store.OpenTicket(ctx, o)
+	} else {
+		// A channel's part shares the transaction, so the ticket is
+		// written by the steps of one (Store.OpenTicket may share a
+		// statement with other creates).
+		err = s.store.InTx(ctx, func(tx Tx) error {
+			if err := tx.OpenTicket(ctx, o); err != nil {
 				return err
 			}
-		}
-		evs = stamp(a, now, []event.Event{
-			event.New(event.TicketCreated, t.ID, map[string]any{
-				"subject": t.Subject, "status": t.Status, "priority": t.Priority, "channel": t.Channel,
-				"requester_id": c.ID, "team_id": t.TeamID, "assignee_id": t.AssigneeID, "message_id": m.ID}),
+			var err error
+			if more, err = in.Within(ctx, tx, t, o.Message); err != nil {
+				return err
+			}
+			more = stamp(a, now, more)
+			return tx.AppendEvents(ctx, more)
 		})
-		if t.AssigneeID != nil {
-			evs = append(evs, stamp(a, now, []event.Event{event.New(event.Assigned, t.ID,
-				map[string]any{"old": nil, "new": *t.AssigneeID})})...)
-		}
-		evs = append(evs, stamp(a, now, more)...)
-		return tx.AppendEvents(ctx, evs)
-	})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create ticket: %w", err)
 	}
-	s.publish(evs, t)
+	s.publish(append(o.Events, more...), t)
 	return t, nil
 }
 

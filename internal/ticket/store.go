@@ -13,6 +13,11 @@ import (
 // together or not at all.
 type Store interface {
 	InTx(ctx context.Context, fn func(Tx) error) error
+	// OpenTicket writes a new ticket in one transaction of its own (see
+	// Opening). It is not built from Tx's steps because on PostgreSQL it is
+	// one statement: each step would be a round trip, and round trips were
+	// most of a create's cost.
+	OpenTicket(ctx context.Context, o *Opening) error
 	Ticket(ctx context.Context, id int64) (*Ticket, error)
 	Tickets(ctx context.Context, f Filter) (*Page, error)
 	Messages(ctx context.Context, ticketID int64, withInternal bool) ([]*Message, error)
@@ -30,6 +35,27 @@ type Store interface {
 	Attachment(ctx context.Context, id int64) (a *Attachment, ticketID int64, internal bool, err error)
 }
 
+// Opening is what opening a ticket writes: the requester (found by email, or
+// created), the ticket with its tags, its first message and its events.
+type Opening struct {
+	Email, Name string // the requester; Name only for a new contact
+	Now         time.Time
+	// Ticket gets its ID, Version, Requester and OrganizationID (the
+	// requester's) from the store.
+	Ticket *Ticket
+	// Message gets its ID, TicketID, AuthorID and AuthorName.
+	Message *Message
+	// Events are the ticket's, ticket.created first; the store sets their
+	// IDs and TicketID and completes the first one's data with the
+	// "requester_id" and "message_id" fields (event.WithIDs).
+	Events []event.Event
+	// Contact is the requester as it was created, with its contact.created
+	// event in ContactEvent (written before the ticket's), when the store
+	// created one; nil when the email was known.
+	Contact      *people.Contact
+	ContactEvent event.Event
+}
+
 // Tx is the set of writes a ticket change may make within one transaction.
 type Tx interface {
 	// TicketForUpdate loads a ticket and locks it until the transaction ends.
@@ -41,6 +67,9 @@ type Tx interface {
 	// stored version is still t.Version (else ESTALE), and bumps t.Version.
 	SaveTicket(ctx context.Context, t *Ticket) error
 	InsertMessage(ctx context.Context, m *Message) error
+	// OpenTicket writes a new ticket as Store.OpenTicket does, inside the
+	// transaction.
+	OpenTicket(ctx context.Context, o *Opening) error
 	// AppendEvents inserts the events and sets their IDs.
 	AppendEvents(ctx context.Context, evs []event.Event) error
 	// EnsureContact finds the contact with the email or creates one (attached

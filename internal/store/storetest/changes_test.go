@@ -454,6 +454,16 @@ func (s failingEvents) InTx(ctx context.Context, fn func(ticket.Tx) error) error
 	return s.DB.InTx(ctx, func(tx ticket.Tx) error { return fn(failingTx{tx}) })
 }
 
+// OpenTicket writes the whole ticket and then fails, before the commit.
+func (s failingEvents) OpenTicket(ctx context.Context, o *ticket.Opening) error {
+	return s.DB.InTx(ctx, func(tx ticket.Tx) error {
+		if err := tx.OpenTicket(ctx, o); err != nil {
+			return err
+		}
+		return errInjected
+	})
+}
+
 type failingTx struct{ ticket.Tx }
 
 func (x failingTx) AppendEvents(ctx context.Context, evs []event.Event) error {

@@ -2,11 +2,14 @@ package storetest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -345,6 +348,158 @@ func TestCustomerSeesOnlyTheirOwnTickets(t *testing.T) {
 			if e.Kind == "ticket.mentioned" {
 				t.Fatalf("a customer's @ must not mention an agent: %s", e.Data)
 			}
+		}
+	})
+}
+
+// A create writes its requester's contact.created (when it made the contact)
+// before ticket.created, and ticket.created names the requester and the
+// first message; what the bus publishes is byte for byte what was stored.
+func TestCreateRecordsTheNewRequesterAndWhatItWrote(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		org, err := f.people.CreateOrganization(f.sys, people.OrganizationInput{Name: ptr("Acme"), Domains: &[]string{"acme.test"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, stop := f.bus.Subscribe(10)
+		defer stop()
+		from := f.lastEvent()
+		first := f.open(ticket.NewTicket{Requester: ticket.Person{Email: "kavya@acme.test", Name: `Kavya "K" Rao`}, Tags: []string{"vip"}})
+		second := f.open(ticket.NewTicket{Requester: ticket.Person{Email: "kavya@acme.test"}})
+		evs := f.eventsSince(from, 3)
+		if k := kinds(evs); fmt.Sprint(k) != "[contact.created ticket.created ticket.created]" {
+			t.Fatalf("events = %v, want the contact once, then both tickets", k)
+		}
+		var c people.Contact
+		if err := json.Unmarshal(evs[0].Data, &c); err != nil {
+			t.Fatalf("contact.created data %s: %v", evs[0].Data, err)
+		}
+		stored, err := f.people.Contact(f.sys, first.Requester.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ID != stored.ID || c.Name != `Kavya "K" Rao` || fmt.Sprint(c.Emails) != "[kavya@acme.test]" ||
+			c.OrganizationID == nil || *c.OrganizationID != org.ID || c.Version != 1 || evs[0].TicketID != 0 {
+			t.Fatalf("contact.created = %s (ticket %d), want contact %d of organization %d", evs[0].Data, evs[0].TicketID, stored.ID, org.ID)
+		}
+		for i, tk := range []*ticket.Ticket{first, second} {
+			e := evs[i+1]
+			msgs, err := f.tickets.Messages(f.sys, tk.ID)
+			if err != nil || len(msgs) != 1 {
+				t.Fatalf("thread of %d: %v (%v)", tk.ID, msgs, err)
+			}
+			var d struct {
+				Subject     string `json:"subject"`
+				RequesterID int64  `json:"requester_id"`
+				MessageID   int64  `json:"message_id"`
+			}
+			if err := json.Unmarshal(e.Data, &d); err != nil || e.TicketID != tk.ID || d.Subject != tk.Subject ||
+				d.RequesterID != stored.ID || d.MessageID != msgs[0].ID {
+				t.Fatalf("ticket.created of %d = %s (%v), want requester %d and message %d", tk.ID, e.Data, err, stored.ID, msgs[0].ID)
+			}
+			if tk.Requester.ID != stored.ID || tk.OrganizationID == nil || *tk.OrganizationID != org.ID || tk.Version != 1 {
+				t.Fatalf("returned ticket %+v", tk)
+			}
+			pub := <-live
+			if pub.ID != e.ID || string(pub.Data) != string(e.Data) {
+				t.Fatalf("published %d %s, stored %d %s", pub.ID, pub.Data, e.ID, e.Data)
+			}
+		}
+		if tags := f.reload(first.ID).Tags; fmt.Sprint(tags) != "[vip]" {
+			t.Fatalf("tags = %v", tags)
+		}
+	})
+}
+
+// Creates racing for one new email make one contact, and every create lands.
+func TestConcurrentCreatesForOneNewEmailShareTheContact(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		const n = 12
+		var wg sync.WaitGroup
+		got := make([]*ticket.Ticket, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				got[i], errs[i] = f.tickets.Create(f.sys, ticket.NewTicket{Subject: fmt.Sprintf("Race %d", i), Body: "b",
+					Requester: ticket.Person{Email: "same@race.test"}})
+			})
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("create %d: %v", i, errs[i])
+			}
+			if got[i].Requester.ID != got[0].Requester.ID {
+				t.Fatalf("create %d has requester %d, create 0 has %d", i, got[i].Requester.ID, got[0].Requester.ID)
+			}
+		}
+		cs, err := f.people.Contacts(f.sys, people.ContactFilter{})
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("contacts = %d (%v), want 1", len(cs), err)
+		}
+	})
+}
+
+// Concurrent creates may share a transaction (PostgreSQL) or a commit
+// (SQLite); one that the database refuses fails alone and the others land
+// once each, with their events.
+func TestConcurrentCreatesFailAlone(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		const n = 48
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		ids := make([]int64, n)
+		for i := range n {
+			wg.Go(func() {
+				status := ticket.CategoryNew
+				if i%6 == 5 {
+					status = "no-such-status" // past the service's checks: the database refuses it
+				}
+				now := start.Add(time.Duration(i) * time.Second)
+				o := &ticket.Opening{Email: fmt.Sprintf("c%d@batch.test", i%7), Name: "C", Now: now,
+					Ticket: &ticket.Ticket{Subject: fmt.Sprintf("Batch %d", i), Status: status, StatusCategory: ticket.CategoryNew,
+						Priority: "normal", Type: "question", Channel: "api", Tags: []string{fmt.Sprintf("b%d", i%3)}},
+					Message:      &ticket.Message{AuthorKind: desk.ActorContact, BodyText: "b", CreatedAt: now},
+					Events:       []event.Event{event.New(event.TicketCreated, 0, map[string]any{"subject": fmt.Sprintf("Batch %d", i)})},
+					ContactEvent: event.Event{Kind: event.ContactCreated}}
+				errs[i] = f.db.OpenTicket(ctx, o)
+				ids[i] = o.Ticket.ID
+			})
+		}
+		wg.Wait()
+		landed := 0
+		for i := range n {
+			if i%6 == 5 {
+				if errs[i] == nil {
+					t.Fatalf("create %d with an unknown status landed", i)
+				}
+				continue
+			}
+			if errs[i] != nil {
+				t.Fatalf("create %d: %v", i, errs[i])
+			}
+			landed++
+			tk := f.reload(ids[i])
+			if tk.Subject != fmt.Sprintf("Batch %d", i) || tk.Requester.Email != fmt.Sprintf("c%d@batch.test", i%7) {
+				t.Fatalf("ticket %d = %q by %s, want create %d's", ids[i], tk.Subject, tk.Requester.Email, i)
+			}
+			evs := f.events(ids[i])
+			var d struct {
+				Subject   string `json:"subject"`
+				MessageID int64  `json:"message_id"`
+			}
+			if len(evs) != 1 || json.Unmarshal(evs[0].Data, &d) != nil || d.Subject != tk.Subject || d.MessageID == 0 {
+				t.Fatalf("events of ticket %d = %v", ids[i], evs)
+			}
+		}
+		page, err := f.tickets.List(f.sys, ticket.Filter{Limit: 100})
+		if err != nil || len(page.Tickets) != landed {
+			t.Fatalf("%d tickets listed (%v), want %d", len(page.Tickets), err, landed)
+		}
+		cs, err := f.people.Contacts(f.sys, people.ContactFilter{})
+		if err != nil || len(cs) != 7 {
+			t.Fatalf("contacts = %d (%v), want 7", len(cs), err)
 		}
 	})
 }
