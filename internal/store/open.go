@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"slices"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
