@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -104,7 +106,7 @@ func TestOutboxPage(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t, storetest.Backends()[0], map[string]string{"ada": goodPassword})
 	tk, _, _ := mailTicket(t, d)
-	session, _, _, err := d.Access.SignIn(system(), "ada@desk.test", goodPassword)
+	session, csrf, _, err := d.Access.SignIn(system(), "ada@desk.test", goodPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,6 +136,22 @@ func TestOutboxPage(t *testing.T) {
 	_, page = b.do("GET", "/tickets/"+id(tk.ID), html, "")
 	if !strings.Contains(page, `data-delivery="sent"`) || !strings.Contains(page, `<details class="folded">`) {
 		t.Errorf("ticket page lacks the delivery state or the folded quote:\n%s", page)
+	}
+	// Test connection on the mailbox page: a relay that is down says so.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	mbs, _ := d.DB.Mailboxes(context.Background())
+	d.mustCall(200, "PATCH", "/api/v1/mailboxes/"+id(mbs[0].ID), "ada", map[string]any{"smtp": map[string]any{
+		"host": "127.0.0.1", "port": port, "security": "none"}})
+	if _, page = b.do("GET", "/admin/mailboxes", html, ""); !strings.Contains(page, "/smtp/test") {
+		t.Fatalf("no test button on the mailbox page")
+	}
+	res, page := b.do("POST", "/admin/mailboxes/"+id(mbs[0].ID)+"/smtp/test", http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+		"Accept": {"text/html"}}, url.Values{"csrf": {csrf}}.Encode())
+	if res.StatusCode != 200 || !strings.Contains(page, `class="error-box" role="alert" id="smtp-test-result"`) ||
+		!strings.Contains(page, "The relay test failed: connect") || !strings.Contains(page, `href="/admin/mailboxes" id="back"`) {
+		t.Errorf("test connection page: %d\n%s", res.StatusCode, page)
 	}
 	speakHindi(t, d, "ada")
 	_, page = b.do("GET", "/admin/outbox", html, "")

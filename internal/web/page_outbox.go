@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/sahayak/sahayak/internal/channel/email"
@@ -54,4 +55,32 @@ func (s *Server) outboxMailPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "admin_outbox_mail.html", page{Title: "outbox.mail", Nav: "admin-outbox", Data: d})
+}
+
+// smtpTestData is the outcome of the "test connection" action.
+type smtpTestData struct {
+	Mailbox *email.Mailbox
+	Failed  bool
+	Message desk.Msg // what went wrong, in the agent's language
+}
+
+func (s *Server) testSMTPPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	d := smtpTestData{}
+	if d.Mailbox, err = s.Mail.Get(r.Context(), id); err != nil {
+		return err
+	}
+	err = s.MailOut.TestSMTP(r.Context(), id)
+	var de *desk.Error
+	switch {
+	case err == nil:
+	case desk.ErrorCode(err) == desk.EUNPROCESSABLE && errors.As(err, &de):
+		d.Failed, d.Message = true, de.Msg
+	default:
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "admin_smtp_test.html", page{Title: "mailsend.test", Nav: "admin-mailboxes", Data: d})
 }

@@ -223,6 +223,7 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /admin/fields", auth.FieldsWrite, s.createFieldPage)
 	s.handle("POST /admin/fields/{id}", auth.FieldsWrite, s.updateFieldPage)
 	s.handle("GET /admin/outbox", auth.MailboxesRead, s.outboxPage)
+	s.handle("POST /admin/mailboxes/{id}/smtp/test", auth.MailboxesWrite, s.testSMTPPage)
 	s.handle("GET /admin/outbox/{id}", auth.MailboxesRead, s.outboxMailPage)
 	s.handle("GET /admin/webhooks", auth.WebhooksWrite, s.webhooksPage)
 	s.handle("POST /admin/webhooks", auth.WebhooksWrite, s.createWebhookPage)
