@@ -36,6 +36,7 @@ import (
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ratelimit"
+	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/web"
@@ -78,6 +79,8 @@ type Config struct {
 	// SMTPAddr, when set, is where the built-in SMTP receiver accepts mail
 	// for the mailboxes.
 	SMTPAddr string
+	// SLA tunes the SLA timers and consumers (zero: the defaults).
+	SLA sla.Config
 }
 
 // DefaultMaxConnsPerClient is enough for a browser's few connections and
@@ -119,6 +122,7 @@ type App struct {
 	MailOut *email.Sender
 	// Poller fetches new mail from mailboxes with an IMAP server.
 	Poller *email.Poller
+	SLA    *sla.Service
 	Audit  *audit.Recorder
 	Web    *web.Server
 	jobsDB *sql.DB
@@ -233,6 +237,7 @@ func (a *App) build(ctx context.Context) error {
 		_, err := a.Mail.Ingest(ctx, mb.ID, bytes.NewReader(raw), email.Source{Kind: "imap"})
 		return err
 	}, a.Clock, a.Log, nodeName(), a.Config.IMAP)
+	a.SLA = sla.New(a.DB, a.Tickets, a.Bus, a.Clock, a.Log, a.Config.SLA)
 	a.Audit = audit.NewRecorder(a.DB, a.Clock)
 	catalog, err := i18n.Load()
 	if err != nil {
@@ -241,7 +246,7 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
-		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB,
+		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB,
 		RateLimit: a.Limiter,
 		Blobs:     blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
@@ -363,6 +368,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.Mail.Run(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.SLA.Run(ctx)
 	}()
 	if n, err := raiseOpenFiles(); err != nil {
 		a.Log.Warn("open files limit", slog.Any("err", err))

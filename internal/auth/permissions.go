@@ -34,6 +34,8 @@ const (
 	AuditRead          = "audit:read"      // read the audit log
 	MailboxesRead      = "mailboxes:read"  // see mailboxes (never their passwords)
 	MailboxesWrite     = "mailboxes:write" // create, change and delete mailboxes, send mail into one by API
+	SLARead            = "sla:read"        // see business hours, SLA policies and escalation rules
+	SLAWrite           = "sla:write"       // change business hours, SLA policies and escalation rules
 )
 
 // Pseudo-permissions for routes that need no role permission.
@@ -49,6 +51,7 @@ var All = []string{
 	AgentsRead, AgentsWrite, TeamsRead, TeamsWrite, RolesRead, RolesWrite,
 	FieldsRead, FieldsWrite, TagsRead, TagsWrite, StatusesWrite, TokensWrite, WebhooksWrite, AuditRead,
 	MailboxesRead, MailboxesWrite,
+	SLARead, SLAWrite,
 }
 
 // Built-in role names.
@@ -72,9 +75,9 @@ var BuiltinRoles = []struct {
 }{
 	{RoleAgent, "Works the tickets of their teams", agentPermissions},
 	{RoleTeamLead, "Leads a team: takes escalations, merges, manages tags",
-		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite)},
+		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, SLARead)},
 	{RoleSupervisor, "Runs the support operation",
-		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead)},
+		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead, SLARead, SLAWrite)},
 	{RoleAccountExecutive, "Owns customer accounts",
 		[]string{TicketsRead, TicketsReadAll, TicketsCreate, TicketsReply, TicketsNote, ContactsRead, ContactsWrite,
 			OrganizationsRead, OrganizationsWrite, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite}},

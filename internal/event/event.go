@@ -27,6 +27,10 @@ const (
 	FollowerAdded     = "ticket.follower_added"
 	MailWarning       = "ticket.mail_warning" // inbound mail read with trouble: data names the warnings
 	NotificationAdded = "notification.added"
+	// SLA events (package sla): a target's warning share has passed, or the
+	// target itself. Data: policy_id, metric, due_at.
+	SLAWarning  = "sla.warning"
+	SLABreached = "sla.breached"
 )
 
 // Kinds of events about people and configuration. They carry no ticket
@@ -55,7 +59,7 @@ const (
 // admin pages show them.
 var Public = []string{
 	TicketCreated, FieldChanged, MessageAdded, Assigned, Escalated, Deescalated, Merged, MergedInto, Linked,
-	Mentioned, FollowerAdded,
+	Mentioned, FollowerAdded, SLAWarning, SLABreached,
 	ContactCreated, ContactUpdated, ContactDeleted, OrganizationCreated, OrganizationUpdated, OrganizationDeleted,
 	AgentCreated, AgentUpdated, AgentDeactivated, TeamCreated, TeamUpdated, TeamDeleted, WebhookDisabled,
 }

@@ -10,7 +10,12 @@ import (
 )
 
 func (db *DB) queryEvents(ctx context.Context, where string, args ...any) ([]event.Event, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, COALESCE(ticket_id, 0), kind, actor_kind, actor_id, data, created_at
+	return scanEvents(ctx, db.read, where, args...)
+}
+
+// scanEvents reads events with q (a transaction or the readers).
+func scanEvents(ctx context.Context, q querier, where string, args ...any) ([]event.Event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, COALESCE(ticket_id, 0), kind, actor_kind, actor_id, data, created_at
 		FROM events `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)

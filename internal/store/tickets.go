@@ -25,19 +25,56 @@ const ticketColumns = `t.id, t.subject, t.status, t.status_category, t.priority,
 	t.escalation_level, t.merged_into_id, t.created_at, t.updated_at, t.first_responded_at, t.solved_at, t.version
 	FROM tickets t JOIN contacts c ON c.id = t.requester_id`
 
+// ticketReadColumns adds the SLA state (package sla) to what reads
+// return. Writes lock with ticketColumns: PostgreSQL cannot lock the
+// nullable side of an outer join.
+const ticketReadColumns = `s.policy_id, s.first_response_due_at, s.next_response_due_at, s.resolution_due_at,
+	s.paused, s.breached, ` + ticketColumns + ` LEFT JOIN ticket_sla s ON s.ticket_id = t.id`
+
 type scanner interface{ Scan(dest ...any) error }
 
+// scanTicketSLA reads a row of ticketReadColumns.
+func scanTicketSLA(row scanner) (*ticket.Ticket, error) {
+	var policy, fr, nr, res sql.NullInt64
+	var paused sql.NullBool
+	var breached sql.NullString
+	var t *ticket.Ticket
+	_, err := scanTicketWith(row, func(rest ...any) []any {
+		return append([]any{&policy, &fr, &nr, &res, &paused, &breached}, rest...)
+	}, &t)
+	if err != nil {
+		return nil, err
+	}
+	if policy.Valid {
+		t.SLA = &ticket.SLA{PolicyID: policy.Int64, FirstResponseDueAt: fromNullMicros(fr),
+			NextResponseDueAt: fromNullMicros(nr), ResolutionDueAt: fromNullMicros(res), Paused: paused.Bool}
+		if err := json.Unmarshal([]byte(breached.String), &t.SLA.Breached); err != nil || t.SLA.Breached == nil {
+			t.SLA.Breached = []string{}
+		}
+	}
+	return t, nil
+}
+
 func scanTicket(row scanner) (*ticket.Ticket, error) {
+	var t *ticket.Ticket
+	_, err := scanTicketWith(row, func(rest ...any) []any { return rest }, &t)
+	return t, err
+}
+
+// scanTicketWith scans a ticket row with columns of its own before it
+// (dest puts their destinations in front).
+func scanTicketWith(row scanner, dest func(rest ...any) []any, out **ticket.Ticket) (*ticket.Ticket, error) {
 	var t ticket.Ticket
 	var org, assignee, team, merged, firstResp, solved sql.NullInt64
 	var tags, fields string
 	var created, updated int64
-	err := row.Scan(&t.ID, &t.Subject, &t.Status, &t.StatusCategory, &t.Priority, &t.Type, &t.Channel,
+	err := row.Scan(dest(&t.ID, &t.Subject, &t.Status, &t.StatusCategory, &t.Priority, &t.Type, &t.Channel,
 		&t.Requester.ID, &t.Requester.Name, &t.Requester.Email, &org, &assignee, &team, &tags, &fields,
-		&t.EscalationLevel, &merged, &created, &updated, &firstResp, &solved, &t.Version)
+		&t.EscalationLevel, &merged, &created, &updated, &firstResp, &solved, &t.Version)...)
 	if err != nil {
 		return nil, err
 	}
+	*out = &t
 	t.OrganizationID, t.AssigneeID, t.TeamID, t.MergedIntoID = fromNullID(org), fromNullID(assignee), fromNullID(team), fromNullID(merged)
 	t.CreatedAt, t.UpdatedAt = fromMicros(created), fromMicros(updated)
 	t.FirstRespondedAt, t.SolvedAt = fromNullMicros(firstResp), fromNullMicros(solved)
@@ -80,7 +117,7 @@ func parseTags(s string) ([]string, error) {
 
 // Ticket returns one ticket.
 func (db *DB) Ticket(ctx context.Context, id int64) (*ticket.Ticket, error) {
-	t, err := scanTicket(db.read.QueryRowContext(ctx, `SELECT `+ticketColumns+` WHERE t.id = $1`, id))
+	t, err := scanTicketSLA(db.read.QueryRowContext(ctx, `SELECT `+ticketReadColumns+` WHERE t.id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, desk.M("error.ticket_not_found", id))
 	}
@@ -218,8 +255,28 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 		}
 		where = append(where, "("+cond+")")
 	}
+	if f.SLA != nil {
+		switch *f.SLA {
+		case "breached":
+			where = append(where, "s.breached <> '[]'")
+		case "running":
+			where = append(where, "s.due_at IS NOT NULL")
+		case "paused":
+			where = append(where, "s.paused = TRUE AND s.resolved = FALSE AND s.policy_id IS NOT NULL")
+		default:
+			return nil, desk.Invalid(desk.Fields{"sla": desk.M("invalid.one_of", "breached, running, paused")})
+		}
+	}
+	if f.DueBefore != nil {
+		where = append(where, "s.due_at < "+arg(micros(*f.DueBefore)))
+	}
 	order := "t.updated_at DESC, t.id DESC"
 	switch f.Sort {
+	case "due":
+		// Nearest due first; tickets without a running due time have no
+		// place in this order and are left out.
+		order = "s.due_at, t.id"
+		where = append(where, "s.due_at IS NOT NULL")
 	case "created":
 		order = "t.id DESC"
 	case "oldest":
@@ -238,12 +295,15 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 			where = append(where, "t.id < "+arg(c.id))
 		case "oldest":
 			where = append(where, "t.id > "+arg(c.id))
+		case "due":
+			k := arg(c.key)
+			where = append(where, "(s.due_at > "+k+" OR (s.due_at = "+k+" AND t.id > "+arg(c.id)+"))")
 		default:
 			k := arg(c.key)
 			where = append(where, "(t.updated_at < "+k+" OR (t.updated_at = "+k+" AND t.id < "+arg(c.id)+"))")
 		}
 	}
-	q := `SELECT ` + ticketColumns
+	q := `SELECT ` + ticketReadColumns
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -255,7 +315,7 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 	defer rows.Close()
 	page := &ticket.Page{Tickets: make([]*ticket.Ticket, 0, f.Limit)}
 	for rows.Next() {
-		t, err := scanTicket(rows)
+		t, err := scanTicketSLA(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list tickets: %w", err)
 		}
@@ -267,7 +327,11 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 	if len(page.Tickets) > f.Limit {
 		page.Tickets = page.Tickets[:f.Limit]
 		last := page.Tickets[f.Limit-1]
-		page.NextCursor = encodeCursor(cursor{key: micros(last.UpdatedAt), id: last.ID})
+		key := micros(last.UpdatedAt)
+		if f.Sort == "due" && last.SLA != nil {
+			key = micros(last.SLA.NextDue())
+		}
+		page.NextCursor = encodeCursor(cursor{key: key, id: last.ID})
 	}
 	return page, nil
 }

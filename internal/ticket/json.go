@@ -1,6 +1,10 @@
 package ticket
 
-import "github.com/sahayak/sahayak/internal/jsonenc"
+import (
+	"strconv"
+
+	"github.com/sahayak/sahayak/internal/jsonenc"
+)
 
 // AppendJSON appends the ticket as encoding/json writes it, field for
 // field, without reflection: a ticket is written on every read and 25 times
@@ -56,5 +60,23 @@ func (t *Ticket) AppendJSON(b []byte) ([]byte, error) {
 	b = jsonenc.OptionalTime(b, t.FirstRespondedAt)
 	b = append(b, `,"solved_at":`...)
 	b = jsonenc.OptionalTime(b, t.SolvedAt)
+	b = append(b, `,"sla":`...)
+	if t.SLA == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"policy_id":`...)
+		b = jsonenc.Int(b, t.SLA.PolicyID)
+		b = append(b, `,"first_response_due_at":`...)
+		b = jsonenc.OptionalTime(b, t.SLA.FirstResponseDueAt)
+		b = append(b, `,"next_response_due_at":`...)
+		b = jsonenc.OptionalTime(b, t.SLA.NextResponseDueAt)
+		b = append(b, `,"resolution_due_at":`...)
+		b = jsonenc.OptionalTime(b, t.SLA.ResolutionDueAt)
+		b = append(b, `,"paused":`...)
+		b = strconv.AppendBool(b, t.SLA.Paused)
+		b = append(b, `,"breached":`...)
+		b = jsonenc.Strings(b, t.SLA.Breached)
+		b = append(b, '}')
+	}
 	return append(b, '}'), nil
 }

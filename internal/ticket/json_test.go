@@ -39,6 +39,11 @@ func TestTicketJSON(t *testing.T) {
 			a, b := when(), when()
 			tk.FirstRespondedAt, tk.SolvedAt = &a, &b
 		}
+		if rng.IntN(2) == 0 {
+			a, b := when(), when()
+			tk.SLA = &SLA{PolicyID: rng.Int64N(100), FirstResponseDueAt: &a, ResolutionDueAt: &b, Paused: rng.IntN(2) == 0,
+				Breached: []string{"first_response", "resolution"}[:rng.IntN(3)]}
+		}
 		want, err := json.Marshal(tk)
 		if err != nil {
 			t.Fatal(err)

@@ -67,6 +67,31 @@ type Ticket struct {
 	Version          int64      `json:"version"`
 	FirstRespondedAt *time.Time `json:"first_responded_at"`
 	SolvedAt         *time.Time `json:"solved_at"`
+	// SLA is the ticket's SLA clock as package sla last worked it out; nil
+	// while no policy covers the ticket. Reads fill it; writes ignore it.
+	SLA *SLA `json:"sla"`
+}
+
+// SLA is the state of a ticket's SLA targets: due times of those running
+// (nil when met, without a target, or paused) and the targets breached.
+type SLA struct {
+	PolicyID           int64      `json:"policy_id"`
+	FirstResponseDueAt *time.Time `json:"first_response_due_at"`
+	NextResponseDueAt  *time.Time `json:"next_response_due_at"`
+	ResolutionDueAt    *time.Time `json:"resolution_due_at"`
+	Paused             bool       `json:"paused"`
+	Breached           []string   `json:"breached"`
+}
+
+// NextDue is the nearest running due time (zero when none runs).
+func (s *SLA) NextDue() time.Time {
+	var min time.Time
+	for _, d := range []*time.Time{s.FirstResponseDueAt, s.NextResponseDueAt, s.ResolutionDueAt} {
+		if d != nil && (min.IsZero() || d.Before(min)) {
+			min = *d
+		}
+	}
+	return min
 }
 
 // Message is a public reply or an internal note on a ticket.
@@ -128,10 +153,15 @@ type Filter struct {
 	Tags         []string
 	UpdatedSince *time.Time
 	Escalated    *bool
-	Open         bool   // only categories new, open, pending, on_hold
-	Sort         string // "updated" (default, newest first), "created", "oldest"
-	Cursor       string
-	Limit        int
+	// SLA selects by SLA state: "breached" (a target passed), "running" (a
+	// due time runs), "paused".
+	SLA *string
+	// DueBefore selects tickets whose nearest SLA due time is before it.
+	DueBefore *time.Time
+	Open      bool   // only categories new, open, pending, on_hold
+	Sort      string // "updated" (default, newest first), "created", "oldest", "due" (nearest SLA due first; only tickets with one)
+	Cursor    string
+	Limit     int
 	// Scope, when set, limits the result to what an agent without
 	// tickets:read_all may see.
 	Scope *Scope

@@ -340,6 +340,18 @@ func (s *Service) Escalate(ctx context.Context, id, teamID int64, reason string)
 	return s.Reroute(ctx, id, Escalation{TeamID: teamID, Reason: reason, Up: true})
 }
 
+// Rule names the automatic rule an escalation comes from.
+type Rule struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// EscalateByRule is Escalate done by a rule: the same checks, the same
+// event (so the team's lead is told the same way), naming the rule.
+func (s *Service) EscalateByRule(ctx context.Context, id, teamID int64, reason string, rule Rule) (*Ticket, error) {
+	return s.Reroute(ctx, id, Escalation{TeamID: teamID, Reason: reason, Up: true, Rule: &rule})
+}
+
 // Deescalate hands a ticket back to a lower-tier team.
 func (s *Service) Deescalate(ctx context.Context, id, teamID int64, reason string) (*Ticket, error) {
 	return s.Reroute(ctx, id, Escalation{TeamID: teamID, Reason: reason})
@@ -353,6 +365,8 @@ type Escalation struct {
 	// IfVersion, when not 0, applies the move only to that version of the
 	// ticket (else ESTALE).
 	IfVersion int64
+	// Rule, when set, names the escalation rule that made the move.
+	Rule *Rule
 }
 
 // Reroute escalates or de-escalates a ticket. When the move takes the
@@ -409,6 +423,9 @@ func (s *Service) Reroute(ctx context.Context, id int64, e Escalation) (*Ticket,
 		moved.TeamID, moved.AssigneeID = &team.ID, nil
 		if scope(a) != nil && !scope(a).Sees(&moved) {
 			data["actor_lost_access"] = true
+		}
+		if e.Rule != nil {
+			data["rule"] = e.Rule
 		}
 		evs := []event.Event{event.New(kind, t.ID, data)}
 		if t.AssigneeID != nil {

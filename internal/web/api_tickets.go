@@ -69,7 +69,7 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
 // ticketFilter reads the ticket list's query string (see lists.go).
 func (s *Server) ticketFilter(r *http.Request) (ticket.Filter, error) {
 	l := readList(r, true, "status", "status_category", "priority", "assignee_id", "team_id", "organization_id",
-		"requester", "tag", "escalated", "open", "sort")
+		"requester", "tag", "escalated", "open", "sort", "sla", "due_before")
 	f := ticket.Filter{Limit: l.limit, UpdatedSince: l.since, Cursor: l.q.Get("cursor"), AssigneeID: l.id("assignee_id"),
 		TeamID: l.id("team_id"), OrganizationID: l.id("organization_id"), Escalated: l.bool("escalated"),
 		Categories: l.values("status_category", ticket.Categories), Priorities: l.values("priority", ticket.Priorities),
@@ -97,8 +97,21 @@ func (s *Server) ticketFilter(r *http.Request) (ticket.Filter, error) {
 	if open := l.bool("open"); open != nil {
 		f.Open = *open
 	}
-	if f.Sort = l.q.Get("sort"); f.Sort != "" && !slices.Contains([]string{"updated", "created", "oldest"}, f.Sort) {
+	if f.Sort = l.q.Get("sort"); f.Sort != "" && !slices.Contains([]string{"updated", "created", "oldest", "due"}, f.Sort) {
 		l.errs["sort"] = desk.M("invalid.sort")
+	}
+	if v := l.q.Get("sla"); v != "" {
+		if !slices.Contains([]string{"breached", "running", "paused"}, v) {
+			l.errs["sla"] = desk.M("invalid.one_of", "breached, running, paused")
+		}
+		f.SLA = &v
+	}
+	if v := l.q.Get("due_before"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			l.errs["due_before"] = desk.M("invalid.rfc3339")
+		}
+		f.DueBefore = &t
 	}
 	return f, l.err()
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
 
@@ -82,6 +83,12 @@ func versionOf(v any) int64 {
 	case *access.Token:
 		return x.Version
 	case *email.Mailbox:
+		return x.Version
+	case *sla.Calendar:
+		return x.Version
+	case *sla.Policy:
+		return x.Version
+	case *sla.Rule:
 		return x.Version
 	}
 	return 0

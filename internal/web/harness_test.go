@@ -23,6 +23,7 @@ import (
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/store/storetest"
 	"github.com/sahayak/sahayak/internal/ticket"
@@ -47,6 +48,7 @@ type testDesk struct {
 	People  *people.Service
 	Access  *access.Service
 	Mail    *email.Service
+	SLA     *sla.Service
 	Bus     *event.Bus
 	Queue   *jobs.Queue // not started: tests see what was enqueued
 	Server  *web.Server
@@ -116,12 +118,13 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.SLA = sla.New(db, d.Tickets, bus, clock, log, sla.Config{})
 	d.Mail = email.New(db, d.Tickets, blob.New(d.BlobDir), clock, log, email.Config{})
 	if d.MailOut, err = email.NewSender(db, blob.New(d.BlobDir), d.Queue, bus, clock, log, email.SenderConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
-		Webhooks: hooks, Mail: d.Mail, MailOut: d.MailOut, Audit: audit.NewRecorder(db, clock), Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
+		Webhooks: hooks, Mail: d.Mail, MailOut: d.MailOut, SLA: d.SLA, Audit: audit.NewRecorder(db, clock), Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

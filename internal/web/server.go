@@ -25,6 +25,7 @@ import (
 	"github.com/sahayak/sahayak/internal/idempotency"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ratelimit"
+	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/webhook"
 )
@@ -38,6 +39,7 @@ type Deps struct {
 	Webhooks      *webhook.Service
 	Mail          *email.Service
 	MailOut       *email.Sender // outbound mail: outbox, relay test, DKIM, IMAP status
+	SLA           *sla.Service
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store
