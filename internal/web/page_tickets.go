@@ -101,6 +101,10 @@ type ticketsData struct {
 // ticketsPage shows one of the ticket views with filters, sorting and
 // cursor paging. The table sits in a live region that app.js refreshes when
 // a ticket event arrives.
+// ticketSorts are the orders the ticket list offers; "due" is the nearest
+// SLA due time first.
+var ticketSorts = []string{"updated", "created", "oldest", "due"}
+
 func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request) error {
 	a, _ := desk.ActorFrom(r.Context())
 	qs := r.URL.Query()
@@ -109,7 +113,7 @@ func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(ticketViews, q.View) {
 		q.View = "mine"
 	}
-	if !slices.Contains([]string{"updated", "created", "oldest"}, q.Sort) {
+	if !slices.Contains(ticketSorts, q.Sort) {
 		q.Sort = "updated"
 	}
 	f := ticket.Filter{Sort: q.Sort, Cursor: q.Cursor, Limit: 25, Open: q.View != "all"}
@@ -142,7 +146,7 @@ func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request) error {
 		f.AssigneeID = id
 	}
 	d := ticketsData{Query: q, Views: ticketViews, Dir: s.directory(r), Priorities: ticket.Priorities,
-		Sorts: []string{"updated", "created", "oldest"}, Fields: errs}
+		Sorts: ticketSorts, Fields: errs}
 	d.Statuses, _ = s.Tickets.Statuses(r.Context())
 	status := http.StatusOK
 	if len(errs) == 0 {

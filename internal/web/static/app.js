@@ -272,3 +272,27 @@
     e.preventDefault();
   });
 })();
+
+// SLA countdowns: every <time data-due> shows the time left, or "overdue"
+// and how long, refreshed each second (rows the live updates bring in are
+// picked up at the next tick).
+(function () {
+  const pad = (n) => (n < 10 ? "0" : "") + n;
+  const span = (ms) => {
+    const m = Math.floor(ms / 60000), d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60);
+    if (d > 0) return d + "d " + h + "h";
+    if (h > 0) return h + "h " + pad(m % 60) + "m";
+    return m + "m " + pad(Math.floor(ms / 1000) % 60) + "s";
+  };
+  const tick = () => {
+    const now = Date.now();
+    document.querySelectorAll("time[data-due]").forEach((el) => {
+      const left = Date.parse(el.dataset.due) - now;
+      if (isNaN(left)) return;
+      el.textContent = left >= 0 ? span(left) : el.dataset.overdue + " " + span(-left);
+      el.classList.toggle("overdue", left < 0);
+    });
+  };
+  tick();
+  setInterval(tick, 1000);
+})();
