@@ -27,7 +27,8 @@ func (db *DB) Attachment(ctx context.Context, id int64) (*ticket.Attachment, int
 	return &a, ticketID, internal, nil
 }
 
-// ReferencedBlobs returns which of the digests an attachment row refers to.
+// ReferencedBlobs returns which of the digests an attachment row, or the
+// record of a received mail message (its raw bytes), refers to.
 func (db *DB) ReferencedBlobs(ctx context.Context, digests []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(digests))
 	if len(digests) == 0 {
@@ -38,8 +39,9 @@ func (db *DB) ReferencedBlobs(ctx context.Context, digests []string) (map[string
 	for i, d := range digests {
 		args[i], marks[i] = d, "$"+strconv.Itoa(i+1)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT sha256 FROM attachments WHERE sha256 IN (`+
-		strings.Join(marks, ", ")+`)`, args...)
+	in := strings.Join(marks, ", ")
+	rows, err := db.read.QueryContext(ctx, `SELECT sha256 FROM attachments WHERE sha256 IN (`+in+`)
+		UNION SELECT raw_sha256 FROM mail_inbound WHERE raw_sha256 IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("referenced blobs: %w", err)
 	}

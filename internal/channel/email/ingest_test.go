@@ -273,3 +273,20 @@ func TestIngestConcurrentDuplicates(t *testing.T) {
 		}
 	})
 }
+
+// The hourly blob collector keeps raw messages: their records refer to them.
+func TestRawMessagesAreReferenced(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		d := newDesk(t, b)
+		res := d.ingest(t, inboundFixture(t, "gmail_new.eml"))
+		in, err := d.db.InboundMail(system(), res.InboundID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs, err := d.db.ReferencedBlobs(system(), []string{in.RawSHA256, strings.Repeat("0", 64)})
+		if err != nil || !refs[in.RawSHA256] || len(refs) != 1 {
+			t.Fatalf("referenced %v %v", refs, err)
+		}
+	})
+}
