@@ -16,6 +16,9 @@ import (
 // mailCommand takes mail in without a mail server (inject) and runs stored
 // messages through the parser again (reparse).
 func mailCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		args = []string{"inject", "-h"}
+	}
 	if len(args) == 0 || (args[0] != "inject" && args[0] != "reparse") {
 		return errors.New("mail: use mail inject --mailbox ADDRESS [FILE...] or mail reparse [--mailbox ADDRESS]")
 	}
@@ -25,7 +28,9 @@ func mailCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	commonFlags(fs, &cfg)
 	fs.StringVar(&mailbox, "mailbox", "", "the mailbox's address")
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args[1:]); errors.Is(err, flag.ErrHelp) {
+		return &helpRequested{fs: fs}
+	} else if err != nil {
 		return fmt.Errorf("%s: %w", fs.Name(), err)
 	}
 	if args[0] == "reparse" && fs.NArg() > 0 {

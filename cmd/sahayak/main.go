@@ -43,7 +43,9 @@ Every command takes --data DIR (SAHAYAK_DATA_DIR, default ./sahayak-data) and
 serve also takes --addr (SAHAYAK_ADDR, default 127.0.0.1:8080), --database-conns N
 (SAHAYAK_DATABASE_CONNS, default 16: the PostgreSQL pool of this node, or SQLite's readers) and --ops-addr
 (SAHAYAK_OPS_ADDR, default off: where /metrics is served), --smtp-addr (SAHAYAK_SMTP_ADDR, default off: the
-built-in SMTP receiver, e.g. 127.0.0.1:2525) and --mail-max-size (bytes, default 25 MiB: 552 past it).
+built-in SMTP receiver, e.g. 127.0.0.1:2525), --mail-max-size (bytes, default 25 MiB: 552 past it) and
+--log-level (SAHAYAK_LOG_LEVEL, default info: one line per request; warn leaves those out).
+Every command answers -h or --help with its flags.
 `
 
 func main() {
@@ -85,14 +87,80 @@ func commonFlags(fs *flag.FlagSet, cfg *app.Config) {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	err := runCommand(ctx, args, stdin, stdout, stderr)
+	var help *helpRequested
+	if errors.As(err, &help) {
+		help.print(stdout)
+		return nil
+	}
+	return err
+}
+
+// isHelp reports whether an argument asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
+}
+
+// helpRequested is what a command returns when asked for -h or --help: its
+// usage goes to stdout and the command ends without error.
+type helpRequested struct {
+	fs *flag.FlagSet
+}
+
+// commandHelp says what each command does, above its flags in -h.
+var commandHelp = map[string]string{
+	"serve":        "Serve the help desk: the agent app and the API (the default command).",
+	"migrate":      "Bring the database schema up to date.",
+	"admin create": "Create an agent (an admin unless --role says otherwise); the password is read from stdin.",
+	"token create": "Create an API token for an agent and print it once.",
+	"seed":         "Fill the desk with demo data (--demo, English and Hindi) or N synthetic tickets (--tickets N).",
+	"load":         "Drive running servers with a load scenario and report throughput and latency.",
+	"backup":       "Write a backup archive of the database and attachments while the desk serves.",
+	"restore":      "Restore a backup archive into an empty desk.",
+	"mail inject":  "Take mail in without a mail server: each FILE (or stdin) is one message for the mailbox.",
+	"mail reparse": "Run stored messages through the parser again.",
+}
+
+func (h *helpRequested) print(w io.Writer) {
+	fmt.Fprintf(w, "Usage: sahayak %s [flags]\n\n", h.fs.Name())
+	if about := commandHelp[h.fs.Name()]; about != "" {
+		fmt.Fprintf(w, "%s\n\n", about)
+	}
+	fmt.Fprintln(w, "Flags:")
+	h.fs.SetOutput(w)
+	h.fs.PrintDefaults()
+}
+
+func (h *helpRequested) Error() string { return h.fs.Name() + ": help requested" }
+
+// subcommand checks the word after admin or token: "create", or help.
+func subcommand(name string, args []string) ([]string, error) {
+	if len(args) > 0 && args[0] == "create" {
+		return args[1:], nil
+	}
+	if len(args) == 0 || !isHelp(args[0]) {
+		return nil, fmt.Errorf("%s: the only subcommand is create: sahayak %s create -h says how", name, name)
+	}
+	return []string{"-h"}, nil
+}
+
+func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	level := new(slog.LevelVar) // info, unless SAHAYAK_LOG_LEVEL or serve --log-level say otherwise
+	if err := level.UnmarshalText([]byte(env("SAHAYAK_LOG_LEVEL", "info"))); err != nil {
+		return fmt.Errorf("SAHAYAK_LOG_LEVEL must be debug, info, warn or error, got %q", os.Getenv("SAHAYAK_LOG_LEVEL"))
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	switch cmd {
 	case "serve":
-		return serve(ctx, args, stdout, log)
+		return serve(ctx, args, stdout, log, level)
 	case "migrate":
 		return migrate(ctx, args, stdout)
 	case "admin":
@@ -109,9 +177,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return restoreCommand(ctx, args, stdout)
 	case "mail":
 		return mailCommand(ctx, args, stdin, stdout, log)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -119,8 +184,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func parse(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%s: %w", fs.Name(), err)
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return &helpRequested{fs: fs}
+	} else if err != nil {
+		return fmt.Errorf("%s: %w (sahayak %s -h lists the flags)", fs.Name(), err, fs.Name())
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
@@ -128,10 +195,11 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger, level *slog.LevelVar) error {
 	var cfg app.Config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	commonFlags(fs, &cfg)
+	fs.TextVar(level, "log-level", level, "least level logged: debug, info (a line per request), warn or error (SAHAYAK_LOG_LEVEL)")
 	fs.StringVar(&cfg.Addr, "addr", env("SAHAYAK_ADDR", "127.0.0.1:8080"), "listen address")
 	fs.StringVar(&cfg.OpsAddr, "ops-addr", env("SAHAYAK_OPS_ADDR", ""), "operations address for /metrics (empty: no metrics)")
 	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", env("SAHAYAK_SMTP_ADDR", ""), "address of the built-in SMTP receiver for the mailboxes (empty: none)")
@@ -191,8 +259,9 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func admin(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("admin: use admin create --email E --name N --role R")
+	args, err := subcommand("admin", args)
+	if err != nil {
+		return err
 	}
 	var cfg app.Config
 	var email, name, role string
@@ -201,7 +270,7 @@ func admin(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer
 	fs.StringVar(&email, "email", "", "email")
 	fs.StringVar(&name, "name", "", "name")
 	fs.StringVar(&role, "role", auth.RoleAdmin, "role")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
@@ -224,8 +293,9 @@ func admin(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer
 }
 
 func token(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("token: use token create --email E [--name N]")
+	args, err := subcommand("token", args)
+	if err != nil {
+		return err
 	}
 	var cfg app.Config
 	var email, name, expiresIn string
@@ -234,7 +304,7 @@ func token(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	fs.StringVar(&email, "email", "", "the agent's email")
 	fs.StringVar(&name, "name", "cli", "a name to recognise the token by")
 	fs.StringVar(&expiresIn, "expires-in", "", "lifetime: days (90d) or a Go duration (12h); empty never expires")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	var expires *time.Time

@@ -7,6 +7,9 @@ package desk
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/sahayak/sahayak/internal/i18n"
 )
@@ -77,7 +80,23 @@ func (e *Error) Error() string {
 	if len(e.Fields) == 0 {
 		return fmt.Sprintf("%s: %s", e.Code, e.Msg)
 	}
-	return fmt.Sprintf("%s: %s %v", e.Code, e.Msg, e.Fields.In("en"))
+	return fmt.Sprintf("%s: %s: %s", e.Code, e.Msg, e.Fields.Text("en"))
+}
+
+// Text says the field messages in lang as words, one field after another
+// in the order of their names: "Limit: must be at most 100; Name: is
+// required" (for a command line or a log, never Go's map syntax).
+func (f Fields) Text(lang string) string {
+	c := i18n.Builtin()
+	parts := make([]string, 0, len(f))
+	for _, k := range slices.Sorted(maps.Keys(f)) {
+		label := k
+		if c.Has("label." + k) {
+			label = c.T(lang, "label."+k)
+		}
+		parts = append(parts, label+": "+f[k].In(lang))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // E returns an *Error with the given code and message key with args.

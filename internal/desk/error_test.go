@@ -42,7 +42,7 @@ func TestMessageInLanguages(t *testing.T) {
 	if got, want := ErrorFields(err)["limit"].In("hi"), "अधिकतम 100 होना चाहिए"; got != want {
 		t.Errorf("Hindi field message = %q, want %q", got, want)
 	}
-	if got, want := err.Error(), "invalid: validation failed map[limit:must be at most 100]"; got != want {
+	if got, want := err.Error(), "invalid: validation failed: Limit: must be at most 100"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 	if got, want := E(ENOTFOUND, "error.ticket_not_found", 7).Msg.In("hi"), "टिकट 7 नहीं मिला"; got != want {

@@ -17,6 +17,10 @@ type Notification struct {
 	Body      string     `json:"body"`
 	ReadAt    *time.Time `json:"read_at"`
 	CreatedAt time.Time  `json:"created_at"`
+	// ActorKind and ActorID are who did what the notification tells of
+	// (read from its event), for the sentence the app shows.
+	ActorKind string `json:"-"`
+	ActorID   int64  `json:"-"`
 }
 
 // Kinds of notification.

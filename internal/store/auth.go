@@ -205,8 +205,10 @@ func (db *DB) NotificationsPage(ctx context.Context, agentID, beforeID int64, si
 	if beforeID <= 0 {
 		beforeID = math.MaxInt64
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, agent_id, kind, COALESCE(ticket_id, 0), event_id, body, read_at, created_at
-		FROM notifications WHERE agent_id = $1 AND id < $2 AND created_at >= $3 ORDER BY id DESC LIMIT $4`,
+	rows, err := db.read.QueryContext(ctx, `SELECT n.id, n.agent_id, n.kind, COALESCE(n.ticket_id, 0), n.event_id, n.body, n.read_at,
+		n.created_at, COALESCE(e.actor_kind, ''), COALESCE(e.actor_id, 0)
+		FROM notifications n LEFT JOIN events e ON e.id = n.event_id
+		WHERE n.agent_id = $1 AND n.id < $2 AND n.created_at >= $3 ORDER BY n.id DESC LIMIT $4`,
 		agentID, beforeID, micros(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
@@ -217,7 +219,7 @@ func (db *DB) NotificationsPage(ctx context.Context, agentID, beforeID int64, si
 		var n notify.Notification
 		var r sql.NullInt64
 		var c int64
-		if err := rows.Scan(&n.ID, &n.AgentID, &n.Kind, &n.TicketID, &n.EventID, &n.Body, &r, &c); err != nil {
+		if err := rows.Scan(&n.ID, &n.AgentID, &n.Kind, &n.TicketID, &n.EventID, &n.Body, &r, &c, &n.ActorKind, &n.ActorID); err != nil {
 			return nil, fmt.Errorf("notifications: %w", err)
 		}
 		n.ReadAt, n.CreatedAt = fromNullMicros(r), fromMicros(c)

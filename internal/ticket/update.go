@@ -16,14 +16,18 @@ import (
 // AssigneeID or TeamID of 0 clears it; a nil value in CustomFields clears
 // that field.
 type Patch struct {
-	Subject      *string
-	Status       *string
-	Priority     *string
-	Type         *string
-	AssigneeID   *int64
-	TeamID       *int64
-	Tags         *[]string
-	CustomFields map[string]any
+	Subject    *string
+	Status     *string
+	Priority   *string
+	Type       *string
+	AssigneeID *int64
+	TeamID     *int64
+	Tags       *[]string
+	// AddTags and RemoveTags change the tags the ticket has when it is
+	// locked, so that a bulk action keeps tags it does not name; Tags, when
+	// given, wins over both.
+	AddTags, RemoveTags []string
+	CustomFields        map[string]any
 	// IfVersion, when not 0, applies the patch only to that version of the
 	// ticket (else ESTALE).
 	IfVersion int64
@@ -35,6 +39,16 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Ticket, error
 	if err != nil {
 		return nil, err
 	}
+	apply, err := s.checkPatch(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.change(ctx, a, id, p.IfVersion, apply)
+}
+
+// checkPatch validates a patch once and returns what applies it to a locked
+// ticket (Update applies it to one ticket, Bulk to many).
+func (s *Service) checkPatch(ctx context.Context, p Patch) (func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error), error) {
 	statuses, fields, err := s.definitions(ctx)
 	if err != nil {
 		return nil, err
@@ -64,17 +78,26 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Ticket, error
 	if p.Type != nil {
 		checkEnum(errs, "type", *p.Type, Types)
 	}
-	var tags []string
+	var tags, add, remove []string
 	if p.Tags != nil {
 		var msg desk.Msg
 		if tags, msg = CleanTags(*p.Tags); msg.Key != "" {
 			errs["tags"] = msg
 		}
 	}
+	for field, in := range map[string]struct {
+		raw []string
+		out *[]string
+	}{"add_tags": {p.AddTags, &add}, "remove_tags": {p.RemoveTags, &remove}} {
+		var msg desk.Msg
+		if *in.out, msg = CleanTags(in.raw); msg.Key != "" {
+			errs[field] = msg
+		}
+	}
 	if len(errs) > 0 {
 		return nil, desk.Invalid(errs)
 	}
-	return s.change(ctx, a, id, p.IfVersion, func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
+	return func(tx Tx, t *Ticket, now time.Time) ([]event.Event, error) {
 		var evs []event.Event
 		changed := func(field string, old, new any) {
 			evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: field, Old: old, New: new}))
@@ -91,12 +114,18 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Ticket, error
 			changed("type", t.Type, *p.Type)
 			t.Type = *p.Type
 		}
-		if p.Tags != nil && !slices.Equal(tags, t.Tags) {
-			if err := tx.EnsureTags(ctx, tags, now); err != nil {
+		want := tags
+		if p.Tags == nil && (len(add) > 0 || len(remove) > 0) {
+			if want = editTags(t.Tags, add, remove); len(want) > MaxTags {
+				return nil, desk.Invalid(desk.Fields{"add_tags": desk.M("invalid.tags_max", MaxTags)})
+			}
+		}
+		if want != nil && !slices.Equal(want, t.Tags) {
+			if err := tx.EnsureTags(ctx, want, now); err != nil {
 				return nil, err
 			}
-			changed("tags", t.Tags, tags)
-			t.Tags = tags
+			changed("tags", t.Tags, want)
+			t.Tags = want
 		}
 		if p.CustomFields != nil {
 			cf, err := ApplyFields(fields, t.CustomFields, p.CustomFields, false)
@@ -121,7 +150,20 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Ticket, error
 			setStatus(t, Status{Name: CategoryOpen, Category: CategoryOpen}, now)
 		}
 		return evs, nil
-	})
+	}, nil
+}
+
+// editTags returns tags with add added and remove taken away, sorted, never
+// nil (nil means "no tag change" to the patch).
+func editTags(tags, add, remove []string) []string {
+	out := make([]string, 0, len(tags)+len(add))
+	for _, t := range slices.Concat(tags, add) {
+		if !slices.Contains(remove, t) && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // route applies a team and assignee change, validated together.

@@ -84,7 +84,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // msg renders a service's message in lang.
-func (s *Server) msg(lang string, m desk.Msg) string { return s.Catalog.T(lang, m.Key, m.Args...) }
+func (s *Server) msg(lang string, m desk.Msg) string { return localize(s.Catalog, lang, m) }
 
 // jsonAppender is a value that writes its own JSON, as encoding/json would
 // but faster (see ticket.Ticket.AppendJSON).

@@ -232,7 +232,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	items, next := sqlPage(l, list, func(n *notify.Notification) int64 { return n.ID })
-	writePage(w, "notifications", items, next, nil)
+	writePage(w, "notifications", s.describeNotifications(r, items), next, nil)
 	return nil
 }
 

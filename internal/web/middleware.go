@@ -72,11 +72,13 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 				}
 				ctx = r.Context()
 			}
+			ctx = context.WithValue(desk.WithActor(ctx, a), csrfKey{}, csrf)
+			noteActor(ctx, a)
 			if rt.Permission != auth.SignedIn && !a.Can(rt.Permission) {
-				s.fail(w, r, rt, desk.E(desk.EFORBIDDEN, "error.forbidden", rt.Permission))
+				// The refusal is a page in the agent's language and layout.
+				s.fail(w, r.WithContext(ctx), rt, desk.E(desk.EFORBIDDEN, "error.forbidden", rt.Permission))
 				return
 			}
-			ctx = context.WithValue(desk.WithActor(ctx, a), csrfKey{}, csrf)
 		}
 		r = r.WithContext(ctx) // errors, too, answer in the actor's language
 		if !cleanForm(w, r, rt) {
@@ -368,10 +370,11 @@ func (l *limiter) Allow(key string, now time.Time) bool {
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	log      *slog.Logger
 }
 
-func newMetrics(reg *prometheus.Registry) (*metrics, error) {
-	m := &metrics{
+func newMetrics(reg *prometheus.Registry, log *slog.Logger) (*metrics, error) {
+	m := &metrics{log: log,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sahayak_http_requests_total",
 			Help: "HTTP requests by route and status."}, []string{"route", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "sahayak_http_request_duration_seconds",
@@ -414,18 +417,42 @@ func (w *statusWriter) Flush() {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// wrap counts and times each request of a route and logs it: one line at
+// info level with the method, the route's pattern (never the path or query,
+// which can carry secrets such as a token in a link), the status, the time
+// taken and the acting agent's id (0 for nobody). Headers and bodies are
+// never logged, so no cookie, token or password is.
 func (m *metrics) wrap(route string, h http.Handler) http.Handler {
 	dur := m.duration.WithLabelValues(route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		h.ServeHTTP(sw, r)
-		dur.Observe(time.Since(start).Seconds())
+		seen := &requestActor{}
+		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestActorKey{}, seen)))
+		took := time.Since(start)
+		dur.Observe(took.Seconds())
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
 		m.requests.WithLabelValues(route, statusText(sw.status)).Inc()
+		if m.log.Enabled(r.Context(), slog.LevelInfo) {
+			m.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("route", route),
+				slog.Int("status", sw.status), slog.Duration("duration", took), slog.Int64("actor", seen.id))
+		}
 	})
+}
+
+// requestActor is where authorize leaves the acting agent's id for the
+// request's log line, which is written outside the handler's context.
+type requestActor struct{ id int64 }
+
+type requestActorKey struct{}
+
+// noteActor records the request's actor for its log line.
+func noteActor(ctx context.Context, a desk.Actor) {
+	if seen, ok := ctx.Value(requestActorKey{}).(*requestActor); ok {
+		seen.id = a.ID
+	}
 }
 
 var statusTexts = func() map[int]string {

@@ -96,6 +96,7 @@ type ticketsData struct {
 	Priorities []string
 	Sorts      []string
 	Fields     desk.Fields
+	Bulk       *bulkBar
 }
 
 // ticketsPage shows one of the ticket views with filters, sorting and
@@ -147,6 +148,7 @@ func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := ticketsData{Query: q, Views: ticketViews, Dir: s.directory(r), Priorities: ticket.Priorities,
 		Sorts: ticketSorts, Fields: errs}
+	d.Bulk = s.bulkBarFor(r, d.Dir, r.URL.RequestURI())
 	d.Statuses, _ = s.Tickets.Statuses(r.Context())
 	status := http.StatusOK
 	if len(errs) == 0 {

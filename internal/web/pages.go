@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -34,7 +35,8 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 		t, err := template.New("").Funcs(template.FuncMap{
 			"t":    func(key string, args ...any) string { return c.T(lang, key, args...) },
 			"lang": func() string { return lang },
-			"msg":  func(m desk.Msg) string { return c.T(lang, m.Key, m.Args...) },
+			"msg":  func(m desk.Msg) string { return localize(c, lang, m) },
+			"role": func(name string) string { return roleName(c, lang, name) },
 			"label": func(field string) string {
 				if name, ok := strings.CutPrefix(field, "custom_fields."); ok {
 					return name // an admin's own field key
@@ -174,12 +176,62 @@ func (s *Server) tr(r *http.Request, key string, args ...any) string {
 	return s.Catalog.T(s.lang(r), key, args...)
 }
 
+// errorPage is what error.html shows beside the message: a word on what
+// to do for the statuses an agent meets, and where they were before.
+type errorPage struct {
+	Status   int
+	Help     string // catalog key, or ""
+	Previous string // the page that led here, when it is one of ours
+}
+
+// renderError shows an error inside the app's layout, in the viewer's
+// language, with a way back: to the tickets (or the sign-in page) and to
+// the page before.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	status := HTTPStatus(err)
 	msg := s.msg(s.lang(r), desk.ErrorMsg(err))
-	if rerr := s.render(w, r, status, "error.html", page{Title: http.StatusText(status), Error: msg}); rerr != nil {
+	title := "errors.page.title_" + strconv.Itoa(status)
+	if !s.Catalog.Has(title) {
+		title = "errors.page.title"
+	}
+	d := errorPage{Status: status, Previous: previousPage(r)}
+	if help := "errors.page.help_" + strconv.Itoa(status); s.Catalog.Has(help) {
+		d.Help = help
+	}
+	if rerr := s.render(w, r, status, "error.html", page{Title: title, Error: msg, Data: d}); rerr != nil {
 		http.Error(w, msg, status)
 	}
+}
+
+// previousPage is the Referer's path when it is a page of this site other
+// than the one that failed.
+func previousPage(r *http.Request) string {
+	u, err := url.Parse(r.Referer())
+	if err != nil || u.Host != r.Host || u.RequestURI() == r.URL.RequestURI() || strings.HasPrefix(u.Path, "/api/") {
+		return ""
+	}
+	return localPath(u.RequestURI(), "")
+}
+
+// pageNotFound answers every address no route takes outside the API with
+// the 404 page inside the app's layout (signed in: with the menu), never
+// Go's plain "404 page not found".
+func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {
+	if a, csrf, _, err := s.authenticate(r); err == nil {
+		r = r.WithContext(context.WithValue(desk.WithActor(r.Context(), a), csrfKey{}, csrf))
+		noteActor(r.Context(), a)
+	}
+	if !acceptsHTML(r) {
+		s.writeError(w, r, desk.E(desk.ENOTFOUND, "errors.page.no_page", r.URL.Path))
+		return
+	}
+	s.renderError(w, r, desk.E(desk.ENOTFOUND, "errors.page.no_page", r.URL.Path))
+}
+
+// favicon sends browsers that ask the old way to the icon.
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, assetURL("favicon.svg"), http.StatusMovedPermanently)
+	return nil
 }
 
 // pageRoutes registers the agent web app.
@@ -188,9 +240,11 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /login", auth.Public, s.login)
 	s.handle("POST /logout", auth.SignedIn, s.logout)
 	s.handle("GET /{$}", auth.SignedIn, s.home)
+	s.handle("GET /favicon.ico", auth.Public, s.favicon)
 
 	s.handle("GET /tickets", auth.TicketsRead, s.ticketsPage)
 	s.handle("GET /tickets/new", auth.TicketsCreate, s.newTicketPage)
+	s.handle("POST /tickets/bulk", auth.TicketsUpdate, s.bulkPage)
 	s.handle("POST /tickets/new", auth.TicketsCreate, s.createTicketPage)
 	s.handle("GET /tickets/{id}", auth.TicketsRead, s.ticketPage)
 	s.handle("POST /tickets/{id}", auth.TicketsUpdate, s.updateTicketPage)
@@ -201,9 +255,15 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /tickets/{id}/follow", auth.TicketsRead, s.followPage)
 
 	s.handle("GET /contacts", auth.ContactsRead, s.contactsPage)
+	s.handle("POST /contacts", auth.ContactsWrite, s.createContactPage)
 	s.handle("GET /contacts/{id}", auth.ContactsRead, s.contactPage)
+	s.handle("POST /contacts/{id}", auth.ContactsWrite, s.updateContactPage)
+	s.handle("POST /contacts/{id}/delete", auth.ContactsWrite, s.deleteContactPage)
 	s.handle("GET /organizations", auth.OrganizationsRead, s.organizationsPage)
+	s.handle("POST /organizations", auth.OrganizationsWrite, s.createOrganizationPage)
 	s.handle("GET /organizations/{id}", auth.OrganizationsRead, s.organizationPage)
+	s.handle("POST /organizations/{id}", auth.OrganizationsWrite, s.updateOrganizationPage)
+	s.handle("POST /organizations/{id}/delete", auth.OrganizationsWrite, s.deleteOrganizationPage)
 
 	s.handle("GET /settings", auth.SignedIn, s.settingsPage)
 	s.handle("POST /settings/language", auth.SignedIn, s.setLanguagePage)

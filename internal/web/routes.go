@@ -18,6 +18,7 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/me", auth.SignedIn, s.me)
 	s.handle("GET /api/v1/tickets", auth.TicketsRead, s.listTickets)
 	s.handle("POST /api/v1/tickets", auth.TicketsCreate, s.createTicket)
+	s.handle("POST /api/v1/tickets/bulk", auth.TicketsUpdate, s.bulkTickets)
 	s.handle("GET /api/v1/tickets/{id}", auth.TicketsRead, s.getTicket)
 	s.handle("PATCH /api/v1/tickets/{id}", auth.TicketsUpdate, s.updateTicket)
 	s.handle("GET /api/v1/tickets/{id}/messages", auth.TicketsRead, s.listMessages)

@@ -121,11 +121,12 @@ func New(d Deps) (*Server, error) {
 	if s.pages, err = parseTemplates(d.Catalog); err != nil {
 		return nil, err
 	}
-	if s.metrics, err = newMetrics(d.Registry); err != nil {
+	if s.metrics, err = newMetrics(d.Registry, d.Log); err != nil {
 		return nil, err
 	}
 	s.routeTable()
 	s.mux.Handle("/api/v1/", s.metrics.wrap("/api/v1/", http.HandlerFunc(s.apiFallback)))
+	s.mux.Handle("/", s.metrics.wrap("/", http.HandlerFunc(s.pageNotFound)))
 	s.opsRouteTable()
 	return s, nil
 }

@@ -105,23 +105,27 @@
     for (const n of list) {
       const li = document.createElement("li");
       if (!n.read_at) li.className = "unread";
+      // The server says it as a sentence in the agent's language and where
+      // it leads; the time is said here, relative to now.
       const a = document.createElement("a");
-      if (n.kind === "escalated_away") {
-        // The agent's own escalation took the ticket out of their sight:
-        // the ticket would be "not found", so this leads to their view.
-        a.href = "/tickets";
-        a.textContent = "#" + n.ticket_id + " · " + notifPanel.dataset.escalatedAway;
-      } else if (n.ticket_id) {
-        a.href = "/tickets/" + n.ticket_id;
-        a.textContent = "#" + n.ticket_id + " · " + (n.body || n.kind);
-      } else {
-        // A notification without a ticket: a webhook turned off (body: its URL).
-        a.href = "/admin/webhooks";
-        a.textContent = (notifPanel.dataset.webhookDisabled || n.kind) + (n.body ? " · " + n.body : "");
-      }
+      a.href = n.url;
+      a.textContent = n.text;
+      const when = document.createElement("time");
+      when.dateTime = n.created_at;
+      when.textContent = " — " + ago(n.created_at);
+      a.append(when);
       li.append(a);
       notifList.append(li);
     }
+  }
+  // ago says how long ago a time was ("2 minutes ago", "2 मिनट पहले").
+  function ago(iso) {
+    const secs = (new Date(iso).getTime() - Date.now()) / 1000;
+    const rtf = new Intl.RelativeTimeFormat(body.dataset.lang || "en", { numeric: "auto" });
+    for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
+      if (Math.abs(secs) >= size) return rtf.format(Math.round(secs / size), unit);
+    }
+    return rtf.format(Math.round(secs), "second");
   }
   function toggleNotifications(open) {
     if (!notifPanel) return;
