@@ -54,6 +54,9 @@ type bulkResultData struct {
 // bulkPage runs the list's bulk action form and shows what became of each
 // ticket, with the way back to the list.
 func (s *Server) bulkPage(w http.ResponseWriter, r *http.Request) error {
+	if err := formOnly(r); err != nil {
+		return err
+	}
 	if err := r.ParseForm(); err != nil {
 		return desk.E(desk.EINVALID, "error.form_unreadable")
 	}

@@ -16,6 +16,9 @@ import (
 
 // readPersonForm reads a contact or organization form.
 func readPersonForm(r *http.Request) (personForm, error) {
+	if err := formOnly(r); err != nil {
+		return personForm{}, err
+	}
 	if err := r.ParseForm(); err != nil {
 		return personForm{}, desk.E(desk.EINVALID, "error.form_unreadable")
 	}
@@ -194,4 +197,13 @@ func statusOr(err error, def int) int {
 		return def
 	}
 	return HTTPStatus(err)
+}
+
+// formOnly refuses a page's POST that is not a URL-encoded form (as every
+// form of the app is) before anything is read or rendered.
+func formOnly(r *http.Request) error {
+	if !isForm(r) {
+		return desk.E(desk.EMEDIATYPE, "errors.page.form_only")
+	}
+	return nil
 }
