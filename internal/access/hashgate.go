@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
 )
 
@@ -74,3 +75,16 @@ func (g *HashGate) Peak() int64 { return g.peak.Load() }
 
 // SetHashGate replaces the gate sign-ins hash through (tests, tuning).
 func (s *Service) SetHashGate(g *HashGate) { s.hashes = g }
+
+// Hasher returns a password hasher for people.Service that runs through the
+// same gate as sign-ins: an admin creating agents or resetting passwords
+// costs the same 64 MiB per hash, so a burst of them must not get past the
+// bound that protects the server from a burst of sign-ins (503 when full).
+func (s *Service) Hasher(ctx context.Context) func(string) (string, error) {
+	return func(password string) (hash string, err error) {
+		if gerr := s.hashes.Do(ctx, func() { hash, err = auth.HashPassword(password) }); gerr != nil {
+			return "", gerr
+		}
+		return hash, err
+	}
+}

@@ -236,7 +236,7 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	a, err := s.People.CreateAgent(r.Context(), in.input(), auth.HashPassword)
+	a, err := s.People.CreateAgent(r.Context(), in.input(), s.Access.Hasher(r.Context()))
 	if err == nil {
 		locate(w, "/api/v1/agents/", a.ID)
 	}
@@ -251,7 +251,7 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request) error {
 	a, err := withPrecondition(r, func(id, v int64) (*people.Agent, error) {
 		in := in.input()
 		in.IfVersion = v
-		return s.People.UpdateAgent(r.Context(), id, in, auth.HashPassword)
+		return s.People.UpdateAgent(r.Context(), id, in, s.Access.Hasher(r.Context()))
 	})
 	return respond(w, http.StatusOK, a, err)
 }
@@ -261,7 +261,7 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) deactivateAgent(w http.ResponseWriter, r *http.Request) error {
 	off := false
 	_, err := withPrecondition(r, func(id, v int64) (*people.Agent, error) {
-		return s.People.UpdateAgent(r.Context(), id, people.AgentInput{Active: &off, IfVersion: v}, auth.HashPassword)
+		return s.People.UpdateAgent(r.Context(), id, people.AgentInput{Active: &off, IfVersion: v}, s.Access.Hasher(r.Context()))
 	})
 	return noContent(w, err)
 }

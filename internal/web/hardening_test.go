@@ -409,3 +409,43 @@ func TestTokensMayExpire(t *testing.T) {
 		}
 	})
 }
+
+// A password an admin sets (a new agent's, or a reset) costs the same
+// argon2id memory as a sign-in, so it hashes through the same bound: while
+// every slot is taken the API answers 503 with Retry-After and writes
+// nothing.
+func TestAdminPasswordsHashThroughTheSignInBound(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		gate := access.NewHashGate(1, 10*time.Millisecond)
+		d.Access.SetHashGate(gate)
+		release, held := make(chan struct{}), make(chan struct{})
+		go gate.Do(context.Background(), func() { close(held); <-release })
+		<-held
+		pw := "a long enough password"
+		res := d.call("POST", "/api/v1/agents", "ada", map[string]any{"email": "new@desk.test", "name": "New",
+			"role": auth.RoleAgent, "password": pw})
+		if res.Status != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+			t.Errorf("create with a password while hashing is full: %d %s, want 503 with Retry-After", res.Status, res.Raw)
+		}
+		ravi := d.Agents["ravi"]
+		res = d.call("PATCH", "/api/v1/agents/"+id(ravi.ID), "ada", map[string]any{"password": pw})
+		if res.Status != http.StatusServiceUnavailable {
+			t.Errorf("password reset while hashing is full: %d %s, want 503", res.Status, res.Raw)
+		}
+		runs := gate.Runs()
+		close(release)
+		if a, err := d.People.Agent(system(), ravi.ID); err != nil || a.Version != ravi.Version {
+			t.Errorf("the refused reset changed ravi: %v, version %d → %d", err, ravi.Version, a.Version)
+		}
+		list := d.mustCall(http.StatusOK, "GET", "/api/v1/agents?limit=100", "ada", nil)
+		if strings.Contains(string(list.Raw), "new@desk.test") {
+			t.Error("the refused create left an agent behind")
+		}
+		d.mustCall(http.StatusCreated, "POST", "/api/v1/agents", "ada", map[string]any{"email": "new@desk.test",
+			"name": "New", "role": auth.RoleAgent, "password": pw})
+		if gate.Runs() != runs+1 {
+			t.Errorf("the admin's hash ran outside the gate: runs %d → %d", runs, gate.Runs())
+		}
+	})
+}

@@ -126,7 +126,7 @@ func agentInput(r *http.Request) people.AgentInput {
 }
 
 func (s *Server) createAgentPage(w http.ResponseWriter, r *http.Request) error {
-	_, err := s.People.CreateAgent(r.Context(), agentInput(r), auth.HashPassword)
+	_, err := s.People.CreateAgent(r.Context(), agentInput(r), s.Access.Hasher(r.Context()))
 	return s.adminDone(w, r, err, "admin_agents.html", "agents", "new")
 }
 
@@ -148,7 +148,7 @@ func (s *Server) updateAgentPage(w http.ResponseWriter, r *http.Request) error {
 	}, func(version int64) error {
 		in := agentInput(r)
 		in.IfVersion = version
-		_, err := s.People.UpdateAgent(r.Context(), id, in, auth.HashPassword)
+		_, err := s.People.UpdateAgent(r.Context(), id, in, s.Access.Hasher(r.Context()))
 		return err
 	})
 	if err == nil {
