@@ -303,6 +303,9 @@ type Token struct {
 	Version int64 `json:"version"`
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (t *Token) CurrentVersion() int64 { return t.Version }
+
 // Session is a signed-in browser.
 type Session struct {
 	AgentID   int64

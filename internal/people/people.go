@@ -40,6 +40,9 @@ type Agent struct {
 	Version int64 `json:"version"`
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (a *Agent) CurrentVersion() int64 { return a.Version }
+
 // Contact is a customer who writes in.
 type Contact struct {
 	ID             int64     `json:"id"`
@@ -53,6 +56,9 @@ type Contact struct {
 	// Version counts the changes; the API sends it as the ETag.
 	Version int64 `json:"version"`
 }
+
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (c *Contact) CurrentVersion() int64 { return c.Version }
 
 // Email returns the contact's primary email address, or "".
 func (c *Contact) Email() string {
@@ -75,6 +81,9 @@ type Organization struct {
 	Version int64 `json:"version"`
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (o *Organization) CurrentVersion() int64 { return o.Version }
+
 // Team is a queue of agents at a support tier.
 type Team struct {
 	ID        int64     `json:"id"`
@@ -88,6 +97,9 @@ type Team struct {
 	Version int64 `json:"version"`
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (t *Team) CurrentVersion() int64 { return t.Version }
+
 // Role is a named set of object:action permissions.
 type Role struct {
 	ID          int64     `json:"id"`
@@ -100,6 +112,9 @@ type Role struct {
 	// Version counts the changes; the API sends it as the ETag.
 	Version int64 `json:"version"`
 }
+
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (r *Role) CurrentVersion() int64 { return r.Version }
 
 // MinPassword is the least number of characters of an agent's password.
 const MinPassword = 10

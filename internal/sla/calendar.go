@@ -98,6 +98,9 @@ type Calendar struct {
 	holidays map[string]bool
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (c *Calendar) CurrentVersion() int64 { return c.Version }
+
 // Prepare validates the calendar and readies it for arithmetic. The errors
 // name the field: an unknown zone, a period whose end is not after its
 // start, periods of one day that overlap, a malformed holiday date.

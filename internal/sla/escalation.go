@@ -55,6 +55,9 @@ type Rule struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (r *Rule) CurrentVersion() int64 { return r.Version }
+
 // Run is one line of a rule's execution log.
 type Run struct {
 	ID        int64     `json:"id"`

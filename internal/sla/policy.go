@@ -163,6 +163,9 @@ type Policy struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (p *Policy) CurrentVersion() int64 { return p.Version }
+
 // DefaultPauseOn is where the clock stops unless a policy says otherwise.
 var DefaultPauseOn = []string{ticket.CategoryPending, ticket.CategoryOnHold}
 

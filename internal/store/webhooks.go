@@ -79,33 +79,29 @@ func (db *DB) CreateWebhook(ctx context.Context, w *webhook.Webhook, log audit.E
 	})
 }
 
-// UpdateWebhook writes a webhook still at w.Version and its audit entry.
+// UpdateWebhook writes a webhook still at w.Version and its audit entry
+// (ESTALE with the current version when another write came first).
 func (db *DB) UpdateWebhook(ctx context.Context, w *webhook.Webhook, log audit.Entry) error {
-	err := db.inTx(ctx, func(tx *txn) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE webhooks SET url = $2, description = $3, events = $4, secret = $5,
 			active = $6, disabled_reason = $7, failures = $8, failing_since = $9, updated_at = $10, version = version + 1
 			WHERE id = $1 AND version = $11`, w.ID, w.URL, w.Description, marshal(w.Events), w.Secret, w.Active,
 			w.DisabledReason, w.Failures, nullMicros(w.FailingSince), micros(w.UpdatedAt), w.Version)
-		if err := mustAffect(res, err, desk.M("error.webhook_changed", w.ID)); err != nil {
-			if desk.ErrorCode(err) == desk.ENOTFOUND {
-				return desk.E(desk.ECONFLICT, "error.webhook_changed", w.ID)
-			}
+		if err := bumped(&w.Version, versioned(ctx, tx, res, err, "webhooks", w.ID,
+			desk.M("error.webhook_not_found", w.ID))); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, []audit.Entry{log})
 	})
-	if err == nil {
-		w.Version++
-	}
-	return err
 }
 
-// DeleteWebhook removes a webhook (and its delivery log) and writes its
-// audit entry.
-func (db *DB) DeleteWebhook(ctx context.Context, id int64, log audit.Entry) error {
+// DeleteWebhook removes a webhook (and its delivery log), if it is at
+// ifVersion (0: any), and writes its audit entry.
+func (db *DB) DeleteWebhook(ctx context.Context, id, ifVersion int64, log audit.Entry) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = $1`, id)
-		if err := mustAffect(res, err, desk.M("error.webhook_not_found", id)); err != nil {
+		q, args := withVersion(`DELETE FROM webhooks WHERE id = $1`, id, ifVersion)
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err := versioned(ctx, tx, res, err, "webhooks", id, desk.M("error.webhook_not_found", id)); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, []audit.Entry{log})

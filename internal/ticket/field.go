@@ -44,6 +44,9 @@ type Field struct {
 	Version int64 `json:"version"`
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (f *Field) CurrentVersion() int64 { return f.Version }
+
 var fieldKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // Validate checks a field definition and returns per-attribute messages.

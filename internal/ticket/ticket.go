@@ -94,6 +94,9 @@ func (s *SLA) NextDue() time.Time {
 	return min
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (t *Ticket) CurrentVersion() int64 { return t.Version }
+
 // Message is a public reply or an internal note on a ticket.
 type Message struct {
 	ID          int64        `json:"id"`

@@ -60,11 +60,13 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	h, secret, err := s.Webhooks.Update(r.Context(), id, in.input())
+	var secret string
+	h, err := withPrecondition(r, func(id, v int64) (h *webhook.Webhook, err error) {
+		in := in.input()
+		in.IfVersion = v
+		h, secret, err = s.Webhooks.Update(r.Context(), id, in)
+		return h, err
+	})
 	if err != nil || secret == "" {
 		return respond(w, http.StatusOK, h, err)
 	}
@@ -72,7 +74,7 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	_, err := withID(r, func(id int64) (any, error) { return nil, s.Webhooks.Delete(r.Context(), id) })
+	_, err := withPrecondition(r, func(id, v int64) (any, error) { return nil, s.Webhooks.Delete(r.Context(), id, v) })
 	return noContent(w, err)
 }
 

@@ -40,6 +40,9 @@ var versionedResources = []versionedResource{
 	{name: "field", path: "/api/v1/fields", create: func(d *testDesk) map[string]any {
 		return map[string]any{"key": "order_no", "label": "Order number", "kind": "text"}
 	}, patch: map[string]any{"label": "Order"}, field: "label", deleted: true},
+	{name: "webhook", path: "/api/v1/webhooks", create: func(d *testDesk) map[string]any {
+		return map[string]any{"url": "https://hooks.example.test/crm", "events": []string{"ticket.created"}}
+	}, patch: map[string]any{"description": "CRM sync"}, field: "description", deleted: true},
 }
 
 func TestETagAndIfMatch(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/ticket"
+	"github.com/sahayak/sahayak/internal/webhook"
 )
 
 // Optimistic concurrency over HTTP: every resource has a version, sent as a
@@ -62,41 +63,31 @@ func withPrecondition[T any](r *http.Request, fn func(id, ifVersion int64) (T, e
 	return fn(id, v)
 }
 
-// versionOf returns the version of a resource the API answers with, 0 for
-// anything else.
-func versionOf(v any) int64 {
-	switch x := v.(type) {
-	case *ticket.Ticket:
-		return x.Version
-	case *ticket.Field:
-		return x.Version
-	case *people.Contact:
-		return x.Version
-	case *people.Organization:
-		return x.Version
-	case *people.Agent:
-		return x.Version
-	case *people.Team:
-		return x.Version
-	case *people.Role:
-		return x.Version
-	case *access.Token:
-		return x.Version
-	case *email.Mailbox:
-		return x.Version
-	case *sla.Calendar:
-		return x.Version
-	case *sla.Policy:
-		return x.Version
-	case *sla.Rule:
-		return x.Version
-	}
-	return 0
-}
+// versioned is a resource with a version the API answers as its ETag.
+type versioned interface{ CurrentVersion() int64 }
 
-// setETag sets the entity tag of a resource about to be answered.
+var (
+	_ versioned = (*ticket.Ticket)(nil)
+	_ versioned = (*ticket.Field)(nil)
+	_ versioned = (*people.Contact)(nil)
+	_ versioned = (*people.Organization)(nil)
+	_ versioned = (*people.Agent)(nil)
+	_ versioned = (*people.Team)(nil)
+	_ versioned = (*people.Role)(nil)
+	_ versioned = (*access.Token)(nil)
+	_ versioned = (*webhook.Webhook)(nil)
+	_ versioned = (*email.Mailbox)(nil)
+	_ versioned = (*sla.Calendar)(nil)
+	_ versioned = (*sla.Policy)(nil)
+	_ versioned = (*sla.Rule)(nil)
+)
+
+// setETag sets the entity tag of a resource about to be answered (a
+// versioned one, or a value embedding one, as a webhook with its secret).
 func setETag(w http.ResponseWriter, v any) {
-	if n := versionOf(v); n > 0 {
-		w.Header().Set("ETag", etag(n))
+	if x, ok := v.(versioned); ok {
+		if n := x.CurrentVersion(); n > 0 {
+			w.Header().Set("ETag", etag(n))
+		}
 	}
 }

@@ -110,7 +110,7 @@ func (s *Server) deleteWebhookPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.webhookDone(w, r, nil, "", s.Webhooks.Delete(r.Context(), id), strconv.FormatInt(id, 10))
+	return s.webhookDone(w, r, nil, "", s.Webhooks.Delete(r.Context(), id, 0), strconv.FormatInt(id, 10))
 }
 
 // webhookPage shows one webhook's delivery log, newest first, with replay.

@@ -25,10 +25,11 @@ type Store interface {
 	Webhooks(ctx context.Context) ([]*Webhook, error)
 	Webhook(ctx context.Context, id int64) (*Webhook, error)
 	CreateWebhook(ctx context.Context, w *Webhook, log audit.Entry) error
-	// UpdateWebhook writes w if it is still at w.Version (else ECONFLICT)
-	// and bumps the version.
+	// UpdateWebhook writes w if it is still at w.Version (else ESTALE with
+	// the current version) and bumps the version.
 	UpdateWebhook(ctx context.Context, w *Webhook, log audit.Entry) error
-	DeleteWebhook(ctx context.Context, id int64, log audit.Entry) error
+	// DeleteWebhook removes a webhook at ifVersion (0: any; else ESTALE).
+	DeleteWebhook(ctx context.Context, id, ifVersion int64, log audit.Entry) error
 	// RecordDelivery stores an attempt (numbering it after the earlier
 	// attempts of the same event and webhook), moves the webhook's failure
 	// streak (reset by a success) and returns the webhook as it is now.
@@ -131,8 +132,9 @@ type Input struct {
 	Events       *[]string
 	Active       *bool // true re-enables a webhook turned off after failures
 	RotateSecret bool  // make a new secret (returned once)
-	// Version, when set, must be the webhook's current version (If-Match).
-	Version *int64
+	// IfVersion, when not 0, applies the change only to that version
+	// (If-Match); else a change that loses a race is applied again on top.
+	IfVersion int64
 }
 
 // List returns every webhook.
@@ -181,16 +183,32 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (*Webhook, str
 	if err := require(ctx); err != nil {
 		return nil, "", err
 	}
+	var w *Webhook
+	err := desk.Optimistic(in.IfVersion, func() (err error) {
+		w, err = s.update(ctx, id, in)
+		return err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("update webhook %d: %w", id, err)
+	}
+	if !in.RotateSecret {
+		return w, "", nil
+	}
+	return w, w.Secret, nil
+}
+
+// update is one attempt of Update: read, check the version, apply, write.
+func (s *Service) update(ctx context.Context, id int64, in Input) (*Webhook, error) {
 	w, err := s.store.Webhook(ctx, id)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	if in.Version != nil && *in.Version != w.Version {
-		return nil, "", desk.E(desk.ECONFLICT, "error.webhook_changed", id)
+	if err := desk.CheckVersion(in.IfVersion, w.Version); err != nil {
+		return nil, err
 	}
 	before := *w
 	if err := s.apply(w, in); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	w.UpdatedAt = s.clock.Now()
 	changed := []string{}
@@ -212,12 +230,9 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (*Webhook, str
 	entry := audit.New(ctx, w.UpdatedAt, audit.WebhookUpdated, "webhook", id, map[string]any{"fields": changed,
 		"url": w.URL, "active": w.Active})
 	if err := s.store.UpdateWebhook(ctx, w, entry); err != nil {
-		return nil, "", fmt.Errorf("update webhook %d: %w", id, err)
+		return nil, err
 	}
-	if !in.RotateSecret {
-		return w, "", nil
-	}
-	return w, w.Secret, nil
+	return w, nil
 }
 
 func (s *Service) apply(w *Webhook, in Input) error {
@@ -265,9 +280,9 @@ func (s *Service) apply(w *Webhook, in Input) error {
 	return nil
 }
 
-// Delete removes a webhook and its delivery log; its pending deliveries
-// find it gone and stop.
-func (s *Service) Delete(ctx context.Context, id int64) error {
+// Delete removes a webhook and its delivery log, if it is at ifVersion (0:
+// any); its pending deliveries find it gone and stop.
+func (s *Service) Delete(ctx context.Context, id, ifVersion int64) error {
 	if err := require(ctx); err != nil {
 		return err
 	}
@@ -275,7 +290,10 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteWebhook(ctx, id, audit.New(ctx, s.clock.Now(), audit.WebhookDeleted, "webhook", id,
+	if err := desk.CheckVersion(ifVersion, w.Version); err != nil {
+		return err
+	}
+	return s.store.DeleteWebhook(ctx, id, ifVersion, audit.New(ctx, s.clock.Now(), audit.WebhookDeleted, "webhook", id,
 		map[string]any{"url": w.URL}))
 }
 

@@ -47,6 +47,9 @@ type Webhook struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (w *Webhook) CurrentVersion() int64 { return w.Version }
+
 // Wants reports whether the webhook subscribes to an event kind.
 func (w *Webhook) Wants(kind string) bool {
 	return slices.Contains(w.Events, "*") || slices.Contains(w.Events, kind)

@@ -33,6 +33,9 @@ type Mailbox struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
+func (m *Mailbox) CurrentVersion() int64 { return m.Version }
+
 // Server is how a mailbox reaches an IMAP or SMTP server. An empty Host
 // means none: no IMAP polling, or outbound mail kept in the outbox.
 type Server struct {
