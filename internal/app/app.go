@@ -115,6 +115,7 @@ type App struct {
 	Queue    *jobs.Queue
 	Notifier *notify.Notifier
 	Relay    *event.Relay       // nil on SQLite (one node)
+	Shared   *event.Broadcast   // nil on SQLite (one node)
 	Limiter  *ratelimit.Limiter // nil without a rate limit
 	Webhooks *webhook.Service
 	Mail     *email.Service
@@ -214,6 +215,9 @@ func (a *App) build(ctx context.Context) error {
 		a.Relay = event.NewRelay(a.DB, a.Bus, func(ctx context.Context, evs []event.Event) error {
 			return ticket.Address(ctx, a.DB, evs)
 		}, relayPoll, a.Log)
+		// ... and their "is replying" and notification pushes, which are
+		// never stored.
+		a.Shared = event.NewBroadcast(a.Bus, a.DB.Wire(), a.Log)
 	}
 	if err := addHousekeeping(a.Queue, a.DB, a.Clock); err != nil {
 		return err
@@ -342,6 +346,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		go func() {
 			defer wg.Done()
 			a.Relay.Run(ctx)
+		}()
+	}
+	if a.Shared != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Shared.Run(ctx)
 		}()
 	}
 	if a.Limiter != nil {

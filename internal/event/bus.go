@@ -2,6 +2,7 @@ package event
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,6 +63,9 @@ type Bus struct {
 	keyed map[*Subscription]struct{} // hear the events addressed to their keys
 	byKey map[Key]map[*Subscription]struct{}
 	once  *published // set by DeliverOnce
+	// shared is handed each event without an id (never stored) that is
+	// published here; set by NewBroadcast.
+	shared atomic.Pointer[func(Event)]
 }
 
 // NewBus returns an empty bus.
@@ -162,8 +166,24 @@ func (b *Bus) newSubscription(buffer int) *Subscription {
 	return &Subscription{bus: b, ch: make(chan Event, buffer), lagged: make(chan struct{})}
 }
 
-// Publish hands the events to their subscribers without blocking.
+// Publish hands the events to their subscribers without blocking (and,
+// with a Broadcast, the transient ones to the other nodes too).
 func (b *Bus) Publish(evs ...Event) {
+	if share := b.shared.Load(); share != nil {
+		for _, e := range evs {
+			if e.ID == 0 {
+				(*share)(e)
+			}
+		}
+	}
+	b.deliver(evs...)
+}
+
+// share makes the bus hand its transient events to fn, which must not block.
+func (b *Bus) share(fn func(Event)) { b.shared.Store(&fn) }
+
+// deliver hands the events to this node's subscribers.
+func (b *Bus) deliver(evs ...Event) {
 	if b.once != nil {
 		evs = b.once.firstTime(evs, time.Now())
 	}

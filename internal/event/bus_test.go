@@ -138,3 +138,18 @@ func TestBusDeliversAStoredEventOnceWhenAskedTo(t *testing.T) {
 		t.Error("a forgotten id was not published again")
 	}
 }
+
+// Keys travel between nodes as text and come back the same.
+func TestKeysRoundTripAsText(t *testing.T) {
+	for _, k := range []Key{Agent(7), Team(3), AllTickets, Unteamed} {
+		got, err := ParseKey(k.String())
+		if err != nil || got != k {
+			t.Errorf("%s: parsed %v, %v", k, got, err)
+		}
+	}
+	for _, bad := range []string{"", "agent:", "agent:0", "team:x", "robot:1", "?"} {
+		if _, err := ParseKey(bad); err == nil {
+			t.Errorf("ParseKey(%q) succeeded", bad)
+		}
+	}
+}

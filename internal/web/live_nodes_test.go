@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/store/storetest"
@@ -31,7 +34,9 @@ func (c *laterClock) skip(d time.Duration) { c.ahead.Add(int64(d)) }
 
 // otherNode starts a second Sahayak node on the desk's PostgreSQL schema, as
 // internal/app wires one: its own database handle, services, bus, token
-// cache, relay and web server. It returns the desk as seen through that node.
+// cache, relay, broadcast of transient events and web server (and starts the
+// broadcast of the desk's own node). It returns the desk as seen through that
+// node.
 func (d *testDesk) otherNode(t *testing.T, clock desk.Clock) *testDesk {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -48,11 +53,15 @@ func (d *testDesk) otherNode(t *testing.T, clock desk.Clock) *testDesk {
 	relay := event.NewRelay(db, bus, func(ctx context.Context, evs []event.Event) error {
 		return ticket.Address(ctx, db, evs)
 	}, 20*time.Millisecond, log)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		relay.Run(ctx)
-	}()
+	shared, ours := event.NewBroadcast(bus, db.Wire(), log), event.NewBroadcast(d.Bus, d.DB.Wire(), log)
+	var running sync.WaitGroup
+	for _, run := range []func(context.Context){relay.Run, shared.Run, ours.Run} {
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			run(ctx)
+		}()
+	}
 	srv, err := web.New(web.Deps{Log: log, Tickets: n.Tickets, People: n.People, Access: n.Access,
 		Notifications: db, Blobs: blob.New(t.TempDir()), Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
@@ -63,7 +72,7 @@ func (d *testDesk) otherNode(t *testing.T, clock desk.Clock) *testDesk {
 		srv.CloseStreams()
 		hs.Close()
 		cancel()
-		<-done
+		running.Wait()
 		db.Close()
 	})
 	n.Server, n.URL = srv, hs.URL
@@ -71,6 +80,13 @@ func (d *testDesk) otherNode(t *testing.T, clock desk.Clock) *testDesk {
 	case <-relay.Started():
 	case <-time.After(10 * time.Second):
 		t.Fatal("the relay never started")
+	}
+	for _, b := range []*event.Broadcast{shared, ours} {
+		select {
+		case <-b.Started():
+		case <-time.After(10 * time.Second):
+			t.Fatal("a node never listened for transient events")
+		}
 	}
 	return &n
 }
@@ -136,5 +152,61 @@ func TestLiveUpdatesReachStreamsOnOtherNodes(t *testing.T) {
 		b.mustCall(200, "PATCH", "/api/v1/tickets/"+id(tid), "ada", map[string]any{"priority": "urgent"})
 		other := b.mustCreateTicket("ada", nil).id("id")
 		ravi.expect("ticket.created", other)
+	})
+}
+
+// Transient events — "is replying" and the push of a notification just
+// stored — are never in the events table the relay reads; they cross nodes
+// over the database's LISTEN/NOTIFY.
+func TestTransientEventsReachStreamsOnOtherNodes(t *testing.T) {
+	t.Parallel()
+	backend := postgresOnly(t)
+
+	t.Run("an agent replying through node B is seen by a stream on node A", func(t *testing.T) {
+		t.Parallel()
+		b := newDesk(t, backend, nil)
+		a := b.otherNode(t, desk.SystemClock{})
+		tid := b.mustCreateTicket("ada", nil).id("id")
+		ravi := a.openStreamAs("ravi")
+		res := b.send("POST", "/tickets/"+id(tid)+"/replying", http.Header{"Authorization": {"Bearer " + b.Tokens["lena"]}}, nil)
+		if res.Status != http.StatusNoContent {
+			t.Fatalf("replying: %d %s", res.Status, res.Raw)
+		}
+		ravi.expectKind(web.Replying, tid)
+		// Who may not see the ticket hears nothing of it: meera's next
+		// event is the ticket made after the announcement.
+		meera := a.openStreamAs("meera")
+		b.mustCall(200, "PATCH", "/api/v1/tickets/"+id(tid), "ada", map[string]any{"team_id": b.Teams[1].ID})
+		res = b.send("POST", "/tickets/"+id(tid)+"/replying", http.Header{"Authorization": {"Bearer " + b.Tokens["sunil"]}}, nil)
+		if res.Status != http.StatusNoContent {
+			t.Fatalf("replying: %d %s", res.Status, res.Raw)
+		}
+		ravi.expectKind(web.Replying, tid)
+		other := b.mustCreateTicket("ada", nil).id("id")
+		meera.expect("ticket.created", other)
+	})
+
+	t.Run("a notification stored by node B's worker reaches the agent's stream on node A", func(t *testing.T) {
+		t.Parallel()
+		b := newDesk(t, backend, nil)
+		a := b.otherNode(t, desk.SystemClock{})
+		ctx, cancel := context.WithCancel(context.Background())
+		notifier, err := notify.New(b.DB, b.Queue, b.Bus, desk.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Queue.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			notifier.Run(ctx)
+		}()
+		t.Cleanup(func() { cancel(); <-stopped })
+		ravi := a.openStreamAs("ravi")
+		tid := b.mustCreateTicket("ada", nil).id("id")
+		b.mustCall(200, "PATCH", "/api/v1/tickets/"+id(tid), "ada", map[string]any{"assignee_id": b.Agents["ravi"].ID})
+		ravi.expectKind("notification.added", tid)
 	})
 }

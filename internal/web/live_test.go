@@ -284,3 +284,18 @@ func TestLiveStreamsHearOnlyWhatTheirAgentMaySee(t *testing.T) {
 		sunil.expect("ticket.created", everyone)
 	})
 }
+
+// expectKind reads events until one of kind on ticketID, skipping others
+// (relayed ticket events arrive alongside transient ones).
+func (s *liveStream) expectKind(kind string, ticketID int64) {
+	s.t.Helper()
+	for {
+		e, ok := s.next()
+		if !ok {
+			s.t.Fatalf("the stream ended; want %s on ticket %d", kind, ticketID)
+		}
+		if e.Kind == kind && e.TicketID == ticketID {
+			return
+		}
+	}
+}
