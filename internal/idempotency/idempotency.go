@@ -58,11 +58,15 @@ type Record struct {
 	Owner       string // who sent it: an API token or an agent
 	Key         string
 	Fingerprint string
-	Status      int               // 0 while the first request runs
-	Header      map[string]string // the answer's headers worth replaying
-	Body        []byte
-	ClaimedAt   time.Time
-	ExpiresAt   time.Time
+	Status      int // 0 while the first request runs
+	// Written says the first request's write committed: its write
+	// transaction marked the claim (see WithClaim), so it must never run
+	// again, even when it is left without an answer.
+	Written   bool
+	Header    map[string]string // the answer's headers worth replaying
+	Body      []byte
+	ClaimedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Store keeps records, shared by every node.
@@ -74,10 +78,28 @@ type Store interface {
 	ClaimIdempotencyKey(ctx context.Context, rec Record, staleBefore time.Time) (*Record, error)
 	// FinishIdempotencyKey stores the answer of a claimed key.
 	FinishIdempotencyKey(ctx context.Context, rec Record) error
-	// ReleaseIdempotencyKey forgets a claim whose request wrote nothing, so
-	// that the key may be sent again.
-	ReleaseIdempotencyKey(ctx context.Context, owner, key string) error
+	// ReleaseIdempotencyKey forgets rec's claim, so that the key may be sent
+	// again, unless its request wrote something (Written): then it keeps
+	// the claim and reports false.
+	ReleaseIdempotencyKey(ctx context.Context, rec Record) (bool, error)
 	// PurgeIdempotencyKeys deletes records expired before now and returns
 	// how many.
 	PurgeIdempotencyKeys(ctx context.Context, now time.Time) (int64, error)
+}
+
+type claimKey struct{}
+
+// WithClaim marks ctx as running the request that holds rec's claim. Every
+// write transaction under it marks the claim written in the same commit, and
+// fails (EKEYINFLIGHT, rolling the write back) if the claim is no longer
+// this request's (taken over as stale): so a write is never committed for a
+// key without the record knowing, and never twice for one key.
+func WithClaim(ctx context.Context, rec Record) context.Context {
+	return context.WithValue(ctx, claimKey{}, rec)
+}
+
+// ClaimIn returns the claim ctx runs under, if any.
+func ClaimIn(ctx context.Context) (Record, bool) {
+	rec, ok := ctx.Value(claimKey{}).(Record)
+	return rec, ok
 }

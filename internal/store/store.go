@@ -19,6 +19,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/idempotency"
 )
 
 // DB is a Sahayak database. On SQLite, writes go through a single connection
@@ -178,6 +179,16 @@ func (db *DB) Dialect() string { return db.dialect.name() }
 // inTx runs fn in a write transaction, committing if it returns nil. On
 // SQLite it goes through group commit (group.go).
 func (db *DB) inTx(ctx context.Context, fn func(*txn) error) error {
+	if claim, ok := idempotency.ClaimIn(ctx); ok {
+		// The write and the mark on its Idempotency-Key commit together.
+		write := fn
+		fn = func(tx *txn) error {
+			if err := write(tx); err != nil {
+				return err
+			}
+			return markClaimWritten(ctx, tx, claim)
+		}
+	}
 	if db.group != nil {
 		return db.submit(ctx, fn)
 	}

@@ -22,8 +22,12 @@ var replayedHeaders = []string{"Content-Type", "Location", "ETag", "Last-Modifie
 // key and its successful answer is stored; a repeat with the same method,
 // path and body gets that answer again with Idempotent-Replayed: true; a
 // repeat with another request is 422, one while the first still runs 409.
-// A refused first request (4xx, 5xx) wrote nothing, so its claim is
-// released and the key may be sent again.
+// The request runs under its claim (idempotency.WithClaim): its write
+// transaction marks the claim written in the same commit, so a request that
+// wrote nothing (refused, or its node died first) frees its key and may be
+// sent again, and one that wrote something never runs again — its answer,
+// even an error, is what a repeat gets, and if its node died before storing
+// the answer a repeat is told so (409) rather than writing twice.
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, owner string, run http.HandlerFunc) error {
 	key := r.Header.Get("Idempotency-Key")
 	if !idempotency.ValidKey(key) {
@@ -47,6 +51,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, owner string
 		switch {
 		case held.Fingerprint != claim.Fingerprint:
 			return desk.E(desk.EKEYREUSED, "error.idempotency_key_reused")
+		case held.Status == 0 && held.Written && held.ClaimedAt.Before(now.Add(-idempotency.Stale)):
+			return desk.E(desk.EKEYINFLIGHT, "api.idempotency_answer_lost")
 		case held.Status == 0:
 			return desk.E(desk.EKEYINFLIGHT, "error.idempotency_key_in_use")
 		}
@@ -61,11 +67,15 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, owner string
 		return nil
 	}
 	rec := &recorder{statusWriter: statusWriter{ResponseWriter: w}}
-	run(rec, r)
+	run(rec, r.WithContext(idempotency.WithClaim(ctx, claim)))
 	// The answer is out; keeping it must not hang on the client.
 	ctx = context.WithoutCancel(ctx)
 	if rec.status == 0 || rec.status >= 400 {
-		return s.keepQuiet(r, s.Idempotency.ReleaseIdempotencyKey(ctx, owner, key))
+		released, err := s.Idempotency.ReleaseIdempotencyKey(ctx, claim)
+		if err != nil || released || rec.status == 0 {
+			return s.keepQuiet(r, err)
+		}
+		// It wrote something before it failed: that answer is the answer.
 	}
 	claim.Status, claim.Body, claim.Header = rec.status, rec.body.Bytes(), map[string]string{}
 	for _, k := range replayedHeaders {

@@ -2,12 +2,22 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/blob"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/idempotency"
+	"github.com/sahayak/sahayak/internal/web"
 )
 
 // A POST sent again with the same Idempotency-Key does its work once: the
@@ -142,5 +152,112 @@ func TestIdempotencyKey(t *testing.T) {
 				t.Errorf("%v messages, want 2\n%s", n, ms.Raw)
 			}
 		})
+	})
+}
+
+// brokenKeys is the idempotency store of a node that dies at a chosen
+// moment: right after claiming a key, or between the request's write and
+// storing its answer.
+type brokenKeys struct {
+	idempotency.Store
+	afterClaim, beforeAnswer bool
+}
+
+// errNodeDied is what the client of a node that died gets; a coded error,
+// so that the answer stays within what the API documents.
+var errNodeDied = desk.E(desk.EKEYINFLIGHT, "error.idempotency_key_in_use")
+
+func (b brokenKeys) ClaimIdempotencyKey(ctx context.Context, rec idempotency.Record, staleBefore time.Time) (*idempotency.Record, error) {
+	held, err := b.Store.ClaimIdempotencyKey(ctx, rec, staleBefore)
+	if err == nil && held == nil && b.afterClaim {
+		return nil, errNodeDied
+	}
+	return held, err
+}
+
+func (b brokenKeys) FinishIdempotencyKey(ctx context.Context, rec idempotency.Record) error {
+	if b.beforeAnswer {
+		return errNodeDied
+	}
+	return b.Store.FinishIdempotencyKey(ctx, rec)
+}
+
+// keysNode serves d's database as one more node with the given idempotency
+// store and clock.
+func (d *testDesk) keysNode(t *testing.T, keys idempotency.Store, clock desk.Clock) *testDesk {
+	t.Helper()
+	srv, err := web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Tickets: d.Tickets, People: d.People,
+		Access: d.Access, Notifications: d.DB, Idempotency: keys, Blobs: blob.New(t.TempDir()),
+		Bus: event.NewBus(), DB: d.DB, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	n := *d
+	n.t, n.URL = t, hs.URL
+	return &n
+}
+
+// A node can die between claiming a key and the request's write, or between
+// the write and storing its answer. Once the claim is stale (5 minutes), a
+// retry runs again only in the first case; in the second the write is
+// marked on the claim in its own commit, so the retry is told its answer was
+// lost instead of creating a second ticket.
+func TestIdempotencyKeySurvivesANodeDying(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		clock := &laterClock{}
+		retry := d.keysNode(t, d.DB, clock)
+		post := func(n *testDesk, key, subject string) response {
+			t.Helper()
+			return n.send("POST", "/api/v1/tickets", http.Header{"Authorization": {"Bearer " + d.Tokens["ada"]},
+				"Idempotency-Key": {key}}, map[string]any{"subject": subject, "body": "b", "requester": map[string]any{"email": "r@x.test"}})
+		}
+		count := func(subject string) int {
+			t.Helper()
+			n := 0
+			for _, tk := range d.mustCall(200, "GET", "/api/v1/tickets?limit=100", "ada", nil).get("tickets").([]any) {
+				if tk.(map[string]any)["subject"] == subject {
+					n++
+				}
+			}
+			return n
+		}
+
+		// Died after the write, before the answer was stored.
+		dying := d.keysNode(t, brokenKeys{Store: d.DB, beforeAnswer: true}, clock)
+		if r := post(dying, "after-write", "Written once"); r.Status != 201 {
+			t.Fatalf("first attempt: %d %s", r.Status, r.Raw)
+		}
+		if r := post(retry, "after-write", "Written once"); r.Status != 409 || r.errorCode() != "idempotency_key_in_use" {
+			t.Errorf("retry at once: %d %s, want 409 idempotency_key_in_use", r.Status, r.Raw)
+		}
+		// Died after the claim, before any write.
+		dead := d.keysNode(t, brokenKeys{Store: d.DB, afterClaim: true}, clock)
+		if r := post(dead, "before-write", "Written after the retry"); r.Status != 409 {
+			t.Fatalf("first attempt on the dying node: %d %s, want its 409", r.Status, r.Raw)
+		}
+		if r := post(retry, "before-write", "Written after the retry"); r.Status != 409 {
+			t.Errorf("retry while the claim is fresh: %d %s, want 409", r.Status, r.Raw)
+		}
+
+		clock.skip(idempotency.Stale + time.Minute)
+		r := post(retry, "after-write", "Written once")
+		if r.Status != 409 || r.errorCode() != "idempotency_key_in_use" || !strings.Contains(r.str("error.message"), "answer was lost") {
+			t.Errorf("retry of a written request after its node died: %d %s, want 409 saying the answer was lost", r.Status, r.Raw)
+		}
+		if n := count("Written once"); n != 1 {
+			t.Errorf("%d tickets from one Idempotency-Key whose answer was lost, want 1", n)
+		}
+		if r := post(retry, "before-write", "Written after the retry"); r.Status != 201 {
+			t.Errorf("retry of a request that wrote nothing after its node died: %d %s, want 201", r.Status, r.Raw)
+		}
+		if r := post(retry, "before-write", "Written after the retry"); r.Status != 201 || r.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("its replay: %d %s", r.Status, r.Raw)
+		}
+		if n := count("Written after the retry"); n != 1 {
+			t.Errorf("%d tickets, want 1", n)
+		}
 	})
 }

@@ -34,7 +34,7 @@ func TestIdempotencyKeys(t *testing.T) {
 		if held := claim("token:b", "k1", "fp9", t0); held != nil {
 			t.Errorf("another owner's key: %+v", held)
 		}
-		answer := idempotency.Record{Owner: "token:a", Key: "k1", Fingerprint: "fp1", Status: 201,
+		answer := idempotency.Record{Owner: "token:a", Key: "k1", Fingerprint: "fp1", ClaimedAt: t0, Status: 201,
 			Header: map[string]string{"Location": "/api/v1/tickets/7"}, Body: []byte(`{"id":7}`)}
 		if err := db.FinishIdempotencyKey(ctx, answer); err != nil {
 			t.Fatal(err)
@@ -50,8 +50,8 @@ func TestIdempotencyKeys(t *testing.T) {
 		}
 		// A released claim is free at once.
 		claim("token:a", "k3", "fp3", t0)
-		if err := db.ReleaseIdempotencyKey(ctx, "token:a", "k3"); err != nil {
-			t.Fatal(err)
+		if released, err := db.ReleaseIdempotencyKey(ctx, idempotency.Record{Owner: "token:a", Key: "k3", ClaimedAt: t0}); err != nil || !released {
+			t.Fatal(released, err)
 		}
 		if held := claim("token:a", "k3", "fp4", t0); held != nil {
 			t.Errorf("a released key is held: %+v", held)
