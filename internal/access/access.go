@@ -25,6 +25,8 @@ type Store interface {
 	Role(ctx context.Context, id int64) (*people.Role, error)
 	SessionByDigest(ctx context.Context, digest string, now time.Time) (*Session, error)
 	Tokens(ctx context.Context, agentID int64) ([]*Token, error)
+	// TokensPage returns a page of an agent's tokens in id order.
+	TokensPage(ctx context.Context, agentID int64, p desk.Page) ([]*Token, error)
 	// The writes below record their audit entries (log) in their own
 	// transaction; CreateToken sets a token entry's target id.
 	RecordLogin(ctx context.Context, agentID int64, failed int, lockedUntil time.Time, log ...audit.Entry) error
@@ -279,6 +281,11 @@ func (s *Service) CreateTokenUntil(ctx context.Context, agentID int64, name stri
 // Tokens lists an agent's tokens.
 func (s *Service) Tokens(ctx context.Context, agentID int64) ([]*Token, error) {
 	return s.store.Tokens(ctx, agentID)
+}
+
+// TokensPage returns a page of an agent's tokens in id order.
+func (s *Service) TokensPage(ctx context.Context, agentID int64, p desk.Page) ([]*Token, error) {
+	return s.store.TokensPage(ctx, agentID, p)
 }
 
 // RevokeToken revokes one of an agent's tokens; ifVersion, when not 0, is

@@ -163,6 +163,14 @@ func (s *Service) Organizations(ctx context.Context) ([]*Organization, error) {
 	return s.store.Organizations(ctx)
 }
 
+// OrganizationsPage returns a page of organizations in id order.
+func (s *Service) OrganizationsPage(ctx context.Context, p desk.Page) ([]*Organization, error) {
+	if err := require(ctx, auth.OrganizationsRead); err != nil {
+		return nil, err
+	}
+	return s.store.OrganizationsPage(ctx, p)
+}
+
 // OrganizationInput creates or changes an organization.
 type OrganizationInput struct {
 	Name    *string
@@ -266,6 +274,14 @@ func (s *Service) Teams(ctx context.Context) ([]*Team, error) {
 		return nil, err
 	}
 	return s.store.Teams(ctx)
+}
+
+// TeamsPage returns a page of teams in id order.
+func (s *Service) TeamsPage(ctx context.Context, p desk.Page) ([]*Team, error) {
+	if err := require(ctx, auth.TeamsRead); err != nil {
+		return nil, err
+	}
+	return s.store.TeamsPage(ctx, p)
 }
 
 // TeamInput creates or changes a team.

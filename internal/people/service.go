@@ -37,6 +37,11 @@ type Store interface {
 	Role(ctx context.Context, id int64) (*Role, error)
 	RoleByName(ctx context.Context, name string) (*Role, error)
 	Roles(ctx context.Context) ([]*Role, error)
+	// The ...Page reads return one page in id order (see desk.Page).
+	AgentsPage(ctx context.Context, p desk.Page) ([]*Agent, error)
+	OrganizationsPage(ctx context.Context, p desk.Page) ([]*Organization, error)
+	TeamsPage(ctx context.Context, p desk.Page) ([]*Team, error)
+	RolesPage(ctx context.Context, p desk.Page) ([]*Role, error)
 }
 
 // Tx is the set of writes a change to people may make in one transaction.
@@ -407,6 +412,22 @@ func (s *Service) Roles(ctx context.Context) ([]*Role, error) {
 		return nil, err
 	}
 	return s.store.Roles(ctx)
+}
+
+// RolesPage returns a page of roles in id order.
+func (s *Service) RolesPage(ctx context.Context, p desk.Page) ([]*Role, error) {
+	if err := require(ctx, auth.RolesRead); err != nil {
+		return nil, err
+	}
+	return s.store.RolesPage(ctx, p)
+}
+
+// AgentsPage returns a page of agents in id order.
+func (s *Service) AgentsPage(ctx context.Context, p desk.Page) ([]*Agent, error) {
+	if err := require(ctx, auth.AgentsRead); err != nil {
+		return nil, err
+	}
+	return s.store.AgentsPage(ctx, p)
 }
 
 // Role returns one role.

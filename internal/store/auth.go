@@ -74,10 +74,14 @@ func (db *DB) TokenAgent(ctx context.Context, digest string) (*people.Agent, *ti
 // Tokens lists an agent's tokens; one voided by a deactivation or a
 // password change shows as revoked then.
 func (db *DB) Tokens(ctx context.Context, agentID int64) ([]*access.Token, error) {
+	return db.queryTokens(ctx, `WHERE t.agent_id = $1 ORDER BY t.id`, agentID)
+}
+
+func (db *DB) queryTokens(ctx context.Context, where string, args ...any) ([]*access.Token, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT t.id, t.agent_id, t.name, t.created_at, t.expires_at,
 		COALESCE(t.revoked_at, CASE WHEN t.created_at < a.credentials_valid_from THEN a.credentials_valid_from
 			WHEN t.created_at < a.tokens_valid_from THEN a.tokens_valid_from END), t.version
-		FROM api_tokens t JOIN agents a ON a.id = t.agent_id WHERE t.agent_id = $1 ORDER BY t.id`, agentID)
+		FROM api_tokens t JOIN agents a ON a.id = t.agent_id `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
 	}

@@ -47,11 +47,9 @@ func (db *DB) scanAgents(ctx context.Context, where string, args ...any) ([]*peo
 		return out, err
 	}
 	rows.Close()
-	q := `SELECT agent_id, team_id FROM team_members ORDER BY team_id`
-	var margs []any
-	if len(out) == 1 {
-		q, margs = `SELECT agent_id, team_id FROM team_members WHERE agent_id = $1 ORDER BY team_id`, []any{out[0].ID}
-	}
+	// Only the memberships of the agents read (a page reads a page's).
+	lo, hi := idRange(out, func(a *people.Agent) int64 { return a.ID })
+	q, margs := `SELECT agent_id, team_id FROM team_members WHERE agent_id BETWEEN $1 AND $2 ORDER BY team_id`, []any{lo, hi}
 	mrows, err := db.read.QueryContext(ctx, q, margs...)
 	if err != nil {
 		return nil, fmt.Errorf("agent teams: %w", err)
@@ -335,7 +333,9 @@ func (db *DB) scanOrganizations(ctx context.Context, where string, args ...any) 
 		return out, err
 	}
 	rows.Close()
-	drows, err := db.read.QueryContext(ctx, `SELECT organization_id, domain FROM organization_domains ORDER BY domain`)
+	lo, hi := idRange(out, func(o *people.Organization) int64 { return o.ID })
+	drows, err := db.read.QueryContext(ctx, `SELECT organization_id, domain FROM organization_domains
+		WHERE organization_id BETWEEN $1 AND $2 ORDER BY domain`, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("organization domains: %w", err)
 	}
@@ -444,7 +444,9 @@ func (db *DB) scanTeams(ctx context.Context, where string, args ...any) ([]*peop
 		return out, err
 	}
 	rows.Close()
-	mrows, err := db.read.QueryContext(ctx, `SELECT team_id, agent_id FROM team_members ORDER BY agent_id`)
+	lo, hi := idRange(out, func(t *people.Team) int64 { return t.ID })
+	mrows, err := db.read.QueryContext(ctx, `SELECT team_id, agent_id FROM team_members
+		WHERE team_id BETWEEN $1 AND $2 ORDER BY agent_id`, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("team members: %w", err)
 	}
@@ -571,4 +573,14 @@ func (x *peopleTx) UpdateRole(ctx context.Context, r *people.Role) error {
 // ECONFLICT).
 func (x *peopleTx) DeleteRole(ctx context.Context, id, ifVersion int64) error {
 	return x.deleteVersioned(ctx, "roles", id, ifVersion, desk.M("error.role_not_found", id))
+}
+
+// idRange is the least and greatest id of a non-empty list, which bounds
+// the related rows to read with it.
+func idRange[T any](list []T, id func(T) int64) (lo, hi int64) {
+	lo, hi = id(list[0]), id(list[0])
+	for _, x := range list {
+		lo, hi = min(lo, id(x)), max(hi, id(x))
+	}
+	return lo, hi
 }

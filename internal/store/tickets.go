@@ -356,11 +356,21 @@ const messageColumns = `m.id, m.ticket_id, m.author_kind, m.author_id,
 
 // Messages returns a ticket's thread, oldest first.
 func (db *DB) Messages(ctx context.Context, ticketID int64, withInternal bool) ([]*ticket.Message, error) {
+	return db.queryMessages(ctx, ticketID, withInternal, nil, nil, ` ORDER BY m.created_at, m.id`)
+}
+
+// queryMessages reads messages of a ticket (on conditions cond with args
+// numbered after the ticket's $1, in order, which ends the query) with
+// their attachments.
+func (db *DB) queryMessages(ctx context.Context, ticketID int64, withInternal bool, cond []string, args []any, order string) ([]*ticket.Message, error) {
 	q := `SELECT ` + messageColumns + ` WHERE m.ticket_id = $1`
 	if !withInternal {
 		q += ` AND m.internal = FALSE`
 	}
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY m.created_at, m.id`, ticketID)
+	for _, c := range cond {
+		q += ` AND ` + c
+	}
+	rows, err := db.read.QueryContext(ctx, q+order, append([]any{ticketID}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("ticket %d messages: %w", ticketID, err)
 	}
@@ -383,8 +393,14 @@ func (db *DB) Messages(ctx context.Context, ticketID int64, withInternal bool) (
 		return nil, fmt.Errorf("ticket %d messages: %w", ticketID, err)
 	}
 	rows.Close()
+	if len(out) == 0 {
+		return out, nil
+	}
+	// Only the attachments of the messages read (ids in their range).
+	lo, hi := idRange(out, func(m *ticket.Message) int64 { return m.ID })
 	arows, err := db.read.QueryContext(ctx, `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256
-		FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = $1 ORDER BY a.id`, ticketID)
+		FROM attachments a JOIN messages m ON m.id = a.message_id
+		WHERE m.ticket_id = $1 AND m.id BETWEEN $2 AND $3 ORDER BY a.id`, ticketID, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("ticket %d attachments: %w", ticketID, err)
 	}
@@ -422,8 +438,11 @@ func (db *DB) TicketEvents(ctx context.Context, ticketID int64) ([]event.Event, 
 
 // Links returns the links from and to a ticket, as seen from it.
 func (db *DB) Links(ctx context.Context, ticketID int64) ([]ticket.Link, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT ticket_id, other_id, kind FROM ticket_links
-		WHERE ticket_id = $1 OR other_id = $1 ORDER BY created_at`, ticketID)
+	return db.queryLinks(ctx, ticketID, `WHERE ticket_id = $1 OR other_id = $1 ORDER BY created_at`, ticketID)
+}
+
+func (db *DB) queryLinks(ctx context.Context, ticketID int64, where string, args ...any) ([]ticket.Link, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT ticket_id, other_id, kind FROM ticket_links `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ticket %d links: %w", ticketID, err)
 	}
@@ -463,7 +482,11 @@ func (db *DB) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
 
 // Statuses returns the statuses in workflow order.
 func (db *DB) Statuses(ctx context.Context) ([]ticket.Status, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT name, category, builtin, position FROM statuses ORDER BY position, name`)
+	return db.queryStatuses(ctx, `ORDER BY position, name`)
+}
+
+func (db *DB) queryStatuses(ctx context.Context, where string, args ...any) ([]ticket.Status, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT name, category, builtin, position FROM statuses `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("statuses: %w", err)
 	}
@@ -481,8 +504,12 @@ func (db *DB) Statuses(ctx context.Context) ([]ticket.Status, error) {
 
 // Fields returns the custom field definitions in display order.
 func (db *DB) Fields(ctx context.Context) ([]ticket.Field, error) {
+	return db.queryFields(ctx, `ORDER BY position, id`)
+}
+
+func (db *DB) queryFields(ctx context.Context, where string, args ...any) ([]ticket.Field, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id, key, label, kind, options, required, position, created_at, updated_at,
-		version FROM fields ORDER BY position, id`)
+		version FROM fields `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("fields: %w", err)
 	}
@@ -506,7 +533,11 @@ func (db *DB) Fields(ctx context.Context) ([]ticket.Field, error) {
 
 // Tags returns the tag catalog.
 func (db *DB) Tags(ctx context.Context) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT name FROM tags ORDER BY name`)
+	return db.queryTags(ctx, `ORDER BY name`)
+}
+
+func (db *DB) queryTags(ctx context.Context, where string, args ...any) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT name FROM tags `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("tags: %w", err)
 	}

@@ -18,6 +18,31 @@ func (s *Service) Statuses(ctx context.Context) ([]Status, error) {
 	return st, err
 }
 
+// StatusesPage returns a page of statuses in workflow order (see
+// Store.StatusesPage).
+func (s *Service) StatusesPage(ctx context.Context, p desk.Page) ([]Status, error) {
+	if _, err := actor(ctx, auth.TicketsRead); err != nil {
+		return nil, err
+	}
+	return s.store.StatusesPage(ctx, p)
+}
+
+// FieldsPage returns a page of custom field definitions in id order.
+func (s *Service) FieldsPage(ctx context.Context, p desk.Page) ([]Field, error) {
+	if _, err := actor(ctx, auth.FieldsRead); err != nil {
+		return nil, err
+	}
+	return s.store.FieldsPage(ctx, p)
+}
+
+// TagsPage returns a page of the tag catalog in name order.
+func (s *Service) TagsPage(ctx context.Context, p desk.Page) ([]string, error) {
+	if _, err := actor(ctx, auth.TagsRead); err != nil {
+		return nil, err
+	}
+	return s.store.TagsPage(ctx, p)
+}
+
 var statusNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
 // CreateStatus adds a status inside one of the fixed categories.

@@ -315,6 +315,35 @@ func (s *Service) Links(ctx context.Context, id int64) ([]Link, error) {
 	return s.store.Links(ctx, id)
 }
 
+// MessagesPage returns a page of a ticket's thread in id order.
+func (s *Service) MessagesPage(ctx context.Context, id int64, p desk.Page) ([]*Message, error) {
+	a, err := actor(ctx, auth.TicketsRead)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.MessagesPage(ctx, id, a.Kind != desk.ActorContact, p)
+}
+
+// EventsPage returns a page of a ticket's history in id order.
+func (s *Service) EventsPage(ctx context.Context, id int64, p desk.Page) ([]event.Event, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.TicketEventsPage(ctx, id, p)
+}
+
+// LinksPage returns a page of the links from and to a ticket, after the
+// link after (nil: from the start).
+func (s *Service) LinksPage(ctx context.Context, id int64, after *Link, limit int) ([]Link, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.LinksPage(ctx, id, after, limit)
+}
+
 // Followers returns the agents following a ticket.
 func (s *Service) Followers(ctx context.Context, id int64) ([]int64, error) {
 	if _, err := s.Get(ctx, id); err != nil {

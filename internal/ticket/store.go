@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/people"
 )
@@ -30,6 +31,13 @@ type Store interface {
 	// OpenLoad counts each active agent's assigned open tickets, at most
 	// atMost each.
 	OpenLoad(ctx context.Context, atMost int) (map[int64]int, error)
+	// The ...Page reads return one page in keyset order (see desk.Page).
+	MessagesPage(ctx context.Context, ticketID int64, withInternal bool, p desk.Page) ([]*Message, error)
+	TicketEventsPage(ctx context.Context, ticketID int64, p desk.Page) ([]event.Event, error)
+	LinksPage(ctx context.Context, ticketID int64, after *Link, limit int) ([]Link, error)
+	StatusesPage(ctx context.Context, p desk.Page) ([]Status, error)
+	FieldsPage(ctx context.Context, p desk.Page) ([]Field, error)
+	TagsPage(ctx context.Context, p desk.Page) ([]string, error)
 	// Attachment returns an attachment with the ticket and the note flag of
 	// its message.
 	Attachment(ctx context.Context, id int64) (a *Attachment, ticketID int64, internal bool, err error)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
@@ -161,9 +162,9 @@ func (in organizationIn) input() people.OrganizationInput {
 }
 
 func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.People.Organizations(r.Context())
-	return listWhole(w, r, "organizations", list, err, func(o *people.Organization) string { return idKey(o.ID) },
-		func(o *people.Organization) time.Time { return o.UpdatedAt }, nil)
+	return listPage(w, r, "organizations", true, afterID, func(p desk.Page) ([]*people.Organization, error) {
+		return s.People.OrganizationsPage(r.Context(), p)
+	}, func(o *people.Organization) string { return idKey(o.ID) }, nil)
 }
 
 func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
@@ -221,9 +222,9 @@ func (in agentIn) input() people.AgentInput {
 }
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.People.Agents(r.Context())
-	return listWhole(w, r, "agents", list, err, func(a *people.Agent) string { return idKey(a.ID) },
-		func(a *people.Agent) time.Time { return a.UpdatedAt }, nil)
+	return listPage(w, r, "agents", true, afterID, func(p desk.Page) ([]*people.Agent, error) {
+		return s.People.AgentsPage(r.Context(), p)
+	}, func(a *people.Agent) string { return idKey(a.ID) }, nil)
 }
 
 func (s *Server) getAgent(w http.ResponseWriter, r *http.Request) error {
@@ -280,9 +281,9 @@ func (in teamIn) input() people.TeamInput {
 }
 
 func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.People.Teams(r.Context())
-	return listWhole(w, r, "teams", list, err, func(t *people.Team) string { return idKey(t.ID) },
-		func(t *people.Team) time.Time { return t.UpdatedAt }, nil)
+	return listPage(w, r, "teams", true, afterID, func(p desk.Page) ([]*people.Team, error) {
+		return s.People.TeamsPage(r.Context(), p)
+	}, func(t *people.Team) string { return idKey(t.ID) }, nil)
 }
 
 func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) error {
@@ -341,9 +342,9 @@ func (in roleIn) apply(r *people.Role) {
 }
 
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.People.Roles(r.Context())
-	return listWhole(w, r, "roles", list, err, func(ro *people.Role) string { return idKey(ro.ID) },
-		func(ro *people.Role) time.Time { return ro.UpdatedAt }, map[string]any{"permissions": auth.All})
+	return listPage(w, r, "roles", true, afterID, func(p desk.Page) ([]*people.Role, error) {
+		return s.People.RolesPage(r.Context(), p)
+	}, func(ro *people.Role) string { return idKey(ro.ID) }, map[string]any{"permissions": auth.All})
 }
 
 func (s *Server) getRole(w http.ResponseWriter, r *http.Request) error {
@@ -415,9 +416,9 @@ func (in fieldIn) apply(f *ticket.Field) {
 }
 
 func (s *Server) listFields(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.Tickets.Fields(r.Context())
-	return listWhole(w, r, "fields", list, err, func(f ticket.Field) string { return idKey(f.ID) },
-		func(f ticket.Field) time.Time { return f.UpdatedAt }, nil)
+	return listPage(w, r, "fields", true, afterID, func(p desk.Page) ([]ticket.Field, error) {
+		return s.Tickets.FieldsPage(r.Context(), p)
+	}, func(f ticket.Field) string { return idKey(f.ID) }, nil)
 }
 
 func (s *Server) getField(w http.ResponseWriter, r *http.Request) error {
@@ -461,11 +462,24 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.Tickets.Statuses(r.Context())
-	// Workflow order; statuses carry no time, so no updated_since.
-	return listWhole(w, r, "statuses", list, err, func(st ticket.Status) string {
+	// Workflow order (position, name); statuses carry no time, so no
+	// updated_since.
+	return listPage(w, r, "statuses", false, afterStatus, func(p desk.Page) ([]ticket.Status, error) {
+		return s.Tickets.StatusesPage(r.Context(), p)
+	}, func(st ticket.Status) string {
 		return strconv.FormatInt(1e9+int64(st.Position), 10) + "/" + st.Name
-	}, nil, nil)
+	}, nil)
+}
+
+// afterStatus reads a statuses cursor, "<1e9+position>/<name>".
+func afterStatus(l *apiQuery, p *desk.Page) {
+	pos, name, ok := strings.Cut(l.cursor, "/")
+	n, err := strconv.ParseInt(pos, 10, 64)
+	if !ok || err != nil || n < 1e9 || name == "" {
+		l.errs["cursor"] = desk.M("invalid.cursor")
+		return
+	}
+	p.AfterID, p.AfterName = n-1e9, name
 }
 
 func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) error {
@@ -484,8 +498,9 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listTags(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.Tickets.Tags(r.Context())
-	return listWhole(w, r, "tags", list, err, func(t string) string { return t }, nil, nil)
+	return listPage(w, r, "tags", false, afterName, func(p desk.Page) ([]string, error) {
+		return s.Tickets.TagsPage(r.Context(), p)
+	}, func(t string) string { return t }, nil)
 }
 
 func (s *Server) createTag(w http.ResponseWriter, r *http.Request) error {
@@ -523,9 +538,9 @@ func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	a, _ := desk.ActorFrom(r.Context())
-	list, err := s.Access.Tokens(r.Context(), a.ID)
-	return listWhole(w, r, "tokens", list, err, func(t *access.Token) string { return idKey(t.ID) },
-		func(t *access.Token) time.Time { return t.CreatedAt }, nil)
+	return listPage(w, r, "tokens", true, afterID, func(p desk.Page) ([]*access.Token, error) {
+		return s.Access.TokensPage(r.Context(), a.ID, p)
+	}, func(t *access.Token) string { return idKey(t.ID) }, nil)
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {

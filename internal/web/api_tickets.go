@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
@@ -266,9 +265,9 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.Tickets.Messages(r.Context(), id)
-	return listWhole(w, r, "messages", ms, err, func(m *ticket.Message) string { return idKey(m.ID) },
-		func(m *ticket.Message) time.Time { return m.CreatedAt }, nil)
+	return listPage(w, r, "messages", true, afterID, func(p desk.Page) ([]*ticket.Message, error) {
+		return s.Tickets.MessagesPage(r.Context(), id, p)
+	}, func(m *ticket.Message) string { return idKey(m.ID) }, nil)
 }
 
 // listEvents pages a ticket's history oldest first.
@@ -277,9 +276,9 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	evs, err := s.Tickets.Events(r.Context(), id)
-	return listWhole(w, r, "events", evs, err, func(e event.Event) string { return idKey(e.ID) },
-		func(e event.Event) time.Time { return e.CreatedAt }, nil)
+	return listPage(w, r, "events", true, afterID, func(p desk.Page) ([]event.Event, error) {
+		return s.Tickets.EventsPage(r.Context(), id, p)
+	}, func(e event.Event) string { return idKey(e.ID) }, nil)
 }
 
 type escalateIn struct {
@@ -366,10 +365,32 @@ func (s *Server) listLinks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	links, err := s.Tickets.Links(r.Context(), id)
-	return listWhole(w, r, "links", links, err, func(l ticket.Link) string {
+	var after *ticket.Link
+	return listPage(w, r, "links", false, func(l *apiQuery, _ *desk.Page) {
+		after = linkAfter(l)
+	}, func(p desk.Page) ([]ticket.Link, error) {
+		return s.Tickets.LinksPage(r.Context(), id, after, p.Limit)
+	}, func(l ticket.Link) string {
 		return idKey(l.TicketID) + idKey(l.OtherID) + l.Kind
-	}, nil, nil)
+	}, nil)
+}
+
+// linkAfter reads a links cursor: the idKeys of the link's two tickets
+// (19 digits each), then its kind.
+func linkAfter(l *apiQuery) *ticket.Link {
+	const n = 19
+	c := l.cursor
+	t, err1 := strconv.ParseInt(c[:min(n, len(c))], 10, 64)
+	var o int64
+	err2 := err1
+	if len(c) > 2*n {
+		o, err2 = strconv.ParseInt(c[n:2*n], 10, 64)
+	}
+	if err1 != nil || err2 != nil || t <= 1e18 || o <= 1e18 {
+		l.errs["cursor"] = desk.M("invalid.cursor")
+		return nil
+	}
+	return &ticket.Link{TicketID: t - 1e18, OtherID: o - 1e18, Kind: c[2*n:]}
 }
 
 func (s *Server) followTicket(w http.ResponseWriter, r *http.Request) error {

@@ -183,6 +183,44 @@ func writePage[T any](w http.ResponseWriter, name string, items []T, next *strin
 	writeJSON(w, http.StatusOK, body)
 }
 
+// listPage answers one page of a list that the store reads in keyset
+// order (desk.Page): at turns the cursor into the page's position, read asks
+// for one row more than the page shows (the extra row only says that another
+// page follows) and key gives the cursor of an item. since says whether the
+// list takes updated_since.
+func listPage[T any](w http.ResponseWriter, r *http.Request, name string, since bool, at func(*apiQuery, *desk.Page),
+	read func(desk.Page) ([]T, error), key func(T) string, extra map[string]any) error {
+	l := readList(r, since)
+	p := desk.Page{Limit: l.limit + 1}
+	if l.since != nil {
+		p.Since = *l.since
+	}
+	if l.cursor != "" {
+		at(l, &p)
+	}
+	if err := l.err(); err != nil {
+		return err
+	}
+	list, err := read(p)
+	if err != nil {
+		return err
+	}
+	var next *string
+	if len(list) > l.limit {
+		list = list[:l.limit]
+		c := encodeCursor(key(list[l.limit-1]))
+		next = &c
+	}
+	writePage(w, name, list, next, extra)
+	return nil
+}
+
+// afterID reads a cursor of idKey: lists in id order.
+func afterID(l *apiQuery, p *desk.Page) { p.AfterID = l.cursorID() }
+
+// afterName reads a cursor that is the last name shown: lists in name order.
+func afterName(l *apiQuery, p *desk.Page) { p.AfterName = l.cursor }
+
 // listWhole answers a page of a list a service returns whole.
 func listWhole[T any](w http.ResponseWriter, r *http.Request, name string, list []T, err error, key func(T) string,
 	updated func(T) time.Time, extra map[string]any) error {
