@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/idempotency"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -19,7 +20,10 @@ import (
 // on SQLite the steps of a ticket transaction, which cost nothing extra
 // in-process and share commits through group.go.
 func (db *DB) OpenTicket(ctx context.Context, o *ticket.Opening) error {
-	if db.opens != nil && len(o.Message.Attachments) == 0 {
+	// A create under an Idempotency-Key claim takes the transaction, which
+	// marks the claim in the same commit (see inTx); a shared statement
+	// would not.
+	if _, claimed := idempotency.ClaimIn(ctx); db.opens != nil && len(o.Message.Attachments) == 0 && !claimed {
 		return db.submitOpening(ctx, o)
 	}
 	return db.inTx(ctx, func(tx *txn) error { return (&ticketTx{db: db, tx: tx}).OpenTicket(ctx, o) })
