@@ -12,6 +12,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/sahayak/sahayak/internal/assign"
+	"github.com/sahayak/sahayak/internal/automation"
 	"io"
 	"log/slog"
 	"net"
@@ -122,11 +124,13 @@ type App struct {
 	// MailOut sends agents' replies on email tickets as mail.
 	MailOut *email.Sender
 	// Poller fetches new mail from mailboxes with an IMAP server.
-	Poller *email.Poller
-	SLA    *sla.Service
-	Audit  *audit.Recorder
-	Web    *web.Server
-	jobsDB *sql.DB
+	Poller   *email.Poller
+	SLA      *sla.Service
+	Audit    *audit.Recorder
+	Web      *web.Server
+	jobsDB   *sql.DB
+	Assign   *assign.Service
+	Automate *automation.Service
 }
 
 // Migrate opens the database and brings its schema (and the job queue's)
@@ -243,6 +247,14 @@ func (a *App) build(ctx context.Context) error {
 	}, a.Clock, a.Log, nodeName(), a.Config.IMAP)
 	a.SLA = sla.New(a.DB, a.Tickets, a.Bus, a.Clock, a.Log, a.Config.SLA)
 	a.Audit = audit.NewRecorder(a.DB, a.Clock)
+	a.Assign = assign.NewService(a.DB, a.Tickets, a.Bus, a.Clock, a.Log, assign.Config{})
+	if err := sweepPresence(a.Queue, a.Assign); err != nil {
+		return err
+	}
+	a.Automate = automation.NewService(a.DB, a.Tickets, a.Webhooks, a.Bus, a.Clock, a.Log)
+	if err := runDueAutomations(a.Queue, a.Automate); err != nil {
+		return err
+	}
 	catalog, err := i18n.Load()
 	if err != nil {
 		return err
@@ -250,9 +262,9 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
-		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB,
-		RateLimit: a.Limiter,
-		Blobs:     blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
+		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate,
+		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
+		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
 	return err
 }
@@ -379,6 +391,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.Mail.Run(ctx)
+		a.Assign.Run(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.Automate.Run(ctx)
 	}()
 	wg.Add(1)
 	go func() {

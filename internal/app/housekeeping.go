@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"github.com/sahayak/sahayak/internal/automation"
+	"github.com/sahayak/sahayak/internal/desk"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/assign"
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/store"
 )
@@ -35,4 +38,40 @@ func addHousekeeping(q *jobs.Queue, db *store.DB, clock interface{ Now() time.Ti
 		return err
 	}
 	return jobs.Every(q, purgeEvery, purgeAPIState{})
+}
+
+// presenceSweep is the periodic job that applies inactivity to agents'
+// availability; it runs on one node (see jobs.Every).
+type presenceSweep struct{}
+
+func (presenceSweep) Kind() string { return "assign.sweep_presence" }
+
+func sweepPresence(q *jobs.Queue, svc *assign.Service) error {
+	if err := jobs.AddWorker(q, func(ctx context.Context, _ presenceSweep) error {
+		_, err := svc.Sweep(ctx)
+		return err
+	}, jobs.MaxAttempts(3)); err != nil {
+		return err
+	}
+	return jobs.Every(q, time.Minute, presenceSweep{})
+}
+
+// automationsDue is the periodic job that fires the time rules whose
+// timers are due (read in due order; see automation.Service.RunDue).
+type automationsDue struct{}
+
+func (automationsDue) Kind() string { return "automation.due" }
+
+func runDueAutomations(q *jobs.Queue, svc *automation.Service) error {
+	if err := jobs.AddWorker(q, func(ctx context.Context, _ automationsDue) error {
+		for {
+			n, err := svc.RunDue(desk.WithActor(ctx, desk.System))
+			if err != nil || n < 500 {
+				return err
+			}
+		}
+	}, jobs.MaxAttempts(3)); err != nil {
+		return err
+	}
+	return jobs.Every(q, time.Minute, automationsDue{})
 }

@@ -29,13 +29,17 @@ const (
 	TagsRead           = "tags:read"
 	TagsWrite          = "tags:write"
 	StatusesWrite      = "statuses:write"
-	TokensWrite        = "tokens:write"    // create and revoke one's own API tokens
-	WebhooksWrite      = "webhooks:write"  // see, create, change and replay outbound webhooks (they hold secrets)
-	AuditRead          = "audit:read"      // read the audit log
-	MailboxesRead      = "mailboxes:read"  // see mailboxes (never their passwords)
-	MailboxesWrite     = "mailboxes:write" // create, change and delete mailboxes, send mail into one by API
-	SLARead            = "sla:read"        // see business hours, SLA policies and escalation rules
-	SLAWrite           = "sla:write"       // change business hours, SLA policies and escalation rules
+	TokensWrite        = "tokens:write"      // create and revoke one's own API tokens
+	WebhooksWrite      = "webhooks:write"    // see, create, change and replay outbound webhooks (they hold secrets)
+	AuditRead          = "audit:read"        // read the audit log
+	MailboxesRead      = "mailboxes:read"    // see mailboxes (never their passwords)
+	MailboxesWrite     = "mailboxes:write"   // create, change and delete mailboxes, send mail into one by API
+	SLARead            = "sla:read"          // see business hours, SLA policies and escalation rules
+	SLAWrite           = "sla:write"         // change business hours, SLA policies and escalation rules
+	PresenceRead       = "presence:read"     // see the team's availability and load, live
+	AssignmentWrite    = "assignment:write"  // set how teams hand out tickets, and agents' skills and capacity
+	AutomationsWrite   = "automations:write" // create, change, dry-run automation rules and read their log
+	MacrosWrite        = "macros:write"      // create and change team and shared macros (personal ones need none)
 )
 
 // Pseudo-permissions for routes that need no role permission.
@@ -52,6 +56,7 @@ var All = []string{
 	FieldsRead, FieldsWrite, TagsRead, TagsWrite, StatusesWrite, TokensWrite, WebhooksWrite, AuditRead,
 	MailboxesRead, MailboxesWrite,
 	SLARead, SLAWrite,
+	PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite,
 }
 
 // Built-in role names.
@@ -75,9 +80,10 @@ var BuiltinRoles = []struct {
 }{
 	{RoleAgent, "Works the tickets of their teams", agentPermissions},
 	{RoleTeamLead, "Leads a team: takes escalations, merges, manages tags",
-		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, SLARead)},
+		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, SLARead, PresenceRead, MacrosWrite)},
 	{RoleSupervisor, "Runs the support operation",
-		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead, SLARead, SLAWrite)},
+		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead, SLARead, SLAWrite,
+			PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite)},
 	{RoleAccountExecutive, "Owns customer accounts",
 		[]string{TicketsRead, TicketsReadAll, TicketsCreate, TicketsReply, TicketsNote, ContactsRead, ContactsWrite,
 			OrganizationsRead, OrganizationsWrite, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite}},

@@ -61,3 +61,17 @@ type SystemClock struct{}
 
 // Now returns the current UTC time truncated to microseconds.
 func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Require returns the acting user of ctx if it holds the permission ("" for
+// anyone signed in): EUNAUTHORIZED without an actor, EFORBIDDEN without
+// the permission.
+func Require(ctx context.Context, permission string) (Actor, error) {
+	a, ok := ActorFrom(ctx)
+	if !ok {
+		return Actor{}, E(EUNAUTHORIZED, "error.sign_in")
+	}
+	if permission != "" && !a.Can(permission) {
+		return a, E(EFORBIDDEN, "error.forbidden", permission)
+	}
+	return a, nil
+}

@@ -53,6 +53,9 @@ const (
 	TeamUpdated         = "team.updated"
 	TeamDeleted         = "team.deleted"
 	WebhookDisabled     = "webhook.disabled"
+	// PresenceChanged: an agent's availability moved (by the agent or by
+	// inactivity); package assign hands back tickets and fills free slots.
+	PresenceChanged = "agent.presence_changed"
 )
 
 // Public lists the kinds an integrator may subscribe to, in the order the

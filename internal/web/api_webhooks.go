@@ -116,14 +116,19 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	list, err := s.Webhooks.Deliveries(r.Context(), id, before, limit)
+	return idPage(w, "deliveries", list, err, limit, func(d *webhook.Delivery) int64 { return d.ID })
+}
+
+// idPage answers a page of a list read newest first by id (see pageQuery).
+func idPage[T any](w http.ResponseWriter, name string, list []T, err error, limit int, id func(T) int64) error {
 	if err != nil {
 		return err
 	}
 	var last int64
 	if len(list) > 0 {
-		last = list[len(list)-1].ID
+		last = id(list[len(list)-1])
 	}
-	return respond(w, http.StatusOK, map[string]any{"deliveries": list, "next_cursor": nextCursor(len(list), limit, last)}, nil)
+	return respond(w, http.StatusOK, map[string]any{name: list, "next_cursor": nextCursor(len(list), limit, last)}, nil)
 }
 
 func (s *Server) replayDelivery(w http.ResponseWriter, r *http.Request) error {

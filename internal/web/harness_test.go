@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sahayak/sahayak/internal/assign"
+	"github.com/sahayak/sahayak/internal/automation"
 	"io"
 	"log/slog"
 	"net/http"
@@ -124,7 +126,9 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		t.Fatal(err)
 	}
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
-		Webhooks: hooks, Mail: d.Mail, MailOut: d.MailOut, SLA: d.SLA, Audit: audit.NewRecorder(db, clock), Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
+		Webhooks: hooks, Mail: d.Mail, MailOut: d.MailOut, SLA: d.SLA, Assign: assign.NewService(db, d.Tickets, bus, clock, log, assign.Config{}),
+		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
+		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

@@ -79,6 +79,12 @@ func (s *Server) authorize(rt Route, fn handlerFunc) http.Handler {
 				s.fail(w, r.WithContext(ctx), rt, desk.E(desk.EFORBIDDEN, "error.forbidden", rt.Permission))
 				return
 			}
+			ctx = context.WithValue(desk.WithActor(ctx, a), csrfKey{}, csrf)
+			if viaCookie && a.Kind == desk.ActorAgent && s.Assign != nil {
+				// A person at work in the app is available; API tokens are
+				// integrations and say nothing of that.
+				s.Assign.Seen(ctx, a.ID)
+			}
 		}
 		r = r.WithContext(ctx) // errors, too, answer in the actor's language
 		if !cleanForm(w, r, rt) {

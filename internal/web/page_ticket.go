@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/sahayak/sahayak/internal/automation"
 	"net/http"
 	"slices"
 	"strconv"
@@ -69,6 +70,10 @@ type ticketData struct {
 	Customer   *customerContext
 	Moves      escalationChoices
 	Candidates []*ticket.Ticket // merge picker suggestions
+	// MacrosOn shows the macro picker (templates/macro_picker.html) with
+	// the macros the agent may apply.
+	MacrosOn bool
+	Macros   []*automation.Macro
 }
 
 func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) error {
@@ -114,6 +119,12 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, id int64, st
 		d.Candidates = s.mergeCandidates(r, t, d.Customer)
 	}
 	d.Dir.withLoad(ctx, s.Tickets)
+	if s.Automations != nil && t.MergedIntoID == nil {
+		if d.Macros, err = s.Automations.Macros(ctx, ""); err != nil {
+			return err
+		}
+		d.MacrosOn = true
+	}
 	d.Original = baseOf(t).encode()
 	if st.Form != nil {
 		d.Form = *st.Form

@@ -309,6 +309,20 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /admin/mailboxes", auth.MailboxesWrite, s.createMailboxPage)
 	s.handle("POST /admin/mailboxes/{id}", auth.MailboxesWrite, s.updateMailboxPage)
 	s.handle("POST /admin/mailboxes/{id}/delete", auth.MailboxesWrite, s.deleteMailboxPage)
+
+	s.handle("GET /macros", auth.TicketsRead, s.macrosPage)
+	s.handle("POST /macros", auth.TicketsRead, s.createMacroPage)
+	s.handle("POST /macros/{id}/delete", auth.TicketsRead, s.deleteMacroPage)
+	s.handle("GET /automations", auth.AutomationsWrite, s.automationsPage)
+	s.handle("POST /automations", auth.AutomationsWrite, s.createAutomationPage)
+	s.handle("GET /automations/{id}", auth.AutomationsWrite, s.automationPage)
+	s.handle("POST /automations/{id}/dry-run", auth.AutomationsWrite, s.dryRunAutomationPage)
+	s.handle("POST /automations/{id}/toggle", auth.AutomationsWrite, s.toggleAutomationPage)
+	s.handle("POST /automations/{id}/delete", auth.AutomationsWrite, s.deleteAutomationPage)
+	s.handle("GET /availability", auth.SignedIn, s.availabilityPage)
+	s.handle("POST /availability", auth.SignedIn, s.setAvailabilityPage)
+	s.handle("POST /availability/teams/{id}", auth.AssignmentWrite, s.setTeamAssignmentPage)
+	s.handle("GET /availability/stream", auth.SignedIn, s.availabilityStream)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {

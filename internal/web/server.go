@@ -6,6 +6,8 @@ package web
 
 import (
 	"context"
+	"github.com/sahayak/sahayak/internal/assign"
+	"github.com/sahayak/sahayak/internal/automation"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -32,14 +34,18 @@ import (
 
 // Deps are the services the web layer calls.
 type Deps struct {
-	Log           *slog.Logger
-	Tickets       *ticket.Service
-	People        *people.Service
-	Access        *access.Service
-	Webhooks      *webhook.Service
-	Mail          *email.Service
-	MailOut       *email.Sender // outbound mail: outbox, relay test, DKIM, IMAP status
-	SLA           *sla.Service
+	Log      *slog.Logger
+	Tickets  *ticket.Service
+	People   *people.Service
+	Access   *access.Service
+	Webhooks *webhook.Service
+	Mail     *email.Service
+	MailOut  *email.Sender // outbound mail: outbox, relay test, DKIM, IMAP status
+	SLA      *sla.Service
+	// Assign is availability and auto-assignment (nil: not offered).
+	Assign *assign.Service
+	// Automations is automation rules and macros.
+	Automations   *automation.Service
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store

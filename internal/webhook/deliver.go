@@ -169,3 +169,21 @@ func truncate(s string, n int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// Send delivers one event to one webhook whatever it subscribes to (an
+// automation's "call a webhook" action); once per (event, webhook), like
+// the subscribed deliveries it shares its unique key with.
+func (s *Service) Send(ctx context.Context, webhookID, eventID int64) error {
+	w, err := s.store.Webhook(ctx, webhookID)
+	if err != nil {
+		return err
+	}
+	if !w.Active {
+		return desk.E(desk.EUNPROCESSABLE, "error.webhook_inactive", webhookID)
+	}
+	key := "webhook:" + strconv.FormatInt(eventID, 10) + ":" + strconv.FormatInt(webhookID, 10)
+	if _, err := s.queue.Enqueue(ctx, deliveryArgs{WebhookID: webhookID, EventID: eventID}, jobs.Unique(key)); err != nil {
+		return fmt.Errorf("enqueue webhook delivery: %w", err)
+	}
+	return nil
+}

@@ -10,9 +10,11 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/store"
 )
@@ -122,4 +124,54 @@ func Queue(t testing.TB, db *store.DB, cfg jobs.Config) *jobs.Queue {
 		_ = q.Stop(ctx)
 	})
 	return q
+}
+
+// Clock is a settable clock for tests; every service of a test shares one.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock standing at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now tells the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock on.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// CatchUp runs a durable consumer over everything committed, as its
+// running loop would, until its cursor stands on the last event: on
+// PostgreSQL a consumer reads an event only once every older transaction
+// of the cluster has ended (other tests' too), and a consumer's own
+// changes are events as well.
+func CatchUp(t testing.TB, db *store.DB, consumer string, handle func(context.Context, []event.Event) error) {
+	t.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if err := event.Consume(ctx, db, consumer, handle); err != nil {
+			t.Fatal(err)
+		}
+		last, err := db.LastEventID(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at, err := db.EventCursor(ctx, consumer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at == last {
+			return
+		}
+	}
+	t.Fatalf("consumer %s did not catch up", consumer)
 }

@@ -299,4 +299,87 @@
   };
   tick();
   setInterval(tick, 1000);
+// Macro picker (templates/macro_picker.html): "m" focuses the search, typing
+// filters, Enter or a click previews the chosen macro through the API, and
+// Apply applies it to the version of the ticket this page shows.
+(function () {
+  const box = document.getElementById("macro-picker");
+  const search = document.getElementById("macro-search");
+  if (!box || !search) return;
+  const items = [...box.querySelectorAll("[data-macro]")];
+  const preview = document.getElementById("macro-preview");
+  const errorBox = document.getElementById("macro-error");
+  let chosen = null;
+  const api = (path, body, extra) => fetch(path, {
+    method: "POST", credentials: "same-origin",
+    headers: Object.assign({ "X-CSRF-Token": box.dataset.csrf, "Accept": "application/json",
+      "Content-Type": "application/json" }, extra || {}),
+    body: JSON.stringify(body),
+  });
+  const fail = (text) => { errorBox.textContent = text; errorBox.hidden = false; };
+  const visible = () => items.filter((li) => !li.hidden);
+  const mark = (li) => {
+    items.forEach((x) => x.classList.toggle("selected", x === li));
+    if (li) li.setAttribute("aria-selected", "true");
+  };
+  search.addEventListener("input", () => {
+    const q = search.value.trim().toLowerCase();
+    items.forEach((li) => { li.hidden = q !== "" && !li.dataset.name.toLowerCase().includes(q); });
+    mark(visible()[0]);
+  });
+  async function show(li) {
+    chosen = li.dataset.macro;
+    errorBox.hidden = true;
+    const res = await api("/api/v1/macros/" + chosen + "/preview", { ticket_id: Number(box.dataset.ticket) });
+    if (!res.ok) { fail(box.dataset.failed); return; }
+    const p = await res.json();
+    document.getElementById("macro-preview-reply").textContent = p.reply;
+    const ul = document.getElementById("macro-preview-changes");
+    ul.replaceChildren(...p.changes.map((c) => { const x = document.createElement("li"); x.textContent = c; return x; }));
+    preview.hidden = false;
+    document.getElementById("macro-apply").focus();
+  }
+  items.forEach((li) => li.addEventListener("click", () => show(li)));
+  search.addEventListener("keydown", (e) => {
+    const list = visible();
+    const at = list.findIndex((x) => x.classList.contains("selected"));
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      mark(list[Math.max(0, Math.min(list.length - 1, at + (e.key === "ArrowDown" ? 1 : -1)))]);
+      e.preventDefault();
+    } else if (e.key === "Enter") {
+      const li = list[Math.max(0, at)];
+      if (li) show(li);
+      e.preventDefault();
+    }
+  });
+  document.getElementById("macro-cancel").addEventListener("click", () => { preview.hidden = true; search.focus(); });
+  document.getElementById("macro-apply").addEventListener("click", async () => {
+    const res = await api("/api/v1/macros/" + chosen + "/apply", { ticket_id: Number(box.dataset.ticket) },
+      { "If-Match": '"v' + box.dataset.version + '"' });
+    if (res.ok) { location.reload(); return; }
+    fail(res.status === 412 ? box.dataset.stale : box.dataset.failed);
+  });
+  document.addEventListener("keydown", (e) => {
+    const t = e.target;
+    if (e.key !== "m" || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    search.focus();
+    e.preventDefault();
+  });
+})();
+
+// Availability board (templates/availability.html): reload the boards when
+// the server says an agent's availability or load changed.
+(function () {
+  const boards = document.querySelector("[data-presence-stream]");
+  if (!boards || !window.EventSource || !boards.querySelector("section")) return;
+  const es = new EventSource(boards.dataset.presenceStream);
+  es.addEventListener("open", () => { boards.dataset.live = "connected"; });
+  es.addEventListener("presence", async () => {
+    const res = await fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+    if (!res.ok) return;
+    const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+    const fresh = doc.querySelector("[data-presence-stream]");
+    if (fresh) boards.replaceChildren(...fresh.childNodes);
+  });
 })();
