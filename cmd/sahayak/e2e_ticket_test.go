@@ -56,7 +56,9 @@ func TestTicketPageJourneys(t *testing.T) {
 		return apiCall(t, admin, "POST", "/api/v1/tickets", map[string]any{"subject": fmt.Sprintf("%s %d", subject, seq),
 			"body": "Please help.", "team_id": front, "requester": map[string]any{"email": "kavya@customer.example", "name": "Kavya"}}).id("id")
 	}
-	subjectOf := func(n int64) string { return apiCall(t, admin, "GET", fmt.Sprintf("/api/v1/tickets/%d", n), nil).str("subject") }
+	subjectOf := func(n int64) string {
+		return apiCall(t, admin, "GET", fmt.Sprintf("/api/v1/tickets/%d", n), nil).str("subject")
+	}
 
 	for _, lang := range []string{"en", "hi"} {
 		tr := func(key string, args ...any) string { return cat.T(lang, key, args...) }

@@ -299,6 +299,8 @@
   };
   tick();
   setInterval(tick, 1000);
+})();
+
 // Macro picker (templates/macro_picker.html): "m" focuses the search, typing
 // filters, Enter or a click previews the chosen macro through the API, and
 // Apply applies it to the version of the ticket this page shows.
