@@ -400,3 +400,10 @@ func (d *testDesk) run(scenarios []scenario) {
 		})
 	}
 }
+
+// isStream tells the routes that answer with a Server-Sent Events stream,
+// which never ends by itself: tests that walk every route must not wait for
+// their body.
+func isStream(path string) bool {
+	return path == "/events" || strings.HasSuffix(path, "/stream")
+}

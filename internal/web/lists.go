@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sahayak/sahayak/internal/desk"
 )
@@ -50,7 +52,9 @@ func readList(r *http.Request, since bool, filters ...string) *apiQuery {
 	}
 	if v := l.q.Get("cursor"); v != "" {
 		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || len(b) == 0 {
+		// Cursors we make are names or padded ids: text without NUL, which
+		// PostgreSQL would refuse as a parameter.
+		if err != nil || len(b) == 0 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 			l.errs["cursor"] = desk.M("invalid.cursor")
 		}
 		l.cursor = string(b)
