@@ -301,6 +301,18 @@ func (db *DB) ImportTables(ctx context.Context, next func() (Table, io.Reader, e
 				return err
 			}
 		}
+		if slices.Contains(loaded, "events") {
+			// Events keep the transaction ids of the database they were
+			// written in, which mean nothing here: on another cluster they
+			// may lie above every new transaction, and readers would put new
+			// events before the restored ones (and skip them, being behind
+			// a restored cursor) or never reach the restored ones. Position 0
+			// puts them all before anything written from now on, in id
+			// order, as the migration that added the column did.
+			if _, err := tx.Exec(ctx, `UPDATE events SET xact = 0 WHERE xact <> 0`); err != nil {
+				return fmt.Errorf("import events: positions: %w", err)
+			}
+		}
 		return tx.Commit(ctx)
 	})
 }
