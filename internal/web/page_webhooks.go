@@ -60,6 +60,7 @@ func webhookForm(r *http.Request) webhook.Input {
 		in.Active = &active
 	}
 	in.RotateSecret = r.PostFormValue("rotate_secret") != ""
+	in.IfVersion = formVersion(r)
 	return in
 }
 
@@ -73,7 +74,7 @@ func (s *Server) webhookDone(w http.ResponseWriter, r *http.Request, h *webhook.
 			return nil
 		}
 		return s.showWebhooks(w, r, http.StatusOK, webhooksData{NewSecret: secret, SecretFor: h.ID})
-	case desk.EINVALID, desk.ECONFLICT, desk.EUNPROCESSABLE:
+	case desk.EINVALID, desk.ECONFLICT, desk.EUNPROCESSABLE, desk.ESTALE:
 		form := map[string]string{}
 		for k := range r.PostForm {
 			form[k] = strings.Join(r.PostForm[k], ",")
@@ -81,6 +82,9 @@ func (s *Server) webhookDone(w http.ResponseWriter, r *http.Request, h *webhook.
 		errs := desk.ErrorFields(err)
 		if len(errs) == 0 {
 			errs = desk.Fields{"": desk.ErrorMsg(err)}
+		}
+		if desk.ErrorCode(err) == desk.ESTALE {
+			failed = "" // changed meanwhile: show the current values with the reason
 		}
 		return s.showWebhooks(w, r, HTTPStatus(err), webhooksData{Form: form, Failed: failed, Errors: errs})
 	}
@@ -110,7 +114,7 @@ func (s *Server) deleteWebhookPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.webhookDone(w, r, nil, "", s.Webhooks.Delete(r.Context(), id, 0), strconv.FormatInt(id, 10))
+	return s.webhookDone(w, r, nil, "", s.Webhooks.Delete(r.Context(), id, formVersion(r)), strconv.FormatInt(id, 10))
 }
 
 // webhookPage shows one webhook's delivery log, newest first, with replay.

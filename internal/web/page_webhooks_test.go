@@ -91,6 +91,25 @@ func TestAdminManagesWebhooksOnThePage(t *testing.T) {
 		t.Fatalf("replay: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 
+	// A form rendered before a colleague's change is refused, not applied
+	// over it: the colleague's description stays, and the page shows the
+	// current values with the reason; so is a stale delete.
+	_, page = b.do("GET", "/admin/webhooks", html, "")
+	stale := formFields(t, page, "webhook-"+id(h.ID))
+	staleDelete := formFields(t, page, "delete-webhook-"+id(h.ID))
+	d.mustCall(200, "PATCH", "/api/v1/webhooks/"+id(h.ID), "ada", map[string]any{"description": "CRM (production)"})
+	stale.Set("url", "https://old-tab.example.test/in")
+	res, page = post("/admin/webhooks/"+id(h.ID), stale)
+	if res.StatusCode != http.StatusPreconditionFailed || !strings.Contains(page, "CRM (production)") {
+		t.Fatalf("a stale edit form: %d, want 412 showing the current values\n%s", res.StatusCode, page)
+	}
+	if got, _ := d.DB.Webhook(context.Background(), h.ID); got.URL != "https://crm.example.test/in" || got.Description != "CRM (production)" {
+		t.Fatalf("after the stale form: url %q, description %q", got.URL, got.Description)
+	}
+	if res, _ := post("/admin/webhooks/"+id(h.ID)+"/delete", staleDelete); res.StatusCode != http.StatusPreconditionFailed {
+		t.Fatalf("a stale delete: %d, want 412", res.StatusCode)
+	}
+
 	// In Hindi too.
 	hi := "hi"
 	if _, err := d.People.UpdateAgent(system(), d.Agents["ada"].ID, people.AgentInput{Language: &hi}, nil); err != nil {
