@@ -246,6 +246,7 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}, a.Clock, a.Log, nodeName(), a.Config.IMAP)
 	a.SLA = sla.New(a.DB, a.Tickets, a.Bus, a.Clock, a.Log, a.Config.SLA)
+	a.Tickets.KeepSLA(a.SLA)
 	a.Audit = audit.NewRecorder(a.DB, a.Clock)
 	a.Assign = assign.NewService(a.DB, a.Tickets, a.Bus, a.Clock, a.Log, assign.Config{})
 	if err := sweepPresence(a.Queue, a.Assign); err != nil {

@@ -89,7 +89,37 @@ func (s *Service) Refresh(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.store.RefreshTicket(ctx, id, func(t *ticket.Ticket, st *State, evs []event.Event) ([]Timer, error) {
+	_, err = s.refresh(ctx, conf, id)
+	return err
+}
+
+// KeepSLA works out the SLA of a ticket whose change has just committed and
+// puts it in t (ticket.SLAKeeper), so that the answer to a create or a PATCH
+// carries it. The consumer still reads the change's events; the state has
+// seen them already, so it only confirms the due times and timers. While no
+// active policy exists no ticket has an SLA, and nothing is read or written.
+// A failure is logged: the change stands, and the consumer retries.
+func (s *Service) KeepSLA(ctx context.Context, t *ticket.Ticket) {
+	conf, err := s.config(ctx)
+	if err == nil && !slices.ContainsFunc(conf.policies, func(p *Policy) bool { return p.Active }) {
+		return
+	}
+	var st *State
+	if err == nil {
+		st, err = s.refresh(ctx, conf, t.ID)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("sla: after a change", slog.Int64("ticket", t.ID), slog.Any("err", err))
+		}
+		return
+	}
+	t.SLA = st.Summary()
+}
+
+func (s *Service) refresh(ctx context.Context, conf *configuration, id int64) (*State, error) {
+	var out *State
+	err := s.store.RefreshTicket(ctx, id, func(t *ticket.Ticket, st *State, evs []event.Event) ([]Timer, error) {
 		u := conf.setup(t)
 		if st.PolicyID != nil && (u.Policy == nil || *st.PolicyID != u.Policy.ID) {
 			// Another policy (or none) covers the ticket now: its warnings
@@ -98,8 +128,10 @@ func (s *Service) Refresh(ctx context.Context, id int64) error {
 		}
 		st.Apply(u, evs)
 		st.Resolved = t.StatusCategory == ticket.CategorySolved || t.StatusCategory == ticket.CategoryClosed
+		out = st
 		return st.Schedule(u, t, s.clock.Now())
 	})
+	return out, err
 }
 
 // runTimers fires due timers, reading them in due order from an index.

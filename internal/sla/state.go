@@ -70,6 +70,33 @@ func (s *State) DueAt() *time.Time {
 	return min
 }
 
+// Summary is the state as ticket JSON shows it (what store reads join in):
+// nil while no policy covers the ticket.
+func (s *State) Summary() *ticket.SLA {
+	if s.PolicyID == nil {
+		return nil
+	}
+	return &ticket.SLA{PolicyID: *s.PolicyID, FirstResponseDueAt: stored(s.FirstResponseDue), NextResponseDueAt: stored(s.NextResponseDue),
+		ResolutionDueAt: stored(s.ResolutionDue), Paused: s.Paused, Breached: slices.Clone(nonNil(s.Breached))}
+}
+
+// stored is a due time as a read gives it back: UTC, in microseconds (a
+// calendar's arithmetic runs in its zone, in nanoseconds).
+func stored(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	x := time.UnixMicro(t.UnixMicro()).UTC()
+	return &x
+}
+
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
 // Timer is a moment an SLA event is due for a ticket.
 type Timer struct {
 	TicketID int64

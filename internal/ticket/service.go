@@ -28,6 +28,7 @@ type Service struct {
 	dir   Directory
 	bus   *event.Bus
 	clock desk.Clock
+	sla   SLAKeeper
 
 	// Statuses and field definitions are read on every write; they change
 	// rarely, so they are cached briefly (and dropped on a local change).
@@ -40,6 +41,26 @@ type Service struct {
 // NewService returns a ticket service.
 func NewService(s Store, dir Directory, bus *event.Bus, clock desk.Clock) *Service {
 	return &Service{store: s, dir: dir, bus: bus, clock: clock}
+}
+
+// SLAKeeper works out a ticket's SLA right after a change to it commits
+// and puts it in t.SLA, so that the answer to the change (a create, a
+// PATCH) carries it rather than the SLA consumer's later result. Package sla
+// implements it; it cannot fail the change, which is committed already (a
+// failure is its to log, and the consumer works the SLA out anyway).
+type SLAKeeper interface {
+	KeepSLA(ctx context.Context, t *Ticket)
+}
+
+// KeepSLA sets who works out a ticket's SLA after each change (nil: the SLA
+// consumer alone, a moment later).
+func (s *Service) KeepSLA(k SLAKeeper) { s.sla = k }
+
+// settle completes a ticket just written with what derives from it.
+func (s *Service) settle(ctx context.Context, t *Ticket) {
+	if s.sla != nil {
+		s.sla.KeepSLA(ctx, t)
+	}
 }
 
 const cacheFor = 5 * time.Second
@@ -237,6 +258,7 @@ func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create ticket: %w", err)
 	}
+	s.settle(ctx, t)
 	s.publish(append(o.Events, more...), t)
 	return t, nil
 }
@@ -390,6 +412,7 @@ func (s *Service) change(ctx context.Context, a desk.Actor, id, ifVersion int64,
 	if err != nil {
 		return nil, fmt.Errorf("ticket %d: %w", id, err)
 	}
+	s.settle(ctx, t)
 	s.publish(evs, t)
 	return t, nil
 }

@@ -121,6 +121,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		t.Fatal(err)
 	}
 	d.SLA = sla.New(db, d.Tickets, bus, clock, log, sla.Config{})
+	d.Tickets.KeepSLA(d.SLA)
 	d.Mail = email.New(db, d.Tickets, blob.New(d.BlobDir), clock, log, email.Config{})
 	if d.MailOut, err = email.NewSender(db, blob.New(d.BlobDir), d.Queue, bus, clock, log, email.SenderConfig{}); err != nil {
 		t.Fatal(err)

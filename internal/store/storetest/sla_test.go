@@ -487,3 +487,51 @@ func TestCalendarEditRecomputesDueTimes(t *testing.T) {
 		wantTime(t, "due after the holiday", d.reload(tk.ID).SLA.ResolutionDueAt, ist("2025-03-18 10:00"))
 	})
 }
+
+// The answer to a create or a change already carries the SLA the consumer
+// would work out a moment later: the ticket service asks package sla right
+// after the commit. The consumer, reading the same events after, agrees.
+func TestAnswerToAChangeCarriesItsSLA(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		d := newSLADesk(t, f)
+		f.tickets.KeepSLA(d.sla)
+		p := d.policy(sla.Policy{WarnPercent: 50, Conditions: sla.Conditions{Priorities: []string{"urgent", "high"}}, Targets: map[string]sla.Target{
+			"urgent": {FirstResponse: 60, Resolution: 8 * 60}, "high": {FirstResponse: 120, Resolution: 16 * 60}}})
+		same := func(what string, answer *ticket.SLA, id int64) {
+			t.Helper()
+			d.settle()
+			if a, r := jsonOf(t, answer), jsonOf(t, d.reload(id).SLA); a != r {
+				t.Errorf("%s: answer sla %s, consumer's %s", what, a, r)
+			}
+		}
+		tk := d.open(ticket.NewTicket{Priority: "urgent"})
+		if tk.SLA == nil || tk.SLA.PolicyID != p.ID {
+			t.Fatalf("create answered sla %+v", tk.SLA)
+		}
+		wantTime(t, "first response due", tk.SLA.FirstResponseDueAt, ist("2025-03-14 16:00"))
+		same("create", tk.SLA, tk.ID)
+
+		up, err := d.tickets.Update(d.sys, tk.ID, ticket.Patch{Priority: ptr("high")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTime(t, "first response due at high", up.SLA.FirstResponseDueAt, ist("2025-03-14 17:00"))
+		same("priority change", up.SLA, tk.ID)
+
+		up, err = d.tickets.Update(d.sys, tk.ID, ticket.Patch{Status: ptr("pending")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.SLA == nil || !up.SLA.Paused || up.SLA.FirstResponseDueAt != nil {
+			t.Errorf("pending answered sla %+v", up.SLA)
+		}
+		same("pending", up.SLA, tk.ID)
+
+		// A ticket no policy covers answers null.
+		low := d.open(ticket.NewTicket{Priority: "low"})
+		if low.SLA != nil {
+			t.Errorf("uncovered ticket answered sla %+v", low.SLA)
+		}
+		same("uncovered", low.SLA, low.ID)
+	})
+}
