@@ -103,10 +103,29 @@ type automationsData struct {
 	DryRan     bool
 	Triggers   []string
 	Anchors    []string
-	Attributes []string
+	Attributes []attributeName
 	Actions    []string
 	Form       map[string]string
 	Errors     desk.Fields
+}
+
+// attributeName is an attribute a condition can test: its identifier (what
+// the JSON says) and, for a custom field, the field's label (the page words
+// the others from the catalog, automation.attr.*).
+type attributeName struct {
+	Key, Label string
+}
+
+func attributeNames(schema automation.Schema) []attributeName {
+	labels := map[string]string{}
+	for _, f := range schema.Fields {
+		labels["custom_fields."+f.Key] = f.Label
+	}
+	var out []attributeName
+	for _, k := range schema.Attributes() {
+		out = append(out, attributeName{Key: k, Label: labels[k]})
+	}
+	return out
 }
 
 // JSON shows conditions or actions in the form's text areas.
@@ -128,7 +147,8 @@ func (s *Server) showAutomations(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	d.Triggers, d.Anchors, d.Attributes, d.Actions = automation.EventTriggers, automation.Anchors, schema.Attributes(), automation.ActionTypes
+	d.Triggers, d.Anchors, d.Actions = automation.EventTriggers, automation.Anchors, automation.ActionTypes
+	d.Attributes = attributeNames(schema)
 	return s.render(w, r, status, "automations.html", page{Title: "automation.title", Nav: "automations", Data: d})
 }
 

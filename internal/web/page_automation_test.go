@@ -30,6 +30,14 @@ func TestAutomationPages(t *testing.T) {
 		}
 
 		page = sunil.page("/automations")
+		// Attributes and action types are named in words beside the
+		// identifiers the JSON takes.
+		for _, want := range []string{"Requester&#39;s email — <code>requester.email</code>", "Hours since the last update — <code>hours_since_updated</code>",
+			"Reply from a template — <code>reply</code>", "Remove tags — <code>remove_tags</code>"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the automations page lacks %q", want)
+			}
+		}
 		form = formFields(t, page, "new-automation")
 		form.Set("name", "Outages are urgent")
 		form.Set("conditions", `[{"field": "subject", "op": "contains", "value": "outage"}]`)
@@ -76,6 +84,13 @@ func TestAutomationPages(t *testing.T) {
 			if page := lena.page(path); !strings.Contains(page, want) {
 				t.Errorf("%s in Hindi lacks %q", path, want)
 			}
+		}
+		if _, err := d.People.UpdateAgent(system(), d.Agents["sunil"].ID, people.AgentInput{Language: &hi}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if page := d.signedIn(t, "sunil").page("/automations"); !strings.Contains(page, "टेम्पलेट से जवाब दें — <code>reply</code>") ||
+			!strings.Contains(page, "अनुरोधकर्ता का ईमेल — <code>requester.email</code>") {
+			t.Error("the automations page in Hindi does not name attributes and actions in Hindi")
 		}
 	})
 }
