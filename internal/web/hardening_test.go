@@ -159,20 +159,22 @@ func TestMultipartTextWithNULIsRefused(t *testing.T) {
 	})
 }
 
-// Metrics describe the whole desk's traffic and are not for the public:
-// they are served on the operations handler (--ops-addr) only, while health
+// Metrics and profiles describe the whole desk's traffic and are not for
+// the public: they are served on the operations handler (--ops-addr) only, while health
 // and readiness stay public on the main address for load balancers.
 func TestMetricsAreServedOnTheOperationsAddressOnly(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t, storetest.Backends()[0], nil)
 	d.mustCall(http.StatusNotFound, "GET", "/metrics", "", nil)
 	d.mustCall(http.StatusNotFound, "GET", "/metrics", "ada", nil)
+	d.mustCall(http.StatusNotFound, "GET", "/debug/pprof/", "ada", nil)
 	d.mustCall(http.StatusOK, "GET", "/healthz", "", nil)
 	d.mustCall(http.StatusOK, "GET", "/readyz", "", nil)
 
 	ops := httptest.NewServer(d.Server.OpsHandler())
 	defer ops.Close()
-	for path, want := range map[string]string{"/metrics": "sahayak_http_requests_total", "/healthz": "ok", "/readyz": "ready"} {
+	for path, want := range map[string]string{"/metrics": "sahayak_http_requests_total", "/healthz": "ok", "/readyz": "ready",
+		"/debug/pprof/": "goroutine"} {
 		res, err := http.Get(ops.URL + path)
 		if err != nil {
 			t.Fatal(err)

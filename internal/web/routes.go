@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http/pprof"
 	"strings"
 
 	"github.com/sahayak/sahayak/internal/auth"
@@ -165,4 +166,10 @@ func (s *Server) opsRouteTable() {
 		method, path, _ := strings.Cut(pattern, " ")
 		s.ops.Handle(pattern, s.authorize(Route{Method: method, Path: path, Permission: auth.Public}, fn))
 	}
+	// Profiles, for whoever may reach the operations address: where a node
+	// spends its CPU under real load is the first question of any slowdown.
+	s.ops.HandleFunc("GET /debug/pprof/", pprof.Index)
+	s.ops.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	s.ops.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	s.ops.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 }
