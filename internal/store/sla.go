@@ -557,27 +557,43 @@ func (db *DB) MessageText(ctx context.Context, id int64) (string, error) {
 // breach timer at due: a bulk start for `seed` desks and the timer
 // benchmark, instead of replaying each ticket's events.
 func (db *DB) SeedSLA(ctx context.Context, policyID int64, due time.Time) (int64, error) {
+	// In batches of ticket ids, each its own transaction: a million rows in
+	// one would hold back every event consumer on a shared PostgreSQL
+	// server until it ended.
+	const batch = 50000
+	var last int64
+	if err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("seed sla: %w", err)
+	}
 	var n int64
-	err := db.inTx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO ticket_sla (ticket_id, policy_id, counted, mark, paused,
-			first_responded, resolved, warned, breached, resolution_due_at, due_at, ticket_version, last_event_id)
-			SELECT t.id, $1, 0, t.created_at, t.status_category IN ('pending', 'on_hold'), t.first_responded_at IS NOT NULL,
-			FALSE, '[]', '[]', $2, $2, t.version, (SELECT COALESCE(MAX(id), 0) FROM events)
-			FROM tickets t WHERE t.status_category IN ('new', 'open', 'pending', 'on_hold')
-			ON CONFLICT (ticket_id) DO NOTHING`, policyID, micros(due))
+	for from := int64(0); from < last; from += batch {
+		err := db.inTx(ctx, func(tx *txn) error {
+			res, err := tx.ExecContext(ctx, `INSERT INTO ticket_sla (ticket_id, policy_id, counted, mark, paused,
+				first_responded, resolved, warned, breached, resolution_due_at, due_at, ticket_version, last_event_id)
+				SELECT t.id, $1, 0, t.created_at, t.status_category IN ('pending', 'on_hold'), t.first_responded_at IS NOT NULL,
+				FALSE, '[]', '[]', $2, $2, t.version, (SELECT COALESCE(MAX(id), 0) FROM events)
+				FROM tickets t WHERE t.status_category IN ('new', 'open', 'pending', 'on_hold') AND t.id > $3 AND t.id <= $4
+				ON CONFLICT (ticket_id) DO NOTHING`, policyID, micros(due), from, from+batch)
+			if err != nil {
+				return fmt.Errorf("seed sla: %w", err)
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			n += k
+			_, err = tx.ExecContext(ctx, `INSERT INTO sla_timers (ticket_id, metric, kind, due_at)
+				SELECT ticket_id, 'resolution', 'sla.breached', due_at FROM ticket_sla
+				WHERE policy_id = $1 AND due_at IS NOT NULL AND ticket_id > $2 AND ticket_id <= $3
+				ON CONFLICT DO NOTHING`, policyID, from, from+batch)
+			if err != nil {
+				return fmt.Errorf("seed sla timers: %w", err)
+			}
+			return nil
+		})
 		if err != nil {
-			return fmt.Errorf("seed sla: %w", err)
+			return n, err
 		}
-		if n, err = res.RowsAffected(); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO sla_timers (ticket_id, metric, kind, due_at)
-			SELECT ticket_id, 'resolution', 'sla.breached', due_at FROM ticket_sla WHERE policy_id = $1 AND due_at IS NOT NULL
-			ON CONFLICT DO NOTHING`, policyID)
-		if err != nil {
-			return fmt.Errorf("seed sla timers: %w", err)
-		}
-		return nil
-	})
-	return n, err
+	}
+	return n, nil
 }
