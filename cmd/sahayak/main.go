@@ -35,6 +35,7 @@ Commands:
   seed      seed --demo | --tickets N
   mail      mail inject --mailbox ADDRESS [FILE...]   (a raw message from stdin, or each file)
             mail reparse [--mailbox ADDRESS]   (stored messages not on a ticket, again)
+  report    report rebuild   (count every event into the report rollups again)
   load      load --url U [--url U2] --token T --scenario read|list|create|healthz [--check-events]
             (drive running servers; several --url are nodes of one desk)
 
@@ -113,16 +114,17 @@ type helpRequested struct {
 
 // commandHelp says what each command does, above its flags in -h.
 var commandHelp = map[string]string{
-	"serve":        "Serve the help desk: the agent app and the API (the default command).",
-	"migrate":      "Bring the database schema up to date.",
-	"admin create": "Create an agent (an admin unless --role says otherwise); the password is read from stdin.",
-	"token create": "Create an API token for an agent and print it once.",
-	"seed":         "Fill the desk with demo data (--demo, English and Hindi) or N synthetic tickets (--tickets N).",
-	"load":         "Drive running servers with a load scenario and report throughput and latency.",
-	"backup":       "Write a backup archive of the database and attachments while the desk serves.",
-	"restore":      "Restore a backup archive into an empty desk.",
-	"mail inject":  "Take mail in without a mail server: each FILE (or stdin) is one message for the mailbox.",
-	"mail reparse": "Run stored messages through the parser again.",
+	"serve":          "Serve the help desk: the agent app and the API (the default command).",
+	"migrate":        "Bring the database schema up to date.",
+	"admin create":   "Create an agent (an admin unless --role says otherwise); the password is read from stdin.",
+	"token create":   "Create an API token for an agent and print it once.",
+	"seed":           "Fill the desk with demo data (--demo, English and Hindi) or N synthetic tickets (--tickets N).",
+	"load":           "Drive running servers with a load scenario and report throughput and latency.",
+	"backup":         "Write a backup archive of the database and attachments while the desk serves.",
+	"restore":        "Restore a backup archive into an empty desk.",
+	"mail inject":    "Take mail in without a mail server: each FILE (or stdin) is one message for the mailbox.",
+	"mail reparse":   "Run stored messages through the parser again.",
+	"report rebuild": "Count every event into the report rollups again, from the start (docs/METRICS.md).",
 }
 
 func (h *helpRequested) print(w io.Writer) {
@@ -177,6 +179,8 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return restoreCommand(ctx, args, stdout)
 	case "mail":
 		return mailCommand(ctx, args, stdin, stdout, log)
+	case "report":
+		return reportCommand(ctx, args, stdout, log)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)

@@ -38,6 +38,7 @@ import (
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ratelimit"
+	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/ticket"
@@ -126,6 +127,7 @@ type App struct {
 	// Poller fetches new mail from mailboxes with an IMAP server.
 	Poller   *email.Poller
 	SLA      *sla.Service
+	Reports  *report.Service
 	Audit    *audit.Recorder
 	Web      *web.Server
 	jobsDB   *sql.DB
@@ -253,6 +255,7 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.Automate = automation.NewService(a.DB, a.Tickets, a.Webhooks, a.Bus, a.Clock, a.Log)
+	a.Reports = report.New(a.DB, a.SLA, a.Bus, a.Clock, a.Log)
 	if err := runDueAutomations(a.Queue, a.Automate); err != nil {
 		return err
 	}
@@ -263,7 +266,7 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
-		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate,
+		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
@@ -403,6 +406,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.SLA.Run(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.Reports.Run(ctx)
 	}()
 	if n, err := raiseOpenFiles(); err != nil {
 		a.Log.Warn("open files limit", slog.Any("err", err))

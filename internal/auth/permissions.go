@@ -40,6 +40,10 @@ const (
 	AssignmentWrite    = "assignment:write"  // set how teams hand out tickets, and agents' skills and capacity
 	AutomationsWrite   = "automations:write" // create, change, dry-run automation rules and read their log
 	MacrosWrite        = "macros:write"      // create and change team and shared macros (personal ones need none)
+	ReportsRead        = "reports:read"      // see one's own figures (KPIs of one's work)
+	ReportsTeam        = "reports:team"      // the supervisor home; the figures of one's teams (all with reports:read_all)
+	ReportsReadAll     = "reports:read_all"  // see every figure
+	ReportsExport      = "reports:export"    // export reports and ticket lists (CSV, XLSX)
 )
 
 // Pseudo-permissions for routes that need no role permission.
@@ -57,6 +61,7 @@ var All = []string{
 	MailboxesRead, MailboxesWrite,
 	SLARead, SLAWrite,
 	PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite,
+	ReportsRead, ReportsTeam, ReportsReadAll, ReportsExport,
 }
 
 // Built-in role names.
@@ -71,6 +76,7 @@ const (
 var agentPermissions = []string{
 	TicketsRead, TicketsCreate, TicketsUpdate, TicketsReply, TicketsNote, TicketsEscalate,
 	ContactsRead, ContactsWrite, OrganizationsRead, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite,
+	ReportsRead,
 }
 
 // BuiltinRoles are created by the first migration run and cannot be deleted.
@@ -80,10 +86,11 @@ var BuiltinRoles = []struct {
 }{
 	{RoleAgent, "Works the tickets of their teams", agentPermissions},
 	{RoleTeamLead, "Leads a team: takes escalations, merges, manages tags",
-		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, SLARead, PresenceRead, MacrosWrite)},
+		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, SLARead, PresenceRead, MacrosWrite,
+			ReportsTeam, ReportsExport)},
 	{RoleSupervisor, "Runs the support operation",
 		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead, SLARead, SLAWrite,
-			PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite)},
+			PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite, ReportsTeam, ReportsReadAll, ReportsExport)},
 	{RoleAccountExecutive, "Owns customer accounts",
 		[]string{TicketsRead, TicketsReadAll, TicketsCreate, TicketsReply, TicketsNote, ContactsRead, ContactsWrite,
 			OrganizationsRead, OrganizationsWrite, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite}},

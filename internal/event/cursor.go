@@ -44,12 +44,21 @@ func Consume(ctx context.Context, c Cursor, consumer string, handle func(context
 // written, and events not published on the bus wake nobody).
 func Follow(ctx context.Context, c Cursor, bus *Bus, consumer string, gather, poll time.Duration,
 	handle func(context.Context, []Event) error, log *slog.Logger) {
+	Loop(ctx, bus, consumer, gather, poll, func(ctx context.Context) error {
+		return Consume(ctx, c, consumer, handle)
+	}, log)
+}
+
+// Loop runs catchUp as Follow runs Consume: for consumers that move their
+// cursor themselves (in the transaction of their work, see package report).
+func Loop(ctx context.Context, bus *Bus, consumer string, gather, poll time.Duration,
+	catchUp func(context.Context) error, log *slog.Logger) {
 	wake, cancel := bus.Subscribe(1)
 	defer cancel()
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
-		if err := Consume(ctx, c, consumer, handle); err != nil && ctx.Err() == nil {
+		if err := catchUp(ctx); err != nil && ctx.Err() == nil {
 			log.Error("events: consume", slog.String("consumer", consumer), slog.Any("err", err))
 		}
 		select {

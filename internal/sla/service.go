@@ -522,3 +522,15 @@ func (s *Service) Runs(ctx context.Context, ruleID, before int64, limit int) ([]
 	}
 	return s.store.Runs(ctx, ruleID, before, limit)
 }
+
+// Meters returns how business time is counted for a ticket of each team
+// (the team's calendar, else every hour) and the category of each status
+// name, from the configuration in force now. Reports count business hours
+// with it.
+func (s *Service) Meters(ctx context.Context) (meter func(teamID int64) Meter, category func(status string) string, err error) {
+	c, err := s.config(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(teamID int64) Meter { return Meter{Cal: c.teamCal[teamID]} }, c.categoryOf, nil
+}

@@ -611,8 +611,12 @@ func createdEventData(b []byte, t *BulkTicket, messageID int64) []byte {
 	b = jsonenc.String(b, t.Status)
 	b = append(b, `,"subject":`...)
 	b = jsonenc.String(b, t.Subject)
+	b = append(b, `,"tags":`...)
+	b = appendTagsJSON(b, t.Tags)
 	b = append(b, `,"team_id":`...)
 	b = appendNullID(b, t.TeamID)
+	b = append(b, `,"type":`...)
+	b = jsonenc.String(b, t.Type)
 	return append(b, '}')
 }
 

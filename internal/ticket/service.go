@@ -228,7 +228,7 @@ func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
 	// The store completes ticket.created with requester_id and message_id.
 	evs := []event.Event{event.New(event.TicketCreated, 0, map[string]any{
 		"subject": t.Subject, "status": t.Status, "priority": t.Priority, "channel": t.Channel,
-		"team_id": t.TeamID, "assignee_id": t.AssigneeID})}
+		"team_id": t.TeamID, "assignee_id": t.AssigneeID, "type": t.Type, "tags": t.Tags})}
 	if t.AssigneeID != nil {
 		evs = append(evs, event.New(event.Assigned, 0, map[string]any{"old": nil, "new": *t.AssigneeID}))
 	}

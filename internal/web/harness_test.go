@@ -25,6 +25,7 @@ import (
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/store/storetest"
@@ -51,6 +52,7 @@ type testDesk struct {
 	Access  *access.Service
 	Mail    *email.Service
 	SLA     *sla.Service
+	Reports *report.Service
 	Bus     *event.Bus
 	Queue   *jobs.Queue // not started: tests see what was enqueued
 	Server  *web.Server
@@ -122,6 +124,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	}
 	d.SLA = sla.New(db, d.Tickets, bus, clock, log, sla.Config{})
 	d.Tickets.KeepSLA(d.SLA)
+	d.Reports = report.New(db, d.SLA, bus, clock, log)
 	d.Mail = email.New(db, d.Tickets, blob.New(d.BlobDir), clock, log, email.Config{})
 	if d.MailOut, err = email.NewSender(db, blob.New(d.BlobDir), d.Queue, bus, clock, log, email.SenderConfig{}); err != nil {
 		t.Fatal(err)
@@ -129,7 +132,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
 		Webhooks: hooks, Mail: d.Mail, MailOut: d.MailOut, SLA: d.SLA, Assign: assign.NewService(db, d.Tickets, bus, clock, log, assign.Config{}),
 		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
-		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir),
+		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports,
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

@@ -34,6 +34,8 @@ func (s *Server) routeTable() {
 	s.handle("POST /api/v1/tickets/{id}/links", auth.TicketsUpdate, s.linkTicket)
 	s.handle("POST /api/v1/tickets/{id}/follow", auth.TicketsRead, s.followTicket)
 
+	s.handle("GET /api/v1/reports/kpis", auth.ReportsRead, s.reportKPIs) // scoped: own, teams or all (report.Service)
+
 	s.handle("GET /api/v1/contacts", auth.ContactsRead, s.listContacts)
 	s.handle("POST /api/v1/contacts", auth.ContactsWrite, s.createContact)
 	s.handle("GET /api/v1/contacts/{id}", auth.ContactsRead, s.getContact)

@@ -27,6 +27,7 @@ import (
 	"github.com/sahayak/sahayak/internal/idempotency"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ratelimit"
+	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/webhook"
@@ -45,7 +46,9 @@ type Deps struct {
 	// Assign is availability and auto-assignment (nil: not offered).
 	Assign *assign.Service
 	// Automations is automation rules and macros.
-	Automations   *automation.Service
+	Automations *automation.Service
+	// Reports is the KPIs and the supervisor's views (package report).
+	Reports       *report.Service
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store

@@ -156,9 +156,16 @@ func (c *Clock) Advance(d time.Duration) {
 // changes are events as well.
 func CatchUp(t testing.TB, db *store.DB, consumer string, handle func(context.Context, []event.Event) error) {
 	t.Helper()
+	CatchUpWith(t, db, consumer, func(ctx context.Context) error { return event.Consume(ctx, db, consumer, handle) })
+}
+
+// CatchUpWith is CatchUp for a consumer that moves its cursor itself:
+// run reads on from the cursor (as package report's CatchUp does).
+func CatchUpWith(t testing.TB, db *store.DB, consumer string, run func(context.Context) error) {
+	t.Helper()
 	ctx := context.Background()
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if err := event.Consume(ctx, db, consumer, handle); err != nil {
+		if err := run(ctx); err != nil {
 			t.Fatal(err)
 		}
 		last, err := db.LastEventID(ctx)

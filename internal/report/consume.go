@@ -1,0 +1,170 @@
+package report
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/sla"
+)
+
+// Consumer is the name of the durable consumer that keeps the rollups.
+const Consumer = "report"
+
+// batchSize is how many events one transaction counts.
+const batchSize = 500
+
+// Tx is what counting a batch of events does inside its transaction.
+type Tx interface {
+	// TicketStates returns the states of those tickets that have one.
+	TicketStates(ctx context.Context, ids []int64) (map[int64]*TicketState, error)
+	// TicketFacts returns the facts of those tickets that exist.
+	TicketFacts(ctx context.Context, ids []int64) (map[int64]Facts, error)
+	// SLACovered returns which of those tickets an SLA policy covers.
+	SLACovered(ctx context.Context, ids []int64) (map[int64]bool, error)
+	SaveTicketStates(ctx context.Context, sts []*TicketState) error
+	AddRollup(ctx context.Context, r Rollup) error
+}
+
+// Store is the part of the store the consumer and the KPIs use.
+type Store interface {
+	EventsAfter(ctx context.Context, afterID int64, limit int) ([]event.Event, error)
+	EventCursor(ctx context.Context, consumer string) (int64, error)
+	// CountEvents runs fn in one transaction that also moves the consumer's
+	// cursor from `from` to `to`; ECONFLICT (and nothing written) when the
+	// cursor no longer stands at from.
+	CountEvents(ctx context.Context, consumer string, from, to int64, fn func(Tx) error) error
+	// ResetReports empties the rollups and the ticket states and sets the
+	// cursor back to the start, in one transaction.
+	ResetReports(ctx context.Context, consumer string) error
+	Rollups(ctx context.Context, q RollupQuery) ([]Row, error)
+	Backlog(ctx context.Context, q RollupQuery) ([]Row, error)
+	BacklogAges(ctx context.Context, q RollupQuery, now time.Time) ([]AgeRow, error)
+}
+
+// Meters gives business time and status categories (sla.Service).
+type Meters interface {
+	Meters(ctx context.Context) (func(teamID int64) sla.Meter, func(status string) string, error)
+}
+
+// Service keeps the rollups and answers reports.
+type Service struct {
+	store  Store
+	meters Meters
+	bus    *event.Bus
+	clock  desk.Clock
+	log    *slog.Logger
+	// Gather and Poll tune the consumer (as the other consumers').
+	Gather, Poll time.Duration
+}
+
+// New returns the service.
+func New(s Store, m Meters, bus *event.Bus, clock desk.Clock, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{store: s, meters: m, bus: bus, clock: clock, log: log, Gather: 200 * time.Millisecond, Poll: 2 * time.Second}
+}
+
+// Run keeps the rollups up to date until ctx ends. Every node may run it:
+// a batch counts only if its transaction moves the cursor from where the
+// batch was read.
+func (s *Service) Run(ctx context.Context) {
+	event.Loop(ctx, s.bus, Consumer, s.Gather, s.Poll, s.CatchUp, s.log)
+}
+
+// CatchUp counts every event after the cursor.
+func (s *Service) CatchUp(ctx context.Context) error {
+	for {
+		from, err := s.store.EventCursor(ctx, Consumer)
+		if err != nil {
+			return err
+		}
+		evs, err := s.store.EventsAfter(ctx, from, batchSize)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		err = s.store.CountEvents(ctx, Consumer, from, evs[len(evs)-1].ID, func(tx Tx) error {
+			return s.count(ctx, tx, evs)
+		})
+		if err != nil && desk.ErrorCode(err) != desk.ECONFLICT {
+			return err
+		}
+		// ECONFLICT: another node counted this batch; read on from where it
+		// left the cursor.
+	}
+}
+
+// Rebuild counts every event again from the start.
+func (s *Service) Rebuild(ctx context.Context) error {
+	if err := s.store.ResetReports(ctx, Consumer); err != nil {
+		return err
+	}
+	return s.CatchUp(ctx)
+}
+
+// count applies a batch of events to the states of their tickets and
+// writes the states and the bucket increments.
+func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
+	meter, category, err := s.meters.Meters(ctx)
+	if err != nil {
+		return err
+	}
+	var ids, born, covered []int64
+	for _, e := range evs {
+		if e.TicketID == 0 {
+			continue
+		}
+		if !slices.Contains(ids, e.TicketID) {
+			ids = append(ids, e.TicketID)
+		}
+		switch e.Kind {
+		case event.TicketCreated:
+			born = append(born, e.TicketID)
+		case event.MessageAdded, event.FieldChanged:
+			covered = append(covered, e.TicketID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	states, err := tx.TicketStates(ctx, ids)
+	if err != nil {
+		return err
+	}
+	env := Env{Category: category, Meter: meter}
+	if env.Facts, err = tx.TicketFacts(ctx, born); err != nil {
+		return err
+	}
+	cov, err := tx.SLACovered(ctx, covered)
+	if err != nil {
+		return err
+	}
+	env.Covered = func(id int64) bool { return cov[id] }
+	r := Rollup{}
+	var changed []*TicketState
+	for _, e := range evs {
+		if e.TicketID == 0 {
+			continue
+		}
+		st := states[e.TicketID]
+		if e.Kind == event.TicketCreated && st == nil {
+			st = Born(e, env)
+			states[e.TicketID] = st
+		}
+		if st == nil {
+			continue // a ticket whose creation is not in the log
+		}
+		st.Apply(r, e, env)
+		if !slices.Contains(changed, st) {
+			changed = append(changed, st)
+		}
+	}
+	if err := tx.SaveTicketStates(ctx, changed); err != nil {
+		return err
+	}
+	return tx.AddRollup(ctx, r)
+}

@@ -1,0 +1,51 @@
+-- +goose Up
+-- Hourly buckets of report figures (package report, docs/METRICS.md): one
+-- dimension at a time, always with the team, durations also by histogram
+-- bin. Kept by the durable consumer "report" in the transaction that moves
+-- its cursor.
+CREATE TABLE report_rollups (
+    dim TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    val TEXT NOT NULL,
+    team_id BIGINT NOT NULL,
+    bin INTEGER NOT NULL,
+    n BIGINT NOT NULL,
+    total BIGINT NOT NULL,
+    PRIMARY KEY (dim, metric, hour, val, team_id, bin)
+);
+
+-- What the consumer remembers of each ticket to attribute its next events.
+CREATE TABLE report_tickets (
+    ticket_id BIGINT PRIMARY KEY,
+    created_at BIGINT NOT NULL,
+    is_open BOOLEAN NOT NULL DEFAULT TRUE,
+    team_id BIGINT NOT NULL,
+    agent_id BIGINT NOT NULL,
+    channel TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    type TEXT NOT NULL,
+    org_id BIGINT NOT NULL,
+    first_solved_at BIGINT,
+    state TEXT NOT NULL
+);
+CREATE INDEX report_tickets_open ON report_tickets(is_open, team_id, created_at);
+-- Drill-down from a created or resolution figure to its tickets.
+CREATE INDEX report_tickets_created ON report_tickets(created_at);
+CREATE INDEX report_tickets_solved ON report_tickets(first_solved_at);
+
+-- The report permissions, granted on databases made before them too (an
+-- admin's later changes to these roles are kept otherwise).
+UPDATE roles SET permissions = CASE WHEN permissions = '[]' THEN '["reports:read"]'
+    ELSE '["reports:read",' || substr(permissions, 2) END
+    WHERE name IN ('agent', 'team_lead', 'supervisor') AND permissions NOT LIKE '%"reports:read"%';
+UPDATE roles SET permissions = '["reports:team","reports:export",' || substr(permissions, 2)
+    WHERE name = 'team_lead' AND permissions NOT LIKE '%"reports:team"%';
+UPDATE roles SET permissions = '["reports:read_all","reports:export",' || substr(permissions, 2)
+    WHERE name = 'supervisor' AND permissions NOT LIKE '%"reports:read_all"%';
+UPDATE roles SET permissions = '["reports:team",' || substr(permissions, 2)
+    WHERE name = 'supervisor' AND permissions NOT LIKE '%"reports:team"%';
+
+-- +goose Down
+DROP TABLE report_tickets;
+DROP TABLE report_rollups;

@@ -1,0 +1,409 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/report"
+)
+
+var _ report.Store = (*DB)(nil)
+
+// chunkSizes cut a list into pieces of a few fixed sizes, so that the
+// statements built for them are a handful of texts (each prepared once per
+// connection), not one per list length.
+var chunkSizes = []int{256, 64, 16, 4, 1}
+
+// inChunks calls fn with each piece of n items as [i, j).
+func inChunks(n int, fn func(i, j int) error) error {
+	for i := 0; i < n; {
+		size := 1
+		for _, s := range chunkSizes {
+			if n-i >= s {
+				size = s
+				break
+			}
+		}
+		if err := fn(i, i+size); err != nil {
+			return err
+		}
+		i += size
+	}
+	return nil
+}
+
+// marks returns "($1, $2, …), (…)" for rows of cols values from first.
+func marks(rows, cols, first int) string {
+	var b strings.Builder
+	n := first
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := 0; c < cols; c++ {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			n++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// idMarks returns "$1, $2, …" for n ids and the ids as arguments.
+func idMarks(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	m := make([]string, len(ids))
+	for i, id := range ids {
+		args[i], m[i] = id, "$"+strconv.Itoa(i+1)
+	}
+	return strings.Join(m, ", "), args
+}
+
+// CountEvents runs fn in a transaction that moves the consumer's cursor
+// from `from` to `to` first (a compare-and-set: it takes the cursor's row,
+// so a second node counting the same batch waits, then finds it moved).
+func (db *DB) CountEvents(ctx context.Context, consumer string, from, to int64, fn func(report.Tx) error) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE event_cursors SET event_id = $3 WHERE consumer = $1 AND event_id = $2`,
+			consumer, from, to)
+		if err != nil {
+			return fmt.Errorf("move cursor %s: %w", consumer, err)
+		}
+		moved, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if moved == 0 && from == 0 {
+			res, err = tx.ExecContext(ctx, `INSERT INTO event_cursors (consumer, event_id) VALUES ($1, $2)
+				ON CONFLICT (consumer) DO NOTHING`, consumer, to)
+			if err != nil {
+				return fmt.Errorf("move cursor %s: %w", consumer, err)
+			}
+			if moved, err = res.RowsAffected(); err != nil {
+				return err
+			}
+		}
+		if moved == 0 {
+			return desk.E(desk.ECONFLICT, "error.cursor_moved", consumer)
+		}
+		return fn(reportTx{tx: tx, db: db})
+	})
+}
+
+// ResetReports empties the rollups and sets the consumer back to the start.
+func (db *DB) ResetReports(ctx context.Context, consumer string) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		for _, q := range []string{`DELETE FROM report_rollups`, `DELETE FROM report_tickets`,
+			`DELETE FROM event_cursors WHERE consumer = $1`} {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = []any{consumer}
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("reset reports: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+type reportTx struct {
+	tx *txn
+	db *DB
+}
+
+const reportTicketColumns = `ticket_id, created_at, is_open, team_id, agent_id, channel, priority, type, org_id,
+	first_solved_at, state`
+
+func (r reportTx) TicketStates(ctx context.Context, ids []int64) (map[int64]*report.TicketState, error) {
+	out := make(map[int64]*report.TicketState, len(ids))
+	err := inChunks(len(ids), func(i, j int) error {
+		in, args := idMarks(ids[i:j])
+		rows, err := r.tx.QueryContext(ctx, `SELECT `+reportTicketColumns+` FROM report_tickets WHERE ticket_id IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("report tickets: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			st := &report.TicketState{}
+			var created int64
+			var solved sql.NullInt64
+			var state string
+			if err := rows.Scan(&st.TicketID, &created, &st.Open, &st.TeamID, &st.AgentID, &st.Channel, &st.Priority,
+				&st.Type, &st.OrgID, &solved, &state); err != nil {
+				return fmt.Errorf("report tickets: %w", err)
+			}
+			st.CreatedAt, st.FirstSolvedAt = fromMicros(created), fromNullMicros(solved)
+			if err := json.Unmarshal([]byte(state), st); err != nil {
+				return fmt.Errorf("report ticket %d: %w", st.TicketID, err)
+			}
+			out[st.TicketID] = st
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func (r reportTx) TicketFacts(ctx context.Context, ids []int64) (map[int64]report.Facts, error) {
+	out := make(map[int64]report.Facts, len(ids))
+	err := inChunks(len(ids), func(i, j int) error {
+		in, args := idMarks(ids[i:j])
+		rows, err := r.tx.QueryContext(ctx, `SELECT id, organization_id, type, tags FROM tickets WHERE id IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("ticket facts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var org sql.NullInt64
+			var f report.Facts
+			var tags string
+			if err := rows.Scan(&id, &org, &f.Type, &tags); err != nil {
+				return fmt.Errorf("ticket facts: %w", err)
+			}
+			f.OrgID = org.Int64
+			_ = json.Unmarshal([]byte(tags), &f.Tags)
+			out[id] = f
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func (r reportTx) SLACovered(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(ids))
+	err := inChunks(len(ids), func(i, j int) error {
+		in, args := idMarks(ids[i:j])
+		rows, err := r.tx.QueryContext(ctx, `SELECT ticket_id FROM ticket_sla WHERE policy_id IS NOT NULL AND ticket_id IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("sla covered: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return fmt.Errorf("sla covered: %w", err)
+			}
+			out[id] = true
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func (r reportTx) SaveTicketStates(ctx context.Context, sts []*report.TicketState) error {
+	return inChunks(len(sts), func(i, j int) error {
+		args := make([]any, 0, (j-i)*11)
+		for _, st := range sts[i:j] {
+			state, err := json.Marshal(st)
+			if err != nil {
+				return err
+			}
+			args = append(args, st.TicketID, micros(st.CreatedAt), st.Open, st.TeamID, st.AgentID, st.Channel, st.Priority,
+				st.Type, st.OrgID, nullMicros(st.FirstSolvedAt), string(state))
+		}
+		_, err := r.tx.ExecContext(ctx, `INSERT INTO report_tickets (`+reportTicketColumns+`) VALUES `+marks(j-i, 11, 1)+`
+			ON CONFLICT (ticket_id) DO UPDATE SET is_open = excluded.is_open, team_id = excluded.team_id,
+			agent_id = excluded.agent_id, channel = excluded.channel, priority = excluded.priority, type = excluded.type,
+			first_solved_at = excluded.first_solved_at, state = excluded.state`, args...)
+		if err != nil {
+			return fmt.Errorf("save report tickets: %w", err)
+		}
+		return nil
+	})
+}
+
+func (r reportTx) AddRollup(ctx context.Context, ru report.Rollup) error {
+	keys := make([]report.Key, 0, len(ru))
+	for k := range ru {
+		keys = append(keys, k)
+	}
+	return inChunks(len(keys), func(i, j int) error {
+		args := make([]any, 0, (j-i)*8)
+		for _, k := range keys[i:j] {
+			c := ru[k]
+			args = append(args, k.Dim, k.Metric, k.Hour*1e6, k.Val, k.TeamID, k.Bin, c.N, c.Total)
+		}
+		_, err := r.tx.ExecContext(ctx, `INSERT INTO report_rollups (dim, metric, hour, val, team_id, bin, n, total)
+			VALUES `+marks(j-i, 8, 1)+` ON CONFLICT (dim, metric, hour, val, team_id, bin)
+			DO UPDATE SET n = report_rollups.n + excluded.n, total = report_rollups.total + excluded.total`, args...)
+		if err != nil {
+			return fmt.Errorf("add rollup: %w", err)
+		}
+		return nil
+	})
+}
+
+// rollupWhere is the condition every rollup question shares, with its
+// arguments after the first ones given.
+func rollupWhere(q report.RollupQuery, args []any) (string, []any) {
+	n := func() string { return "$" + strconv.Itoa(len(args)) }
+	args = append(args, q.Dim)
+	w := "dim = " + n()
+	ms := make([]string, len(q.Metrics))
+	for i, m := range q.Metrics {
+		args = append(args, m)
+		ms[i] = n()
+	}
+	w += " AND metric IN (" + strings.Join(ms, ", ") + ")"
+	if q.Val != nil {
+		args = append(args, *q.Val)
+		w += " AND val = " + n()
+	}
+	w, args = inTeams(w, args, q.TeamIDs)
+	return w, args
+}
+
+// inTeams adds "AND team_id IN (…)" for the teams given, if any.
+func inTeams(w string, args []any, teams []int64) (string, []any) {
+	if len(teams) == 0 {
+		return w, args
+	}
+	ts := make([]string, len(teams))
+	for i, t := range teams {
+		args = append(args, t)
+		ts[i] = "$" + strconv.Itoa(len(args))
+	}
+	return w + " AND team_id IN (" + strings.Join(ts, ", ") + ")", args
+}
+
+// groupBy is "g, rest", or rest when g is the constant of no grouping
+// (PostgreSQL refuses a constant in GROUP BY).
+func groupBy(g, rest string) string {
+	if g == "''" {
+		return rest
+	}
+	return g + ", " + rest
+}
+
+// rollupGroup is the grouping expression (allow-listed).
+func rollupGroup(group string) string {
+	switch group {
+	case "val":
+		return "val"
+	case "team":
+		return "CAST(team_id AS TEXT)"
+	}
+	return "''"
+}
+
+// Rollups sums the buckets of the query's hours by group, metric and bin.
+func (db *DB) Rollups(ctx context.Context, q report.RollupQuery) ([]report.Row, error) {
+	w, args := rollupWhere(q, []any{})
+	args = append(args, q.From*1e6, q.To*1e6)
+	g := rollupGroup(q.Group)
+	return db.rollupRows(ctx, `SELECT `+g+`, metric, bin, SUM(n), SUM(total) FROM report_rollups
+		WHERE `+w+` AND hour >= $`+strconv.Itoa(len(args)-1)+` AND hour < $`+strconv.Itoa(len(args))+`
+		GROUP BY `+groupBy(g, "metric, bin"), args, q.Group == "team")
+}
+
+// Backlog sums created, solved and reopened over every hour before the
+// query's end, by group.
+func (db *DB) Backlog(ctx context.Context, q report.RollupQuery) ([]report.Row, error) {
+	q.Metrics = []string{report.MCreated, report.MSolved, report.MReopened}
+	w, args := rollupWhere(q, []any{})
+	args = append(args, q.To*1e6)
+	g := rollupGroup(q.Group)
+	return db.rollupRows(ctx, `SELECT `+g+`, metric, 0, SUM(n), 0 FROM report_rollups
+		WHERE `+w+` AND hour < $`+strconv.Itoa(len(args))+` GROUP BY `+groupBy(g, "metric"), args, q.Group == "team")
+}
+
+// rollupRows reads summed buckets; byTeam says the group is a team id,
+// whose 0 (no team) is given as "".
+func (db *DB) rollupRows(ctx context.Context, query string, args []any, byTeam bool) ([]report.Row, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("rollups: %w", err)
+	}
+	defer rows.Close()
+	var out []report.Row
+	for rows.Next() {
+		var r report.Row
+		if err := rows.Scan(&r.Group, &r.Metric, &r.Bin, &r.N, &r.Total); err != nil {
+			return nil, fmt.Errorf("rollups: %w", err)
+		}
+		if byTeam && r.Group == "0" {
+			r.Group = ""
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ticketColumn is the report_tickets column of a dimension (allow-listed).
+func ticketColumn(dim string) string {
+	switch dim {
+	case report.DimAgent:
+		return "agent_id"
+	case report.DimChannel:
+		return "channel"
+	case report.DimPriority:
+		return "priority"
+	case report.DimType:
+		return "type"
+	case report.DimOrganization:
+		return "org_id"
+	}
+	return ""
+}
+
+// BacklogAges counts the open tickets of the query's slice (not tags) by
+// age band at now, by group.
+func (db *DB) BacklogAges(ctx context.Context, q report.RollupQuery, now time.Time) ([]report.AgeRow, error) {
+	args := []any{}
+	n := func() string { return "$" + strconv.Itoa(len(args)) }
+	w := "is_open = TRUE"
+	col := ticketColumn(q.Dim)
+	if q.Val != nil && col != "" {
+		if col == "agent_id" || col == "org_id" {
+			v, _ := strconv.ParseInt(*q.Val, 10, 64)
+			args = append(args, v)
+		} else {
+			args = append(args, *q.Val)
+		}
+		w += " AND " + col + " = " + n()
+	}
+	w, args = inTeams(w, args, q.TeamIDs)
+	band := "CASE"
+	for i, b := range report.AgeBands {
+		args = append(args, micros(now.Add(-b)))
+		band += " WHEN created_at > " + n() + " THEN " + strconv.Itoa(i)
+	}
+	band += " ELSE " + strconv.Itoa(len(report.AgeBands)) + " END"
+	g := "''"
+	switch {
+	case q.Group == "team":
+		g = "CAST(team_id AS TEXT)"
+	case q.Group == "val" && col != "":
+		g = "CAST(" + col + " AS TEXT)"
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+g+`, `+band+`, COUNT(*) FROM report_tickets WHERE `+w+`
+		GROUP BY `+groupBy(g, "2"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("backlog ages: %w", err)
+	}
+	defer rows.Close()
+	var out []report.AgeRow
+	for rows.Next() {
+		var r report.AgeRow
+		if err := rows.Scan(&r.Group, &r.Band, &r.N); err != nil {
+			return nil, fmt.Errorf("backlog ages: %w", err)
+		}
+		if (q.Group == "val" && (col == "agent_id" || col == "org_id") || q.Group == "team") && r.Group == "0" {
+			r.Group = "" // none, as the buckets say it
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
