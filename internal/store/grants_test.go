@@ -47,11 +47,14 @@ func TestMigrationGrantsProcessPermissionsOnAnOlderDatabase(t *testing.T) {
 		if err := db.Migrate(ctx); err != nil { // again: nothing more
 			t.Fatal(err)
 		}
+		// 00031 then grants the report permissions.
 		want := map[string][]string{
-			auth.RoleTeamLead:   append(slices.Clone(old), auth.SLARead, auth.PresenceRead, auth.MacrosWrite),
-			auth.RoleSupervisor: append(slices.Clone(old), auth.SLARead, auth.SLAWrite, auth.PresenceRead, auth.AssignmentWrite, auth.AutomationsWrite, auth.MacrosWrite),
-			auth.RoleAgent:      {auth.TicketsRead},
-			"night_shift":       {auth.TicketsRead},
+			auth.RoleTeamLead: append(slices.Clone(old), auth.SLARead, auth.PresenceRead, auth.MacrosWrite,
+				auth.ReportsRead, auth.ReportsTeam, auth.ReportsExport),
+			auth.RoleSupervisor: append(slices.Clone(old), auth.SLARead, auth.SLAWrite, auth.PresenceRead, auth.AssignmentWrite, auth.AutomationsWrite, auth.MacrosWrite,
+				auth.ReportsRead, auth.ReportsTeam, auth.ReportsReadAll, auth.ReportsExport),
+			auth.RoleAgent: {auth.TicketsRead, auth.ReportsRead},
+			"night_shift":  {auth.TicketsRead},
 		}
 		for name, perms := range want {
 			r, err := db.RoleByName(ctx, name)
@@ -68,7 +71,8 @@ func TestMigrationGrantsProcessPermissionsOnAnOlderDatabase(t *testing.T) {
 				continue
 			}
 			r, _ := db.RoleByName(ctx, br.Name)
-			for _, p := range []string{auth.SLARead, auth.SLAWrite, auth.PresenceRead, auth.AssignmentWrite, auth.AutomationsWrite, auth.MacrosWrite} {
+			for _, p := range []string{auth.SLARead, auth.SLAWrite, auth.PresenceRead, auth.AssignmentWrite, auth.AutomationsWrite, auth.MacrosWrite,
+				auth.ReportsRead, auth.ReportsTeam, auth.ReportsReadAll, auth.ReportsExport} {
 				if slices.Contains(br.Permissions, p) != slices.Contains(r.Permissions, p) {
 					t.Errorf("%s: default holds %s: %v, migrated: %v", br.Name, p, slices.Contains(br.Permissions, p), slices.Contains(r.Permissions, p))
 				}

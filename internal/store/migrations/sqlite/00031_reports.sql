@@ -34,17 +34,24 @@ CREATE INDEX report_tickets_open ON report_tickets(is_open, team_id, created_at)
 CREATE INDEX report_tickets_created ON report_tickets(created_at);
 CREATE INDEX report_tickets_solved ON report_tickets(first_solved_at);
 
--- The report permissions, granted on databases made before them too (an
--- admin's later changes to these roles are kept otherwise).
-UPDATE roles SET permissions = CASE WHEN permissions = '[]' THEN '["reports:read"]'
-    ELSE '["reports:read",' || substr(permissions, 2) END
-    WHERE name IN ('agent', 'team_lead', 'supervisor') AND permissions NOT LIKE '%"reports:read"%';
-UPDATE roles SET permissions = '["reports:team","reports:export",' || substr(permissions, 2)
-    WHERE name = 'team_lead' AND permissions NOT LIKE '%"reports:team"%';
-UPDATE roles SET permissions = '["reports:read_all","reports:export",' || substr(permissions, 2)
-    WHERE name = 'supervisor' AND permissions NOT LIKE '%"reports:read_all"%';
-UPDATE roles SET permissions = '["reports:team",' || substr(permissions, 2)
-    WHERE name = 'supervisor' AND permissions NOT LIKE '%"reports:team"%';
+-- The report permissions, granted to the built-in roles of databases made
+-- before them too (as 00029 does), where missing.
+UPDATE roles SET permissions = json_insert(permissions, '$[#]', 'reports:read'), version = version + 1
+    WHERE name = 'agent' AND builtin AND NOT EXISTS (SELECT 1 FROM json_each(roles.permissions) WHERE value = 'reports:read');
+UPDATE roles SET permissions = json_insert(permissions, '$[#]', 'reports:read'), version = version + 1
+    WHERE name = 'team_lead' AND builtin AND NOT EXISTS (SELECT 1 FROM json_each(roles.permissions) WHERE value = 'reports:read');
+UPDATE roles SET permissions = json_insert(permissions, '$[#]', 'reports:team'), version = version + 1
+    WHERE name = 'team_lead' AND builtin AND NOT EXISTS (SELECT 1 FROM json_each(roles.permissions) WHERE value = 'reports:team');
+UPDATE roles SET permissions = json_insert(permissions, '$[#]', 'reports:export'), version = version + 1
+    WHERE name = 'team_lead' AND builtin AND NOT EXISTS (SELECT 1 FROM json_each(roles.permissions) WHERE value = 'reports:export');
+UPDATE roles SET permissions = json_insert(permissions, '$[#]', 'reports:read'), version = version + 1
+    WHERE name = 'supervisor' AND builtin AND NOT EXISTS (SELECT 1 FROM json_each(roles.permissions) WHERE value = 'reports:read');
+UPDATE roles SET permissions = json_insert(permissions, '$[#]', 'reports:team'), version = version + 1
+    WHERE name = 'supervisor' AND builtin AND NOT EXISTS (SELECT 1 FROM json_each(roles.permissions) WHERE value = 'reports:team');
+UPDATE roles SET permissions = json_insert(permissions, '$[#]', 'reports:read_all'), version = version + 1
+    WHERE name = 'supervisor' AND builtin AND NOT EXISTS (SELECT 1 FROM json_each(roles.permissions) WHERE value = 'reports:read_all');
+UPDATE roles SET permissions = json_insert(permissions, '$[#]', 'reports:export'), version = version + 1
+    WHERE name = 'supervisor' AND builtin AND NOT EXISTS (SELECT 1 FROM json_each(roles.permissions) WHERE value = 'reports:export');
 
 -- +goose Down
 DROP TABLE report_tickets;
