@@ -36,6 +36,7 @@ Commands:
   mail      mail inject --mailbox ADDRESS [FILE...]   (a raw message from stdin, or each file)
             mail reparse [--mailbox ADDRESS]   (stored messages not on a ticket, again)
   report    report rebuild   (count every event into the report rollups again)
+  search    search reindex [--keep]   (build the search index again, with a progress bar)
   load      load --url U [--url U2] --token T --scenario read|list|create|healthz [--check-events]
             (drive running servers; several --url are nodes of one desk)
 
@@ -181,6 +182,8 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return mailCommand(ctx, args, stdin, stdout, log)
 	case "report":
 		return reportCommand(ctx, args, stdout, log)
+	case "search":
+		return searchCommand(ctx, args, stdout, stderr, log)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)

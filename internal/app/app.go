@@ -40,6 +40,7 @@ import (
 	"github.com/sahayak/sahayak/internal/ratelimit"
 	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/sla"
+	"github.com/sahayak/sahayak/internal/search"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/web"
@@ -133,6 +134,9 @@ type App struct {
 	jobsDB   *sql.DB
 	Assign   *assign.Service
 	Automate *automation.Service
+	// Search answers searches; Indexer keeps its index from events.
+	Search  *search.Service
+	Indexer *search.Indexer
 }
 
 // Migrate opens the database and brings its schema (and the job queue's)
@@ -216,6 +220,8 @@ func (a *App) build(ctx context.Context) error {
 	if a.Notifier, err = notify.New(a.DB, a.Queue, a.Bus, a.Clock, a.Log); err != nil {
 		return err
 	}
+	a.Search = search.NewService(a.DB)
+	a.Indexer = search.NewIndexer(a.DB, a.Bus, a.Log)
 	if a.DB.SQLitePath == "" {
 		// Other nodes may share the database: bring their events here.
 		a.Relay = event.NewRelay(a.DB, a.Bus, func(ctx context.Context, evs []event.Event) error {
@@ -411,6 +417,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.Reports.Run(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.Indexer.Run(ctx)
 	}()
 	if n, err := raiseOpenFiles(); err != nil {
 		a.Log.Warn("open files limit", slog.Any("err", err))

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sahayak/sahayak/internal/search"
 )
 
 // dialect holds every difference between the two databases. No other code
@@ -58,6 +61,19 @@ type dialect interface {
 	// tableCount is a query for the number of tables in the database (in
 	// the schema it works in, on PostgreSQL).
 	tableCount() string
+
+	// The search index (search_dialect.go). searchFrom is the FROM of a
+	// search, with the entries as e, and the column that orders them;
+	// searchMatch the condition that an entry matches the query text in
+	// arg, which searchQuery makes from the phrases.
+	searchFrom() (from, id string)
+	searchMatch(arg string) string
+	searchQuery(must, not [][]string) string
+	// deleteSearchText is a statement deleting the words of the entries
+	// where holds, "" where they go with the entry.
+	deleteSearchText(where string) string
+	insertSearch(ctx context.Context, tx *txn, docs []search.Doc) error
+	clearSearch() []string
 }
 
 type sqliteDialect struct{}

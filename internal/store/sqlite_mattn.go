@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/sahayak/sahayak/internal/store/fts5"
 )
 
 // SQLiteBuild names the SQLite this binary has.
@@ -17,6 +19,10 @@ const SQLiteBuild = "mattn/go-sqlite3 (cgo)"
 
 func init() {
 	if err := registerQPSG(); err != nil {
+		panic(err)
+	}
+	// After registerQPSG, whose sqlite3_config must come first.
+	if err := fts5.Register(); err != nil {
 		panic(err)
 	}
 	sql.Register(SQLiteDriver, sqliteDriver{&sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {

@@ -159,17 +159,7 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	// anyOf is "col = $n" for one value and "col IN ($n, …)" for several.
-	anyOf := func(col string, vals []string) string {
-		if len(vals) == 1 {
-			return col + " = " + arg(vals[0])
-		}
-		ps := make([]string, len(vals))
-		for i, v := range vals {
-			ps[i] = arg(v)
-		}
-		return col + " IN (" + strings.Join(ps, ", ") + ")"
-	}
+	anyOf := func(col string, vals []string) string { return anyOf(col, vals, arg) }
 	statuses, priorities, tags := f.Statuses, f.Priorities, f.Tags
 	if f.Status != nil {
 		statuses = append(slices.Clip(statuses), *f.Status)
@@ -181,22 +171,7 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 		tags = append(slices.Clip(tags), *f.Tag)
 	}
 	if len(statuses) > 0 {
-		var cats, names []string
-		for _, v := range statuses {
-			if slices.Contains(ticket.Categories, v) {
-				cats = append(cats, v)
-			} else {
-				names = append(names, v)
-			}
-		}
-		switch {
-		case len(names) == 0:
-			where = append(where, anyOf("t.status_category", cats))
-		case len(cats) == 0:
-			where = append(where, anyOf("t.status", names))
-		default:
-			where = append(where, "("+anyOf("t.status_category", cats)+" OR "+anyOf("t.status", names)+")")
-		}
+		where = append(where, statusCondition(statuses, arg))
 	}
 	if len(f.Categories) > 0 {
 		where = append(where, anyOf("t.status_category", f.Categories))
@@ -246,14 +221,8 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 			where = append(where, "t.escalation_level = 0")
 		}
 	}
-	if s := f.Scope; s != nil && s.RequesterID != 0 {
-		where = append(where, "t.requester_id = "+arg(s.RequesterID))
-	} else if s != nil {
-		cond := "t.assignee_id = " + arg(s.AgentID) + " OR t.team_id IS NULL"
-		if len(s.TeamIDs) > 0 {
-			cond += " OR t.team_id IN (" + idList(s.TeamIDs) + ")"
-		}
-		where = append(where, "("+cond+")")
+	if f.Scope != nil {
+		where = append(where, scopeCondition(f.Scope, arg))
 	}
 	if f.SLA != nil {
 		switch *f.SLA {
@@ -334,6 +303,51 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 		page.NextCursor = encodeCursor(cursor{key: key, id: last.ID})
 	}
 	return page, nil
+}
+
+// anyOf is "col = $n" for one value and "col IN ($n, …)" for several.
+func anyOf(col string, vals []string, arg func(any) string) string {
+	if len(vals) == 1 {
+		return col + " = " + arg(vals[0])
+	}
+	ps := make([]string, len(vals))
+	for i, v := range vals {
+		ps[i] = arg(v)
+	}
+	return col + " IN (" + strings.Join(ps, ", ") + ")"
+}
+
+// statusCondition selects tickets (as t) by status names or categories.
+func statusCondition(statuses []string, arg func(any) string) string {
+	var cats, names []string
+	for _, v := range statuses {
+		if slices.Contains(ticket.Categories, v) {
+			cats = append(cats, v)
+		} else {
+			names = append(names, v)
+		}
+	}
+	switch {
+	case len(names) == 0:
+		return anyOf("t.status_category", cats, arg)
+	case len(cats) == 0:
+		return anyOf("t.status", names, arg)
+	}
+	return "(" + anyOf("t.status_category", cats, arg) + " OR " + anyOf("t.status", names, arg) + ")"
+}
+
+// scopeCondition limits tickets (as t) to a scope: a customer's own, or an
+// agent's (assigned to them, of their teams, of no team). Ticket lists and
+// searches share it.
+func scopeCondition(s *ticket.Scope, arg func(any) string) string {
+	if s.RequesterID != 0 {
+		return "t.requester_id = " + arg(s.RequesterID)
+	}
+	cond := "t.assignee_id = " + arg(s.AgentID) + " OR t.team_id IS NULL"
+	if len(s.TeamIDs) > 0 {
+		cond += " OR t.team_id IN (" + idList(s.TeamIDs) + ")"
+	}
+	return "(" + cond + ")"
 }
 
 // idList renders ids for an IN list; they are integers, never user text.

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/sahayak/sahayak/internal/search"
+)
+
+// The search index's differences (see dialect): SQLite keeps the words in
+// an FTS5 table beside search_entries under the same rowid, PostgreSQL in a
+// tsvector column of search_entries with a GIN index.
+
+func (sqliteDialect) searchFrom() (string, string) {
+	return "search_text s JOIN search_entries e ON e.id = s.rowid", "s.rowid"
+}
+func (sqliteDialect) searchMatch(arg string) string           { return "search_text MATCH " + arg }
+func (sqliteDialect) searchQuery(must, not [][]string) string { return ftsQuery(must, not) }
+func (sqliteDialect) clearSearch() []string {
+	return []string{"DELETE FROM search_text", "DELETE FROM search_entries"}
+}
+func (sqliteDialect) deleteSearchText(where string) string {
+	return "DELETE FROM search_text WHERE rowid IN (SELECT id FROM search_entries WHERE " + where + ")"
+}
+
+// SQLite runs statements in-process: two per entry cost less than building
+// one big statement.
+func (sqliteDialect) insertSearch(ctx context.Context, tx *txn, docs []search.Doc) error {
+	for _, d := range docs {
+		res, err := tx.ExecContext(ctx, `INSERT INTO search_entries (`+entryColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+			string(d.Kind), d.ObjectID, nullIfZero(d.TicketID), nullIfZero(d.OrganizationID), d.Internal, micros(d.CreatedAt))
+		if err != nil {
+			return err
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_text (rowid, words) VALUES ($1, $2)`, id, strings.Join(d.Words, " ")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (postgresDialect) searchFrom() (string, string) { return "search_entries e", "e.id" }
+func (postgresDialect) searchMatch(arg string) string {
+	return "e.words @@ CAST(" + arg + " AS tsquery)"
+}
+func (postgresDialect) searchQuery(must, not [][]string) string { return tsQuery(must, not) }
+func (postgresDialect) clearSearch() []string                   { return []string{"DELETE FROM search_entries"} }
+func (postgresDialect) deleteSearchText(string) string          { return "" }
+
+// PostgreSQL: one statement per batch (each is a round trip), the columns
+// as arrays.
+func (postgresDialect) insertSearch(ctx context.Context, tx *txn, docs []search.Doc) error {
+	for len(docs) > 0 {
+		n := min(len(docs), 2000)
+		kinds, words := make([]string, n), make([]string, n)
+		objects, tickets, orgs, created := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		internal := make([]bool, n)
+		for i, d := range docs[:n] {
+			kinds[i], objects[i], tickets[i], orgs[i] = string(d.Kind), d.ObjectID, d.TicketID, d.OrganizationID
+			internal[i], created[i], words[i] = d.Internal, micros(d.CreatedAt), tsVector(d.Words)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_entries (`+entryColumns+`, words)
+			SELECT k, o, NULLIF(t, 0), NULLIF(g, 0), i, c, CAST(w AS tsvector)
+			FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::boolean[], $6::bigint[], $7::text[])
+				WITH ORDINALITY AS x(k, o, t, g, i, c, w, n) ORDER BY n`,
+			kinds, objects, tickets, orgs, internal, created, words); err != nil {
+			return err
+		}
+		docs = docs[n:]
+	}
+	return nil
+}
