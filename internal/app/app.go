@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"github.com/sahayak/sahayak/internal/assign"
 	"github.com/sahayak/sahayak/internal/automation"
+	"github.com/sahayak/sahayak/internal/view"
 	"io"
 	"log/slog"
 	"net"
@@ -273,6 +274,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
+		Views: view.NewService(a.DB, a.Tickets, a.DB, a.Clock),
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})

@@ -153,8 +153,52 @@ func decodeCursor(s string) (cursor, error) {
 // at a thousand tickets as at a million, because nothing is counted and no
 // rows are skipped.
 func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error) {
-	var where []string
-	var args []any
+	where, args, order, err := ticketWhere(f)
+	if err != nil {
+		return nil, err
+	}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	q := `SELECT ` + ticketReadColumns
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY " + order + " LIMIT " + arg(f.Limit+1)
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	defer rows.Close()
+	page := &ticket.Page{Tickets: make([]*ticket.Ticket, 0, f.Limit)}
+	for rows.Next() {
+		t, err := scanTicketSLA(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list tickets: %w", err)
+		}
+		page.Tickets = append(page.Tickets, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	if len(page.Tickets) > f.Limit {
+		page.Tickets = page.Tickets[:f.Limit]
+		last := page.Tickets[f.Limit-1]
+		key := micros(last.UpdatedAt)
+		if f.Sort == "due" && last.SLA != nil {
+			key = micros(last.SLA.NextDue())
+		}
+		page.NextCursor = encodeCursor(cursor{key: key, id: last.ID})
+	}
+	return page, nil
+}
+
+// ticketWhere is the WHERE terms, their arguments and the ORDER BY of a
+// ticket filter, for a page of tickets (Tickets) and a bounded count
+// (CountTickets). Only allow-listed columns are spliced in; values are
+// arguments.
+func ticketWhere(f ticket.Filter) (where []string, args []any, order string, err error) {
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -233,13 +277,19 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 		case "paused":
 			where = append(where, "s.paused = TRUE AND s.resolved = FALSE AND s.policy_id IS NOT NULL")
 		default:
-			return nil, desk.Invalid(desk.Fields{"sla": desk.M("invalid.one_of", "breached, running, paused")})
+			return nil, nil, "", desk.Invalid(desk.Fields{"sla": desk.M("invalid.one_of", "breached, running, paused")})
 		}
 	}
 	if f.DueBefore != nil {
 		where = append(where, "s.due_at < "+arg(micros(*f.DueBefore)))
 	}
-	order := "t.updated_at DESC, t.id DESC"
+	if f.SolvedSince != nil {
+		// A ticket is updated when solved, so the time also bounds the
+		// walk of the status index by update time.
+		since := arg(micros(*f.SolvedSince))
+		where = append(where, "t.updated_at >= "+since, "t.solved_at >= "+since)
+	}
+	order = "t.updated_at DESC, t.id DESC"
 	switch f.Sort {
 	case "due":
 		// Nearest due first; tickets without a running due time have no
@@ -252,12 +302,12 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 		order = "t.id ASC"
 	case "", "updated":
 	default:
-		return nil, desk.Invalid(desk.Fields{"sort": desk.M("invalid.sort")})
+		return nil, nil, "", desk.Invalid(desk.Fields{"sort": desk.M("invalid.sort")})
 	}
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
 		switch f.Sort {
 		case "created":
@@ -272,37 +322,46 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 			where = append(where, "(t.updated_at < "+k+" OR (t.updated_at = "+k+" AND t.id < "+arg(c.id)+"))")
 		}
 	}
-	q := `SELECT ` + ticketReadColumns
+	return where, args, order, nil
+}
+
+// CountTickets counts the tickets of a filter, but at most atMost: the
+// count reads the rows the filter's index gives until it has atMost, so a
+// view of a million tickets costs what one of atMost does ("999+"). Sort
+// and cursor play no part.
+func (db *DB) CountTickets(ctx context.Context, f ticket.Filter, atMost int) (int, error) {
+	q, args, err := countQuery(f, atMost)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count tickets: %w", err)
+	}
+	return n, nil
+}
+
+// countQuery is CountTickets' statement.
+func countQuery(f ticket.Filter, atMost int) (string, []any, error) {
+	f.Sort, f.Cursor = "", ""
+	where, args, order, err := ticketWhere(f)
+	if err != nil {
+		return "", nil, err
+	}
+	from := `tickets t`
+	if f.SLA != nil || f.DueBefore != nil {
+		from += ` LEFT JOIN ticket_sla s ON s.ticket_id = t.id`
+	}
+	q := `SELECT count(*) FROM (SELECT 1 FROM ` + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY " + order + " LIMIT " + arg(f.Limit+1)
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list tickets: %w", err)
-	}
-	defer rows.Close()
-	page := &ticket.Page{Tickets: make([]*ticket.Ticket, 0, f.Limit)}
-	for rows.Next() {
-		t, err := scanTicketSLA(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list tickets: %w", err)
-		}
-		page.Tickets = append(page.Tickets, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list tickets: %w", err)
-	}
-	if len(page.Tickets) > f.Limit {
-		page.Tickets = page.Tickets[:f.Limit]
-		last := page.Tickets[f.Limit-1]
-		key := micros(last.UpdatedAt)
-		if f.Sort == "due" && last.SLA != nil {
-			key = micros(last.SLA.NextDue())
-		}
-		page.NextCursor = encodeCursor(cursor{key: key, id: last.ID})
-	}
-	return page, nil
+	// The list's order makes PostgreSQL walk the list's index and stop at
+	// the bound, as SQLite does anyway, instead of a bitmap scan that reads
+	// every matching entry first.
+	args = append(args, atMost)
+	q += " ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args)) + ") x"
+	return q, args, nil
 }
 
 // anyOf is "col = $n" for one value and "col IN ($n, …)" for several.

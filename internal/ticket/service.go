@@ -296,6 +296,24 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page, error) {
 	return s.store.Tickets(ctx, f)
 }
 
+// CountCap bounds what a view's count reads: a sidebar says "999+" past
+// it instead of reading a million rows.
+const CountCap = 1000
+
+// Count counts the tickets of a filter the agent may see, at most atMost
+// (CountCap when 0): the store stops reading at the bound.
+func (s *Service) Count(ctx context.Context, f Filter, atMost int) (int, error) {
+	a, err := actor(ctx, auth.TicketsRead)
+	if err != nil {
+		return 0, err
+	}
+	if atMost <= 0 || atMost > CountCap {
+		atMost = CountCap
+	}
+	f.Scope = scope(a)
+	return s.store.CountTickets(ctx, f, atMost)
+}
+
 // Messages returns the thread of a ticket; internal notes only for agents.
 func (s *Service) Messages(ctx context.Context, id int64) ([]*Message, error) {
 	a, err := actor(ctx, auth.TicketsRead)

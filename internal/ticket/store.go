@@ -28,6 +28,8 @@ type Store interface {
 	Statuses(ctx context.Context) ([]Status, error)
 	Fields(ctx context.Context) ([]Field, error)
 	Tags(ctx context.Context) ([]string, error)
+	// CountTickets counts the tickets of a filter, reading at most atMost.
+	CountTickets(ctx context.Context, f Filter, atMost int) (int, error)
 	// OpenLoad counts each active agent's assigned open tickets, at most
 	// atMost each.
 	OpenLoad(ctx context.Context, atMost int) (map[int64]int, error)

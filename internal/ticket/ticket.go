@@ -156,6 +156,7 @@ type Filter struct {
 	Tags         []string
 	UpdatedSince *time.Time
 	Escalated    *bool
+	SolvedSince  *time.Time // solved at or after (a "recently solved" view)
 	// SLA selects by SLA state: "breached" (a target passed), "running" (a
 	// due time runs), "paused".
 	SLA *string

@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -11,9 +9,6 @@ import (
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
-
-// Views of the ticket list, in the order of the navigation.
-var ticketViews = []string{"mine", "unassigned", "teams", "escalated", "all"}
 
 // directory names the agents and teams a page shows by id. An agent whose
 // role may not list agents or teams sees ids instead of names.
@@ -62,109 +57,6 @@ func (d *directory) TeamName(id *int64) string {
 		return t.Name
 	}
 	return "#" + strconv.FormatInt(*id, 10)
-}
-
-// listQuery is what the ticket list was asked for, echoed into the filter form.
-type listQuery struct {
-	View, Status, Priority, Team, Assignee, Tag, Sort, Cursor string
-}
-
-// With returns the list URL with one parameter replaced.
-func (q listQuery) With(key, value string) string {
-	v := url.Values{}
-	for k, x := range map[string]string{"view": q.View, "status": q.Status, "priority": q.Priority,
-		"team": q.Team, "assignee": q.Assignee, "tag": q.Tag, "sort": q.Sort} {
-		if x != "" {
-			v.Set(k, x)
-		}
-	}
-	if value == "" {
-		v.Del(key)
-	} else {
-		v.Set(key, value)
-	}
-	return "/tickets?" + v.Encode()
-}
-
-type ticketsData struct {
-	Query      listQuery
-	Views      []string
-	Tickets    []*ticket.Ticket
-	NextCursor string
-	Dir        *directory
-	Statuses   []ticket.Status
-	Priorities []string
-	Sorts      []string
-	Fields     desk.Fields
-	Bulk       *bulkBar
-}
-
-// ticketsPage shows one of the ticket views with filters, sorting and
-// cursor paging. The table sits in a live region that app.js refreshes when
-// a ticket event arrives.
-// ticketSorts are the orders the ticket list offers; "due" is the nearest
-// SLA due time first.
-var ticketSorts = []string{"updated", "created", "oldest", "due"}
-
-func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request) error {
-	a, _ := desk.ActorFrom(r.Context())
-	qs := r.URL.Query()
-	q := listQuery{View: qs.Get("view"), Status: qs.Get("status"), Priority: qs.Get("priority"), Team: qs.Get("team"),
-		Assignee: qs.Get("assignee"), Tag: strings.TrimSpace(qs.Get("tag")), Sort: qs.Get("sort"), Cursor: qs.Get("cursor")}
-	if !slices.Contains(ticketViews, q.View) {
-		q.View = "mine"
-	}
-	if !slices.Contains(ticketSorts, q.Sort) {
-		q.Sort = "updated"
-	}
-	f := ticket.Filter{Sort: q.Sort, Cursor: q.Cursor, Limit: 25, Open: q.View != "all"}
-	switch q.View {
-	case "mine":
-		f.AssigneeID = &a.ID
-	case "unassigned":
-		none := int64(0)
-		f.AssigneeID = &none
-	case "teams":
-		f.TeamIDs = append([]int64{}, a.TeamIDs...)
-	case "escalated":
-		yes := true
-		f.Escalated = &yes
-	}
-	errs := desk.Fields{}
-	if q.Status != "" {
-		f.Status = &q.Status
-	}
-	if q.Priority != "" {
-		f.Priority = &q.Priority
-	}
-	if q.Tag != "" {
-		f.Tag = &q.Tag
-	}
-	if id, ok := formID(q.Team, errs, "team"); ok {
-		f.TeamID = id
-	}
-	if id, ok := formID(q.Assignee, errs, "assignee"); ok {
-		f.AssigneeID = id
-	}
-	d := ticketsData{Query: q, Views: ticketViews, Dir: s.directory(r), Priorities: ticket.Priorities,
-		Sorts: ticketSorts, Fields: errs}
-	d.Bulk = s.bulkBarFor(r, d.Dir, r.URL.RequestURI())
-	d.Statuses, _ = s.Tickets.Statuses(r.Context())
-	status := http.StatusOK
-	if len(errs) == 0 {
-		pg, err := s.Tickets.List(r.Context(), f)
-		switch {
-		case desk.ErrorCode(err) == desk.EINVALID:
-			status, d.Fields = http.StatusBadRequest, desk.ErrorFields(err)
-		case err != nil:
-			return err
-		default:
-			d.Tickets, d.NextCursor = pg.Tickets, pg.NextCursor
-		}
-	} else {
-		status = http.StatusBadRequest
-	}
-	return s.render(w, r, status, "tickets.html", page{Title: "view." + q.View, Nav: q.View, Data: d})
 }
 
 // formID reads an optional id from a form value: "" is no filter, "none"

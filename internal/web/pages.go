@@ -69,7 +69,11 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 			"dict":   dict,
 			"fold":   foldQuoted,
 			// original is the hidden field of an edit form (see mergeForm).
-			"original": originalOf,
+			"original":  originalOf,
+			"adminMenu": adminMenuFor,
+			"sub":       func(a, b int) int { return a - b },
+			"ptr":       func(id int64) *int64 { return &id },
+			"adminNav":  isAdminNav,
 		}).ParseFS(templateFS, "templates/*.html")
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
@@ -244,6 +248,13 @@ func (s *Server) pageRoutes() {
 
 	s.handle("GET /tickets", auth.TicketsRead, s.ticketsPage)
 	s.handle("GET /tickets/new", auth.TicketsCreate, s.newTicketPage)
+	s.handle("GET /views/sidebar", auth.TicketsRead, s.sidebarFragment)
+	s.handle("POST /views", auth.TicketsRead, s.createViewPage)
+	s.handle("POST /views/landing", auth.TicketsRead, s.landingViewPage)
+	s.handle("POST /views/{id}", auth.TicketsRead, s.updateViewPage)
+	s.handle("POST /views/{id}/delete", auth.TicketsRead, s.deleteViewPage)
+	s.handle("GET /go", auth.TicketsRead, s.jumpPage)
+	s.handle("GET /admin", auth.SignedIn, s.adminMenuPage)
 	s.handle("POST /tickets/bulk", auth.TicketsUpdate, s.bulkPage)
 	s.handle("POST /tickets/new", auth.TicketsCreate, s.createTicketPage)
 	s.handle("GET /tickets/{id}", auth.TicketsRead, s.ticketPage)

@@ -119,6 +119,13 @@ func (s *Server) routeTable() {
 	s.handle("DELETE /api/v1/automations/{id}", auth.AutomationsWrite, s.deleteAutomation)
 	s.handle("POST /api/v1/automations/{id}/dry-run", auth.AutomationsWrite, s.dryRunSavedAutomation)
 	s.handle("GET /api/v1/automations/{id}/runs", auth.AutomationsWrite, s.listAutomationRuns)
+	// Saved views: personal ones need no more than reading tickets; the
+	// service decides who may share one with a team.
+	s.handle("GET /api/v1/views", auth.TicketsRead, s.listViews)
+	s.handle("POST /api/v1/views", auth.TicketsRead, s.createView)
+	s.handle("GET /api/v1/views/{id}", auth.TicketsRead, s.getView)
+	s.handle("PATCH /api/v1/views/{id}", auth.TicketsRead, s.updateView)
+	s.handle("DELETE /api/v1/views/{id}", auth.TicketsRead, s.deleteView)
 	s.handle("GET /api/v1/macros", auth.TicketsRead, s.listMacros)
 	s.handle("POST /api/v1/macros", auth.TicketsRead, s.createMacro)
 	s.handle("GET /api/v1/macros/{id}", auth.TicketsRead, s.getMacro)

@@ -30,6 +30,7 @@ import (
 	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/ticket"
+	"github.com/sahayak/sahayak/internal/view"
 	"github.com/sahayak/sahayak/internal/webhook"
 )
 
@@ -48,7 +49,13 @@ type Deps struct {
 	// Automations is automation rules and macros.
 	Automations *automation.Service
 	// Reports is the KPIs and the supervisor's views (package report).
-	Reports       *report.Service
+	Reports *report.Service
+	// Views is the sidebar's views and saved views; New builds it from DB
+	// when DB is the store and Views is nil.
+	Views *view.Service
+	// Search, when set, is where the jump box sends words that are not a
+	// ticket number (full-text search plugs in here).
+	Search        Searcher
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store
@@ -70,6 +77,12 @@ type Deps struct {
 	// BodyTimeout bounds how long a request body may take to arrive
 	// (default DefaultBodyTimeout; see body.go).
 	BodyTimeout time.Duration
+}
+
+// viewStore is what the views service needs of the store.
+type viewStore interface {
+	view.Store
+	view.Teams
 }
 
 // Route is one entry of the route table.
@@ -117,6 +130,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
+	}
+	if st, ok := d.DB.(viewStore); ok && d.Views == nil && d.Tickets != nil {
+		d.Views = view.NewService(st, d.Tickets, st, d.Clock)
 	}
 	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), ops: http.NewServeMux(), loginRate: newLimiter(d.LoginLimit, time.Minute),
 		live: newPresence(), streams: newLiveStreams(), closing: make(chan struct{}), apiPaths: newAPIPaths()}

@@ -61,6 +61,34 @@
     if (form) form.dataset.dirty = "1";
   }
 
+  // --- Sidebar counts: after ticket events, fetch the sidebar again, at
+  // most once every 2 s however many events arrive (each count is bounded
+  // on the server, but a busy desk sends many events).
+  let countsTimer = 0;
+  let countsDue = 0;
+  function scheduleCounts() {
+    const bar = document.getElementById("view-sidebar");
+    if (!bar || countsTimer) return;
+    const wait = Math.max(400, countsDue - Date.now());
+    countsTimer = setTimeout(refreshCounts, wait);
+  }
+  async function refreshCounts() {
+    countsDue = Date.now() + 2000;
+    try {
+      const bar = document.getElementById("view-sidebar");
+      if (!bar) return;
+      const res = await fetch(bar.dataset.sidebarUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+      if (!res.ok) return;
+      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      const fresh = doc.getElementById("view-sidebar");
+      if (!fresh || fresh.innerHTML === bar.innerHTML) return;
+      bar.replaceWith(document.importNode(fresh, true));
+      body.dataset.countsUpdated = String(Number(body.dataset.countsUpdated || 0) + 1);
+    } finally {
+      countsTimer = 0;
+    }
+  }
+
   // --- Presence: say "I am replying" while typing, at most every 3 s.
   let lastReplying = 0;
   document.addEventListener("input", (e) => {
@@ -175,6 +203,7 @@
         scheduleRefresh();
       }
       else if (listRegion) scheduleRefresh();
+      scheduleCounts();
     };
     ["ticket.created", "ticket.field_changed", "ticket.message_added", "ticket.assigned", "ticket.escalated",
       "ticket.deescalated", "ticket.merged", "ticket.merged_into", "ticket.linked", "ticket.follower_added"]
@@ -266,8 +295,10 @@
       }
       case "g": pendingG = Date.now(); break;
       case "/": {
-        const f = document.querySelector("[data-filter]");
-        if (f) f.focus();
+        // The jump box on every agent page: a number opens that ticket;
+        // full-text search plugs in behind the same box.
+        const f = document.querySelector("[data-jump]") || document.querySelector("[data-filter]");
+        if (f) { f.focus(); f.select(); }
         break;
       }
       case "?": showHelp(true); break;

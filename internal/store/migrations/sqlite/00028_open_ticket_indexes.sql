@@ -1,0 +1,20 @@
+-- +goose Up
+-- Unsolved tickets by assignee, by team and by time, newest first: the
+-- views' lists and their bounded counts, and each agent's open load
+-- (store.OpenLoad), walk these and stop at their bound. A partial index
+-- holds only unsolved tickets, so PostgreSQL's planner sees how few rows
+-- the walk needs and never reaches for a bitmap scan over every entry.
+CREATE INDEX tickets_open_assignee ON tickets(assignee_id, updated_at, id)
+    WHERE status_category IN ('new', 'open', 'pending', 'on_hold');
+CREATE INDEX tickets_open_team ON tickets(team_id, updated_at, id)
+    WHERE status_category IN ('new', 'open', 'pending', 'on_hold');
+CREATE INDEX tickets_open_escalated ON tickets(updated_at, id)
+    WHERE escalation_level > 0 AND status_category IN ('new', 'open', 'pending', 'on_hold');
+-- tickets_open_assignee replaces it for the open load.
+DROP INDEX tickets_assignee_category;
+
+-- +goose Down
+CREATE INDEX tickets_assignee_category ON tickets(assignee_id, status_category);
+DROP INDEX tickets_open_escalated;
+DROP INDEX tickets_open_team;
+DROP INDEX tickets_open_assignee;
