@@ -39,7 +39,7 @@ func TestSavedViewsAPI(t *testing.T) {
 					shared = r.id("views.1.id")
 				}},
 			{name: "a bad query is refused naming the field", method: "POST", path: "/api/v1/views", as: "ravi",
-				body: map[string]any{"name": "x", "query": map[string]any{"priorities": []string{"whenever"}}},
+				body:       map[string]any{"name": "x", "query": map[string]any{"priorities": []string{"whenever"}}},
 				wantStatus: 400, wantCode: "invalid"},
 			{name: "an unknown query field is refused", method: "POST", path: "/api/v1/views", as: "ravi",
 				body: map[string]any{"name": "x", "query": map[string]any{"colour": "red"}}, wantStatus: 400},
