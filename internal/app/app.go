@@ -138,6 +138,8 @@ type App struct {
 	// Search answers searches; Indexer keeps its index from events.
 	Search  *search.Service
 	Indexer *search.Indexer
+	// Views is the agents' ticket views: the sidebar, saved views, landing.
+	Views *view.Service
 }
 
 // Migrate opens the database and brings its schema (and the job queue's)
@@ -263,6 +265,7 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Automate = automation.NewService(a.DB, a.Tickets, a.Webhooks, a.Bus, a.Clock, a.Log)
 	a.Reports = report.New(a.DB, a.SLA, a.Bus, a.Clock, a.Log)
+	a.Views = view.NewService(a.DB, a.Tickets, a.DB, a.Clock)
 	if err := runDueAutomations(a.Queue, a.Automate); err != nil {
 		return err
 	}
@@ -274,7 +277,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
-		Views: view.NewService(a.DB, a.Tickets, a.DB, a.Clock),
+		Views: a.Views,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})

@@ -27,7 +27,26 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	return db.inTx(ctx, func(tx *txn) error { return ensureBuiltins(ctx, tx, desk.SystemClock{}.Now().UnixMicro()) })
+	if err := db.inTx(ctx, func(tx *txn) error { return ensureBuiltins(ctx, tx, desk.SystemClock{}.Now().UnixMicro()) }); err != nil {
+		return err
+	}
+	if db.SQLitePath != "" {
+		// On every start: SQLite analyzes only what changed enough since.
+		return db.RefreshPlannerStats(ctx)
+	}
+	return nil
+}
+
+// RefreshPlannerStats brings the query planner's statistics up to date
+// (see dialect.plannerStats); bulk loads call it when done.
+func (db *DB) RefreshPlannerStats(ctx context.Context) error {
+	for _, q := range db.dialect.plannerStats() {
+		// Outside the statement cache: PRAGMAs are run once.
+		if _, err := db.write.DB.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("planner statistics: %w", err)
+		}
+	}
+	return nil
 }
 
 // migrations is goose on this database's migrations.

@@ -338,6 +338,11 @@ func (db *DB) LoadTickets(ctx context.Context, actor desk.Actor, expected int, n
 	if err != nil {
 		return 0, fmt.Errorf("load tickets: %w", err)
 	}
+	if big {
+		if err := db.RefreshPlannerStats(ctx); err != nil {
+			return 0, err
+		}
+	}
 	return first, nil
 }
 

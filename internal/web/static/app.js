@@ -169,6 +169,7 @@
       return;
     }
     if (notifPanel && !notifPanel.hidden && !t.closest("#notif-panel")) toggleNotifications(false);
+    closeSettingsMenu(t);
     const toggle = t.closest("[data-toggle]");
     if (toggle) {
       const target = document.getElementById(toggle.dataset.toggle);
@@ -181,6 +182,16 @@
     const row = t.closest("tr[data-row]");
     if (row && !t.closest("a, button, input, select, label")) location.href = row.dataset.href;
   });
+
+  // The Settings menu closes on a click elsewhere and on Escape.
+  function closeSettingsMenu(target) {
+    const panel = document.getElementById("settings-panel");
+    if (!panel || !panel.classList.contains("open")) return;
+    if (target && target.closest(".settings-menu")) return;
+    panel.classList.remove("open");
+    const button = document.getElementById("settings-menu");
+    if (button) button.setAttribute("aria-expanded", "false");
+  }
 
   // --- The event stream.
   if (signedIn) {
@@ -266,7 +277,7 @@
     const t = e.target;
     const typing = t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName);
     if (e.key === "Escape") {
-      showHelp(false); toggleNotifications(false);
+      showHelp(false); toggleNotifications(false); closeSettingsMenu(null);
       if (typing) t.blur();
       return;
     }
