@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -250,5 +251,63 @@ func TestDemoDesk(t *testing.T) {
 	}
 	if _, err := seed.Demo(ctx, services(a), now); !errors.Is(err, seed.ErrDemoExists) {
 		t.Fatalf("second demo seed: %v, want ErrDemoExists", err)
+	}
+}
+
+// After `seed --demo`, every demo agent and the admin land on a view with
+// work in it: the landing view is the first of mine, my teams, unassigned,
+// escalated, pending and all that has tickets, by the sidebar's counts.
+func TestDemoAgentsLandOnWork(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := openApp(t, b)
+			ctx := context.Background()
+			if err := a.EnsureAdmin(ctx, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := seed.Demo(ctx, services(a), time.Now().UTC()); err != nil {
+				t.Fatal(err)
+			}
+			agents, err := a.People.Agents(app.SystemContext(ctx))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(agents) < 6 {
+				t.Fatalf("only %d agents", len(agents))
+			}
+			for _, ag := range agents {
+				actor, err := a.Access.ActorFor(ctx, ag)
+				if err != nil {
+					t.Fatal(err)
+				}
+				as := desk.WithActor(ctx, actor)
+				sidebar, err := a.Views.Sidebar(as)
+				if err != nil {
+					t.Fatal(err)
+				}
+				key, err := a.Views.Landing(as, sidebar)
+				if err != nil {
+					t.Fatal(err)
+				}
+				entry, err := a.Views.Resolve(as, key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f, bad := entry.Query.Filter(actor, time.Now())
+				if len(bad) > 0 {
+					t.Fatal(bad)
+				}
+				f.Limit = 25
+				page, err := a.Tickets.List(as, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page.Tickets) == 0 {
+					t.Errorf("%s (%s) lands on %s, which is empty", ag.Name, ag.Role, key)
+				} else {
+					t.Logf("%s (%s) lands on %s: %d+ tickets", ag.Name, ag.Role, key, len(page.Tickets))
+				}
+			}
+		})
 	}
 }
