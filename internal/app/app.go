@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/account"
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/blob"
@@ -139,7 +140,8 @@ type App struct {
 	Search  *search.Service
 	Indexer *search.Indexer
 	// Views is the agents' ticket views: the sidebar, saved views, landing.
-	Views *view.Service
+	Views    *view.Service
+	Accounts *account.Service
 }
 
 // Migrate opens the database and brings its schema (and the job queue's)
@@ -269,6 +271,10 @@ func (a *App) build(ctx context.Context) error {
 	if err := runDueAutomations(a.Queue, a.Automate); err != nil {
 		return err
 	}
+	a.Accounts = account.New(a.DB, a.Bus, a.Clock, a.Log)
+	if err := refreshAccounts(a.Queue, a.Accounts); err != nil {
+		return err
+	}
 	catalog, err := i18n.Load()
 	if err != nil {
 		return err
@@ -277,7 +283,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
-		Views: a.Views,
+		Views: a.Views, Accounts: a.Accounts,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
@@ -412,6 +418,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.Automate.Run(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.Accounts.Run(ctx)
 	}()
 	wg.Add(1)
 	go func() {

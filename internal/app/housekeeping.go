@@ -6,6 +6,7 @@ import (
 	"github.com/sahayak/sahayak/internal/desk"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/account"
 	"github.com/sahayak/sahayak/internal/assign"
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/store"
@@ -74,4 +75,21 @@ func runDueAutomations(q *jobs.Queue, svc *automation.Service) error {
 		return err
 	}
 	return jobs.Every(q, time.Minute, automationsDue{})
+}
+
+// accountsRefresh is the periodic job that scores every account again for
+// the time that passed (days since contact, to renewal), so that an
+// account drifting into the risk band without events is noticed; it reads
+// accounts, not tickets, and runs on one node.
+type accountsRefresh struct{}
+
+func (accountsRefresh) Kind() string { return "account.refresh" }
+
+func refreshAccounts(q *jobs.Queue, svc *account.Service) error {
+	if err := jobs.AddWorker(q, func(ctx context.Context, _ accountsRefresh) error {
+		return svc.Refresh(desk.WithActor(ctx, desk.System))
+	}, jobs.MaxAttempts(3)); err != nil {
+		return err
+	}
+	return jobs.Every(q, time.Hour, accountsRefresh{})
 }

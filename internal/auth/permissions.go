@@ -44,6 +44,7 @@ const (
 	ReportsTeam        = "reports:team"      // the supervisor home; the figures of one's teams (all with reports:read_all)
 	ReportsReadAll     = "reports:read_all"  // see every figure
 	ReportsExport      = "reports:export"    // export reports and ticket lists (CSV, XLSX)
+	AccountsManage     = "accounts:manage"   // edit any account and set its owner, tune the health weights
 )
 
 // Pseudo-permissions for routes that need no role permission.
@@ -62,6 +63,7 @@ var All = []string{
 	SLARead, SLAWrite,
 	PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite,
 	ReportsRead, ReportsTeam, ReportsReadAll, ReportsExport,
+	AccountsManage,
 }
 
 // Built-in role names.
@@ -90,7 +92,7 @@ var BuiltinRoles = []struct {
 			ReportsTeam, ReportsExport)},
 	{RoleSupervisor, "Runs the support operation",
 		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead, SLARead, SLAWrite,
-			PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite, ReportsTeam, ReportsReadAll, ReportsExport)},
+			PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite, ReportsTeam, ReportsReadAll, ReportsExport, AccountsManage)},
 	{RoleAccountExecutive, "Owns customer accounts",
 		[]string{TicketsRead, TicketsReadAll, TicketsCreate, TicketsReply, TicketsNote, ContactsRead, ContactsWrite,
 			OrganizationsRead, OrganizationsWrite, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite}},

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/account"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
@@ -128,6 +129,21 @@ func (n *Notifier) webhookAdmins(ctx context.Context, e event.Event) ([]Args, er
 	return out, nil
 }
 
+// accountOwner tells an account's owner that it crossed into the risk band.
+func accountOwner(e event.Event) []Args {
+	var d struct {
+		OrganizationID int64  `json:"organization_id"`
+		Name           string `json:"name"`
+		OwnerID        int64  `json:"owner_id"`
+		Score          int    `json:"score"`
+	}
+	if json.Unmarshal(e.Data, &d) != nil || d.OwnerID == 0 {
+		return nil
+	}
+	body, _ := json.Marshal(map[string]any{"organization_id": d.OrganizationID, "name": d.Name, "score": d.Score})
+	return []Args{{AgentID: d.OwnerID, EventID: e.ID, What: KindAccountAtRisk, Body: string(body)}}
+}
+
 // recipients decides who hears of an event. Nobody is told of their own act.
 func (n *Notifier) recipients(ctx context.Context, e event.Event) ([]Args, error) {
 	var d struct {
@@ -143,6 +159,8 @@ func (n *Notifier) recipients(ctx context.Context, e event.Event) ([]Args, error
 	case event.Assigned, event.Escalated, event.Deescalated, event.Mentioned, event.MessageAdded:
 	case event.WebhookDisabled:
 		return n.webhookAdmins(ctx, e)
+	case account.AtRisk:
+		return accountOwner(e), nil
 	default:
 		// Other kinds tell nobody, and their data has other shapes (a
 		// status change's "new" is text, not an agent id).

@@ -33,4 +33,8 @@ const (
 	KindMentioned       = "mentioned"
 	KindCustomerReplied = "customer_replied"
 	KindWebhookDisabled = "webhook_disabled" // no ticket: a webhook failed too long and was turned off
+	// KindAccountAtRisk tells an account's owner that its health crossed
+	// into the risk band; no ticket, the body is JSON {organization_id,
+	// name, score}.
+	KindAccountAtRisk = "account_at_risk"
 )

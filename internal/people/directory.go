@@ -171,6 +171,18 @@ func (s *Service) OrganizationsPage(ctx context.Context, p desk.Page) ([]*Organi
 	return s.store.OrganizationsPage(ctx, p)
 }
 
+// OrganizationsByID returns the organizations of ids that exist, in id
+// order (a page another list chose, such as accounts by owner).
+func (s *Service) OrganizationsByID(ctx context.Context, ids []int64) ([]*Organization, error) {
+	if err := require(ctx, auth.OrganizationsRead); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return []*Organization{}, nil
+	}
+	return s.store.OrganizationsByID(ctx, ids)
+}
+
 // OrganizationInput creates or changes an organization.
 type OrganizationInput struct {
 	Name    *string

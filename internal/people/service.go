@@ -40,6 +40,8 @@ type Store interface {
 	// The ...Page reads return one page in id order (see desk.Page).
 	AgentsPage(ctx context.Context, p desk.Page) ([]*Agent, error)
 	OrganizationsPage(ctx context.Context, p desk.Page) ([]*Organization, error)
+	// OrganizationsByID returns the organizations of ids that exist, in id order.
+	OrganizationsByID(ctx context.Context, ids []int64) ([]*Organization, error)
 	TeamsPage(ctx context.Context, p desk.Page) ([]*Team, error)
 	RolesPage(ctx context.Context, p desk.Page) ([]*Role, error)
 }

@@ -359,6 +359,12 @@ func (db *DB) Organization(ctx context.Context, id int64) (*people.Organization,
 	return one(list, err, desk.M("error.organization_not_found", id))
 }
 
+// OrganizationsByID returns the organizations of ids that exist, in id order.
+func (db *DB) OrganizationsByID(ctx context.Context, ids []int64) ([]*people.Organization, error) {
+	var args []any
+	return db.scanOrganizations(ctx, `WHERE id IN (`+inList(&args, ids)+`) ORDER BY id`, args...)
+}
+
 // Organizations lists organizations by name.
 func (db *DB) Organizations(ctx context.Context) ([]*people.Organization, error) {
 	return db.scanOrganizations(ctx, `ORDER BY name, id`)

@@ -161,42 +161,6 @@ func (in organizationIn) input() people.OrganizationInput {
 	return people.OrganizationInput{Name: in.Name, Domains: in.Domains, Notes: in.Notes}
 }
 
-func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error {
-	return listPage(w, r, "organizations", true, afterID, func(p desk.Page) ([]*people.Organization, error) {
-		return s.People.OrganizationsPage(r.Context(), p)
-	}, func(o *people.Organization) string { return idKey(o.ID) }, nil)
-}
-
-func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
-	o, err := withID(r, func(id int64) (*people.Organization, error) { return s.People.Organization(r.Context(), id) })
-	return respond(w, http.StatusOK, o, err)
-}
-
-func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
-	var in organizationIn
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	o, err := s.People.CreateOrganization(r.Context(), in.input())
-	if err == nil {
-		locate(w, "/api/v1/organizations/", o.ID)
-	}
-	return respond(w, http.StatusCreated, o, err)
-}
-
-func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request) error {
-	var in organizationIn
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	o, err := withPrecondition(r, func(id, v int64) (*people.Organization, error) {
-		in := in.input()
-		in.IfVersion = v
-		return s.People.UpdateOrganization(r.Context(), id, in)
-	})
-	return respond(w, http.StatusOK, o, err)
-}
-
 func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) error {
 	_, err := withPrecondition(r, func(id, v int64) (any, error) { return nil, s.People.DeleteOrganization(r.Context(), id, v) })
 	return noContent(w, err)

@@ -91,10 +91,17 @@ func refuseNulls(raw []byte, t reflect.Type, path string) error {
 var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
 
 // jsonField finds the field that encoding/json decodes key into (it matches
-// names without regard to case).
+// names without regard to case; an embedded struct's fields are the
+// outer struct's).
 func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if f.Anonymous && f.Tag.Get("json") == "" && f.Type.Kind() == reflect.Struct {
+			if g, ok := jsonField(f.Type, key); ok {
+				return g, true
+			}
+			continue
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "" {
 			name = f.Name

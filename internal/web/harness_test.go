@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/account"
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/blob"
@@ -53,12 +54,14 @@ type testDesk struct {
 	Mail    *email.Service
 	SLA     *sla.Service
 	Reports *report.Service
-	Bus     *event.Bus
-	Queue   *jobs.Queue // not started: tests see what was enqueued
-	Server  *web.Server
-	URL     string
-	BlobDir string // where attachments are stored
-	MailOut *email.Sender
+	// Accounts keeps account health; tests run its consumer by hand.
+	Accounts *account.Service
+	Bus      *event.Bus
+	Queue    *jobs.Queue // not started: tests see what was enqueued
+	Server   *web.Server
+	URL      string
+	BlobDir  string // where attachments are stored
+	MailOut  *email.Sender
 
 	Agents map[string]*people.Agent // by first name
 	Tokens map[string]string        // API token by first name
@@ -125,6 +128,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	d.SLA = sla.New(db, d.Tickets, bus, clock, log, sla.Config{})
 	d.Tickets.KeepSLA(d.SLA)
 	d.Reports = report.New(db, d.SLA, bus, clock, log)
+	d.Accounts = account.New(db, bus, clock, log)
 	d.Mail = email.New(db, d.Tickets, blob.New(d.BlobDir), clock, log, email.Config{})
 	if d.MailOut, err = email.NewSender(db, blob.New(d.BlobDir), d.Queue, bus, clock, log, email.SenderConfig{}); err != nil {
 		t.Fatal(err)
@@ -132,6 +136,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
 		Webhooks: hooks, Mail: d.Mail, MailOut: d.MailOut, SLA: d.SLA, Assign: assign.NewService(db, d.Tickets, bus, clock, log, assign.Config{}),
 		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
+		Accounts:      d.Accounts,
 		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports,
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {

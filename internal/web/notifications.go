@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -62,6 +63,17 @@ func (s *Server) describeNotifications(r *http.Request, list []*notify.Notificat
 	for _, n := range list {
 		o := notificationOut{ID: n.ID, AgentID: n.AgentID, Kind: n.Kind, TicketID: n.TicketID, EventID: n.EventID, Body: n.Body,
 			ReadAt: n.ReadAt, CreatedAt: n.CreatedAt}
+		if n.Kind == notify.KindAccountAtRisk {
+			var b struct {
+				OrganizationID int64  `json:"organization_id"`
+				Name           string `json:"name"`
+				Score          int    `json:"score"`
+			}
+			_ = json.Unmarshal([]byte(n.Body), &b)
+			o.Text, o.URL = s.Catalog.T(lang, "notif.text.account_at_risk", b.Name, b.Score), "/organizations/"+id64(b.OrganizationID)
+			out = append(out, o)
+			continue
+		}
 		if n.TicketID == 0 {
 			o.Text, o.URL = s.Catalog.T(lang, "notif.text."+n.Kind, n.Body), "/admin/webhooks"
 			out = append(out, o)

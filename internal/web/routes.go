@@ -47,6 +47,9 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/organizations/{id}", auth.OrganizationsRead, s.getOrganization)
 	s.handle("PATCH /api/v1/organizations/{id}", auth.OrganizationsWrite, s.updateOrganization)
 	s.handle("DELETE /api/v1/organizations/{id}", auth.OrganizationsWrite, s.deleteOrganization)
+	s.handle("GET /api/v1/organizations/{id}/health", auth.OrganizationsRead, s.getHealthHistory)
+	s.handle("GET /api/v1/health-weights", auth.OrganizationsRead, s.getHealthWeights)
+	s.handle("PUT /api/v1/health-weights", auth.AccountsManage, s.putHealthWeights)
 
 	s.handle("GET /api/v1/agents", auth.AgentsRead, s.listAgents)
 	s.handle("POST /api/v1/agents", auth.AgentsWrite, s.createAgent)

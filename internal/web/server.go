@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/account"
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/channel/email"
@@ -55,7 +56,9 @@ type Deps struct {
 	Views *view.Service
 	// Search, when set, is where the jump box sends words that are not a
 	// ticket number (full-text search plugs in here).
-	Search        Searcher
+	Search Searcher
+	// Accounts is the account executive's work: accounts, health, book.
+	Accounts      *account.Service
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store

@@ -1,0 +1,207 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
+)
+
+// Consumer names the durable consumer of events that keeps health.
+const Consumer = "account-health"
+
+// Run keeps account health from events until ctx ends. Any node may run
+// it: a batch's changes and the cursor's move commit together, so each
+// event counts once.
+func (s *Service) Run(ctx context.Context) {
+	event.Loop(ctx, s.bus, Consumer, 200*time.Millisecond, 2*time.Second, s.Catchup, s.log)
+}
+
+// Catchup handles every event after the cursor, a batch at a time.
+func (s *Service) Catchup(ctx context.Context) error {
+	after, err := s.store.EventCursor(ctx, Consumer)
+	if err != nil {
+		return err
+	}
+	for {
+		evs, err := s.store.EventsAfter(ctx, after, 500)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		if err := s.handle(ctx, after, evs); err != nil {
+			return err
+		}
+		after = evs[len(evs)-1].ID
+	}
+}
+
+// handle applies a batch: it finds each event's account (one query for the
+// batch's tickets), then changes each touched account once, in the batch's
+// transaction. Each event costs the same whatever the desk's size.
+func (s *Service) handle(ctx context.Context, from int64, evs []event.Event) error {
+	var ids []int64
+	for _, e := range evs {
+		if e.TicketID != 0 && counts(e) && !slices.Contains(ids, e.TicketID) {
+			ids = append(ids, e.TicketID)
+		}
+	}
+	orgOf, err := s.store.TicketOrganizations(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var touched []Touch
+	at := map[int64]int{}
+	for _, e := range evs {
+		org := orgOf[e.TicketID]
+		if e.TicketID == 0 {
+			org = accountEventOrg(e)
+		}
+		if org == 0 || !counts(e) {
+			continue
+		}
+		i, ok := at[org]
+		if !ok {
+			i = len(touched)
+			at[org] = i
+			touched = append(touched, Touch{OrganizationID: org})
+		}
+		touched[i].Events = append(touched[i].Events, e)
+		touched[i].Recount = touched[i].Recount || recounts(e)
+	}
+	w, err := s.store.HealthWeights(ctx)
+	if err != nil {
+		return err
+	}
+	return s.store.ApplyEvents(ctx, Consumer, from, evs[len(evs)-1].ID, s.clock.Now(), touched, s.judge(w))
+}
+
+// judge returns what ApplyEvents does to each account: count its events,
+// score it, and tell its owner when it crossed into the risk band.
+func (s *Service) judge(w Weights) func(a *Account, st *State, evs []event.Event) (Health, []event.Event, error) {
+	now := s.clock.Now()
+	return func(a *Account, st *State, evs []event.Event) (Health, []event.Event, error) {
+		before := BandHealthy
+		if a.Health != nil {
+			before = a.Health.Band
+		}
+		for _, e := range evs {
+			observe(st, e)
+		}
+		h := Score(*st, a.RenewalDate, w, now)
+		var out []event.Event
+		if h.Band == BandAtRisk && before != BandAtRisk {
+			out = append(out, s.atRisk(a, h, now))
+		}
+		return h, out, nil
+	}
+}
+
+// Refresh scores again every account that has health, for the time that
+// passed (days since contact, to renewal) and the weights as they are now;
+// a periodic job runs it. It reads accounts, never tickets.
+func (s *Service) Refresh(ctx context.Context) error {
+	w, err := s.store.HealthWeights(ctx)
+	if err != nil {
+		return err
+	}
+	var after int64
+	for {
+		list, err := s.store.Accounts(ctx, Filter{AfterID: after, Limit: 200})
+		if err != nil || len(list) == 0 {
+			return err
+		}
+		var touched []Touch
+		for _, a := range list {
+			if a.State != nil {
+				touched = append(touched, Touch{OrganizationID: a.OrganizationID})
+			}
+		}
+		if err := s.store.ApplyEvents(ctx, "", 0, 0, s.clock.Now(), touched, s.judge(w)); err != nil {
+			return err
+		}
+		after = list[len(list)-1].OrganizationID
+	}
+}
+
+// atRisk is the event that tells an account's owner it crossed into the
+// risk band.
+func (s *Service) atRisk(a *Account, h Health, now time.Time) event.Event {
+	var owner int64
+	if a.OwnerID != nil {
+		owner = *a.OwnerID
+	}
+	e := event.New(AtRisk, 0, map[string]any{"organization_id": a.OrganizationID, "name": a.Name,
+		"owner_id": owner, "score": h.Score, "band": h.Band})
+	e.ActorKind, e.CreatedAt = desk.ActorSystem, now
+	return e
+}
+
+// counts reports whether an event can change an account's health.
+func counts(e event.Event) bool {
+	switch e.Kind {
+	case event.TicketCreated, event.MessageAdded, event.Escalated, event.SLABreached, event.FieldChanged,
+		event.Merged, SurveyAnswered, CheckinLogged:
+		return true
+	}
+	return false
+}
+
+// recounts reports whether an event may change the account's open or
+// urgent tickets.
+func recounts(e event.Event) bool {
+	return e.Kind == event.TicketCreated || e.Kind == event.FieldChanged || e.Kind == event.Merged
+}
+
+// Kinds this consumer reads that other work writes: a survey answer
+// (package survey, when it exists: data rating "good"/"bad" or score 1–5)
+// and a check-in logged here.
+const (
+	SurveyAnswered = "survey.answered"
+	CheckinLogged  = "account.checkin_logged"
+)
+
+// accountEventOrg is the organization of an event without a ticket.
+func accountEventOrg(e event.Event) int64 {
+	var d struct {
+		OrganizationID int64 `json:"organization_id"`
+	}
+	_ = json.Unmarshal(e.Data, &d)
+	return d.OrganizationID
+}
+
+// observe counts one event into the state.
+func observe(st *State, e event.Event) {
+	switch e.Kind {
+	case event.TicketCreated:
+		st.Observe(ObserveTicket, e.CreatedAt)
+	case event.MessageAdded:
+		var d struct {
+			Internal bool `json:"internal"`
+		}
+		_ = json.Unmarshal(e.Data, &d)
+		if !d.Internal {
+			st.Observe(ObserveContact, e.CreatedAt)
+		}
+	case CheckinLogged:
+		st.Observe(ObserveContact, e.CreatedAt)
+	case event.Escalated:
+		st.Observe(ObserveEscalation, e.CreatedAt)
+	case event.SLABreached:
+		st.Observe(ObserveBreach, e.CreatedAt)
+	case SurveyAnswered:
+		var d struct {
+			Rating string  `json:"rating"`
+			Score  float64 `json:"score"`
+		}
+		_ = json.Unmarshal(e.Data, &d)
+		switch {
+		case d.Rating == "good" || d.Score >= 4:
+			st.Observe(ObserveGood, e.CreatedAt)
+		case d.Rating == "bad" || (d.Score > 0 && d.Score <= 2):
+			st.Observe(ObserveBad, e.CreatedAt)
+		}
+	}
+}
