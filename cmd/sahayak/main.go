@@ -208,6 +208,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	commonFlags(fs, &cfg)
 	fs.TextVar(level, "log-level", level, "least level logged: debug, info (a line per request), warn or error (SAHAYAK_LOG_LEVEL)")
 	fs.StringVar(&cfg.Addr, "addr", env("SAHAYAK_ADDR", "127.0.0.1:8080"), "listen address")
+	fs.StringVar(&cfg.PublicURL, "public-url", env("SAHAYAK_PUBLIC_URL", ""),
+		"where customers reach the desk, for links in mail (default: http:// and --addr)")
 	fs.StringVar(&cfg.OpsAddr, "ops-addr", env("SAHAYAK_OPS_ADDR", ""), "operations address for /metrics and /debug/pprof (empty: neither)")
 	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", env("SAHAYAK_SMTP_ADDR", ""), "address of the built-in SMTP receiver for the mailboxes (empty: none)")
 	fs.Int64Var(&cfg.Mail.MaxSize, "mail-max-size", int64(envInt("SAHAYAK_MAIL_MAX_SIZE", 25<<20)), "largest inbound message in bytes")

@@ -33,6 +33,7 @@ import (
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/channel/email"
+	"github.com/sahayak/sahayak/internal/csat"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
@@ -51,7 +52,10 @@ import (
 
 // Config is every setting of a Sahayak process.
 type Config struct {
-	Addr        string // listen address, e.g. 127.0.0.1:8080
+	Addr string // listen address, e.g. 127.0.0.1:8080
+	// PublicURL is where customers reach the desk (links in mail, such as
+	// satisfaction surveys); empty: http:// and Addr.
+	PublicURL   string
 	DataDir     string // SQLite file and attachments
 	DatabaseURL string // postgres://… selects PostgreSQL
 	// DatabaseConns bounds this node's database connections (0: the
@@ -131,6 +135,7 @@ type App struct {
 	Poller   *email.Poller
 	SLA      *sla.Service
 	Reports  *report.Service
+	CSAT     *csat.Service
 	Audit    *audit.Recorder
 	Web      *web.Server
 	jobsDB   *sql.DB
@@ -260,6 +265,7 @@ func (a *App) build(ctx context.Context) error {
 	}, a.Clock, a.Log, nodeName(), a.Config.IMAP)
 	a.SLA = sla.New(a.DB, a.Tickets, a.Bus, a.Clock, a.Log, a.Config.SLA)
 	a.Tickets.KeepSLA(a.SLA)
+	a.CSAT = csat.New(a.DB, a.MailOut, a.Bus, a.Clock, a.Log, i18n.Builtin().T, csat.Config{PublicURL: a.Config.publicURL()})
 	a.Audit = audit.NewRecorder(a.DB, a.Clock)
 	a.Assign = assign.NewService(a.DB, a.Tickets, a.Bus, a.Clock, a.Log, assign.Config{})
 	if err := sweepPresence(a.Queue, a.Assign); err != nil {
@@ -284,6 +290,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
 		Views: a.Views, Accounts: a.Accounts,
+		CSAT:  a.CSAT,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
@@ -439,6 +446,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		defer wg.Done()
 		a.Indexer.Run(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.CSAT.Run(ctx)
+	}()
 	if n, err := raiseOpenFiles(); err != nil {
 		a.Log.Warn("open files limit", slog.Any("err", err))
 	} else if n > 0 {
@@ -517,4 +529,13 @@ func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
 
 func (h minLevel) WithGroup(n string) slog.Handler {
 	return minLevel{Handler: h.Handler.WithGroup(n), min: h.min}
+}
+
+// publicURL is where customers reach the desk: PublicURL, else the listen
+// address over plain HTTP (right for a desk tried on one machine).
+func (c Config) publicURL() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	return "http://" + c.Addr
 }

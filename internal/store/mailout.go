@@ -82,8 +82,8 @@ func (db *DB) ReplyDraft(ctx context.Context, messageID int64) (*email.Draft, er
 	return d, nil
 }
 
-const outboundColumns = `id, message_id, ticket_id, mailbox_id, rfc_message_id, sender, recipients, subject, status,
-	reason, relay, attempts, created_at, updated_at, sent_at`
+const outboundColumns = `id, COALESCE(message_id, 0), COALESCE(ticket_id, 0), mailbox_id, rfc_message_id, sender,
+	recipients, subject, status, reason, relay, attempts, created_at, updated_at, sent_at, purpose`
 
 func scanOutbound(ctx context.Context, q querier, withRaw bool, where string, args ...any) ([]*email.Outbound, error) {
 	cols := outboundColumns
@@ -102,7 +102,7 @@ func scanOutbound(ctx context.Context, q querier, withRaw bool, where string, ar
 		var c, u int64
 		var sent sql.NullInt64
 		dest := []any{&o.ID, &o.MessageID, &o.TicketID, &o.MailboxID, &o.RFCMessageID, &o.Sender, &rcpts, &o.Subject,
-			&o.Status, &o.Reason, &o.Relay, &o.Attempts, &c, &u, &sent}
+			&o.Status, &o.Reason, &o.Relay, &o.Attempts, &c, &u, &sent, &o.Purpose}
 		if withRaw {
 			dest = append(dest, &o.Raw)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/sahayak/sahayak/internal/channel/email"
@@ -51,7 +52,7 @@ func (db *DB) ticketCc(ctx context.Context, ticketID int64, requester string) ([
 func recordOutboundMessageID(ctx context.Context, tx *txn, o *email.Outbound) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO mail_message_ids (mailbox_id, rfc_message_id, ticket_id, message_id,
 		direction, created_at) VALUES ($1, $2, $3, $4, 'out', $5) ON CONFLICT (mailbox_id, rfc_message_id) DO NOTHING`,
-		o.MailboxID, o.RFCMessageID, o.TicketID, o.MessageID, micros(o.CreatedAt)); err != nil {
+		o.MailboxID, o.RFCMessageID, o.TicketID, sql.NullInt64{Int64: o.MessageID, Valid: o.MessageID != 0}, micros(o.CreatedAt)); err != nil {
 		return fmt.Errorf("record message id of mail %d: %w", o.ID, err)
 	}
 	return nil

@@ -22,8 +22,10 @@ import (
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/channel/email"
+	"github.com/sahayak/sahayak/internal/csat"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/report"
@@ -62,6 +64,7 @@ type testDesk struct {
 	URL      string
 	BlobDir  string // where attachments are stored
 	MailOut  *email.Sender
+	CSAT     *csat.Service
 
 	Agents map[string]*people.Agent // by first name
 	Tokens map[string]string        // API token by first name
@@ -133,8 +136,10 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	if d.MailOut, err = email.NewSender(db, blob.New(d.BlobDir), d.Queue, bus, clock, log, email.SenderConfig{}); err != nil {
 		t.Fatal(err)
 	}
+	d.CSAT = csat.New(db, d.MailOut, bus, clock, log, i18n.Builtin().T, csat.Config{PublicURL: "https://help.desk.test"})
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
 		Webhooks: hooks, Mail: d.Mail, MailOut: d.MailOut, SLA: d.SLA, Assign: assign.NewService(db, d.Tickets, bus, clock, log, assign.Config{}),
+		CSAT:        d.CSAT,
 		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
 		Accounts:      d.Accounts,
 		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports,

@@ -74,6 +74,9 @@ type ticketData struct {
 	// the macros the agent may apply.
 	MacrosOn bool
 	Macros   []*automation.Macro
+	// Satisfaction is the line on the ticket's survey ("" when surveys
+	// are not offered).
+	Satisfaction string
 }
 
 func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) error {
@@ -114,6 +117,9 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, id int64, st
 		d.MergedInto, _ = s.Tickets.Get(ctx, *t.MergedIntoID)
 	}
 	d.Customer = s.customerContext(r, t, d.Fields)
+	if d.Satisfaction, err = s.satisfactionLine(r, t.ID); err != nil {
+		return err
+	}
 	d.Moves = escalationMoves(t, d.Dir)
 	if a, _ := desk.ActorFrom(ctx); d.Open && a.Can(auth.TicketsMerge) {
 		d.Candidates = s.mergeCandidates(r, t, d.Customer)

@@ -52,22 +52,25 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 				}
 				return s // an admin's own status name
 			},
-			"asset":  assetURL,
-			"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-			"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-			"deref":  derefID,
-			"join":   strings.Join,
-			"query":  url.QueryEscape,
-			"safe":   func(s string) template.HTML { return template.HTML(s) }, // only for sanitized message HTML
-			"can":    func(a desk.Actor, p string) bool { return a.Can(p) },
-			"eqid":   func(p *int64, id int64) bool { return p != nil && *p == id },
-			"hasID":  slices.Contains[[]int64],
-			"hasStr": slices.Contains[[]string],
-			"cf":     customText,
-			"str":    func(id int64) string { return strconv.FormatInt(id, 10) },
-			"perm":   func(p string) string { return c.T(lang, "perm."+p) },
-			"dict":   dict,
-			"fold":   foldQuoted,
+			"asset":     assetURL,
+			"when":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+			"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+			"deref":     derefID,
+			"derefTime": func(t *time.Time) time.Time { return *t },
+			"derefInt":  func(n *int) int { return *n },
+			"ratings":   func() []int { return []int{5, 4, 3, 2, 1} },
+			"join":      strings.Join,
+			"query":     url.QueryEscape,
+			"safe":      func(s string) template.HTML { return template.HTML(s) }, // only for sanitized message HTML
+			"can":       func(a desk.Actor, p string) bool { return a.Can(p) },
+			"eqid":      func(p *int64, id int64) bool { return p != nil && *p == id },
+			"hasID":     slices.Contains[[]int64],
+			"hasStr":    slices.Contains[[]string],
+			"cf":        customText,
+			"str":       func(id int64) string { return strconv.FormatInt(id, 10) },
+			"perm":      func(p string) string { return c.T(lang, "perm."+p) },
+			"dict":      dict,
+			"fold":      foldQuoted,
 			// original is the hidden field of an edit form (see mergeForm).
 			"original":  originalOf,
 			"adminMenu": adminMenuFor,
@@ -146,7 +149,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if c := csrfFrom(r.Context()); c != "" {
 		p.CSRF = c // the session's secret; the sign-in page brings its own
 	}
-	p.Lang = s.lang(r)
+	if p.Lang == "" {
+		p.Lang = s.lang(r) // a page for a customer may bring theirs
+	}
 	if p.Flash == nil {
 		p.Flash = s.takeFlash(w, r)
 	}
@@ -245,6 +250,9 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /logout", auth.SignedIn, s.logout)
 	s.handle("GET /{$}", auth.SignedIn, s.home)
 	s.handle("GET /favicon.ico", auth.Public, s.favicon)
+	// Satisfaction surveys: the link's token is the customer's only key.
+	s.handle("GET /survey/{token}", auth.Public, s.surveyPage)
+	s.handle("POST /survey/{token}", auth.Public, s.answerSurvey)
 
 	s.handle("GET /tickets", auth.TicketsRead, s.ticketsPage)
 	s.handle("GET /tickets/new", auth.TicketsCreate, s.newTicketPage)

@@ -33,6 +33,7 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/tickets/{id}/links", auth.TicketsRead, s.listLinks)
 	s.handle("POST /api/v1/tickets/{id}/links", auth.TicketsUpdate, s.linkTicket)
 	s.handle("POST /api/v1/tickets/{id}/follow", auth.TicketsRead, s.followTicket)
+	s.handle("GET /api/v1/tickets/{id}/satisfaction", auth.TicketsRead, s.ticketSatisfaction)
 
 	s.handle("GET /api/v1/reports/kpis", auth.ReportsRead, s.reportKPIs) // scoped: own, teams or all (report.Service)
 

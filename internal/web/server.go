@@ -22,6 +22,7 @@ import (
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/channel/email"
+	"github.com/sahayak/sahayak/internal/csat"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
@@ -58,7 +59,9 @@ type Deps struct {
 	// ticket number (full-text search plugs in here).
 	Search Searcher
 	// Accounts is the account executive's work: accounts, health, book.
-	Accounts      *account.Service
+	Accounts *account.Service
+	// CSAT is satisfaction surveys (nil: not offered).
+	CSAT          *csat.Service
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store

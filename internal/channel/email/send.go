@@ -49,7 +49,18 @@ type Outbound struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	SentAt       *time.Time `json:"sent_at"`
+	// Purpose says why the desk sent it: PurposeReply, or a mail of the
+	// desk's own (PurposeSurvey) that answers no message (MessageID 0).
+	Purpose string `json:"purpose"`
+	// Key, for a mail of the desk's own, makes queueing it idempotent.
+	Key string `json:"-"`
 }
+
+// Purposes of outgoing mail.
+const (
+	PurposeReply  = "reply"
+	PurposeSurvey = "survey"
+)
 
 // ReplyMail is a reply to be sent: enough to queue its mail.
 type ReplyMail struct {
