@@ -9,6 +9,7 @@ import (
 	"github.com/sahayak/sahayak/internal/assign"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/store/storetest"
+	"github.com/sahayak/sahayak/internal/ticket"
 )
 
 // BenchmarkAssignUnderConcurrentCreates: 50 goroutines each create a ticket
@@ -41,6 +42,37 @@ func BenchmarkAssignUnderConcurrentCreates(b *testing.B) {
 					}
 				}
 			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "decisions/s")
+		})
+	}
+}
+
+// BenchmarkAssignOneAtATime: the cost of one decision without contention:
+// the tickets are made first, then assigned one after another.
+func BenchmarkAssignOneAtATime(b *testing.B) {
+	for _, be := range storetest.Backends() {
+		b.Run(be.Name, func(b *testing.B) {
+			f := newFixture(b, be)
+			var agents []*people.Agent
+			for _, n := range []string{"asha", "ravi", "meena", "john", "lila"} {
+				agents = append(agents, f.agent(n))
+			}
+			team := f.team("Support", agents...)
+			f.mode(team, assign.ModeLoadBalanced, 0, false)
+			for _, a := range agents {
+				f.status(a, assign.Online)
+			}
+			var tks []*ticket.Ticket
+			for range b.N {
+				tks = append(tks, f.open(team, "Printer"))
+			}
+			b.ResetTimer()
+			start := time.Now()
+			for _, tk := range tks {
+				if ok, err := f.assign.Assign(context.Background(), tk.ID); err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+			}
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "decisions/s")
 		})
 	}

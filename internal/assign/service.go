@@ -77,6 +77,12 @@ type Service struct {
 	// the truth is in the database, this only saves writes.
 	mu   sync.Mutex
 	seen map[int64]time.Time
+
+	// teams holds a mutex per team (*sync.Mutex by team id): a node's
+	// decisions for one team queue here, each holding no connection, and
+	// only one at a time waits on the team's row lock in the database
+	// (which still orders the nodes).
+	teams sync.Map
 }
 
 // NewService returns the assignment service.
@@ -257,6 +263,19 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 // mode, if anyone may take it now. It acts as the system.
 func (s *Service) Assign(ctx context.Context, ticketID int64) (bool, error) {
 	ctx = desk.WithActor(ctx, desk.System)
+	t, err := s.tickets.Get(ctx, ticketID)
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if t.AssigneeID != nil || t.TeamID == nil {
+		return false, nil // AutoAssign would leave it too
+	}
+	m, _ := s.teams.LoadOrStore(*t.TeamID, &sync.Mutex{})
+	m.(*sync.Mutex).Lock()
+	defer m.(*sync.Mutex).Unlock()
 	_, ok, err := s.tickets.AutoAssign(ctx, ticketID, s.pick)
 	if desk.ErrorCode(err) == desk.ENOTFOUND || desk.ErrorCode(err) == desk.EUNPROCESSABLE {
 		return false, nil // gone, merged or closed meanwhile

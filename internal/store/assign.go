@@ -289,29 +289,33 @@ func (db *DB) AgentTeams(ctx context.Context, agentID int64) ([]int64, error) {
 func (x *ticketTx) LockForAssignment(ctx context.Context, teamID int64) (assign.TeamSettings, int64, []assign.Candidate, error) {
 	s := assign.TeamSettings{TeamID: teamID, Mode: assign.ModeOff}
 	var last int64
-	err := x.tx.QueryRowContext(ctx, `SELECT mode, capacity, hand_back, last_agent_id, version FROM team_assignment
-		WHERE team_id = $1`+x.db.dialect.forUpdate(), teamID).Scan(&s.Mode, &s.Capacity, &s.HandBack, &last, &s.Version)
+	var members int
+	err := x.tx.QueryRowContext(ctx, `SELECT mode, capacity, hand_back, last_agent_id, version,
+		(SELECT count(*) FROM team_members WHERE team_id = $1) FROM team_assignment
+		WHERE team_id = $1`+x.db.dialect.forUpdate(), teamID).Scan(&s.Mode, &s.Capacity, &s.HandBack, &last, &s.Version, &members)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && s.Mode == assign.ModeOff) {
 		return s, 0, nil, nil
 	}
 	if err != nil {
 		return s, 0, nil, fmt.Errorf("lock team assignment: %w", err)
 	}
-	if _, err := x.tx.ExecContext(ctx, `INSERT INTO agent_routing (agent_id, updated_at)
-		SELECT agent_id, 0 FROM team_members WHERE team_id = $1 ON CONFLICT (agent_id) DO NOTHING`, teamID); err != nil {
-		return s, 0, nil, fmt.Errorf("routing rows: %w", err)
-	}
-	rows, err := x.tx.QueryContext(ctx, `SELECT agent_id FROM agent_routing
-		WHERE agent_id IN (SELECT agent_id FROM team_members WHERE team_id = $1) ORDER BY agent_id`+x.db.dialect.forUpdate(), teamID)
+	// Every decision holds the team's lock for its few statements, so
+	// each round trip counts: the members' routing rows are made only
+	// when some are missing (a member new to routing), not every time.
+	locked, err := x.lockRouting(ctx, teamID)
 	if err != nil {
-		return s, 0, nil, fmt.Errorf("lock agents: %w", err)
+		return s, 0, nil, err
 	}
-	for rows.Next() {
+	if locked < members {
+		if _, err := x.tx.ExecContext(ctx, `INSERT INTO agent_routing (agent_id, updated_at)
+			SELECT agent_id, 0 FROM team_members WHERE team_id = $1 ON CONFLICT (agent_id) DO NOTHING`, teamID); err != nil {
+			return s, 0, nil, fmt.Errorf("routing rows: %w", err)
+		}
+		if _, err := x.lockRouting(ctx, teamID); err != nil {
+			return s, 0, nil, err
+		}
 	}
-	if err := rows.Close(); err != nil {
-		return s, 0, nil, fmt.Errorf("lock agents: %w", err)
-	}
-	rows, err = x.tx.QueryContext(ctx, `SELECT a.id, COALESCE(p.status, 'offline'), r.skills, r.languages, r.capacity,
+	rows, err := x.tx.QueryContext(ctx, `SELECT a.id, COALESCE(p.status, 'offline'), r.skills, r.languages, r.capacity,
 		(SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.status_category IN `+openCategories+`)
 		FROM team_members m JOIN agents a ON a.id = m.agent_id AND a.active
 		JOIN agent_routing r ON r.agent_id = a.id LEFT JOIN agent_presence p ON p.agent_id = a.id
@@ -332,6 +336,24 @@ func (x *ticketTx) LockForAssignment(ctx context.Context, teamID int64) (assign.
 		out = append(out, c)
 	}
 	return s, last, out, rows.Err()
+}
+
+// lockRouting locks the team members' routing rows in id order and
+// answers how many it locked.
+func (x *ticketTx) lockRouting(ctx context.Context, teamID int64) (int, error) {
+	rows, err := x.tx.QueryContext(ctx, `SELECT agent_id FROM agent_routing
+		WHERE agent_id IN (SELECT agent_id FROM team_members WHERE team_id = $1) ORDER BY agent_id`+x.db.dialect.forUpdate(), teamID)
+	if err != nil {
+		return 0, fmt.Errorf("lock agents: %w", err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Close(); err != nil {
+		return 0, fmt.Errorf("lock agents: %w", err)
+	}
+	return n, rows.Err()
 }
 
 // SetLastAssigned moves the team's round robin on.

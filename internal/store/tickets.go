@@ -634,6 +634,10 @@ func (db *DB) InTx(ctx context.Context, fn func(ticket.Tx) error) error {
 type ticketTx struct {
 	db *DB
 	tx *txn
+	// tags holds the stored tags of the tickets this transaction locked,
+	// so that SaveTicket need not read them again (a round trip per
+	// change) to know whether the tag rows must be rewritten.
+	tags map[int64]string
 }
 
 func (x *ticketTx) TicketForUpdate(ctx context.Context, id int64) (*ticket.Ticket, error) {
@@ -641,6 +645,10 @@ func (x *ticketTx) TicketForUpdate(ctx context.Context, id int64) (*ticket.Ticke
 	if err != nil {
 		return nil, notFound(err, desk.M("error.ticket_not_found", id))
 	}
+	if x.tags == nil {
+		x.tags = map[int64]string{}
+	}
+	x.tags[t.ID] = marshal(t.Tags)
 	return t, nil
 }
 
@@ -698,9 +706,11 @@ func (x *ticketTx) insertTags(ctx context.Context, id int64, tags []string) erro
 // and bumps it; the row lock of TicketForUpdate makes a mismatch impossible
 // for a ticket read in the same transaction, the WHERE keeps it true anyway.
 func (x *ticketTx) SaveTicket(ctx context.Context, t *ticket.Ticket) error {
-	var oldTags string
-	if err := x.tx.QueryRowContext(ctx, `SELECT tags FROM tickets WHERE id = $1`, t.ID).Scan(&oldTags); err != nil {
-		return notFound(err, desk.M("error.ticket_not_found", t.ID))
+	oldTags, locked := x.tags[t.ID]
+	if !locked {
+		if err := x.tx.QueryRowContext(ctx, `SELECT tags FROM tickets WHERE id = $1`, t.ID).Scan(&oldTags); err != nil {
+			return notFound(err, desk.M("error.ticket_not_found", t.ID))
+		}
 	}
 	res, err := x.tx.ExecContext(ctx, `UPDATE tickets SET subject = $2, status = $3, status_category = $4, priority = $5,
 		type = $6, organization_id = $7, assignee_id = $8, team_id = $9, tags = $10, custom_fields = $11,
@@ -714,6 +724,9 @@ func (x *ticketTx) SaveTicket(ctx context.Context, t *ticket.Ticket) error {
 	}
 	if oldTags == marshal(t.Tags) {
 		return nil
+	}
+	if locked {
+		x.tags[t.ID] = marshal(t.Tags)
 	}
 	if _, err := x.tx.ExecContext(ctx, `DELETE FROM ticket_tags WHERE ticket_id = $1`, t.ID); err != nil {
 		return fmt.Errorf("ticket %d tags: %w", t.ID, err)
@@ -754,6 +767,24 @@ func (x *ticketTx) AppendEvents(ctx context.Context, evs []event.Event) error {
 // do not wait for each other: how a consumer still reads them without a gap
 // is in dialect.eventsAfter.
 func (db *DB) appendEvents(ctx context.Context, q querier, evs []event.Event) error {
+	// At most 1,000 rows a statement (6,000 parameters; PostgreSQL takes
+	// 65,535).
+	for len(evs) > 1000 {
+		if err := db.appendEvents(ctx, q, evs[:1000]); err != nil {
+			return err
+		}
+		evs = evs[1000:]
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	// One statement for all of them: a change's events cost one round
+	// trip, not one each. Both databases number the rows of a multi-row
+	// VALUES in order; RETURNING need not give them back in order, so the
+	// ids are sorted before they are handed out.
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO events (ticket_id, kind, actor_kind, actor_id, data, created_at) VALUES `)
+	args := make([]any, 0, 6*len(evs))
 	for i := range evs {
 		e := &evs[i]
 		data := string(e.Data)
@@ -764,11 +795,36 @@ func (db *DB) appendEvents(ctx context.Context, q querier, evs []event.Event) er
 		if e.TicketID != 0 {
 			tid = sql.NullInt64{Int64: e.TicketID, Valid: true}
 		}
-		if err := q.QueryRowContext(ctx, `INSERT INTO events (ticket_id, kind, actor_kind, actor_id, data, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			tid, e.Kind, e.ActorKind, e.ActorID, data, micros(e.CreatedAt)).Scan(&e.ID); err != nil {
-			return fmt.Errorf("append event %s: %w", e.Kind, err)
+		if i > 0 {
+			sb.WriteString(", ")
 		}
+		n := len(args)
+		fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6)
+		args = append(args, tid, e.Kind, e.ActorKind, e.ActorID, data, micros(e.CreatedAt))
+	}
+	sb.WriteString(" RETURNING id")
+	rows, err := q.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return fmt.Errorf("append events %s: %w", evs[0].Kind, err)
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, len(evs))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("append events: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("append events %s: %w", evs[0].Kind, err)
+	}
+	if len(ids) != len(evs) {
+		return fmt.Errorf("append events: %d ids for %d events", len(ids), len(evs))
+	}
+	slices.Sort(ids)
+	for i := range evs {
+		evs[i].ID = ids[i]
 	}
 	return nil
 }
