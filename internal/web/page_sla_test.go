@@ -96,3 +96,25 @@ func TestAdminManagesSLAOnThePages(t *testing.T) {
 		}
 	}
 }
+
+// The ticket list page filters by SLA state and sorts by the nearest due
+// time, with a countdown per row.
+func TestTicketListFiltersBySLAState(t *testing.T) {
+	t.Parallel()
+	eachBackendWithPasswords(t, map[string]string{"ada": goodPassword}, func(t *testing.T, d *testDesk) {
+		d.mustCall(201, "POST", "/api/v1/sla-policies", "ada", map[string]any{"name": "Urgent", "time": "calendar",
+			"conditions": map[string]any{"priorities": []string{"urgent"}},
+			"targets":    map[string]any{"urgent": map[string]int{"first_response": 30, "next_response": 0, "resolution": 240}}})
+		d.mustCreateTicket("ada", map[string]any{"priority": "urgent", "subject": "Payments down"})
+		d.mustCreateTicket("ada", map[string]any{"priority": "low", "subject": "Typo on the invoice"})
+		ada := d.signedIn(t, "ada")
+		page := ada.page("/tickets?view=all&sla=running&sort=due")
+		if !strings.Contains(page, "Payments down") || strings.Contains(page, "Typo on the invoice") ||
+			!strings.Contains(page, `class="countdown"`) || !strings.Contains(page, `<option value="running" selected>`) {
+			t.Errorf("running SLAs, nearest due first:\n%s", page)
+		}
+		if page := ada.page("/tickets?view=all&sla=breached"); strings.Contains(page, "Payments down") {
+			t.Error("a running SLA is listed as breached")
+		}
+	})
+}

@@ -18,11 +18,17 @@ type listQuery struct {
 	View                                        string
 	Statuses                                    []string // names, categories or "unsolved"
 	Priority, Team, Assignee, Tag, Sort, Cursor string
+	// SLA narrows to an SLA state (breached, running, paused); the list's
+	// own filter, not part of a saved view.
+	SLA string
 }
+
+// slaStates are the SLA states the ticket list filters by (ticket.Filter.SLA).
+var slaStates = []string{"breached", "running", "paused"}
 
 // refined reports whether the filter form narrows the view.
 func (q listQuery) refined() bool {
-	return len(q.Statuses) > 0 || q.Priority != "" || q.Team != "" || q.Assignee != "" || q.Tag != "" || q.Sort != ""
+	return len(q.Statuses) > 0 || q.Priority != "" || q.Team != "" || q.Assignee != "" || q.Tag != "" || q.Sort != "" || q.SLA != ""
 }
 
 // HasStatus reports whether the status filter holds v.
@@ -32,7 +38,7 @@ func (q listQuery) HasStatus(v string) bool { return slices.Contains(q.Statuses,
 func (q listQuery) values() url.Values {
 	v := url.Values{}
 	for k, x := range map[string]string{"view": q.View, "priority": q.Priority, "team": q.Team, "assignee": q.Assignee,
-		"tag": q.Tag, "sort": q.Sort} {
+		"tag": q.Tag, "sla": q.SLA, "sort": q.Sort} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -82,7 +88,10 @@ func (q listQuery) apply(vq view.Query) view.Query {
 func readListQuery(r *http.Request) listQuery {
 	qs := r.URL.Query()
 	q := listQuery{View: qs.Get("view"), Priority: qs.Get("priority"), Team: qs.Get("team"), Assignee: qs.Get("assignee"),
-		Tag: strings.ToLower(strings.TrimSpace(qs.Get("tag"))), Sort: qs.Get("sort"), Cursor: qs.Get("cursor")}
+		Tag: strings.ToLower(strings.TrimSpace(qs.Get("tag"))), Sort: qs.Get("sort"), Cursor: qs.Get("cursor"), SLA: qs.Get("sla")}
+	if !slices.Contains(slaStates, q.SLA) {
+		q.SLA = ""
+	}
 	for _, s := range qs["status"] {
 		for _, part := range strings.Split(s, ",") {
 			if part = strings.TrimSpace(part); part != "" && !slices.Contains(q.Statuses, part) {
@@ -145,6 +154,7 @@ type ticketsData struct {
 	Statuses   []ticket.Status
 	Priorities []string
 	Sorts      []string
+	SLAStates  []string
 	Tags       []string
 	Fields     desk.Fields
 	Bulk       *bulkBar
@@ -184,8 +194,12 @@ func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request) error {
 	vq := q.apply(entry.Query)
 	f, errs := vq.Filter(a, s.Clock.Now())
 	f.Cursor, f.Limit = q.Cursor, 25
+	if q.SLA != "" {
+		f.SLA = &q.SLA
+	}
 	dir := s.directory(r)
-	d := ticketsData{Query: q, Sidebar: sb, View: entry, Dir: dir, Priorities: ticket.Priorities, Sorts: view.Sorts, Fields: errs}
+	d := ticketsData{Query: q, Sidebar: sb, View: entry, Dir: dir, Priorities: ticket.Priorities, Sorts: view.Sorts,
+		SLAStates: slaStates, Fields: errs}
 	if sb != nil {
 		sb.LeadTeams = leadTeams(a, dir)
 	}
