@@ -262,18 +262,29 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 // Assign gives an unassigned ticket of a team to an agent by the team's
 // mode, if anyone may take it now. It acts as the system.
 func (s *Service) Assign(ctx context.Context, ticketID int64) (bool, error) {
+	return s.assignIn(ctx, ticketID, 0)
+}
+
+// assignIn is Assign for a ticket whose team the caller knows (0: read
+// it). The team only picks the mutex to queue on; the decision reads the
+// ticket again under its lock, so a team changed meanwhile costs nothing
+// but the queueing.
+func (s *Service) assignIn(ctx context.Context, ticketID, teamID int64) (bool, error) {
 	ctx = desk.WithActor(ctx, desk.System)
-	t, err := s.tickets.Get(ctx, ticketID)
-	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		return false, nil
+	if teamID == 0 {
+		t, err := s.tickets.Get(ctx, ticketID)
+		if desk.ErrorCode(err) == desk.ENOTFOUND {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if t.AssigneeID != nil || t.TeamID == nil {
+			return false, nil // AutoAssign would leave it too
+		}
+		teamID = *t.TeamID
 	}
-	if err != nil {
-		return false, err
-	}
-	if t.AssigneeID != nil || t.TeamID == nil {
-		return false, nil // AutoAssign would leave it too
-	}
-	m, _ := s.teams.LoadOrStore(*t.TeamID, &sync.Mutex{})
+	m, _ := s.teams.LoadOrStore(teamID, &sync.Mutex{})
 	m.(*sync.Mutex).Lock()
 	defer m.(*sync.Mutex).Unlock()
 	_, ok, err := s.tickets.AutoAssign(ctx, ticketID, s.pick)
@@ -308,7 +319,7 @@ func (s *Service) fill(ctx context.Context, teamID int64) error {
 		return err
 	}
 	for _, id := range ids {
-		ok, err := s.Assign(ctx, id)
+		ok, err := s.assignIn(ctx, id, teamID)
 		if err != nil {
 			return err
 		}
@@ -364,7 +375,11 @@ func (s *Service) Handle(ctx context.Context, evs []event.Event) error {
 		case e.Kind == event.TicketCreated && d.TeamID != nil,
 			e.Kind == event.Assigned && isNull(d.New),
 			e.Kind == event.FieldChanged && d.Field == "team_id":
-			if _, err := s.Assign(ctx, e.TicketID); err != nil {
+			team := int64(0)
+			if e.Kind == event.TicketCreated {
+				team = *d.TeamID
+			}
+			if _, err := s.assignIn(ctx, e.TicketID, team); err != nil {
 				return err
 			}
 			if e.Kind == event.Assigned && !isNull(d.Old) {
