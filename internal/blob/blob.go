@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 
 	"github.com/sahayak/sahayak/internal/desk"
 )
@@ -19,6 +20,22 @@ import (
 // Store is a directory of content-addressed files.
 type Store struct {
 	dir string
+	// made holds the directories known to exist, so that a Put does not
+	// ask the file system again (a stat per level per file).
+	made sync.Map
+}
+
+// mkdir makes a directory (and its parents) unless this store made or
+// found it before.
+func (s *Store) mkdir(dir string) error {
+	if _, ok := s.made.Load(dir); ok {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	s.made.Store(dir, true)
+	return nil
 }
 
 // New returns a store rooted at dir (created on first Put).
@@ -59,10 +76,16 @@ const tmpPrefix = "upload-"
 // Receive writes what r yields, at most max bytes (more is ETOOLARGE), to a
 // temporary file and hashes it.
 func (s *Store) Receive(r io.Reader, max int64) (*Upload, error) {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+	if err := s.mkdir(s.dir); err != nil {
 		return nil, fmt.Errorf("blob: %w", err)
 	}
 	tmp, err := os.CreateTemp(s.dir, tmpPrefix+"*")
+	if errors.Is(err, os.ErrNotExist) {
+		s.made.Delete(s.dir) // removed behind the store's back
+		if err = s.mkdir(s.dir); err == nil {
+			tmp, err = os.CreateTemp(s.dir, tmpPrefix+"*")
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("blob: %w", err)
 	}
@@ -88,10 +111,20 @@ func (s *Store) Receive(r io.Reader, max int64) (*Upload, error) {
 // that the collector does not take a file a new row is about to reference.
 func (u *Upload) Keep() error {
 	dst := u.store.path(u.Digest)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+	if err := u.store.mkdir(filepath.Dir(dst)); err != nil {
 		return fmt.Errorf("blob: %w", err)
 	}
-	if err := os.Rename(u.tmp, dst); err != nil {
+	err := os.Rename(u.tmp, dst)
+	if errors.Is(err, os.ErrNotExist) {
+		// The directory went away behind the store's back (a restore):
+		// make it again.
+		u.store.made.Delete(filepath.Dir(dst))
+		u.store.made.Delete(u.store.dir)
+		if err = u.store.mkdir(filepath.Dir(dst)); err == nil {
+			err = os.Rename(u.tmp, dst)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("blob: store: %w", err)
 	}
 	return nil

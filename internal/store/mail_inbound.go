@@ -18,7 +18,7 @@ var (
 )
 
 const inboundColumns = `id, mailbox_id, dedupe_key, raw_sha256, size, source, envelope_from, state, outcome, ticket_id,
-	message_id, warnings, error, received_at, processed_at FROM mail_inbound`
+	message_id, warnings, error, auto_reply, received_at, processed_at FROM mail_inbound`
 
 func scanInbound(ctx context.Context, q querier, where string, args ...any) ([]*email.Inbound, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+inboundColumns+` `+where, args...)
@@ -33,7 +33,7 @@ func scanInbound(ctx context.Context, q querier, where string, args ...any) ([]*
 		var warnings string
 		var received int64
 		if err := rows.Scan(&in.ID, &in.MailboxID, &in.DedupeKey, &in.RawSHA256, &in.Size, &in.Source, &in.EnvelopeFrom,
-			&in.State, &in.Outcome, &tid, &mid, &warnings, &in.Error, &received, &processed); err != nil {
+			&in.State, &in.Outcome, &tid, &mid, &warnings, &in.Error, &in.AutoReply, &received, &processed); err != nil {
 			return nil, fmt.Errorf("inbound mail: %w", err)
 		}
 		in.TicketID, in.MessageID = fromNullID(tid), fromNullID(mid)
@@ -52,9 +52,9 @@ func (db *DB) ClaimInbound(ctx context.Context, in *email.Inbound) (bool, error)
 	var id int64
 	err := db.inTx(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO mail_inbound (mailbox_id, dedupe_key, raw_sha256, size, source,
-			envelope_from, state, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			envelope_from, state, received_at, raw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (mailbox_id, dedupe_key) DO NOTHING RETURNING id`, in.MailboxID, in.DedupeKey, in.RawSHA256,
-			in.Size, in.Source, in.EnvelopeFrom, email.StateReceived, micros(in.ReceivedAt)).Scan(&id)
+			in.Size, in.Source, in.EnvelopeFrom, email.StateReceived, micros(in.ReceivedAt), in.Raw).Scan(&id)
 		if err == sql.ErrNoRows {
 			return nil
 		}
@@ -81,6 +81,15 @@ func (db *DB) ClaimInbound(ctx context.Context, in *email.Inbound) (bool, error)
 func (db *DB) InboundMail(ctx context.Context, id int64) (*email.Inbound, error) {
 	list, err := scanInbound(ctx, db.read, `WHERE id = $1`, id)
 	return one(list, err, desk.M("error.inbound_not_found", id))
+}
+
+// InboundRaw returns the raw message a record keeps (nil: in the blob store).
+func (db *DB) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
+	var raw []byte
+	if err := db.read.QueryRowContext(ctx, `SELECT raw FROM mail_inbound WHERE id = $1`, id).Scan(&raw); err != nil {
+		return nil, notFound(err, desk.M("error.inbound_not_found", id))
+	}
+	return raw, nil
 }
 
 // PendingInbound lists messages received before a time and still not on a
@@ -235,10 +244,11 @@ func (db *DB) TicketMailbox(ctx context.Context, ticketID int64) (*int64, error)
 
 // FinishInbound marks a received message done with its ticket, in the
 // ticket change's transaction; false when it was done already.
-func (x *ticketTx) FinishInbound(ctx context.Context, id int64, outcome string, ticketID, messageID int64, warnings []string, now time.Time) (bool, error) {
+func (x *ticketTx) FinishInbound(ctx context.Context, id int64, outcome string, ticketID, messageID int64, warnings []string,
+	autoReply string, now time.Time) (bool, error) {
 	res, err := x.tx.ExecContext(ctx, `UPDATE mail_inbound SET state = $2, outcome = $3, ticket_id = $4, message_id = $5,
-		warnings = $6, error = '', processed_at = $7 WHERE id = $1 AND state <> $2`, id, email.StateDone, outcome, ticketID,
-		messageID, marshal(nonNilStrings(warnings)), micros(now))
+		warnings = $6, error = '', processed_at = $7, auto_reply = $8 WHERE id = $1 AND state <> $2`, id, email.StateDone,
+		outcome, ticketID, messageID, marshal(nonNilStrings(warnings)), micros(now), autoReply)
 	if err != nil {
 		return false, fmt.Errorf("finish inbound mail %d: %w", id, err)
 	}

@@ -35,14 +35,15 @@ func (db *DB) ReplyDraft(ctx context.Context, messageID int64) (*email.Draft, er
 	if err != nil {
 		return nil, notFound(err, desk.M("error.message_not_found", messageID))
 	}
-	if internal || authorKind != desk.ActorAgent || !mailboxID.Valid || !requester.Valid || requester.String == "" {
+	d.Automatic = authorKind == desk.ActorSystem
+	if internal || (authorKind != desk.ActorAgent && !d.Automatic) || !mailboxID.Valid || !requester.Valid || requester.String == "" {
 		return nil, desk.E(desk.ENOTFOUND, "error.message_not_found", messageID)
 	}
 	if d.Mailbox, err = db.Mailbox(ctx, mailboxID.Int64); err != nil {
 		return nil, err
 	}
 	d.To = []string{requester.String}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, filename, content_type, size, sha256 FROM attachments
+	rows, err := db.read.QueryContext(ctx, `SELECT id, filename, content_type, size, sha256, content_id, inline FROM attachments
 		WHERE message_id = $1 ORDER BY id`, messageID)
 	if err != nil {
 		return nil, fmt.Errorf("reply %d attachments: %w", messageID, err)
@@ -50,7 +51,7 @@ func (db *DB) ReplyDraft(ctx context.Context, messageID int64) (*email.Draft, er
 	defer rows.Close()
 	for rows.Next() {
 		var a ticket.Attachment
-		if err := rows.Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256); err != nil {
+		if err := rows.Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.ContentID, &a.Inline); err != nil {
 			return nil, fmt.Errorf("reply %d attachments: %w", messageID, err)
 		}
 		d.Attachments = append(d.Attachments, a)
@@ -121,14 +122,19 @@ func scanOutbound(ctx context.Context, q querier, withRaw bool, where string, ar
 	return out, rows.Err()
 }
 
-// ReplyMail is a public agent reply on a ticket that has a mailbox: what the
+// ReplyMails picks the public replies of agents and automations on tickets
+// that have a mailbox, each with why the ticket's latest mail before it
+// was a machine's ("" for a person's): what the
 // sender needs to queue its mail.
 func (db *DB) ReplyMails(ctx context.Context, messageIDs []int64) ([]email.ReplyMail, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT m.id, m.ticket_id, mb.id, mb.address, t.subject, c.email
+	rows, err := db.read.QueryContext(ctx, `SELECT m.id, m.ticket_id, mb.id, mb.address, t.subject, c.email, m.author_kind,
+		COALESCE((SELECT i.auto_reply FROM mail_inbound i WHERE i.ticket_id = m.ticket_id AND i.state = 'done'
+			AND i.message_id < m.id ORDER BY i.id DESC LIMIT 1), '')
 		FROM messages m JOIN tickets t ON t.id = m.ticket_id
 		JOIN mailboxes mb ON mb.id = `+ticketMailbox+`
 		JOIN contacts c ON c.id = t.requester_id
-		WHERE m.id IN (`+idList(messageIDs)+`) AND m.internal = FALSE AND m.author_kind = 'agent' ORDER BY m.id`)
+		WHERE m.id IN (`+idList(messageIDs)+`) AND m.internal = FALSE AND m.author_kind IN ('agent', 'system')
+		ORDER BY m.id`)
 	if err != nil {
 		return nil, fmt.Errorf("reply mails: %w", err)
 	}
@@ -136,7 +142,8 @@ func (db *DB) ReplyMails(ctx context.Context, messageIDs []int64) ([]email.Reply
 	var out []email.ReplyMail
 	for rows.Next() {
 		var r email.ReplyMail
-		if err := rows.Scan(&r.MessageID, &r.TicketID, &r.MailboxID, &r.MailboxAddress, &r.Subject, &r.To); err != nil {
+		if err := rows.Scan(&r.MessageID, &r.TicketID, &r.MailboxID, &r.MailboxAddress, &r.Subject, &r.To,
+			&r.AuthorKind, &r.AutoReply); err != nil {
 			return nil, fmt.Errorf("reply mails: %w", err)
 		}
 		out = append(out, r)
@@ -145,7 +152,8 @@ func (db *DB) ReplyMails(ctx context.Context, messageIDs []int64) ([]email.Reply
 }
 
 // QueueOutbound inserts, in one transaction, each mail whose message has
-// none yet (setting its ID; a mail already there keeps ID 0), records its
+// none yet (setting its ID; a mail already there is read back: its ID,
+// state and Message-ID, with no count), records its
 // Message-ID for threading, and counts it for each recipient in the loop
 // window, returning the highest count of each inserted mail's recipients.
 func (db *DB) QueueOutbound(ctx context.Context, mails []*email.Outbound, window time.Time) (map[int64]int, error) {
@@ -159,6 +167,13 @@ func (db *DB) QueueOutbound(ctx context.Context, mails []*email.Outbound, window
 				ON CONFLICT (message_id) DO NOTHING RETURNING id`, o.MessageID, o.TicketID, o.MailboxID, o.RFCMessageID,
 				o.Sender, marshal(o.Recipients), o.Subject, o.Status, micros(o.CreatedAt)).Scan(&o.ID)
 			if err == sql.ErrNoRows {
+				// Queued by an earlier run of the batch, which may have died
+				// before enqueueing its job: the caller enqueues it again
+				// (the job is unique) if it is still queued.
+				if err := tx.QueryRowContext(ctx, `SELECT id, status, rfc_message_id FROM mail_outbound WHERE message_id = $1`,
+					o.MessageID).Scan(&o.ID, &o.Status, &o.RFCMessageID); err != nil {
+					return fmt.Errorf("queued mail of message %d: %w", o.MessageID, err)
+				}
 				continue
 			}
 			if err != nil {

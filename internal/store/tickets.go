@@ -471,8 +471,8 @@ func (db *DB) queryMessages(ctx context.Context, ticketID int64, withInternal bo
 	}
 	// Only the attachments of the messages read (ids in their range).
 	lo, hi := idRange(out, func(m *ticket.Message) int64 { return m.ID })
-	arows, err := db.read.QueryContext(ctx, `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256
-		FROM attachments a JOIN messages m ON m.id = a.message_id
+	arows, err := db.read.QueryContext(ctx, `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256,
+		a.content_id, a.inline FROM attachments a JOIN messages m ON m.id = a.message_id
 		WHERE m.ticket_id = $1 AND m.id BETWEEN $2 AND $3 ORDER BY a.id`, ticketID, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("ticket %d attachments: %w", ticketID, err)
@@ -481,7 +481,8 @@ func (db *DB) queryMessages(ctx context.Context, ticketID int64, withInternal bo
 	for arows.Next() {
 		var a ticket.Attachment
 		var mid int64
-		if err := arows.Scan(&a.ID, &mid, &a.Filename, &a.ContentType, &a.Size, &a.SHA256); err != nil {
+		if err := arows.Scan(&a.ID, &mid, &a.Filename, &a.ContentType, &a.Size, &a.SHA256,
+			&a.ContentID, &a.Inline); err != nil {
 			return nil, fmt.Errorf("ticket %d attachments: %w", ticketID, err)
 		}
 		if m := byID[mid]; m != nil {
@@ -748,13 +749,22 @@ func (x *ticketTx) InsertMessage(ctx context.Context, m *ticket.Message) error {
 func (x *ticketTx) insertAttachments(ctx context.Context, m *ticket.Message) error {
 	for i := range m.Attachments {
 		a := &m.Attachments[i]
-		if err := x.tx.QueryRowContext(ctx, `INSERT INTO attachments (message_id, filename, content_type, size, sha256)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`, m.ID, a.Filename, a.ContentType, a.Size, a.SHA256).Scan(&a.ID); err != nil {
+		if err := x.tx.QueryRowContext(ctx, `INSERT INTO attachments (message_id, filename, content_type, size, sha256,
+			content_id, inline) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, m.ID, a.Filename, a.ContentType, a.Size,
+			a.SHA256, a.ContentID, a.Inline).Scan(&a.ID); err != nil {
 			return fmt.Errorf("insert attachment: %w", err)
 		}
 	}
 	if m.Attachments == nil {
 		m.Attachments = []ticket.Attachment{}
+	}
+	// A mail's inline images are shown from their attachments, whose ids
+	// are known only now.
+	if linked := ticket.LinkInline(m.BodyHTML, m.Attachments); linked != m.BodyHTML {
+		if _, err := x.tx.ExecContext(ctx, `UPDATE messages SET body_html = $1 WHERE id = $2`, linked, m.ID); err != nil {
+			return fmt.Errorf("link inline images: %w", err)
+		}
+		m.BodyHTML = linked
 	}
 	return nil
 }

@@ -3,7 +3,9 @@ package ticket
 import (
 	"context"
 	"html"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -18,6 +20,8 @@ var sanitizer = func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.RequireNoFollowOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
+	// A mail's inline images: LinkInline points them at their attachments.
+	p.AllowURLSchemes("cid")
 	return p
 }()
 
@@ -31,6 +35,52 @@ var idNameRE = regexp.MustCompile(` (?:id|name)="[^"]*"`)
 // the page that shows the message.
 func sanitize(raw string) string {
 	return idNameRE.ReplaceAllString(sanitizer.Sanitize(raw), "")
+}
+
+// cidRE matches a "cid:" URL in an attribute as the sanitizer writes it.
+var cidRE = regexp.MustCompile(`="cid:([^"]*)"`)
+
+// AttachmentURL is where an attachment is downloaded (with the reader's
+// permission on its ticket checked there).
+func AttachmentURL(id int64) string { return "/api/v1/attachments/" + strconv.FormatInt(id, 10) }
+
+// LinkInline rewrites the "cid:" references of sanitized HTML to the URLs of
+// the attachments with those Content-IDs (exactly, else ignoring case, as
+// some clients change it); references to no attachment stay as they are
+// (a broken image, never a request elsewhere).
+func LinkInline(clean string, atts []Attachment) string {
+	if !strings.Contains(clean, "cid:") {
+		return clean
+	}
+	byID := map[string]int64{}
+	for _, a := range atts {
+		if a.ContentID != "" && a.ID != 0 {
+			if _, ok := byID[a.ContentID]; !ok {
+				byID[a.ContentID] = a.ID
+			}
+			if _, ok := byID[strings.ToLower(a.ContentID)]; !ok {
+				byID[strings.ToLower(a.ContentID)] = a.ID
+			}
+		}
+	}
+	if len(byID) == 0 {
+		return clean
+	}
+	return cidRE.ReplaceAllStringFunc(clean, func(m string) string {
+		ref := html.UnescapeString(cidRE.FindStringSubmatch(m)[1])
+		if u, err := url.PathUnescape(ref); err == nil {
+			ref = u
+		}
+		ref = strings.Trim(ref, "<> ")
+		id, ok := byID[ref]
+		if !ok {
+			id, ok = byID[strings.ToLower(ref)]
+		}
+		if !ok {
+			return m
+		}
+		return `="` + AttachmentURL(id) + `"`
+	})
 }
 
 var (

@@ -21,6 +21,10 @@ type InboundMessage struct {
 	BodyHTML    string
 	Attachments []Attachment
 	Within      Within
+	// Automatic marks a machine's mail (an out-of-office answer, a list's
+	// copy): it is kept on the ticket but reopens nothing, and its event
+	// says "automatic" so that nothing answers it by itself.
+	Automatic bool
 }
 
 // AddInbound adds a customer's message to a ticket as a channel received
@@ -58,9 +62,12 @@ func (s *Service) AddInbound(ctx context.Context, id int64, in InboundMessage) (
 		if err := tx.InsertMessage(ctx, m); err != nil {
 			return nil, err
 		}
-		evs := []event.Event{event.New(event.MessageAdded, t.ID, map[string]any{
-			"message_id": m.ID, "internal": false, "author_kind": desk.ActorContact, "author_id": c.ID})}
-		if slices.Contains([]string{CategoryPending, CategoryOnHold, CategorySolved}, t.StatusCategory) {
+		data := map[string]any{"message_id": m.ID, "internal": false, "author_kind": desk.ActorContact, "author_id": c.ID}
+		if in.Automatic {
+			data["automatic"] = true
+		}
+		evs := []event.Event{event.New(event.MessageAdded, t.ID, data)}
+		if !in.Automatic && slices.Contains([]string{CategoryPending, CategoryOnHold, CategorySolved}, t.StatusCategory) {
 			evs = append(evs, event.New(event.FieldChanged, t.ID, event.Change{Field: "status", Old: t.Status, New: CategoryOpen}))
 			setStatus(t, Status{Name: CategoryOpen, Category: CategoryOpen}, now)
 		}

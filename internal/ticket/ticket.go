@@ -121,6 +121,12 @@ type Attachment struct {
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
 	SHA256      string `json:"sha256"`
+	// ContentID is the mail part's Content-ID (without angle brackets) that
+	// the message's HTML may show as "cid:…"; "" for files of other origin.
+	ContentID string `json:"content_id"`
+	// Inline is true for a part the sender showed in the text (an inline
+	// image) rather than attached.
+	Inline bool `json:"inline"`
 }
 
 // Status is a named status inside a category.

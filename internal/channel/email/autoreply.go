@@ -2,6 +2,7 @@ package email
 
 import (
 	"net/textproto"
+	"regexp"
 	"strings"
 )
 
@@ -84,4 +85,29 @@ func IsAutoReply(h Header) (bool, string) {
 		}
 	}
 	return false, ""
+}
+
+// vacationRE matches the subjects mail programs give their automatic
+// answers when they set no header saying so: Outlook's "Automatic reply:",
+// Lotus Notes' "Auto:", out-of-office answers in several languages. Only
+// the start of a subject counts ("Re: out of office" is a person's).
+var vacationRE = regexp.MustCompile(`(?i)^\s*(?:out of (?:the )?office\b|automatic reply\b|auto[- ]?reply\b|` +
+	`autoresponse\b|auto:|abwesenheitsnotiz\b|automatische antwort\b|réponse automatique\b|absence du bureau\b|` +
+	`respuesta automática\b|fuera de la oficina\b|risposta automatica\b|automatisch antwoord\b|` +
+	`resposta automática\b|автоответ|स्वचालित उत्तर|कार्यालय से बाहर|自動応答|自动回复)`)
+
+// autoReplyReason says why received mail is taken for a machine's, "" for
+// a person's: its headers (IsAutoReply), the null envelope sender of SMTP
+// (MAIL FROM:<>, which only notices use), or an out-of-office subject.
+func autoReplyReason(p *Parsed, src Source) string {
+	if ok, why := IsAutoReply(Header(p.Fields)); ok {
+		return why
+	}
+	if src.Kind == "smtp" && strings.Trim(src.EnvelopeFrom, "<> ") == "" {
+		return "MAIL FROM:<>"
+	}
+	if vacationRE.MatchString(p.Subject) {
+		return "Subject: " + p.Subject
+	}
+	return ""
 }

@@ -152,6 +152,8 @@ func (o *Outgoing) Render(w io.Writer) error {
 	}
 	if o.AutoSubmitted != "" {
 		h.Set("Auto-Submitted", o.AutoSubmitted)
+		// Exchange and Outlook answer no out-of-office to this.
+		h.Set("X-Auto-Response-Suppress", "All")
 	}
 	h.Set("MIME-Version", "1.0")
 	mw, err := mail.CreateWriter(w, h)

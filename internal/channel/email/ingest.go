@@ -3,6 +3,8 @@ package email
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -57,9 +59,19 @@ type Inbound struct {
 	MessageID    *int64     `json:"message_id"`
 	Warnings     []string   `json:"warnings"`
 	Error        string     `json:"error"`
+	AutoReply    string     `json:"auto_reply"` // why it was taken for a machine's mail; "" for a person's
 	ReceivedAt   time.Time  `json:"received_at"`
 	ProcessedAt  *time.Time `json:"processed_at"`
+	// Raw is the message itself when the record keeps it (up to
+	// InlineRawMax bytes); larger ones are in the blob store. Set when
+	// claiming; reads go through Store.InboundRaw.
+	Raw []byte `json:"-"`
 }
+
+// InlineRawMax is the largest message whose raw bytes the record itself
+// keeps: written with it and durable by its commit, with no file of its own
+// (a file per message cost more than the rest of ingest).
+const InlineRawMax = 256 << 10
 
 // Result is what became of a message handed to Ingest.
 type Result struct {
@@ -88,6 +100,9 @@ type Store interface {
 	// whether it was new.
 	ClaimInbound(ctx context.Context, in *Inbound) (bool, error)
 	InboundMail(ctx context.Context, id int64) (*Inbound, error)
+	// InboundRaw returns the raw message the record keeps, nil when the
+	// blob store has it (under RawSHA256).
+	InboundRaw(ctx context.Context, id int64) ([]byte, error)
 	// PendingInbound lists messages received before the time and not yet
 	// on a ticket (a process died, or the database failed), oldest first.
 	PendingInbound(ctx context.Context, before time.Time, afterID int64, limit int) ([]*Inbound, error)
@@ -109,7 +124,9 @@ type Store interface {
 type Tx interface {
 	// FinishInbound marks a received message done with its ticket; false
 	// when another process finished it first (then nothing may commit).
-	FinishInbound(ctx context.Context, id int64, outcome string, ticketID, messageID int64, warnings []string, now time.Time) (bool, error)
+	// autoReply is why the message was taken for a machine's ("" for none).
+	FinishInbound(ctx context.Context, id int64, outcome string, ticketID, messageID int64, warnings []string,
+		autoReply string, now time.Time) (bool, error)
 	AddMessageIDs(ctx context.Context, ids []MessageIDRecord, now time.Time) error
 	SetTicketMailbox(ctx context.Context, ticketID, mailboxID int64) error
 	AddContactFollowers(ctx context.Context, ticketID int64, contactIDs []int64, now time.Time) error
@@ -176,17 +193,19 @@ func (s *Service) Ingest(ctx context.Context, mailboxID int64, raw io.Reader, sr
 	if int64(len(data)) > s.cfg.MaxSize {
 		return nil, desk.E(desk.ETOOLARGE, "error.mail_too_large", s.cfg.MaxSize>>20)
 	}
-	digest, size, err := s.blobs.Put(bytes.NewReader(data), s.cfg.MaxSize)
-	if err != nil {
+	in := &Inbound{MailboxID: m.ID, Size: int64(len(data)), Source: src.Kind,
+		EnvelopeFrom: cleanLine(src.EnvelopeFrom), State: StateReceived, ReceivedAt: s.clock.Now()}
+	if len(data) <= InlineRawMax {
+		sum := sha256.Sum256(data)
+		in.RawSHA256, in.Raw = hex.EncodeToString(sum[:]), data
+	} else if in.RawSHA256, _, err = s.blobs.Put(bytes.NewReader(data), s.cfg.MaxSize); err != nil {
 		return nil, fmt.Errorf("store raw message: %w", err)
 	}
 	head, _ := splitEntity(data)
-	key := firstOf(messageIDs(parseHeader(head, func(string) {}).Get("message-id"), 1))
-	if key == "" {
-		key = "sha256:" + digest
+	in.DedupeKey = firstOf(messageIDs(parseHeader(head, func(string) {}).Get("message-id"), 1))
+	if in.DedupeKey == "" {
+		in.DedupeKey = "sha256:" + in.RawSHA256
 	}
-	in := &Inbound{MailboxID: m.ID, DedupeKey: key, RawSHA256: digest, Size: size, Source: src.Kind,
-		EnvelopeFrom: cleanLine(src.EnvelopeFrom), State: StateReceived, ReceivedAt: s.clock.Now()}
 	if _, err := s.store.ClaimInbound(ctx, in); err != nil {
 		return nil, fmt.Errorf("record message: %w", err)
 	}
@@ -238,6 +257,7 @@ func (s *Service) processOnce(ctx context.Context, m *Mailbox, in *Inbound, data
 		res.Outcome = outcome
 		return res, s.store.SettleInbound(ctx, in.ID, StateDone, outcome, "", p.Warnings, s.clock.Now())
 	}
+	auto := autoReplyReason(p, src)
 	files, err := s.keepFiles(p)
 	if err != nil {
 		return nil, err
@@ -253,8 +273,8 @@ func (s *Service) processOnce(ctx context.Context, m *Mailbox, in *Inbound, data
 	var closed *ticket.Ticket
 	if target != nil && target.StatusCategory != ticket.CategoryClosed {
 		t, msg, err := s.tickets.AddInbound(ctx, target.ID, ticket.InboundMessage{From: ticket.Person{Email: from.Email,
-			Name: from.Name}, Body: body, BodyHTML: html, Attachments: files,
-			Within: s.within(m, in, p, from, OutcomeReply, 0)})
+			Name: from.Name}, Body: body, BodyHTML: html, Attachments: files, Automatic: auto != "",
+			Within: s.within(m, in, p, from, auto, OutcomeReply, 0)})
 		switch {
 		case err == nil:
 			res.Outcome, res.TicketID, res.MessageID = OutcomeReply, t.ID, msg.ID
@@ -275,7 +295,7 @@ func (s *Service) processOnce(ctx context.Context, m *Mailbox, in *Inbound, data
 	}
 	t, err := s.tickets.Create(ctx, ticket.NewTicket{Subject: subjectOf(p, body), Body: body, BodyHTML: html,
 		Requester: ticket.Person{Email: from.Email, Name: from.Name}, Channel: "email", TeamID: m.TeamID,
-		Attachments: files, Within: s.within(m, in, p, from, outcome, linkTo)})
+		Attachments: files, Within: s.within(m, in, p, from, auto, outcome, linkTo)})
 	switch {
 	case errors.Is(err, errFinished):
 		return s.finishedElsewhere(ctx, in)
@@ -360,7 +380,8 @@ func (s *Service) keepFiles(p *Parsed) ([]ticket.Attachment, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store attachment: %w", err)
 		}
-		out = append(out, ticket.Attachment{Filename: f.Filename, ContentType: f.ContentType, Size: size, SHA256: digest})
+		out = append(out, ticket.Attachment{Filename: f.Filename, ContentType: f.ContentType, Size: size, SHA256: digest,
+			ContentID: f.ContentID, Inline: f.Inline})
 	}
 	return out, nil
 }
@@ -453,14 +474,14 @@ func (s *Service) tokens(m *Mailbox, p *Parsed, src Source) []int64 {
 // the message is finished (or, finished elsewhere, everything rolls back),
 // its Message-ID kept for replies, the ticket tied to the mailbox, Cc'd
 // people made followers, a follow-up linked, warnings recorded.
-func (s *Service) within(m *Mailbox, in *Inbound, p *Parsed, from Address, outcome string, linkTo int64) ticket.Within {
+func (s *Service) within(m *Mailbox, in *Inbound, p *Parsed, from Address, auto, outcome string, linkTo int64) ticket.Within {
 	return func(ctx context.Context, tx ticket.Tx, t *ticket.Ticket, msg *ticket.Message) ([]event.Event, error) {
 		mtx, ok := tx.(Tx)
 		if !ok {
 			return nil, errors.New("email: the ticket transaction cannot record mail")
 		}
 		now := msg.CreatedAt
-		done, err := mtx.FinishInbound(ctx, in.ID, outcome, t.ID, msg.ID, p.Warnings, now)
+		done, err := mtx.FinishInbound(ctx, in.ID, outcome, t.ID, msg.ID, p.Warnings, auto, now)
 		if err != nil {
 			return nil, err
 		}

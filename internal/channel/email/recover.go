@@ -60,7 +60,7 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// reprocess reads a recorded message from the blob store and puts it on
+// reprocess reads a recorded message from its record or the blob store and puts it on
 // its ticket.
 func (s *Service) reprocess(ctx context.Context, in *Inbound) (*Result, error) {
 	m, err := s.store.Mailbox(ctx, in.MailboxID)
@@ -71,14 +71,19 @@ func (s *Service) reprocess(ctx context.Context, in *Inbound) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.blobs.Open(in.RawSHA256)
+	data, err := s.store.InboundRaw(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, err
+	if data == nil {
+		f, err := s.blobs.Open(in.RawSHA256)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if data, err = io.ReadAll(f); err != nil {
+			return nil, err
+		}
 	}
 	return s.process(ctx, m, in, data, Source{Kind: in.Source, EnvelopeFrom: in.EnvelopeFrom})
 }

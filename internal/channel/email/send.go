@@ -66,6 +66,10 @@ const (
 type ReplyMail struct {
 	MessageID, TicketID, MailboxID int64
 	MailboxAddress, Subject, To    string
+	AuthorKind                     string // agent, or system for an automation's reply
+	// AutoReply is why the ticket's latest mail before the reply was taken
+	// for a machine's ("" for a person's).
+	AutoReply string
 }
 
 // Draft is what the mail of a reply is made of, gathered by the store.
@@ -86,6 +90,8 @@ type Draft struct {
 	InReplyTo string
 	// Previous is the customer's message the reply answers, if any.
 	Previous *ticket.Message
+	// Automatic is true for an automation's reply (no person wrote it).
+	Automatic bool
 }
 
 // OutboundStore persists outgoing mail. Single reads return a desk
@@ -95,13 +101,13 @@ type OutboundStore interface {
 	// ReplyDraft gathers a message's mail; ENOTFOUND when the message is
 	// not a public reply on a ticket that has a mailbox.
 	ReplyDraft(ctx context.Context, messageID int64) (*Draft, error)
-	// ReplyMails picks, from messages, the public agent replies on tickets
-	// that have a mailbox.
+	// ReplyMails picks, from messages, the public replies of agents and
+	// automations on tickets that have a mailbox.
 	ReplyMails(ctx context.Context, messageIDs []int64) ([]ReplyMail, error)
 	// QueueOutbound inserts the mails whose messages have none yet (setting
-	// their IDs; 0 for the others) and counts each for its recipients in
-	// the loop window, in one transaction; it returns each inserted mail's
-	// highest recipient count.
+	// their IDs) and counts each for its recipients in the loop window, in
+	// one transaction; it returns each inserted mail's highest recipient
+	// count. A mail already there is read back (ID, state, Message-ID).
 	QueueOutbound(ctx context.Context, mails []*Outbound, window time.Time) (map[int64]int, error)
 	Outbound(ctx context.Context, id int64) (*Outbound, error)
 	OutboundByMessageID(ctx context.Context, rfcMessageID string) (*Outbound, error)
@@ -213,7 +219,9 @@ func (s *Sender) Dispatch(ctx context.Context) error {
 // queueReplies records, for a batch of events, the mail of each public
 // agent reply on an email ticket as queued and enqueues its job — a few
 // statements per batch, not per reply. A repeat (the consumer crashed
-// before moving its cursor) finds the rows and the unique jobs there.
+// before moving its cursor, perhaps before enqueueing) finds the rows and
+// enqueues the jobs of those still queued again; a job is unique per mail,
+// so one that was enqueued is not doubled.
 func (s *Sender) queueReplies(ctx context.Context, evs []event.Event) error {
 	var ids []int64
 	for _, e := range evs {
@@ -225,7 +233,8 @@ func (s *Sender) queueReplies(ctx context.Context, evs []event.Event) error {
 			Internal   bool   `json:"internal"`
 			AuthorKind string `json:"author_kind"`
 		}
-		if err := json.Unmarshal(e.Data, &d); err != nil || d.Internal || d.AuthorKind != desk.ActorAgent {
+		if err := json.Unmarshal(e.Data, &d); err != nil || d.Internal ||
+			(d.AuthorKind != desk.ActorAgent && d.AuthorKind != desk.ActorSystem) {
 			continue
 		}
 		ids = append(ids, d.MessageID)
@@ -239,7 +248,9 @@ func (s *Sender) queueReplies(ctx context.Context, evs []event.Event) error {
 	}
 	now := s.clock.Now()
 	mails := make([]*Outbound, len(replies))
+	byMessage := make(map[int64]ReplyMail, len(replies))
 	for i, r := range replies {
+		byMessage[r.MessageID] = r
 		mails[i] = &Outbound{MessageID: r.MessageID, TicketID: r.TicketID, MailboxID: r.MailboxID,
 			RFCMessageID: NewMessageID(r.TicketID, r.MessageID, r.MailboxAddress), Sender: r.MailboxAddress,
 			Recipients: []string{r.To}, Subject: ReplySubject(r.Subject, r.TicketID), Status: DeliveryQueued,
@@ -251,7 +262,16 @@ func (s *Sender) queueReplies(ctx context.Context, evs []event.Event) error {
 	}
 	var jobList []jobs.Job
 	for _, o := range mails {
-		if o.ID == 0 {
+		if o.ID == 0 || o.Status != DeliveryQueued {
+			continue // sent or failed by an earlier run of this batch
+		}
+		if r := byMessage[o.MessageID]; r.AuthorKind == desk.ActorSystem && r.AutoReply != "" {
+			// An automatic answer to a machine's mail is how two robots
+			// start a loop: a person may still answer it.
+			if err := s.finish(ctx, o, DeliveryFailed, "withheld: an automatic reply to automatic mail ("+
+				CleanHeaderText(r.AutoReply, 200)+")", ""); err != nil {
+				return err
+			}
 			continue
 		}
 		if counts[o.ID] > s.cfg.LoopLimit {
@@ -358,12 +378,19 @@ func (s *Sender) build(ctx context.Context, o *Outbound) error {
 		}
 	}
 	name := d.AuthorName
-	if d.Mailbox.Name != "" {
+	switch {
+	case d.Automatic || name == "":
+		name = d.Mailbox.Name // an automation speaks as the mailbox
+	case d.Mailbox.Name != "":
 		name += " (" + d.Mailbox.Name + ")"
 	}
 	out := &Outgoing{FromName: name, FromAddress: d.Mailbox.Address, To: d.To, Cc: d.Cc, Subject: o.Subject,
 		MessageID: o.RFCMessageID, InReplyTo: d.InReplyTo, References: d.Thread, Date: s.clock.Now(),
 		Text: text, HTML: htmlBody}
+	if d.Automatic {
+		// RFC 3834: no person wrote it, so autoresponders keep quiet.
+		out.AutoSubmitted = "auto-replied"
+	}
 	for _, a := range d.Attachments {
 		digest := a.SHA256
 		out.Attachments = append(out.Attachments, Part{Filename: a.Filename, ContentType: a.ContentType,

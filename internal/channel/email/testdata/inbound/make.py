@@ -347,6 +347,108 @@ M["bomb_many_parts.eml"] = ("From: bomb@example.com\r\nTo: support@acme.test\r\n
 M["bomb_many_headers.eml"] = ("From: bomb@example.com\r\nTo: support@acme.test\r\nSubject: Thousands of headers\r\nMessage-ID: <headers@example.com>\r\n"
  + "".join("X-Filler-%d: %s\r\n" % (i, "y" * 40) for i in range(5000)) + "\r\nThe body after the headers.\r\n")
 
+# Inline images as Outlook sends them: multipart/related inside
+# multipart/alternative, Content-ID "image001.png@01DB..." with the
+# disposition inline, and an ordinary attachment beside it.
+M["outlook_inline_image.eml"] = hdr("Rahul Verma <rahul@example.in>", "Error on the payment page", "PN3P287MB1234.outlook@example.in",
+ 'Content-Type: multipart/mixed; boundary="_004_mixed_"\r\n') + """
+--_004_mixed_
+Content-Type: multipart/related; boundary="_003_related_"; type="multipart/alternative"
+
+--_003_related_
+Content-Type: multipart/alternative; boundary="_000_alt_"
+
+--_000_alt_
+Content-Type: text/plain; charset="us-ascii"
+Content-Transfer-Encoding: quoted-printable
+
+Hello,
+
+The payment page shows this error:
+[cid:image001.png@01DB3F2A.5C6D7E80]
+
+Regards,
+Rahul
+
+--_000_alt_
+Content-Type: text/html; charset="us-ascii"
+Content-Transfer-Encoding: quoted-printable
+
+<html xmlns:o=3D"urn:schemas-microsoft-com:office:office"><body lang=3D"EN-IN"><div class=3D"WordSection1"><p class=3D"MsoNormal">Hello,<o:p></o:p></p><p class=3D"MsoNormal">The payment page shows this error:<o:p></o:p></p><p class=3D"MsoNormal"><img width=3D"640" height=3D"480" style=3D"width:6.66in" id=3D"Picture_x0020_1" src=3D"cid:image001.png@01DB3F2A.5C6D7E80"><o:p></o:p></p><p class=3D"MsoNormal">Regards,<br>Rahul<o:p></o:p></p></div></body></html>
+
+--_000_alt_--
+
+--_003_related_
+Content-Type: image/png; name="image001.png"
+Content-Description: image001.png
+Content-Disposition: inline; filename="image001.png"; size=68
+Content-ID: <image001.png@01DB3F2A.5C6D7E80>
+Content-Transfer-Encoding: base64
+
+""".replace("\n", "\r\n") + b64lines(PNG) + """
+
+--_003_related_--
+
+--_004_mixed_
+Content-Type: application/pdf; name="invoice.pdf"
+Content-Disposition: attachment; filename="invoice.pdf"
+Content-Transfer-Encoding: base64
+
+""".replace("\n", "\r\n") + b64lines(PDF) + "\r\n--_004_mixed_--\r\n"
+
+# Gmail pastes an image as <img src="cid:ii_..."> with an X-Attachment-Id,
+# the disposition inline and the Content-ID's case kept in the HTML.
+M["gmail_inline_image.eml"] = hdr("Priya Sharma <priya@example.in>", "Screenshot of the login error", "CAJx1=inl456@mail.gmail.com",
+ 'Content-Type: multipart/related; boundary="000000000000rel"\r\n') + """
+--000000000000rel
+Content-Type: multipart/alternative; boundary="000000000000alt"
+
+--000000000000alt
+Content-Type: text/plain; charset="UTF-8"
+
+Here is what I see:
+[image: login.png]
+
+--000000000000alt
+Content-Type: text/html; charset="UTF-8"
+Content-Transfer-Encoding: quoted-printable
+
+<div dir=3D"ltr">Here is what I see:<div><img src=3D"cid:ii_lq2x8k3n0" alt=3D"login.png" width=3D"562" height=3D"243"><br></div></div>
+
+--000000000000alt--
+
+--000000000000rel
+Content-Type: image/png; name="login.png"
+Content-Disposition: inline; filename="login.png"
+Content-Transfer-Encoding: base64
+X-Attachment-Id: ii_lq2x8k3n0
+Content-ID: <ii_lq2x8k3n0>
+
+""".replace("\n", "\r\n") + b64lines(PNG) + "\r\n--000000000000rel--\r\n"
+
+# Apple Mail with two pasted images and no disposition (only a Content-ID,
+# which makes a part inline), one referred to with the angle brackets
+# percent-encoded as some clients write them.
+M["apple_mail_two_inline_images.eml"] = hdr("Ananya Rao <ananya@example.in>", "Two photos of the parcel", "5E6F7A8B-two@example.in",
+ 'Content-Type: multipart/related; type="text/html"; boundary="Apple-Mail=_TWO"\r\n') + """
+--Apple-Mail=_TWO
+Content-Transfer-Encoding: 7bit
+Content-Type: text/html; charset=utf-8
+
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body style="word-wrap: break-word;">Outside:<br><img apple-inline="yes" id="A1" src="cid:5C3F1E2D-0001@example.in" class=""><br>Inside:<br><img apple-inline="yes" id="A2" src="cid:%3C5C3F1E2D-0002@example.in%3E" class=""></body></html>
+--Apple-Mail=_TWO
+Content-Transfer-Encoding: base64
+Content-Type: image/png; name="IMG_0001.png"
+Content-Id: <5C3F1E2D-0001@example.in>
+
+""".replace("\n", "\r\n") + b64lines(PNG) + """
+--Apple-Mail=_TWO
+Content-Transfer-Encoding: base64
+Content-Type: image/png; name="IMG_0002.png"
+Content-Id: <5C3F1E2D-0002@example.in>
+
+""".replace("\n", "\r\n") + b64lines(PNG) + "\r\n--Apple-Mail=_TWO--\r\n"
+
 for name, data in M.items():
     if isinstance(data, str):
         data = data.encode("utf-8")
