@@ -10,6 +10,7 @@ import (
 
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/idempotency"
 )
 
 var (
@@ -50,8 +51,8 @@ func scanInbound(ctx context.Context, q querier, where string, args ...any) ([]*
 // and reads back the stored row.
 func (db *DB) ClaimInbound(ctx context.Context, in *email.Inbound) (bool, error) {
 	var id int64
-	err := db.inTx(ctx, func(tx *txn) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO mail_inbound (mailbox_id, dedupe_key, raw_sha256, size, source,
+	claim := func(q querier) error {
+		err := q.QueryRowContext(ctx, `INSERT INTO mail_inbound (mailbox_id, dedupe_key, raw_sha256, size, source,
 			envelope_from, state, received_at, raw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (mailbox_id, dedupe_key) DO NOTHING RETURNING id`, in.MailboxID, in.DedupeKey, in.RawSHA256,
 			in.Size, in.Source, in.EnvelopeFrom, email.StateReceived, micros(in.ReceivedAt), in.Raw).Scan(&id)
@@ -59,7 +60,15 @@ func (db *DB) ClaimInbound(ctx context.Context, in *email.Inbound) (bool, error)
 			return nil
 		}
 		return err
-	})
+	}
+	var err error
+	if _, marked := idempotency.ClaimIn(ctx); db.group == nil && !marked {
+		// PostgreSQL: one statement is its own transaction, one round trip
+		// instead of BEGIN, INSERT and COMMIT.
+		err = db.mapErr(claim(db.write))
+	} else {
+		err = db.inTx(ctx, func(tx *txn) error { return claim(tx) })
+	}
 	if err != nil {
 		return false, fmt.Errorf("claim inbound mail: %w", err)
 	}

@@ -293,19 +293,21 @@ func (s *Service) processOnce(ctx context.Context, m *Mailbox, in *Inbound, data
 	if closed != nil {
 		outcome, linkTo = OutcomeFollowUp, closed.ID
 	}
+	var first int64 // the ticket's first message, known inside its transaction
+	within := s.within(m, in, p, from, auto, outcome, linkTo)
 	t, err := s.tickets.Create(ctx, ticket.NewTicket{Subject: subjectOf(p, body), Body: body, BodyHTML: html,
 		Requester: ticket.Person{Email: from.Email, Name: from.Name}, Channel: "email", TeamID: m.TeamID,
-		Attachments: files, Within: s.within(m, in, p, from, auto, outcome, linkTo)})
+		Attachments: files, Within: func(ctx context.Context, tx ticket.Tx, t *ticket.Ticket, msg *ticket.Message) ([]event.Event, error) {
+			first = msg.ID
+			return within(ctx, tx, t, msg)
+		}})
 	switch {
 	case errors.Is(err, errFinished):
 		return s.finishedElsewhere(ctx, in)
 	case err != nil:
 		return s.failed(ctx, in, p, err)
 	}
-	res.Outcome, res.TicketID = outcome, t.ID
-	if fresh, err := s.store.InboundMail(ctx, in.ID); err == nil && fresh.MessageID != nil {
-		res.MessageID = *fresh.MessageID
-	}
+	res.Outcome, res.TicketID, res.MessageID = outcome, t.ID, first
 	return res, nil
 }
 
