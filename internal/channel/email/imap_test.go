@@ -281,6 +281,11 @@ func TestIMAPTwoPollersNeverRace(t *testing.T) {
 					box.deliver(t, testMail(i))
 				}
 				waitCount(t, rec, n+5)
+				// The last message is flagged just after its ingest returned:
+				// give the poller that moment before stopping it.
+				for deadline := time.Now().Add(waitFor); box.unseen(t) != 0 && time.Now().Before(deadline); {
+					time.Sleep(10 * time.Millisecond)
+				}
 				stopA()
 				stopB()
 				wg.Wait()
