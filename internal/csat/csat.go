@@ -26,9 +26,13 @@ import (
 	"github.com/sahayak/sahayak/internal/event"
 )
 
-// Rated is the ticket event of an answer (first or changed). Data: survey_id,
-// rating, previous (null at first), comment, agent_id, team_id.
-const Rated = "ticket.satisfaction_rated"
+// Rated is the ticket event of an answer (first or changed); see
+// event.SatisfactionRated.
+const Rated = event.SatisfactionRated
+
+// Negative reports whether a rating is a complaint (1 or 2 of 5): what
+// escalation rules on satisfaction and account health count as bad.
+func Negative(rating int) bool { return rating >= 1 && rating <= 2 }
 
 // MaxComment bounds a comment, in characters.
 const MaxComment = 2000

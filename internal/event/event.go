@@ -31,6 +31,10 @@ const (
 	// target itself. Data: policy_id, metric, due_at.
 	SLAWarning  = "sla.warning"
 	SLABreached = "sla.breached"
+	// SatisfactionRated: the requester answered the ticket's satisfaction
+	// survey, or changed the answer (package csat). Data: survey_id, rating
+	// (1-5), previous (null at first), comment, agent_id, team_id.
+	SatisfactionRated = "ticket.satisfaction_rated"
 )
 
 // Kinds of events about people and configuration. They carry no ticket
@@ -62,7 +66,7 @@ const (
 // admin pages show them.
 var Public = []string{
 	TicketCreated, FieldChanged, MessageAdded, Assigned, Escalated, Deescalated, Merged, MergedInto, Linked,
-	Mentioned, FollowerAdded, SLAWarning, SLABreached,
+	Mentioned, FollowerAdded, SLAWarning, SLABreached, SatisfactionRated,
 	ContactCreated, ContactUpdated, ContactDeleted, OrganizationCreated, OrganizationUpdated, OrganizationDeleted,
 	AgentCreated, AgentUpdated, AgentDeactivated, TeamCreated, TeamUpdated, TeamDeleted, WebhookDisabled,
 }

@@ -26,10 +26,9 @@ const (
 // Triggers lists every trigger, in the order pages show them.
 var Triggers = []string{TriggerSLAWarning, TriggerSLABreach, TriggerUrgent, TriggerReopened, TriggerKeyword, TriggerNegativeCS}
 
-// SurveyAnswered is the event a satisfaction survey will write when a
-// customer answers (data: {"rating": "negative" | …}). Nothing writes it
-// yet; rules with TriggerNegativeCS are the hook waiting for it.
-const SurveyAnswered = "survey.answered"
+// SurveyAnswered is the event of a customer's satisfaction answer (package
+// csat): a rating of 1 or 2 of 5 is negative.
+const SurveyAnswered = event.SatisfactionRated
 
 // Rule escalates tickets when its trigger happens to a ticket its
 // conditions cover: to a team, or to the first team (by id) of a tier,
@@ -198,10 +197,10 @@ func (r *Rule) Fires(ev event.Event, t *ticket.Ticket, f Facts) bool {
 			return false
 		}
 		var d struct {
-			Rating string `json:"rating"`
+			Rating int `json:"rating"`
 		}
 		_ = json.Unmarshal(ev.Data, &d)
-		return d.Rating == "negative"
+		return d.Rating >= 1 && d.Rating <= 2
 	}
 	return false
 }

@@ -96,6 +96,18 @@ func (d *slaDesk) advance(dur time.Duration) {
 	d.settle()
 }
 
+// rate records the requester's satisfaction answer as package csat does:
+// a ticket.satisfaction_rated event by the contact.
+func (d *slaDesk) rate(tk *ticket.Ticket, rating int) {
+	d.t.Helper()
+	ev := event.New(event.SatisfactionRated, tk.ID, map[string]any{"survey_id": 1, "rating": rating, "previous": nil,
+		"comment": "", "agent_id": nil, "team_id": tk.TeamID})
+	ev.ActorKind, ev.ActorID, ev.CreatedAt = desk.ActorContact, tk.Requester.ID, d.clock.Now()
+	if err := d.db.InTx(context.Background(), func(tx ticket.Tx) error { return tx.AppendEvents(context.Background(), []event.Event{ev}) }); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
 func ist(s string) time.Time {
 	loc, _ := time.LoadLocation("Asia/Kolkata")
 	t, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
@@ -353,6 +365,18 @@ func TestEscalationRules(t *testing.T) {
 				if _, err := s.d.tickets.AddMessage(s.d.sys, tk.ID, ticket.NewMessage{Body: "They threaten legal action", Internal: true}); err != nil {
 					s.d.t.Fatal(err)
 				}
+				return tk.ID, false
+			}},
+		{"a rating of 1 of 5", sla.Rule{Trigger: sla.TriggerNegativeCS},
+			func(s *setup) (int64, bool) {
+				tk := s.d.open(ticket.NewTicket{TeamID: &s.tier1})
+				s.d.rate(tk, 1)
+				return tk.ID, true
+			}},
+		{"a rating of 4 of 5", sla.Rule{Trigger: sla.TriggerNegativeCS},
+			func(s *setup) (int64, bool) {
+				tk := s.d.open(ticket.NewTicket{TeamID: &s.tier1})
+				s.d.rate(tk, 4)
 				return tk.ID, false
 			}},
 	} {
