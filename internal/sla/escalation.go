@@ -197,10 +197,14 @@ func (r *Rule) Fires(ev event.Event, t *ticket.Ticket, f Facts) bool {
 			return false
 		}
 		var d struct {
-			Rating int `json:"rating"`
+			Rating   int  `json:"rating"`
+			Previous *int `json:"previous"`
 		}
 		_ = json.Unmarshal(ev.Data, &d)
-		return d.Rating >= 1 && d.Rating <= 2
+		// An answer that turns negative fires; one changed from a negative
+		// rating to another does not escalate the ticket again.
+		negative := func(r int) bool { return r >= 1 && r <= 2 }
+		return negative(d.Rating) && (d.Previous == nil || !negative(*d.Previous))
 	}
 	return false
 }

@@ -98,9 +98,13 @@ func (d *slaDesk) advance(dur time.Duration) {
 
 // rate records the requester's satisfaction answer as package csat does:
 // a ticket.satisfaction_rated event by the contact.
-func (d *slaDesk) rate(tk *ticket.Ticket, rating int) {
+func (d *slaDesk) rate(tk *ticket.Ticket, rating int, previous ...int) {
 	d.t.Helper()
-	ev := event.New(event.SatisfactionRated, tk.ID, map[string]any{"survey_id": 1, "rating": rating, "previous": nil,
+	var prev any
+	if len(previous) > 0 {
+		prev = previous[0]
+	}
+	ev := event.New(event.SatisfactionRated, tk.ID, map[string]any{"survey_id": 1, "rating": rating, "previous": prev,
 		"comment": "", "agent_id": nil, "team_id": tk.TeamID})
 	ev.ActorKind, ev.ActorID, ev.CreatedAt = desk.ActorContact, tk.Requester.ID, d.clock.Now()
 	if err := d.db.InTx(context.Background(), func(tx ticket.Tx) error { return tx.AppendEvents(context.Background(), []event.Event{ev}) }); err != nil {
@@ -378,6 +382,13 @@ func TestEscalationRules(t *testing.T) {
 				tk := s.d.open(ticket.NewTicket{TeamID: &s.tier1})
 				s.d.rate(tk, 4)
 				return tk.ID, false
+			}},
+		{"a negative answer changed to another negative one escalates once", sla.Rule{Trigger: sla.TriggerNegativeCS},
+			func(s *setup) (int64, bool) {
+				tk := s.d.open(ticket.NewTicket{TeamID: &s.tier1})
+				s.d.rate(tk, 2)
+				s.d.rate(tk, 1, 2)
+				return tk.ID, true
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
