@@ -40,6 +40,7 @@ import (
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/ratelimit"
 	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/search"
@@ -147,6 +148,7 @@ type App struct {
 	// Views is the agents' ticket views: the sidebar, saved views, landing.
 	Views    *view.Service
 	Accounts *account.Service
+	Quality  *quality.Service
 }
 
 // Migrate opens the database and brings its schema (and the job queue's)
@@ -281,6 +283,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := refreshAccounts(a.Queue, a.Accounts); err != nil {
 		return err
 	}
+	a.Quality = quality.NewService(a.DB, a.Tickets, a.Clock)
 	catalog, err := i18n.Load()
 	if err != nil {
 		return err
@@ -290,8 +293,9 @@ func (a *App) build(ctx context.Context) error {
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
 		Views: a.Views, Accounts: a.Accounts,
-		CSAT:  a.CSAT,
-		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
+		CSAT:    a.CSAT,
+		Quality: a.Quality,
+		Audit:   a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
 	return err

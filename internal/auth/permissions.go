@@ -45,6 +45,9 @@ const (
 	ReportsReadAll     = "reports:read_all"  // see every figure
 	ReportsExport      = "reports:export"    // export reports and ticket lists (CSV, XLSX)
 	AccountsManage     = "accounts:manage"   // edit any account and set its owner, tune the health weights
+	QAReview           = "qa:review"         // keep scorecards, review conversations, run the review queue and calibration
+	CoachingWrite      = "coaching:write"    // hold coaching sessions with agents and set their action items
+	TrainingManage     = "training:manage"   // write courses and assign them to agents and teams
 )
 
 // Pseudo-permissions for routes that need no role permission.
@@ -64,6 +67,7 @@ var All = []string{
 	PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite,
 	ReportsRead, ReportsTeam, ReportsReadAll, ReportsExport,
 	AccountsManage,
+	QAReview, CoachingWrite, TrainingManage,
 }
 
 // Built-in role names.
@@ -89,10 +93,11 @@ var BuiltinRoles = []struct {
 	{RoleAgent, "Works the tickets of their teams", agentPermissions},
 	{RoleTeamLead, "Leads a team: takes escalations, merges, manages tags",
 		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, SLARead, PresenceRead, MacrosWrite,
-			ReportsTeam, ReportsExport)},
+			ReportsTeam, ReportsExport, QAReview, CoachingWrite, TrainingManage)},
 	{RoleSupervisor, "Runs the support operation",
 		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead, SLARead, SLAWrite,
-			PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite, ReportsTeam, ReportsReadAll, ReportsExport, AccountsManage)},
+			PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite, ReportsTeam, ReportsReadAll, ReportsExport, AccountsManage,
+			QAReview, CoachingWrite, TrainingManage)},
 	{RoleAccountExecutive, "Owns customer accounts",
 		[]string{TicketsRead, TicketsReadAll, TicketsCreate, TicketsReply, TicketsNote, ContactsRead, ContactsWrite,
 			OrganizationsRead, OrganizationsWrite, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite}},

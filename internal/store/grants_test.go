@@ -49,10 +49,12 @@ func TestMigrationGrantsProcessPermissionsOnAnOlderDatabase(t *testing.T) {
 		}
 		// 00031 then grants the report permissions.
 		want := map[string][]string{
+			// (00034 the quality ones, 00038 accounts:manage.)
 			auth.RoleTeamLead: append(slices.Clone(old), auth.SLARead, auth.PresenceRead, auth.MacrosWrite,
-				auth.ReportsRead, auth.ReportsTeam, auth.ReportsExport),
+				auth.ReportsRead, auth.ReportsTeam, auth.ReportsExport, auth.QAReview, auth.CoachingWrite, auth.TrainingManage),
 			auth.RoleSupervisor: append(slices.Clone(old), auth.SLARead, auth.SLAWrite, auth.PresenceRead, auth.AssignmentWrite, auth.AutomationsWrite, auth.MacrosWrite,
-				auth.ReportsRead, auth.ReportsTeam, auth.ReportsReadAll, auth.ReportsExport),
+				auth.ReportsRead, auth.ReportsTeam, auth.ReportsReadAll, auth.ReportsExport,
+				auth.QAReview, auth.CoachingWrite, auth.TrainingManage, auth.AccountsManage),
 			auth.RoleAgent: {auth.TicketsRead, auth.ReportsRead},
 			"night_shift":  {auth.TicketsRead},
 		}

@@ -28,6 +28,7 @@ import (
 	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/store"
@@ -142,6 +143,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		CSAT:        d.CSAT,
 		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
 		Accounts:      d.Accounts,
+		Quality:       quality.NewService(db, d.Tickets, clock),
 		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports,
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/desk"
@@ -97,6 +98,9 @@ func (s *Server) describeNotifications(r *http.Request, list []*notify.Notificat
 			key = "notif.text.other"
 		}
 		o.Text = s.Catalog.T(lang, key, who(n, t), ref)
+		if strings.HasPrefix(n.Kind, "qa_") && t != nil {
+			o.URL = "/reviews/" + n.Body // the review's id
+		}
 		if n.Kind == notify.KindEscalated && n.Body != "" {
 			o.Text = s.Catalog.T(lang, "notif.text.escalated_reason", who(n, t), ref, n.Body)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
 
@@ -77,6 +78,10 @@ type ticketData struct {
 	// Satisfaction is the line on the ticket's survey ("" when surveys
 	// are not offered).
 	Satisfaction string
+	// Reviews are the ticket's QA reviews the agent may see (their own,
+	// or all of them with qa:review); MayReview offers a new one.
+	Reviews   []*quality.Review
+	MayReview bool
 }
 
 func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) error {
@@ -130,6 +135,13 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, id int64, st
 			return err
 		}
 		d.MacrosOn = true
+	}
+	if s.Quality != nil {
+		if d.Reviews, err = s.Quality.Reviews(ctx, quality.ReviewFilter{TicketID: &t.ID, Limit: 20}); err != nil {
+			return err
+		}
+		a, _ := desk.ActorFrom(ctx)
+		d.MayReview = a.Can(auth.QAReview)
 	}
 	d.Original = baseOf(t).encode()
 	if st.Form != nil {

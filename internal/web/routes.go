@@ -144,6 +144,18 @@ func (s *Server) routeTable() {
 	s.handle("PATCH /api/v1/agents/{id}/routing", auth.AssignmentWrite, s.updateAgentRouting)
 	s.handle("PATCH /api/v1/presence", auth.SignedIn, s.setPresence)
 
+	s.handle("GET /api/v1/scorecards", auth.QAReview, s.listScorecards)
+	s.handle("POST /api/v1/scorecards", auth.QAReview, s.createScorecard)
+	s.handle("GET /api/v1/scorecards/{id}", auth.QAReview, s.getScorecard)
+	s.handle("PATCH /api/v1/scorecards/{id}", auth.QAReview, s.updateScorecard)
+	s.handle("GET /api/v1/scorecards/{id}/revisions/{revision}", auth.QAReview, s.getScorecardRevision)
+	s.handle("GET /api/v1/reviews", auth.TicketsRead, s.listReviews) // an agent without qa:review sees their own
+	s.handle("POST /api/v1/reviews", auth.QAReview, s.createReview)
+	s.handle("GET /api/v1/reviews/{id}", auth.TicketsRead, s.getReview)
+	s.handle("POST /api/v1/reviews/{id}/acknowledge", auth.TicketsRead, s.acknowledgeReview) // the reviewed agent only
+	s.handle("POST /api/v1/reviews/{id}/dispute", auth.TicketsRead, s.disputeReview)         // the reviewed agent only
+	s.handle("POST /api/v1/reviews/{id}/resolve", auth.QAReview, s.resolveReview)
+
 	s.handle("GET /api/v1/mailboxes", auth.MailboxesRead, s.listMailboxes)
 	s.handle("POST /api/v1/mailboxes", auth.MailboxesWrite, s.createMailbox)
 	s.handle("GET /api/v1/mailboxes/{id}", auth.MailboxesRead, s.getMailbox)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"github.com/sahayak/sahayak/internal/assign"
 	"github.com/sahayak/sahayak/internal/automation"
+	"github.com/sahayak/sahayak/internal/quality"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -61,7 +62,9 @@ type Deps struct {
 	// Accounts is the account executive's work: accounts, health, book.
 	Accounts *account.Service
 	// CSAT is satisfaction surveys (nil: not offered).
-	CSAT          *csat.Service
+	CSAT *csat.Service
+	// Quality is scorecards and conversation reviews.
+	Quality       *quality.Service
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store
