@@ -318,3 +318,44 @@ func TestWeights(t *testing.T) {
 		}
 	})
 }
+
+// Satisfaction answers (package csat's ticket.satisfaction_rated events)
+// count into the account of the ticket: 4 or 5 of 5 as good, 1 or 2 as bad,
+// 3 as neither; the satisfaction component then shows the share of good.
+func TestSatisfactionAnswersCountIntoHealth(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		a := f.org("Acme", "acme.test")
+		tk := f.ticket("acme.test", "normal")
+		f.catchup()
+		err := f.db.InTx(f.sys, func(tx ticket.Tx) error {
+			var evs []event.Event
+			for _, rating := range []int{1, 2, 3, 5} {
+				e := event.New(event.SatisfactionRated, tk.ID, map[string]any{"survey_id": 1, "rating": rating})
+				e.ActorKind, e.ActorID, e.CreatedAt = desk.ActorContact, tk.Requester.ID, f.clock.Now()
+				evs = append(evs, e)
+			}
+			return tx.AppendEvents(f.sys, evs)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.catchup()
+		got, err := f.acc.Get(f.sys, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State.Good < 0.99 || got.State.Good > 1.01 || got.State.Bad < 1.99 || got.State.Bad > 2.01 {
+			t.Fatalf("good %.2f bad %.2f, want 1 and 2", got.State.Good, got.State.Bad)
+		}
+		var sat *account.Component
+		for i, c := range got.Health.Components {
+			if c.Name == account.CompSatisfaction {
+				sat = &got.Health.Components[i]
+			}
+		}
+		if sat == nil || sat.Value < 0.33 || sat.Value > 0.34 {
+			t.Fatalf("satisfaction component %+v, want a third good", sat)
+		}
+	})
+}

@@ -155,11 +155,10 @@ func recounts(e event.Event) bool {
 	return e.Kind == event.TicketCreated || e.Kind == event.FieldChanged || e.Kind == event.Merged
 }
 
-// Kinds this consumer reads that other work writes: a survey answer
-// (package survey, when it exists: data rating "good"/"bad" or score 1–5)
-// and a check-in logged here.
+// Kinds this consumer reads that other work writes: a satisfaction answer
+// (package csat: data rating 1–5) and a check-in logged here.
 const (
-	SurveyAnswered = "survey.answered"
+	SurveyAnswered = event.SatisfactionRated
 	CheckinLogged  = "account.checkin_logged"
 )
 
@@ -193,14 +192,13 @@ func observe(st *State, e event.Event) {
 		st.Observe(ObserveBreach, e.CreatedAt)
 	case SurveyAnswered:
 		var d struct {
-			Rating string  `json:"rating"`
-			Score  float64 `json:"score"`
+			Rating int `json:"rating"`
 		}
 		_ = json.Unmarshal(e.Data, &d)
 		switch {
-		case d.Rating == "good" || d.Score >= 4:
+		case d.Rating >= 4:
 			st.Observe(ObserveGood, e.CreatedAt)
-		case d.Rating == "bad" || (d.Score > 0 && d.Score <= 2):
+		case d.Rating >= 1 && d.Rating <= 2:
 			st.Observe(ObserveBad, e.CreatedAt)
 		}
 	}
