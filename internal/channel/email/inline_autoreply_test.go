@@ -216,3 +216,28 @@ func TestRawKeptInRecordOrBlob(t *testing.T) {
 		}
 	})
 }
+
+// A mail-out batch run again (its consumer died after queueing the mails,
+// perhaps before enqueueing their jobs) reads the queued rows back — id,
+// state, Message-ID — so that their jobs are enqueued again (unique per
+// mail) instead of being forgotten; nothing is counted or queued twice.
+func TestQueueOutboundAgainReadsRowsBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := newSendEnv(t, b, email.SenderConfig{})
+		e.mailbox(email.Server{})
+		tk := e.emailTicket("Printer jams", "priya@customer.test")
+		m := e.reply(tk, "We are on it.")
+		sent := e.waitMail(m, email.DeliverySent)
+		again := &email.Outbound{MessageID: m.ID, TicketID: tk.ID, MailboxID: e.mb.ID, RFCMessageID: "other@desk.test",
+			Sender: e.mb.Address, Recipients: []string{"priya@customer.test"}, Subject: "x", Status: email.DeliveryQueued,
+			CreatedAt: sent.CreatedAt, UpdatedAt: sent.CreatedAt}
+		counts, err := e.db.QueueOutbound(context.Background(), []*email.Outbound{again}, sent.CreatedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.ID != sent.ID || again.Status != email.DeliverySent || again.RFCMessageID != sent.RFCMessageID || len(counts) != 0 {
+			t.Errorf("read back %+v, counts %v; want the row %d as sent", again, counts, sent.ID)
+		}
+	})
+}
