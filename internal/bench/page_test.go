@@ -39,15 +39,7 @@ func BenchmarkTicketPage(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("SAHAYAK_BENCH_PAGE_TICKETS")); err == nil && v > 0 {
 		n = v
 	}
-	dbs := map[string]app.Config{"sqlite": {}}
-	if u := os.Getenv("SAHAYAK_BENCH_POSTGRES_URL"); u != "" {
-		dbs["postgres"] = app.Config{DatabaseURL: u}
-	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		cfg, ok := dbs[name]
-		if !ok {
-			continue
-		}
+	for name, cfg := range benchDatabases() {
 		b.Run(fmt.Sprintf("%s/tickets=%d", name, n), func(b *testing.B) {
 			p := pageDesk(b, name, cfg, n)
 			b.ResetTimer()
@@ -83,10 +75,21 @@ func BenchmarkTicketPage(b *testing.B) {
 	}
 }
 
+// benchDatabases are SQLite, and PostgreSQL when SAHAYAK_BENCH_POSTGRES_URL
+// names an empty database.
+func benchDatabases() map[string]app.Config {
+	dbs := map[string]app.Config{"sqlite": {}}
+	if u := os.Getenv("SAHAYAK_BENCH_POSTGRES_URL"); u != "" {
+		dbs["postgres"] = app.Config{DatabaseURL: u}
+	}
+	return dbs
+}
+
 type servedPage struct {
 	url, session string
 	firstID      int64
 	http         *http.Client
+	app          *app.App
 }
 
 var pageDesks = map[string]*servedPage{}
@@ -128,7 +131,7 @@ func pageDesk(b *testing.B, name string, cfg app.Config, n int) *servedPage {
 		b.Fatal(err)
 	}
 	go func() { _ = a.Serve(ctx, ln) }()
-	p := &servedPage{url: "http://" + ln.Addr().String(), session: session, firstID: res.FirstID, http: &http.Client{}}
+	p := &servedPage{url: "http://" + ln.Addr().String(), session: session, firstID: res.FirstID, http: &http.Client{}, app: a}
 	pageDesks[key] = p
 	return p
 }

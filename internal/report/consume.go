@@ -43,6 +43,7 @@ type Store interface {
 	Rollups(ctx context.Context, q RollupQuery) ([]Row, error)
 	Backlog(ctx context.Context, q RollupQuery) ([]Row, error)
 	BacklogAges(ctx context.Context, q RollupQuery, now time.Time) ([]AgeRow, error)
+	DrillTickets(ctx context.Context, q DrillQuery) ([]int64, error)
 }
 
 // Meters gives business time and status categories (sla.Service).

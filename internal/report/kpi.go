@@ -409,3 +409,84 @@ func (a *acc) kpis() KPIs {
 	}
 	return k
 }
+
+// ungrouped plans a query without its grouping, for the acting agent.
+func (s *Service) ungrouped(ctx context.Context, q *Query) (RollupQuery, error) {
+	a, err := desk.Require(ctx, "")
+	if err != nil {
+		return RollupQuery{}, err
+	}
+	q.GroupBy = ""
+	return s.plan(a, q)
+}
+
+// Point is one step of a series: its start and a value per metric.
+type Point struct {
+	At     time.Time
+	Values map[string]int64
+}
+
+// Series answers how metrics moved over a query's range, by day (by hour
+// when the range is two days or less), every step present.
+func (s *Service) Series(ctx context.Context, q Query, metrics ...string) ([]Point, error) {
+	rq, err := s.ungrouped(ctx, &q)
+	if err != nil {
+		return nil, err
+	}
+	rq.Group, rq.Metrics = "hour", metrics
+	rows, err := s.store.Rollups(ctx, rq)
+	if err != nil {
+		return nil, err
+	}
+	step := 24 * time.Hour
+	if q.To.Sub(q.From) <= 48*time.Hour {
+		step = time.Hour
+	}
+	start := q.From.Truncate(step)
+	n := int((q.To.Sub(start) + step - 1) / step)
+	out := make([]Point, n)
+	for i := range out {
+		out[i] = Point{At: start.Add(time.Duration(i) * step), Values: map[string]int64{}}
+	}
+	for _, r := range rows {
+		micros, err := strconv.ParseInt(r.Group, 10, 64)
+		if err != nil {
+			continue
+		}
+		i := int(time.UnixMicro(micros).UTC().Sub(start) / step)
+		if i >= 0 && i < n {
+			out[i].Values[r.Metric] += r.N
+		}
+	}
+	return out, nil
+}
+
+// Drill metrics: which tickets stand behind a figure.
+const (
+	DrillCreated = "created"
+	DrillSolved  = "solved"  // first solved in the range
+	DrillBacklog = "backlog" // open now
+)
+
+// DrillQuery is what the store reads for a drill-down.
+type DrillQuery struct {
+	RollupQuery
+	Metric  string
+	AfterID int64
+	Limit   int
+}
+
+// Drill returns the ids of the tickets behind a figure of the query (its
+// one filter, its team), after afterID in id order.
+func (s *Service) Drill(ctx context.Context, q Query, metric string, afterID int64, limit int) ([]int64, error) {
+	rq, err := s.ungrouped(ctx, &q)
+	if err != nil {
+		return nil, err
+	}
+	switch metric {
+	case DrillCreated, DrillSolved, DrillBacklog:
+	default:
+		return nil, desk.Invalid(desk.Fields{"metric": desk.M("invalid.one_of", DrillCreated+", "+DrillSolved+", "+DrillBacklog)})
+	}
+	return s.store.DrillTickets(ctx, DrillQuery{RollupQuery: rq, Metric: metric, AfterID: afterID, Limit: limit})
+}

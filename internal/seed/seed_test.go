@@ -132,7 +132,15 @@ func TestSyntheticTicketsAreServedByTheAPI(t *testing.T) {
 		var msgs struct {
 			Messages []ticket.Message `json:"messages"`
 		}
-		if code := call("GET", fmt.Sprintf("/api/v1/tickets/%d/messages", res.FirstID), "", &msgs); code != 200 || len(msgs.Messages) != 1 {
+		// Past new, the history has an agent's reply; solved or closed, the solve.
+		wantMsgs, wantEvs := 1, 1
+		if tk.StatusCategory != ticket.CategoryNew {
+			wantMsgs, wantEvs = 2, 2
+		}
+		if tk.StatusCategory == ticket.CategorySolved || tk.StatusCategory == ticket.CategoryClosed {
+			wantEvs = 3
+		}
+		if code := call("GET", fmt.Sprintf("/api/v1/tickets/%d/messages", res.FirstID), "", &msgs); code != 200 || len(msgs.Messages) != wantMsgs {
 			t.Fatalf("messages: status %d, %d messages", code, len(msgs.Messages))
 		}
 		var evs struct {
@@ -141,7 +149,7 @@ func TestSyntheticTicketsAreServedByTheAPI(t *testing.T) {
 				Data json.RawMessage `json:"data"`
 			} `json:"events"`
 		}
-		if code := call("GET", fmt.Sprintf("/api/v1/tickets/%d/events", res.FirstID), "", &evs); code != 200 || len(evs.Events) != 1 || evs.Events[0].Kind != "ticket.created" {
+		if code := call("GET", fmt.Sprintf("/api/v1/tickets/%d/events", res.FirstID), "", &evs); code != 200 || len(evs.Events) != wantEvs || evs.Events[0].Kind != "ticket.created" {
 			t.Fatalf("events: status %d, %+v", code, evs)
 		}
 		var data map[string]any
@@ -196,7 +204,7 @@ func TestBigLoadsRebuildTheIndexes(t *testing.T) {
 			t.Fatalf("subject %q, want %q: %v", got.Subject, want, err)
 		}
 		msgs, err := a.Tickets.Messages(ctx, first+7)
-		if err != nil || len(msgs) != 1 || msgs[0].BodyText != "पैसे कट गए ''" {
+		if err != nil || len(msgs) == 0 || msgs[0].BodyText != "पैसे कट गए ''" {
 			t.Fatalf("messages %+v: %v", msgs, err)
 		}
 		if _, err := a.DB.LoadTickets(ctx, desk.System, 50000, func(b []store.BulkTicket) []store.BulkTicket { return b }); err != nil {

@@ -294,6 +294,8 @@ func rollupGroup(group string) string {
 		return "val"
 	case "team":
 		return "CAST(team_id AS TEXT)"
+	case "hour":
+		return "CAST(hour AS TEXT)"
 	}
 	return "''"
 }
@@ -404,6 +406,54 @@ func (db *DB) BacklogAges(ctx context.Context, q report.RollupQuery, now time.Ti
 			r.Group = "" // none, as the buckets say it
 		}
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DrillTickets returns the ids of the tickets behind a figure: created or
+// first solved in the range, or open now, of the query's slice.
+func (db *DB) DrillTickets(ctx context.Context, q report.DrillQuery) ([]int64, error) {
+	args := []any{q.AfterID}
+	w := "ticket_id > $1"
+	switch q.Metric {
+	case report.DrillCreated:
+		args = append(args, q.From*1e6, q.To*1e6)
+		w += " AND created_at >= $2 AND created_at < $3"
+	case report.DrillSolved:
+		args = append(args, q.From*1e6, q.To*1e6)
+		w += " AND first_solved_at >= $2 AND first_solved_at < $3"
+	default:
+		w += " AND is_open = TRUE"
+	}
+	if q.Val != nil {
+		switch col := ticketColumn(q.Dim); {
+		case q.Dim == report.DimTag:
+			args = append(args, *q.Val)
+			w += " AND ticket_id IN (SELECT ticket_id FROM ticket_tags WHERE tag = $" + strconv.Itoa(len(args)) + ")"
+		case col == "agent_id" || col == "org_id":
+			v, _ := strconv.ParseInt(*q.Val, 10, 64)
+			args = append(args, v)
+			w += " AND " + col + " = $" + strconv.Itoa(len(args))
+		case col != "":
+			args = append(args, *q.Val)
+			w += " AND " + col + " = $" + strconv.Itoa(len(args))
+		}
+	}
+	w, args = inTeams(w, args, q.TeamIDs)
+	args = append(args, q.Limit)
+	rows, err := db.read.QueryContext(ctx, `SELECT ticket_id FROM report_tickets WHERE `+w+`
+		ORDER BY ticket_id LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("drill tickets: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("drill tickets: %w", err)
+		}
+		out = append(out, id)
 	}
 	return out, rows.Err()
 }

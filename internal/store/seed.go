@@ -20,7 +20,8 @@ import (
 // a million tickets through the service would take minutes, while the rows
 // written here are exactly what the service would write for a new ticket
 // (the ticket, its tag rows, its first message and its ticket.created
-// event). Ids are assigned here, in the transaction, so that one multi-row
+// event, and for a ticket past new the agent's reply and the solve that
+// brought it where it is, so that reports have histories to count). Ids are assigned here, in the transaction, so that one multi-row
 // INSERT per table and batch suffices; loading is meant for a quiet
 // database (the seed command), not beside live traffic.
 
@@ -292,7 +293,8 @@ const rebuildIndexesFrom = 50000
 
 // LoadTickets loads tickets in one transaction, each with its tag rows,
 // the requester's first message and a ticket.created event by actor (the
-// system or an agent). next fills the batch it is given (reusing its
+// system or an agent), and the history that brought it to its status (see
+// ticketText.add). next fills the batch it is given (reusing its
 // memory) and returns it, empty when there are no more; it is called on a
 // goroutine of its own, so that the next batch is made while the last one
 // is written. expected is how many tickets next will give, as a hint. It
@@ -492,8 +494,8 @@ func loadTickets(ctx context.Context, c sqlConn, actor desk.Actor, first int64, 
 				return
 			}
 			for i := range batch {
-				b.add(&batch[i], id, msgID, evID)
-				id, msgID, evID = id+1, msgID+1, evID+1
+				msgs, evs := b.add(&batch[i], id, msgID, evID)
+				id, msgID, evID = id+1, msgID+msgs, evID+evs
 			}
 			chunk := loadChunk{err: errors.Join(b.tickets.failed(), b.tags.failed(), b.messages.failed(), b.events.failed())}
 			chunk.stmts = b.events.take(b.messages.take(b.tags.take(b.tickets.take(nil))))
@@ -530,8 +532,13 @@ type ticketText struct {
 	scratch                         []byte
 }
 
-func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) {
+// add writes a ticket and its history: the requester's message and
+// ticket.created; past new, an agent's public reply (its first response)
+// a third of the way to its last change; solved or closed, the status change
+// at its last change. It returns how many messages and events it wrote.
+func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) (msgs, evs int64) {
 	created, updated := micros(t.CreatedAt), micros(t.UpdatedAt)
+	replied := created + (updated-created)/3
 	tk := b.tickets
 	tk.row()
 	tk.int(id)
@@ -552,7 +559,7 @@ func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) {
 	// Anything past new has had an agent's answer; solved and closed
 	// tickets were solved at their last change.
 	if t.StatusCategory != ticket.CategoryNew {
-		tk.int(updated)
+		tk.int(replied)
 	} else {
 		tk.null()
 	}
@@ -584,6 +591,45 @@ func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) {
 	b.scratch = createdEventData(b.scratch[:0], t, msgID)
 	e.text(string(b.scratch))
 	e.int(created)
+	msgs, evs = 1, 1
+	if t.StatusCategory == ticket.CategoryNew {
+		return msgs, evs
+	}
+	author := desk.Actor{Kind: desk.ActorAgent, ID: t.AssigneeID}
+	if t.AssigneeID == 0 {
+		author = b.actor
+	}
+	m.row()
+	m.int(msgID + 1)
+	m.int(id)
+	m.text(author.Kind)
+	m.int(author.ID)
+	m.text("Thank you, we are on it.")
+	m.int(replied)
+	b.event(evID+1, id, author, event.MessageAdded, fmt.Sprintf(`{"author_id":%d,"author_kind":%q,"internal":false,"message_id":%d}`,
+		author.ID, author.Kind, msgID+1), replied)
+	msgs, evs = 2, 2
+	if t.StatusCategory == ticket.CategorySolved || t.StatusCategory == ticket.CategoryClosed {
+		b.scratch = append(b.scratch[:0], `{"field":"status","old":"open","new":`...)
+		b.scratch = jsonenc.String(b.scratch, t.Status)
+		b.scratch = append(b.scratch, '}')
+		b.event(evID+2, id, author, event.FieldChanged, string(b.scratch), updated)
+		evs++
+	}
+	return msgs, evs
+}
+
+// event writes one event row.
+func (b *ticketText) event(evID, ticketID int64, actor desk.Actor, kind, data string, at int64) {
+	e := b.events
+	e.row()
+	e.int(evID)
+	e.int(ticketID)
+	e.text(kind)
+	e.text(actor.Kind)
+	e.int(actor.ID)
+	e.text(data)
+	e.int(at)
 }
 
 // appendTagsJSON renders tags as the tickets.tags column does.

@@ -69,6 +69,10 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 			"cf":        customText,
 			"str":       func(id int64) string { return strconv.FormatInt(id, 10) },
 			"perm":      func(p string) string { return c.T(lang, "perm."+p) },
+			"dur":       duration,
+			"drill":     drillURL,
+			"pct":       percent,
+			"dec":       decimal,
 			"dict":      dict,
 			"fold":      foldQuoted,
 			// original is the hidden field of an edit form (see mergeForm).
@@ -273,6 +277,13 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /tickets/{id}/merge", auth.TicketsMerge, s.mergePage)
 	s.handle("POST /tickets/{id}/follow", auth.TicketsRead, s.followPage)
 
+	s.handle("GET /supervisor", auth.ReportsTeam, s.supervisorPage)
+	s.handle("POST /supervisor/escalations/{id}/{decision}", auth.TicketsUpdate, s.escalationDecision) // accept, send-back, reassign
+	s.handle("GET /reports", auth.ReportsRead, s.reportsPage)
+	s.handle("GET /reports/tickets", auth.ReportsRead, s.reportTicketsPage)
+	s.handle("GET /reports/export.csv", auth.ReportsExport, s.exportReport)
+	s.handle("GET /tickets/export.csv", auth.ReportsExport, s.exportTickets)
+
 	s.handle("GET /contacts", auth.ContactsRead, s.contactsPage)
 	s.handle("POST /contacts", auth.ContactsWrite, s.createContactPage)
 	s.handle("GET /contacts/{id}", auth.ContactsRead, s.contactPage)
@@ -356,6 +367,11 @@ func (s *Server) pageRoutes() {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	// Supervisors and team leads land on their home; agents on the tickets.
+	if a, _ := desk.ActorFrom(r.Context()); a.Can(auth.ReportsTeam) {
+		http.Redirect(w, r, "/supervisor", http.StatusSeeOther)
+		return nil
+	}
 	http.Redirect(w, r, "/tickets", http.StatusSeeOther)
 	return nil
 }

@@ -1,0 +1,156 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/report"
+)
+
+// The supervisor's pages and the KPI API, served over loopback to one
+// signed-in admin, one request at a time, after the report consumer has
+// counted the whole synthetic history (seed writes each ticket's creation,
+// first reply and solve). Sizes and databases as BenchmarkTicketPage:
+//
+//	SAHAYAK_BENCH_PAGE_TICKETS=1000000 go test ./internal/bench -run '^$' \
+//	  -bench 'SupervisorHome|KPIAPI|ExportCSV' -benchtime 200x -count 3 -timeout 90m
+func BenchmarkSupervisorHome(b *testing.B) {
+	reportBench(b, func(p *servedPage, i int) string { return "/supervisor" })
+}
+
+func BenchmarkKPIAPI(b *testing.B) {
+	groups := []string{"", "team", "agent", "channel", "priority", "tag"}
+	reportBench(b, func(p *servedPage, i int) string {
+		to := time.Now().UTC()
+		from := to.AddDate(0, 0, -30)
+		path := "/api/v1/reports/kpis?from=" + from.Format(time.DateOnly) + "&to=" + to.Format(time.DateOnly)
+		if g := groups[i%len(groups)]; g != "" {
+			path += "&group_by=" + g
+		}
+		return path
+	})
+}
+
+// caughtUp waits until the report consumer has counted every event.
+func caughtUp(b *testing.B, p *servedPage) {
+	ctx := context.Background()
+	start := time.Now()
+	for {
+		last, err := p.app.DB.LastEventID(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		at, err := p.app.DB.EventCursor(ctx, report.Consumer)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if at == last {
+			b.Logf("report consumer caught up (%d events) after %s", last, time.Since(start).Round(time.Second))
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func reportBench(b *testing.B, path func(p *servedPage, i int) string) {
+	n := 100000
+	if v, err := strconv.Atoi(os.Getenv("SAHAYAK_BENCH_PAGE_TICKETS")); err == nil && v > 0 {
+		n = v
+	}
+	for name, cfg := range benchDatabases() {
+		b.Run(fmt.Sprintf("%s/tickets=%d", name, n), func(b *testing.B) {
+			p := pageDesk(b, name, cfg, n)
+			caughtUp(b, p)
+			b.ResetTimer()
+			times := make([]time.Duration, 0, b.N)
+			for i := range b.N {
+				req, _ := http.NewRequest("GET", p.url+path(p, i), nil)
+				req.Header.Set("Accept", "text/html")
+				req.AddCookie(&http.Cookie{Name: "sahayak_session", Value: p.session})
+				start := time.Now()
+				res, err := p.http.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				times = append(times, time.Since(start))
+				if res.StatusCode != http.StatusOK {
+					b.Fatalf("GET %s: %d", req.URL, res.StatusCode)
+				}
+			}
+			b.StopTimer()
+			slices.Sort(times)
+			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
+		})
+	}
+}
+
+// BenchmarkExportCSV streams every ticket as CSV (the "all" view, no row
+// cap) and reports rows per second and how much the process's resident
+// memory grew over the export.
+func BenchmarkExportCSV(b *testing.B) {
+	n := 100000
+	if v, err := strconv.Atoi(os.Getenv("SAHAYAK_BENCH_PAGE_TICKETS")); err == nil && v > 0 {
+		n = v
+	}
+	for name, cfg := range benchDatabases() {
+		b.Run(fmt.Sprintf("%s/tickets=%d", name, n), func(b *testing.B) {
+			p := pageDesk(b, name, cfg, n)
+			rssBefore := rss()
+			var rows int64
+			var peak int64
+			b.ResetTimer()
+			for range b.N {
+				req, _ := http.NewRequest("GET", p.url+"/tickets/export.csv?view=all", nil)
+				req.AddCookie(&http.Cookie{Name: "sahayak_session", Value: p.session})
+				res, err := p.http.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sc := bufio.NewScanner(res.Body)
+				for sc.Scan() {
+					rows++
+					if rows%50000 == 0 {
+						peak = max(peak, rss())
+					}
+				}
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK || sc.Err() != nil {
+					b.Fatalf("export: %d %v", res.StatusCode, sc.Err())
+				}
+			}
+			b.StopTimer()
+			peak = max(peak, rss())
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(peak-rssBefore)/(1<<20), "rss-growth-MB")
+		})
+	}
+}
+
+// rss is the process's resident set size in bytes (Linux; 0 elsewhere).
+func rss() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

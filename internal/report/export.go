@@ -1,0 +1,114 @@
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+// Exports stream: each row is written as it is read, through a buffer that
+// is flushed per page, so an export of a million tickets holds one page of
+// them in memory and has no row cap.
+
+// CSV writes rows of text cells. A cell that a spreadsheet would run as a
+// formula (starting with =, +, - or @) is written with a leading apostrophe.
+type CSV struct {
+	buf *bufio.Writer
+	w   *csv.Writer
+	row []string
+}
+
+// NewCSV writes to w (UTF-8 with a byte order mark, so that spreadsheet
+// programs read Hindi right).
+func NewCSV(w io.Writer) *CSV {
+	buf := bufio.NewWriterSize(w, 64<<10)
+	buf.WriteString("\uFEFF")
+	return &CSV{buf: buf, w: csv.NewWriter(buf)}
+}
+
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// Write writes one row.
+func (c *CSV) Write(cells ...string) error {
+	c.row = c.row[:0]
+	for _, s := range cells {
+		c.row = append(c.row, safeCell(s))
+	}
+	return c.w.Write(c.row)
+}
+
+// Flush sends what is buffered on.
+func (c *CSV) Flush() error {
+	c.w.Flush()
+	if err := c.w.Error(); err != nil {
+		return err
+	}
+	return c.buf.Flush()
+}
+
+// TicketColumns are the columns of a ticket export.
+var TicketColumns = []string{"id", "subject", "status", "status_category", "priority", "type", "channel",
+	"requester_email", "organization_id", "team_id", "assignee_id", "tags", "escalation_level", "created_at",
+	"updated_at", "first_responded_at", "solved_at"}
+
+func optID(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+func optTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// WriteTicket writes a ticket as a row of TicketColumns.
+func (c *CSV) WriteTicket(t *ticket.Ticket) error {
+	return c.Write(strconv.FormatInt(t.ID, 10), t.Subject, t.Status, t.StatusCategory, t.Priority, t.Type, t.Channel,
+		t.Requester.Email, optID(t.OrganizationID), optID(t.TeamID), optID(t.AssigneeID), strings.Join(t.Tags, " "),
+		strconv.Itoa(t.EscalationLevel), t.CreatedAt.UTC().Format(time.RFC3339), t.UpdatedAt.UTC().Format(time.RFC3339),
+		optTime(t.FirstRespondedAt), optTime(t.SolvedAt))
+}
+
+// KPIColumns are the columns of a report export: one row per group (the
+// whole first, with the key "*").
+var KPIColumns = []string{"group", "created", "solved", "reopened", "escalated", "replies",
+	"first_response_median_s", "first_response_p90_s", "first_response_business_median_s",
+	"resolution_median_s", "resolution_p90_s", "resolution_business_median_s",
+	"fcr_rate", "reopen_rate", "escalation_rate", "replies_per_ticket",
+	"sla_first_response", "sla_next_response_breached", "sla_resolution", "backlog"}
+
+func optNum(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p, 'f', -1, 64)
+}
+
+// WriteKPIs writes one group's figures as a row of KPIColumns.
+func (c *CSV) WriteKPIs(group string, k KPIs) error {
+	i := func(n int64) string { return strconv.FormatInt(n, 10) }
+	sla := map[string]SLAFigure{}
+	for _, f := range k.SLA {
+		sla[f.Target] = f
+	}
+	return c.Write(group, i(k.Created), i(k.Solved), i(k.Reopened), i(k.Escalated), i(k.Replies),
+		optNum(k.FirstResponse.Calendar.Median), optNum(k.FirstResponse.Calendar.P90), optNum(k.FirstResponse.Business.Median),
+		optNum(k.Resolution.Calendar.Median), optNum(k.Resolution.Calendar.P90), optNum(k.Resolution.Business.Median),
+		optNum(k.FCRRate), optNum(k.ReopenRate), optNum(k.EscalationRate), optNum(k.RepliesPerTicket),
+		optNum(sla["first_response"].Compliance), i(sla["next_response"].Breached), optNum(sla["resolution"].Compliance),
+		i(k.Backlog))
+}

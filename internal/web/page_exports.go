@@ -1,0 +1,107 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/audit"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/report"
+	"github.com/sahayak/sahayak/internal/ticket"
+	"github.com/sahayak/sahayak/internal/view"
+)
+
+// Exports are CSV files streamed as they are read (report.CSV), recorded in
+// the audit log before the first byte goes out: who exported what.
+
+func csvHeaders(w http.ResponseWriter, name string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`-`+time.Now().UTC().Format("20060102-1504")+`.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// exportTickets streams every ticket of a list (the list page's view and
+// filters) the agent may see, without a row cap.
+func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a, _ := desk.ActorFrom(ctx)
+	q := readListQuery(r)
+	if q.View == "" {
+		q.View = view.Mine
+	}
+	entry := view.Entry{Key: view.Mine, Query: view.Builtins[0].Query}
+	if s.Views != nil {
+		var err error
+		if entry, err = s.Views.Resolve(ctx, q.View); err != nil {
+			return err
+		}
+	}
+	f, errs := q.apply(entry.Query).Filter(a, s.Clock.Now())
+	if len(errs) > 0 {
+		return desk.Invalid(errs)
+	}
+	if err := s.Audit.Record(ctx, audit.Export, "tickets", 0, map[string]any{"format": "csv", "view": q.View,
+		"query": r.URL.RawQuery}); err != nil {
+		return err
+	}
+	csvHeaders(w, "tickets")
+	out := report.NewCSV(w)
+	if err := out.Write(report.TicketColumns...); err != nil {
+		return nil // the client went away
+	}
+	flusher, _ := w.(http.Flusher)
+	err := s.Tickets.Each(ctx, f, func(ts []*ticket.Ticket) error {
+		for _, t := range ts {
+			if err := out.WriteTicket(t); err != nil {
+				return err
+			}
+		}
+		if err := out.Flush(); err != nil {
+			return err
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		return nil
+	})
+	if err != nil {
+		// The answer has begun: all that is left is to stop it short, which
+		// the client sees as a broken download, and log why.
+		if ctx.Err() == nil {
+			s.log.Error("export tickets", "err", err)
+		}
+		return nil
+	}
+	return out.Flush()
+}
+
+// exportReport writes a KPI report (the same question as the page and the
+// API) as CSV: the whole, then one row per group.
+func (s *Server) exportReport(w http.ResponseWriter, r *http.Request) error {
+	q, err := reportQuery(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	rep, err := s.Reports.KPIs(ctx, q)
+	if err != nil {
+		return err
+	}
+	if err := s.Audit.Record(ctx, audit.Export, "report", 0, map[string]any{"format": "csv", "query": r.URL.RawQuery}); err != nil {
+		return err
+	}
+	csvHeaders(w, "report")
+	out := report.NewCSV(w)
+	if err := out.Write(report.KPIColumns...); err != nil {
+		return nil
+	}
+	if err := out.WriteKPIs("*", rep.KPIs); err != nil {
+		return nil
+	}
+	for _, g := range rep.Groups {
+		if err := out.WriteKPIs(g.Key, g.KPIs); err != nil {
+			return nil
+		}
+	}
+	return out.Flush()
+}
