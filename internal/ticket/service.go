@@ -56,9 +56,13 @@ type SLAKeeper interface {
 // consumer alone, a moment later).
 func (s *Service) KeepSLA(k SLAKeeper) { s.sla = k }
 
-// settle completes a ticket just written with what derives from it.
+// settle completes a ticket just written with what derives from it, for
+// the answer to a person's (or integration's) change. Changes the system
+// makes — consumers assigning, escalating, running automations — answer
+// nobody, so they leave the SLA to its consumer and keep their own locks
+// short.
 func (s *Service) settle(ctx context.Context, t *Ticket) {
-	if s.sla != nil {
+	if a, _ := desk.ActorFrom(ctx); s.sla != nil && a.Kind != desk.ActorSystem {
 		s.sla.KeepSLA(ctx, t)
 	}
 }

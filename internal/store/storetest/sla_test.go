@@ -539,21 +539,33 @@ func TestAnswerToAChangeCarriesItsSLA(t *testing.T) {
 				t.Errorf("%s: answer sla %s, consumer's %s", what, a, r)
 			}
 		}
-		tk := d.open(ticket.NewTicket{Priority: "urgent"})
+		// A person's changes; the system's own answer nobody and leave the
+		// SLA to the consumer (checked last).
+		sup := d.as(d.agent("sunita@desk.test", auth.RoleSupervisor))
+		open := func(in ticket.NewTicket) *ticket.Ticket {
+			t.Helper()
+			in.Subject, in.Body, in.Requester.Email = "Printer on fire", "Since the morning.", "asha@customer.test"
+			tk, err := d.tickets.Create(sup, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		tk := open(ticket.NewTicket{Priority: "urgent"})
 		if tk.SLA == nil || tk.SLA.PolicyID != p.ID {
 			t.Fatalf("create answered sla %+v", tk.SLA)
 		}
 		wantTime(t, "first response due", tk.SLA.FirstResponseDueAt, ist("2025-03-14 16:00"))
 		same("create", tk.SLA, tk.ID)
 
-		up, err := d.tickets.Update(d.sys, tk.ID, ticket.Patch{Priority: ptr("high")})
+		up, err := d.tickets.Update(sup, tk.ID, ticket.Patch{Priority: ptr("high")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantTime(t, "first response due at high", up.SLA.FirstResponseDueAt, ist("2025-03-14 17:00"))
 		same("priority change", up.SLA, tk.ID)
 
-		up, err = d.tickets.Update(d.sys, tk.ID, ticket.Patch{Status: ptr("pending")})
+		up, err = d.tickets.Update(sup, tk.ID, ticket.Patch{Status: ptr("pending")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -563,10 +575,14 @@ func TestAnswerToAChangeCarriesItsSLA(t *testing.T) {
 		same("pending", up.SLA, tk.ID)
 
 		// A ticket no policy covers answers null.
-		low := d.open(ticket.NewTicket{Priority: "low"})
+		low := open(ticket.NewTicket{Priority: "low"})
 		if low.SLA != nil {
 			t.Errorf("uncovered ticket answered sla %+v", low.SLA)
 		}
 		same("uncovered", low.SLA, low.ID)
+
+		if sys := d.open(ticket.NewTicket{Priority: "urgent"}); sys.SLA != nil {
+			t.Errorf("a change by the system worked its SLA out in the answer: %+v", sys.SLA)
+		}
 	})
 }
