@@ -90,6 +90,7 @@ type servedPage struct {
 	firstID      int64
 	http         *http.Client
 	app          *app.App
+	agent        string // a team agent's session (agentSession)
 }
 
 var pageDesks = map[string]*servedPage{}

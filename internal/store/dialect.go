@@ -66,6 +66,14 @@ type dialect interface {
 	// (analysis_limit) keeps it to milliseconds at any size. PostgreSQL's
 	// autovacuum does this by itself, but not at once after a bulk load.
 	plannerStats() []string
+	// boundedOrder is the ORDER BY of a bounded count (see countQuery),
+	// given the list's order. PostgreSQL needs the order to walk an index
+	// and stop at the bound: without it, it reads every matching entry
+	// into a bitmap first (0.9 s for the open loads at a million tickets).
+	// SQLite streams a plan without ORDER BY and stops at the bound; with
+	// it, a scope's OR over three indexes is sorted whole first (1.2 s for
+	// "all" at 300,000 tickets).
+	boundedOrder(order string) string
 	// tableCount is a query for the number of tables in the database (in
 	// the schema it works in, on PostgreSQL).
 	tableCount() string
@@ -126,6 +134,10 @@ func (sqliteDialect) constraint(err error) string {
 
 func (sqliteDialect) syncIdentity(string) string { return "" }
 func (sqliteDialect) bulkPlaceholder(int) string { return "?" }
+func (sqliteDialect) boundedOrder(string) string { return "" }
+
+func (postgresDialect) boundedOrder(order string) string { return " ORDER BY " + order }
+
 func (sqliteDialect) plannerStats() []string {
 	return []string{`PRAGMA analysis_limit = 400`, `PRAGMA optimize = 0x10002`}
 }

@@ -11,7 +11,9 @@ import (
 // OpenLoadQuery and CountQuery are the statements whose plans the tests read.
 const OpenLoadQuery = openLoadQuery
 
-func CountQuery(f ticket.Filter, atMost int) (string, []any, error) { return countQuery(f, atMost) }
+func (db *DB) CountQuery(f ticket.Filter, atMost int) (string, []any, error) {
+	return db.countQuery(f, atMost)
+}
 
 // Plan is how the database would run q: SQLite's EXPLAIN QUERY PLAN, or
 // PostgreSQL's EXPLAIN with sequential scans priced out (a test's table is

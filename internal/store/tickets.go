@@ -330,7 +330,7 @@ func ticketWhere(f ticket.Filter) (where []string, args []any, order string, err
 // view of a million tickets costs what one of atMost does ("999+"). Sort
 // and cursor play no part.
 func (db *DB) CountTickets(ctx context.Context, f ticket.Filter, atMost int) (int, error) {
-	q, args, err := countQuery(f, atMost)
+	q, args, err := db.countQuery(f, atMost)
 	if err != nil {
 		return 0, err
 	}
@@ -342,7 +342,7 @@ func (db *DB) CountTickets(ctx context.Context, f ticket.Filter, atMost int) (in
 }
 
 // countQuery is CountTickets' statement.
-func countQuery(f ticket.Filter, atMost int) (string, []any, error) {
+func (db *DB) countQuery(f ticket.Filter, atMost int) (string, []any, error) {
 	f.Sort, f.Cursor = "", ""
 	where, args, order, err := ticketWhere(f)
 	if err != nil {
@@ -356,11 +356,8 @@ func countQuery(f ticket.Filter, atMost int) (string, []any, error) {
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	// The list's order makes PostgreSQL walk the list's index and stop at
-	// the bound, as SQLite does anyway, instead of a bitmap scan that reads
-	// every matching entry first.
 	args = append(args, atMost)
-	q += " ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args)) + ") x"
+	q += db.dialect.boundedOrder(order) + " LIMIT $" + strconv.Itoa(len(args)) + ") x"
 	return q, args, nil
 }
 

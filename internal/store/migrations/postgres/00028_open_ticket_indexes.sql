@@ -8,13 +8,18 @@ CREATE INDEX tickets_open_assignee ON tickets(assignee_id, updated_at, id)
     WHERE status_category IN ('new', 'open', 'pending', 'on_hold');
 CREATE INDEX tickets_open_team ON tickets(team_id, updated_at, id)
     WHERE status_category IN ('new', 'open', 'pending', 'on_hold');
-CREATE INDEX tickets_open_escalated ON tickets(updated_at, id)
-    WHERE escalation_level > 0 AND status_category IN ('new', 'open', 'pending', 'on_hold');
+-- Escalated tickets by status: a handful of rows, so an escalated view reads
+-- (and sorts) only those; led by the status, SQLite's planner takes it over
+-- tickets_status_updated with or without statistics (a partial index of
+-- unsolved escalated tickets by time was passed over for the status index,
+-- reading every unsolved ticket: 1 s at 300,000).
+CREATE INDEX tickets_escalated ON tickets(status_category, updated_at, id)
+    WHERE escalation_level > 0;
 -- tickets_open_assignee replaces it for the open load.
 DROP INDEX tickets_assignee_category;
 
 -- +goose Down
 CREATE INDEX tickets_assignee_category ON tickets(assignee_id, status_category);
-DROP INDEX tickets_open_escalated;
+DROP INDEX tickets_escalated;
 DROP INDEX tickets_open_team;
 DROP INDEX tickets_open_assignee;
