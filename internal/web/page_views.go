@@ -115,6 +115,16 @@ type sidebar struct {
 	// Query is the current list's, for the links and the save form.
 	Query     listQuery
 	LeadTeams []int64 // teams whose views the agent may share to
+	// Pane is the current view's first tickets, for the ticket page's
+	// list beside the ticket on wide screens (nil elsewhere).
+	Pane *viewPane
+}
+
+// viewPane is the short list beside a ticket.
+type viewPane struct {
+	View    view.Entry
+	Tickets []*ticket.Ticket
+	Current int64
 }
 
 // Label is how the sidebar names an entry: a saved view by its name, a
@@ -260,6 +270,30 @@ func (s *Server) sidebarFragment(w http.ResponseWriter, r *http.Request) error {
 		return desk.E(desk.ENOTFOUND, "view.no_view", q.View)
 	}
 	sb.Query = q
+	if r.URL.Query().Get("list") != "" {
+		// Beside a ticket: the view's first tickets too.
+		key := q.View
+		if key == "" || sb.find(key) == nil && !strings.HasPrefix(key, "saved:") {
+			if key, err := s.Views.Landing(r.Context(), sb.Entries); err == nil {
+				q.View = key
+			}
+		}
+		entry, err := s.Views.Resolve(r.Context(), q.View)
+		if err != nil {
+			return err
+		}
+		a, _ := desk.ActorFrom(r.Context())
+		f, bad := entry.Query.Filter(a, s.Clock.Now())
+		pane := &viewPane{View: entry}
+		pane.Current, _ = strconv.ParseInt(r.URL.Query().Get("current"), 10, 64)
+		if len(bad) == 0 {
+			f.Limit = 25
+			if pg, err := s.Tickets.List(r.Context(), f); err == nil {
+				pane.Tickets = pg.Tickets
+			}
+		}
+		sb.Pane, sb.Current = pane, q.View
+	}
 	return s.render(w, r, http.StatusOK, "views_sidebar.html", page{Title: "views.label", Nav: "tickets", Data: sb})
 }
 

@@ -106,6 +106,11 @@ func TestViewsPages(t *testing.T) {
 		if !strings.Contains(list, `href="/tickets/`+id(a)+`"`) {
 			t.Errorf("ravi did not land on his own ticket")
 		}
+		// Beside a ticket on a wide screen: the view's sidebar and first tickets.
+		pane := br.page("/views/sidebar?list=1&current=" + id(a) + "&view=mine")
+		if !strings.Contains(pane, `id="pane-list"`) || !strings.Contains(pane, `<a href="/tickets/`+id(a)+`" aria-current="page">`) {
+			t.Errorf("the pane beside ticket %d does not list it:\n%s", a, pane)
+		}
 		// Several statuses; "unsolved" among them.
 		page := br.page("/tickets?view=all&status=pending&status=solved")
 		if strings.Contains(page, `href="/tickets/`+id(a)+`"`) || !strings.Contains(page, `href="/tickets/`+id(b)+`"`) ||

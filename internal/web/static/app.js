@@ -89,6 +89,30 @@
     }
   }
 
+  // --- The view beside the ticket: a list page remembers its view; on a
+  // wide screen the ticket page shows that view's sidebar and first tickets
+  // beside the ticket (server-rendered, fetched after the page, so the
+  // ticket itself never waits for them).
+  const shownView = document.querySelector("#view-sidebar a[aria-current]");
+  if (listRegion && shownView) sessionStorage.setItem("sahayak.view", shownView.dataset.view);
+  const pane = document.getElementById("workspace-pane");
+  if (pane && window.matchMedia("(min-width: 1400px)").matches) {
+    const key = sessionStorage.getItem("sahayak.view") || "";
+    fetch(pane.dataset.paneUrl + "&view=" + encodeURIComponent(key), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then((res) => (res.ok ? res.text() : ""))
+      .then((html) => {
+        if (!html) return;
+        const doc = new DOMParser().parseFromString(html, "text/html");
+        const bar = doc.getElementById("view-sidebar");
+        const list = doc.getElementById("pane-list");
+        if (!bar || !list) return;
+        pane.replaceChildren(document.importNode(bar, true), document.importNode(list, true));
+        pane.hidden = false;
+        document.getElementById("ticket-workspace").classList.add("with-pane");
+      })
+      .catch(() => {});
+  }
+
   // --- Presence: say "I am replying" while typing, at most every 3 s.
   let lastReplying = 0;
   document.addEventListener("input", (e) => {
