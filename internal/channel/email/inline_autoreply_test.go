@@ -1,9 +1,11 @@
 package email_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/channel/email"
@@ -238,6 +240,41 @@ func TestQueueOutboundAgainReadsRowsBack(t *testing.T) {
 		}
 		if again.ID != sent.ID || again.Status != email.DeliverySent || again.RFCMessageID != sent.RFCMessageID || len(counts) != 0 {
 			t.Errorf("read back %+v, counts %v; want the row %d as sent", again, counts, sent.ID)
+		}
+	})
+}
+
+// Messages recorded but never put on a ticket (the process died after the
+// claim) are finished by `mail reparse` from wherever their raw bytes are:
+// the record for small ones, the blob store for large ones.
+func TestReparseReadsRawFromRecordAndBlob(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		d := newDesk(t, b)
+		small := []byte(mailFrom("s@x.test", "left small", "left-small@x.test", "", "small body"))
+		big := []byte(mailFrom("b@x.test", "left big", "left-big@x.test", "", strings.Repeat("long line\r\n", email.InlineRawMax/11+10)))
+		digest, size, err := blob.New(d.blobDir).Put(bytes.NewReader(big), 4<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []*email.Inbound{
+			{MailboxID: d.box.ID, DedupeKey: "left-small@x.test", RawSHA256: "0", Size: int64(len(small)), Source: "test", Raw: small},
+			{MailboxID: d.box.ID, DedupeKey: "left-big@x.test", RawSHA256: digest, Size: size, Source: "test"},
+		} {
+			in.State, in.ReceivedAt = email.StateReceived, time.Now()
+			if _, err := d.db.ClaimInbound(system(), in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := d.mail.Reparse(context.Background(), d.box.ID)
+		if err != nil || rep.Finished != 2 || rep.Failed != 0 {
+			t.Fatalf("reparse: %+v %v", rep, err)
+		}
+		// Delivered again, both are duplicates of what reparse finished.
+		for _, raw := range [][]byte{small, big} {
+			if res := d.ingest(t, string(raw)); !res.Duplicate || res.TicketID == 0 {
+				t.Errorf("again: %+v", res)
+			}
 		}
 	})
 }
