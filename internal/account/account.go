@@ -33,7 +33,12 @@ type Account struct {
 	Industry       string         `json:"industry"`
 	ParentID       *int64         `json:"parent_id"`
 	CustomFields   map[string]any `json:"custom_fields"`
-	Version        int64          `json:"-"`
+	// CheckinRule is the check-in cadence, an RRULE ("" for none), counted
+	// from CheckinFrom; NextCheckinAt is the next check-in due.
+	CheckinRule   string     `json:"checkin_rule"`
+	CheckinFrom   *time.Time `json:"-"`
+	NextCheckinAt *time.Time `json:"next_checkin_at"`
+	Version       int64      `json:"-"`
 	// Health is the score as last worked out (stored); reads refresh it
 	// for the time of reading.
 	Health *Health `json:"health"`
@@ -48,6 +53,9 @@ type Money int64
 func (m Money) MarshalJSON() ([]byte, error) {
 	return []byte(fmt.Sprintf("%.2f", float64(m)/100)), nil
 }
+
+// Major is the amount in major units.
+func (m Money) Major() float64 { return float64(m) / 100 }
 
 // MoneyFrom converts an amount in major units, refusing negative amounts,
 // more than two decimals and amounts past a trillion.
@@ -146,6 +154,9 @@ type Input struct {
 	Industry     *string
 	ParentID     *int64
 	CustomFields *map[string]any
+	// CheckinRule sets the check-in cadence (an RRULE; "" removes it),
+	// counted from the time it is set.
+	CheckinRule *string
 	// IfVersion, when not 0, applies the change only to that version.
 	IfVersion int64
 }
@@ -153,12 +164,14 @@ type Input struct {
 // Empty reports whether the input changes nothing.
 func (in Input) Empty() bool {
 	return in.OwnerID == nil && in.Tier == nil && in.ARR == nil && in.MRR == nil && !in.ClearARR && !in.ClearMRR &&
-		in.Currency == nil && in.RenewalDate == nil && in.Industry == nil && in.ParentID == nil && in.CustomFields == nil
+		in.Currency == nil && in.RenewalDate == nil && in.Industry == nil && in.ParentID == nil && in.CustomFields == nil &&
+		in.CheckinRule == nil
 }
 
-// apply checks the fields that need no lookup and sets them on a; today is
-// the date renewals may not be before.
-func (in Input) apply(a *Account, today string) desk.Fields {
+// apply checks the fields that need no lookup and sets them on a; now
+// dates renewals (not before today) and starts a new cadence.
+func (in Input) apply(a *Account, now time.Time) desk.Fields {
+	today := now.Format(time.DateOnly)
 	errs := desk.Fields{}
 	text := func(field string, p *string, max int, dst *string) {
 		if p == nil {
@@ -218,6 +231,23 @@ func (in Input) apply(a *Account, today string) desk.Fields {
 	}
 	if a.CustomFields == nil {
 		a.CustomFields = map[string]any{}
+	}
+	if in.CheckinRule != nil {
+		rule := strings.TrimSpace(*in.CheckinRule)
+		switch {
+		case rule == "":
+			a.CheckinRule, a.CheckinFrom, a.NextCheckinAt = "", nil, nil
+		case len(rule) > 500:
+			errs["checkin_rule"] = desk.M("invalid.too_long")
+		case rule != a.CheckinRule:
+			from := now.Truncate(time.Minute)
+			next, msg := NextCheckin(rule, from, now)
+			if msg.Key != "" {
+				errs["checkin_rule"] = msg
+				break
+			}
+			a.CheckinRule, a.CheckinFrom, a.NextCheckinAt = rule, &from, &next
+		}
 	}
 	return errs
 }

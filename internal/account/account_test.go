@@ -218,6 +218,12 @@ func TestHealthFromEvents(t *testing.T) {
 					evs = append(evs, e)
 				}
 			}
+			// A customer rates 5, then changes it to 1.
+			for _, d := range []map[string]any{{"rating": 5, "previous": nil}, {"rating": 1, "previous": 5}} {
+				e := event.New(event.SatisfactionRated, urgent[0].ID, d)
+				e.ActorKind, e.CreatedAt = desk.ActorContact, f.clock.Now()
+				evs = append(evs, e)
+			}
 			return tx.AppendEvents(f.sys, evs)
 		})
 		if err != nil {
@@ -233,7 +239,8 @@ func TestHealthFromEvents(t *testing.T) {
 		for _, c := range got.Health.Components {
 			comps[c.Name] = c
 		}
-		if comps[account.CompSLA].Score != 0 || comps[account.CompUrgent].Score != 0 || comps[account.CompVolume].Weight != 15 {
+		if comps[account.CompSLA].Score != 0 || comps[account.CompUrgent].Score != 0 || comps[account.CompVolume].Weight != 15 ||
+			comps[account.CompSatisfaction].Value != 0 || got.State.Bad != 1 || got.State.Good != 0 {
 			t.Errorf("components: %+v", got.Health.Components)
 		}
 		evs, err := f.db.EventsAfter(f.sys, 0, 1000)
@@ -356,6 +363,101 @@ func TestSatisfactionAnswersCountIntoHealth(t *testing.T) {
 		}
 		if sat == nil || sat.Value < 0.33 || sat.Value > 0.34 {
 			t.Fatalf("satisfaction component %+v, want a third good", sat)
+		}
+	})
+}
+
+// Cadences are RRULEs: one that never recurs, or recurs more often than
+// daily, is refused; logging a check-in moves the next one along and puts
+// it on the timeline; due check-ins remind their owner once.
+func TestCheckins(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		ae, asAE := f.agent("meera", auth.RoleAccountExecutive)
+		_, asOther := f.agent("arjun", auth.RoleAccountExecutive)
+		a := f.org("Acme", "acme.test")
+		for rule, field := range map[string]string{
+			"FREQ=MINUTELY":                               "checkin_rule",
+			"FREQ=DAILY;BYHOUR=9,10":                      "checkin_rule",
+			"FREQ=DAILY;COUNT=1;DTSTART=20200101T000000Z": "checkin_rule",
+			"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30":         "checkin_rule",
+			"every now and then":                          "checkin_rule",
+			"FREQ=DAILY;UNTIL=20200101T000000Z":           "checkin_rule",
+		} {
+			if _, err := f.acc.Update(f.sys, a.ID, account.Input{CheckinRule: ptr(rule)}); desk.ErrorFields(err)[field].Key == "" {
+				t.Errorf("%s: %v", rule, err)
+			}
+		}
+		got, err := f.acc.Update(asAE, a.ID, account.Input{OwnerID: &ae.ID, CheckinRule: ptr("FREQ=DAILY;INTERVAL=30")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := f.clock.Now().Truncate(time.Minute).Add(30 * 24 * time.Hour)
+		if got.NextCheckinAt == nil || !got.NextCheckinAt.Equal(first) {
+			t.Fatalf("next check-in %v, want %v", got.NextCheckinAt, first)
+		}
+		if _, err := f.acc.LogCheckin(asOther, account.CheckinInput{OrganizationID: a.ID, Notes: "hi"}); desk.ErrorCode(err) != desk.EFORBIDDEN {
+			t.Errorf("another's account: %v", err)
+		}
+		if _, err := f.acc.LogCheckin(asAE, account.CheckinInput{OrganizationID: a.ID, Outcome: "ecstatic"}); desk.ErrorCode(err) != desk.EINVALID {
+			t.Errorf("unknown outcome: %v", err)
+		}
+		// Nothing due yet; thirty-one days on, the check-in is overdue and
+		// its reminder goes out once.
+		if due, _ := f.acc.DueCheckins(asAE, &ae.ID, 7*24*time.Hour, 50); len(due) != 0 {
+			t.Errorf("due too early: %v", due)
+		}
+		f.clock.Advance(31 * 24 * time.Hour)
+		due, err := f.acc.DueCheckins(asAE, &ae.ID, 0, 50)
+		if err != nil || len(due) != 1 || !due[0].Overdue {
+			t.Fatalf("due: %v %v", due, err)
+		}
+		for want := 1; want >= 0; want-- {
+			if n, err := f.acc.RemindDue(f.sys); err != nil || n != want {
+				t.Errorf("reminders: %d %v, want %d", n, err, want)
+			}
+		}
+		c, err := f.acc.LogCheckin(asAE, account.CheckinInput{OrganizationID: a.ID, Notes: account.CheckinTemplate + "Wants 20 more seats.",
+			Attendees: []string{"Kavya (CTO)", " "}, Outcome: "positive", FollowUps: []string{"Send the seat quote"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Attendees) != 1 || c.ID == 0 {
+			t.Errorf("check-in: %+v", c)
+		}
+		got, _ = f.acc.Get(f.sys, a.ID)
+		if want := first.Add(30 * 24 * time.Hour); got.NextCheckinAt == nil || !got.NextCheckinAt.Equal(want) {
+			t.Errorf("next after logging: %v, want %v", got.NextCheckinAt, want)
+		}
+		f.ticket("acme.test", "normal")
+		f.catchup()
+		items, err := f.acc.Timeline(f.sys, a.ID, account.TimelineFilter{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, it := range items {
+			kinds[it.Kind]++
+		}
+		if kinds["checkin"] != 1 || kinds["ticket"] != 1 || kinds["message"] != 1 {
+			t.Errorf("timeline: %+v", items)
+		}
+		page1, _ := f.acc.Timeline(f.sys, a.ID, account.TimelineFilter{Limit: 1})
+		k := page1[0].Key()
+		page2, _ := f.acc.Timeline(f.sys, a.ID, account.TimelineFilter{Limit: 5, Before: &k})
+		if len(page2) != len(items)-1 {
+			t.Errorf("second page: %d items of %d", len(page2), len(items))
+		}
+		only, _ := f.acc.Timeline(f.sys, a.ID, account.TimelineFilter{Kinds: []string{"checkin"}})
+		if len(only) != 1 || only[0].Kind != "checkin" {
+			t.Errorf("check-ins only: %+v", only)
+		}
+		if _, err := f.acc.Timeline(f.sys, a.ID, account.TimelineFilter{Kinds: []string{"gossip"}}); desk.ErrorCode(err) != desk.EINVALID {
+			t.Errorf("unknown kind: %v", err)
+		}
+		book, err := f.acc.Book(asAE, ae.ID)
+		if err != nil || len(book) != 1 || book[0].Open != 1 || book[0].LastContact == nil {
+			t.Errorf("book: %+v %v", book, err)
 		}
 	})
 }

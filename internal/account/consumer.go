@@ -143,7 +143,7 @@ func (s *Service) atRisk(a *Account, h Health, now time.Time) event.Event {
 func counts(e event.Event) bool {
 	switch e.Kind {
 	case event.TicketCreated, event.MessageAdded, event.Escalated, event.SLABreached, event.FieldChanged,
-		event.Merged, SurveyAnswered, CheckinLogged:
+		event.Merged, event.SatisfactionRated, CheckinLogged:
 		return true
 	}
 	return false
@@ -155,12 +155,9 @@ func recounts(e event.Event) bool {
 	return e.Kind == event.TicketCreated || e.Kind == event.FieldChanged || e.Kind == event.Merged
 }
 
-// Kinds this consumer reads that other work writes: a satisfaction answer
-// (package csat: data rating 1–5) and a check-in logged here.
-const (
-	SurveyAnswered = event.SatisfactionRated
-	CheckinLogged  = "account.checkin_logged"
-)
+// CheckinLogged is the event of a check-in logged (package account); the
+// consumer counts it as a contact.
+const CheckinLogged = "account.checkin_logged"
 
 // accountEventOrg is the organization of an event without a ticket.
 func accountEventOrg(e event.Event) int64 {
@@ -190,16 +187,30 @@ func observe(st *State, e event.Event) {
 		st.Observe(ObserveEscalation, e.CreatedAt)
 	case event.SLABreached:
 		st.Observe(ObserveBreach, e.CreatedAt)
-	case SurveyAnswered:
+	case event.SatisfactionRated:
+		// A rating of 4 or 5 is good, 1 or 2 bad (package csat); a changed
+		// answer takes its previous rating back.
 		var d struct {
-			Rating int `json:"rating"`
+			Rating   int  `json:"rating"`
+			Previous *int `json:"previous"`
 		}
 		_ = json.Unmarshal(e.Data, &d)
-		switch {
-		case d.Rating >= 4:
-			st.Observe(ObserveGood, e.CreatedAt)
-		case d.Rating >= 1 && d.Rating <= 2:
-			st.Observe(ObserveBad, e.CreatedAt)
+		if d.Previous != nil {
+			st.Unobserve(rated(*d.Previous))
+		}
+		if what := rated(d.Rating); what >= 0 {
+			st.Observe(what, e.CreatedAt)
 		}
 	}
+}
+
+// rated is what a satisfaction rating counts as (-1 for neither).
+func rated(r int) int {
+	switch {
+	case r >= 4:
+		return ObserveGood
+	case r >= 1 && r <= 2:
+		return ObserveBad
+	}
+	return -1
 }

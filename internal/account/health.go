@@ -156,6 +156,17 @@ func (s *State) Observe(what int, at time.Time) {
 	}
 }
 
+// Unobserve takes back one good or bad rating (an answer changed), never
+// below zero.
+func (s *State) Unobserve(what int) {
+	switch what {
+	case ObserveGood:
+		s.Good = math.Max(0, s.Good-1)
+	case ObserveBad:
+		s.Bad = math.Max(0, s.Bad-1)
+	}
+}
+
 // linear maps v from [good, bad] to [100, 0], clamped.
 func linear(v, good, bad float64) int {
 	x := (v - good) / (bad - good)

@@ -55,22 +55,25 @@ type Touch struct {
 
 // Service is the accounts work.
 type Service struct {
-	store Store
-	bus   *event.Bus
-	clock desk.Clock
-	log   *slog.Logger
+	store    Store
+	checkins CheckinStore
+	book     BookStore
+	bus      *event.Bus
+	clock    desk.Clock
+	log      *slog.Logger
 }
 
 // New returns the service.
-func New(s Store, bus *event.Bus, clock desk.Clock, log *slog.Logger) *Service {
+func New(s interface {
+	Store
+	CheckinStore
+	BookStore
+}, bus *event.Bus, clock desk.Clock, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{store: s, bus: bus, clock: clock, log: log}
+	return &Service{store: s, checkins: s, book: s, bus: bus, clock: clock, log: log}
 }
-
-// today is the date renewals may not be set before.
-func (s *Service) today() string { return s.clock.Now().Format(time.DateOnly) }
 
 // Get returns an account with its health worked out for now.
 func (s *Service) Get(ctx context.Context, orgID int64) (*Account, error) {
@@ -177,15 +180,15 @@ func (s *Service) Update(ctx context.Context, orgID int64, in Input) (*Account, 
 		if err := desk.CheckVersion(in.IfVersion, a.Version); err != nil {
 			return err
 		}
+		if err := mayChange(actor, a); err != nil {
+			return err
+		}
 		if !actor.Can(auth.AccountsManage) {
-			if a.OwnerID != nil && *a.OwnerID != actor.ID {
-				return desk.E(desk.EFORBIDDEN, "account.error.not_owner", orgID)
-			}
 			if in.OwnerID != nil && *in.OwnerID != 0 && *in.OwnerID != actor.ID {
 				return desk.E(desk.EFORBIDDEN, "account.error.owner_manage")
 			}
 		}
-		errs := in.apply(a, s.today())
+		errs := in.apply(a, s.clock.Now())
 		if err := s.checkOwner(ctx, in.OwnerID, a, errs); err != nil {
 			return err
 		}

@@ -91,5 +91,20 @@ func refreshAccounts(q *jobs.Queue, svc *account.Service) error {
 	}, jobs.MaxAttempts(3)); err != nil {
 		return err
 	}
-	return jobs.Every(q, time.Hour, accountsRefresh{})
+	if err := jobs.Every(q, time.Hour, accountsRefresh{}); err != nil {
+		return err
+	}
+	if err := jobs.AddWorker(q, func(ctx context.Context, _ checkinsDue) error {
+		_, err := svc.RemindDue(desk.WithActor(ctx, desk.System))
+		return err
+	}, jobs.MaxAttempts(3)); err != nil {
+		return err
+	}
+	return jobs.Every(q, 5*time.Minute, checkinsDue{})
 }
+
+// checkinsDue is the periodic job that reminds owners of check-ins that
+// fell due (once per due time; see account.Service.RemindDue).
+type checkinsDue struct{}
+
+func (checkinsDue) Kind() string { return "account.checkins_due" }

@@ -129,8 +129,9 @@ func (n *Notifier) webhookAdmins(ctx context.Context, e event.Event) ([]Args, er
 	return out, nil
 }
 
-// accountOwner tells an account's owner that it crossed into the risk band.
-func accountOwner(e event.Event) []Args {
+// accountOwner tells an account's owner what an account event says: it
+// crossed into the risk band, or a check-in fell due.
+func accountOwner(e event.Event, kind string) []Args {
 	var d struct {
 		OrganizationID int64  `json:"organization_id"`
 		Name           string `json:"name"`
@@ -141,7 +142,7 @@ func accountOwner(e event.Event) []Args {
 		return nil
 	}
 	body, _ := json.Marshal(map[string]any{"organization_id": d.OrganizationID, "name": d.Name, "score": d.Score})
-	return []Args{{AgentID: d.OwnerID, EventID: e.ID, What: KindAccountAtRisk, Body: string(body)}}
+	return []Args{{AgentID: d.OwnerID, EventID: e.ID, What: kind, Body: string(body)}}
 }
 
 // recipients decides who hears of an event. Nobody is told of their own act.
@@ -160,7 +161,9 @@ func (n *Notifier) recipients(ctx context.Context, e event.Event) ([]Args, error
 	case event.WebhookDisabled:
 		return n.webhookAdmins(ctx, e)
 	case account.AtRisk:
-		return accountOwner(e), nil
+		return accountOwner(e, KindAccountAtRisk), nil
+	case account.CheckinDue:
+		return accountOwner(e, KindCheckinDue), nil
 	default:
 		// Other kinds tell nobody, and their data has other shapes (a
 		// status change's "new" is text, not an agent id).

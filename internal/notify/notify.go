@@ -37,4 +37,7 @@ const (
 	// into the risk band; no ticket, the body is JSON {organization_id,
 	// name, score}.
 	KindAccountAtRisk = "account_at_risk"
+	// KindCheckinDue reminds an account's owner of a check-in that fell
+	// due; the body is JSON {organization_id, name}.
+	KindCheckinDue = "checkin_due"
 )

@@ -16,7 +16,7 @@ import (
 var _ account.Store = (*DB)(nil)
 
 const accountColumns = `o.id, o.name, o.owner_id, o.tier, o.arr_minor, o.mrr_minor, o.currency, o.renewal_on, o.industry,
-	o.parent_id, o.account_fields, o.version, h.score, h.band, h.state
+	o.parent_id, o.account_fields, o.checkin_rule, o.checkin_from, o.next_checkin_at, o.version, h.score, h.band, h.state
 	FROM organizations o LEFT JOIN account_health h ON h.organization_id = o.id `
 
 func scanAccounts(ctx context.Context, q querier, where string, args ...any) ([]*account.Account, error) {
@@ -28,14 +28,15 @@ func scanAccounts(ctx context.Context, q querier, where string, args ...any) ([]
 	out := []*account.Account{}
 	for rows.Next() {
 		var a account.Account
-		var owner, parent, arr, mrr, score sql.NullInt64
+		var owner, parent, arr, mrr, score, from, next sql.NullInt64
 		var fields string
 		var band, state sql.NullString
 		if err := rows.Scan(&a.OrganizationID, &a.Name, &owner, &a.Tier, &arr, &mrr, &a.Currency, &a.RenewalDate,
-			&a.Industry, &parent, &fields, &a.Version, &score, &band, &state); err != nil {
+			&a.Industry, &parent, &fields, &a.CheckinRule, &from, &next, &a.Version, &score, &band, &state); err != nil {
 			return nil, fmt.Errorf("accounts: %w", err)
 		}
 		a.OwnerID, a.ParentID = fromNullID(owner), fromNullID(parent)
+		a.CheckinFrom, a.NextCheckinAt = fromNullMicros(from), fromNullMicros(next)
 		if arr.Valid {
 			m := account.Money(arr.Int64)
 			a.ARR = &m
@@ -128,9 +129,10 @@ func (db *DB) SaveAccount(ctx context.Context, a *account.Account, ev event.Even
 	return db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE organizations SET owner_id = $2, tier = $3, arr_minor = $4, mrr_minor = $5,
 			currency = $6, renewal_on = $7, industry = $8, parent_id = $9, account_fields = $10, updated_at = $11,
-			version = version + 1 WHERE id = $1 AND version = $12`,
+			checkin_rule = $13, checkin_from = $14, next_checkin_at = $15, version = version + 1 WHERE id = $1 AND version = $12`,
 			a.OrganizationID, nullID(a.OwnerID), a.Tier, minor(a.ARR), minor(a.MRR), a.Currency, a.RenewalDate, a.Industry,
-			nullID(a.ParentID), string(fields), micros(ev.CreatedAt), a.Version)
+			nullID(a.ParentID), string(fields), micros(ev.CreatedAt), a.Version, a.CheckinRule, nullMicros(a.CheckinFrom),
+			nullMicros(a.NextCheckinAt))
 		err = versioned(ctx, tx, res, err, "organizations", a.OrganizationID, desk.M("error.organization_not_found", a.OrganizationID))
 		if err := bumped(&a.Version, err); err != nil {
 			return err

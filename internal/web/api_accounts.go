@@ -31,6 +31,7 @@ type accountIn struct {
 	Industry     *string         `json:"industry"`
 	ParentID     optionalID      `json:"parent_id"`
 	CustomFields *map[string]any `json:"custom_fields"`
+	CheckinRule  *string         `json:"checkin_rule"`
 }
 
 // optionalAmount is an amount that may be absent, null (clear) or a number.
@@ -62,7 +63,7 @@ func (in accountIn) input() account.Input {
 	}
 	out := account.Input{OwnerID: zeroIfNull(in.OwnerID), Tier: in.Tier, ARR: in.ARR.v, MRR: in.MRR.v,
 		ClearARR: in.ARR.set && in.ARR.v == nil, ClearMRR: in.MRR.set && in.MRR.v == nil, Currency: in.Currency,
-		RenewalDate: in.RenewalDate, Industry: in.Industry, ParentID: zeroIfNull(in.ParentID)}
+		RenewalDate: in.RenewalDate, Industry: in.Industry, ParentID: zeroIfNull(in.ParentID), CheckinRule: in.CheckinRule}
 	if in.CustomFields != nil {
 		// The decoder reads numbers as json.Number; the account takes floats.
 		m := map[string]any{}

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,5 +90,91 @@ func TestAccountsAPI(t *testing.T) {
 		assertChecks(t, r, []check{{"points.#", 1}})
 		r = d.mustCall(200, "GET", "/api/v1/organizations/"+id(acmeID), "ravi", nil)
 		assertChecks(t, r, []check{{"health.components.1.name", "urgent_open"}, {"health.components.1.value", 1}})
+	})
+}
+
+// The account executive's day: the book ranks their accounts at risk
+// first, the account page shows health, timeline and check-ins, and a
+// check-in logged from the page lands on the timeline (API and pages).
+func TestBookTimelineAndCheckins(t *testing.T) {
+	t.Parallel()
+	eachBackendWithPasswords(t, map[string]string{"asha": goodPassword}, func(t *testing.T, d *testDesk) {
+		asha := d.Agents["asha"]
+		mk := func(name, domain string) int64 {
+			return d.mustCall(201, "POST", "/api/v1/organizations", "asha",
+				map[string]any{"name": name, "domains": []string{domain}, "owner_id": asha.ID, "checkin_rule": "FREQ=MONTHLY"}).id("id")
+		}
+		calm, stormy := mk("Calm Co", "calm.test"), mk("Stormy Ltd", "stormy.test")
+		for range 3 {
+			d.mustCreateTicket("ravi", map[string]any{"priority": "urgent", "requester": map[string]any{"email": "x@stormy.test"}})
+		}
+		storetest.CatchUpWith(t, d.DB, account.Consumer, func(ctx context.Context) error { return d.Accounts.Catchup(ctx) })
+		d.run([]scenario{
+			{name: "the book ranks the stormy account first", method: "GET", path: "/api/v1/book", as: "asha", wantStatus: 200,
+				want: []check{{"accounts.#", 2}, {"accounts.0.organization_id", stormy}, {"accounts.0.urgent_tickets", 3},
+					{"accounts.1.name", "Calm Co"}}},
+			{name: "another's book reads by owner", method: "GET", path: "/api/v1/book?owner_id=" + id(asha.ID), as: "sunil",
+				wantStatus: 200, want: []check{{"accounts.#", 2}}},
+			{name: "a cadence too frequent is refused", method: "PATCH", path: "/api/v1/organizations/" + id(calm), as: "asha",
+				body: map[string]any{"checkin_rule": "FREQ=HOURLY"}, wantStatus: 400, wantCode: "invalid",
+				want: []check{{"error.fields.checkin_rule", "recurs more often than once a day"}}},
+			{name: "a cadence that never recurs is refused", method: "PATCH", path: "/api/v1/organizations/" + id(calm), as: "asha",
+				body: map[string]any{"checkin_rule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=31"}, wantStatus: 400, wantCode: "invalid"},
+			{name: "a check-in is logged", method: "POST", path: "/api/v1/checkins", as: "asha",
+				body: map[string]any{"organization_id": calm, "notes": "Quarterly review", "attendees": []string{"Kavya"},
+					"outcome": "positive", "follow_ups": []string{"Send the quote"}}, wantStatus: 201,
+				want: []check{{"organization_id", calm}, {"attendees.0", "Kavya"}}},
+			{name: "an agent may not log one", method: "POST", path: "/api/v1/checkins", as: "ravi",
+				body: map[string]any{"organization_id": calm}, wantStatus: 403, wantCode: "forbidden"},
+			{name: "check-ins list", method: "GET", path: "/api/v1/checkins?organization_id=" + id(calm), as: "ravi",
+				wantStatus: 200, want: []check{{"checkins.#", 1}, {"checkins.0.outcome", "positive"}}},
+			{name: "check-ins need an account", method: "GET", path: "/api/v1/checkins", as: "ravi", wantStatus: 400, wantCode: "invalid"},
+			{name: "nothing is due this week", method: "GET", path: "/api/v1/checkins/due?within_days=7", as: "asha",
+				wantStatus: 200, want: []check{{"due.#", 0}}},
+			{name: "within two months both are due", method: "GET", path: "/api/v1/checkins/due?within_days=62&owner_id=" + id(asha.ID),
+				as: "asha", wantStatus: 200, want: []check{{"due.#", 2}, {"due.0.overdue", false}}},
+			{name: "the timeline pages", method: "GET", path: "/api/v1/organizations/" + id(stormy) + "/timeline?limit=4", as: "ravi",
+				wantStatus: 200, want: []check{{"items.#", 4}},
+				after: func(t *testing.T, d *testDesk) {
+					first := d.mustCall(200, "GET", "/api/v1/organizations/"+id(stormy)+"/timeline?limit=4", "ravi", nil)
+					next := first.str("next_cursor")
+					rest := d.mustCall(200, "GET", "/api/v1/organizations/"+id(stormy)+"/timeline?limit=10&cursor="+next, "ravi", nil)
+					assertChecks(t, rest, []check{{"items.#", 2}, {"next_cursor", nil}})
+				}},
+			{name: "the timeline filters by kind", method: "GET", path: "/api/v1/organizations/" + id(calm) + "/timeline?kind=checkin",
+				as: "ravi", wantStatus: 200, want: []check{{"items.#", 1}, {"items.0.kind", "checkin"}, {"items.0.ticket_id", nil}}},
+			{name: "an unknown kind is named", method: "GET", path: "/api/v1/organizations/" + id(calm) + "/timeline?kind=gossip",
+				as: "ravi", wantStatus: 400, wantCode: "invalid"},
+			{name: "a bad cursor is named", method: "GET", path: "/api/v1/organizations/" + id(calm) + "/timeline?cursor=AAAA",
+				as: "ravi", wantStatus: 400, wantCode: "invalid"},
+			{name: "a missing account's timeline is 404", method: "GET", path: "/api/v1/organizations/999999/timeline",
+				as: "ravi", wantStatus: 404, wantCode: "not_found"},
+		})
+		// The pages: the book links to the account, whose page logs a check-in.
+		s := d.signedIn(t, "asha")
+		book := s.page("/book")
+		if i, j := strings.Index(book, "Stormy Ltd"), strings.Index(book, "Calm Co"); i < 0 || j < 0 || i > j ||
+			!strings.Contains(book, `href="/organizations/`+id(stormy)+`"`) {
+			t.Errorf("the book:\n%s", book)
+		}
+		acct := s.page("/organizations/" + id(calm))
+		for _, want := range []string{"band-healthy", "Quarterly review", `id="log-checkin"`, "FREQ=MONTHLY", `href="/book"`} {
+			if !strings.Contains(acct, want) {
+				t.Errorf("the account page lacks %q", want)
+			}
+		}
+		csrf := csrfField.FindStringSubmatch(acct)[1]
+		res, page := s.post("/organizations/"+id(calm)+"/checkins", url.Values{"csrf": {csrf}, "notes": {"Call about seats"},
+			"attendees": {"Kavya\nRahul"}, "outcome": {"neutral"}, "follow_ups": {""}})
+		if res.StatusCode != 303 {
+			t.Fatalf("log from the page: %d\n%s", res.StatusCode, page)
+		}
+		res, page = s.post("/organizations/"+id(calm)+"/checkins", url.Values{"csrf": {csrf}, "outcome": {"ecstatic"}})
+		if res.StatusCode != 400 || !strings.Contains(page, `id="log-checkin"`) {
+			t.Errorf("a refused check-in: %d", res.StatusCode)
+		}
+		if acct = s.page("/organizations/" + id(calm) + "?kind=checkin"); strings.Count(acct, `data-kind="checkin"`) != 2 {
+			t.Errorf("the timeline shows %d check-ins", strings.Count(acct, `data-kind="checkin"`))
+		}
 	})
 }

@@ -64,14 +64,17 @@ func (s *Server) describeNotifications(r *http.Request, list []*notify.Notificat
 	for _, n := range list {
 		o := notificationOut{ID: n.ID, AgentID: n.AgentID, Kind: n.Kind, TicketID: n.TicketID, EventID: n.EventID, Body: n.Body,
 			ReadAt: n.ReadAt, CreatedAt: n.CreatedAt}
-		if n.Kind == notify.KindAccountAtRisk {
+		if n.Kind == notify.KindAccountAtRisk || n.Kind == notify.KindCheckinDue {
 			var b struct {
 				OrganizationID int64  `json:"organization_id"`
 				Name           string `json:"name"`
 				Score          int    `json:"score"`
 			}
 			_ = json.Unmarshal([]byte(n.Body), &b)
-			o.Text, o.URL = s.Catalog.T(lang, "notif.text.account_at_risk", b.Name, b.Score), "/organizations/"+id64(b.OrganizationID)
+			o.Text, o.URL = s.Catalog.T(lang, "notif.text."+n.Kind, b.Name, b.Score), "/organizations/"+id64(b.OrganizationID)
+			if n.Kind == notify.KindCheckinDue {
+				o.Text = s.Catalog.T(lang, "notif.text.checkin_due", b.Name)
+			}
 			out = append(out, o)
 			continue
 		}

@@ -205,6 +205,8 @@ type organizationData struct {
 	Form         personForm
 	Errors       desk.Fields
 	Saved        bool
+	// Account is the account panel (nil without the accounts service).
+	Account *accountPanel
 }
 
 func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request) error {
@@ -237,5 +239,10 @@ func (s *Server) showOrganization(w http.ResponseWriter, r *http.Request, status
 		return err
 	}
 	d.Tickets = pg.Tickets
+	if s.Accounts != nil {
+		if d.Account, err = s.readAccountPanel(r, o.ID); err != nil {
+			return err
+		}
+	}
 	return s.render(w, r, status, "organization.html", page{Title: "organization.title", Nav: "organizations", Data: d})
 }

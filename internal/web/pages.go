@@ -294,6 +294,8 @@ func (s *Server) pageRoutes() {
 	s.handle("GET /organizations/{id}", auth.OrganizationsRead, s.organizationPage)
 	s.handle("POST /organizations/{id}", auth.OrganizationsWrite, s.updateOrganizationPage)
 	s.handle("POST /organizations/{id}/delete", auth.OrganizationsWrite, s.deleteOrganizationPage)
+	s.handle("POST /organizations/{id}/checkins", auth.OrganizationsWrite, s.logCheckinPage)
+	s.handle("GET /book", auth.OrganizationsRead, s.bookPage)
 
 	s.handle("GET /settings", auth.SignedIn, s.settingsPage)
 	s.handle("POST /settings/language", auth.SignedIn, s.setLanguagePage)

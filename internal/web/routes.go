@@ -49,6 +49,12 @@ func (s *Server) routeTable() {
 	s.handle("PATCH /api/v1/organizations/{id}", auth.OrganizationsWrite, s.updateOrganization)
 	s.handle("DELETE /api/v1/organizations/{id}", auth.OrganizationsWrite, s.deleteOrganization)
 	s.handle("GET /api/v1/organizations/{id}/health", auth.OrganizationsRead, s.getHealthHistory)
+	s.handle("GET /api/v1/organizations/{id}/timeline", auth.OrganizationsRead, s.getTimeline)
+	s.handle("GET /api/v1/book", auth.OrganizationsRead, s.getBook)
+	s.handle("GET /api/v1/checkins", auth.OrganizationsRead, s.listCheckins)
+	s.handle("POST /api/v1/checkins", auth.OrganizationsWrite, s.createCheckin)
+	s.handle("GET /api/v1/checkins/due", auth.OrganizationsRead, s.listDueCheckins)
+	s.handle("GET /api/v1/checkins/{id}", auth.OrganizationsRead, s.getCheckin)
 	s.handle("GET /api/v1/health-weights", auth.OrganizationsRead, s.getHealthWeights)
 	s.handle("PUT /api/v1/health-weights", auth.AccountsManage, s.putHealthWeights)
 
