@@ -1,0 +1,155 @@
+package account_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/account"
+	"github.com/sahayak/sahayak/internal/app"
+	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/seed"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+// benchDesk is a synthetic desk of SAHAYAK_BENCH_TICKETS tickets (default
+// 10,000; a third of them in ten organizations, as seed.Synthetic makes
+// them) plus SAHAYAK_BENCH_ACCOUNTS accounts (default 1,000), all owned by
+// one account executive, with the health consumer caught up.
+type benchDesk struct {
+	a     *app.App
+	sys   context.Context
+	ae    *people.Agent
+	asAE  context.Context
+	orgs  []int64
+	busy  int64 // a synthetic organization: the one with many tickets
+	email string
+}
+
+func newBenchDesk(b *testing.B) *benchDesk {
+	b.Helper()
+	n, accounts := 10000, 1000
+	if v := os.Getenv("SAHAYAK_BENCH_TICKETS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	if v := os.Getenv("SAHAYAK_BENCH_ACCOUNTS"); v != "" {
+		accounts, _ = strconv.Atoi(v)
+	}
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Config{DataDir: b.TempDir()}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(a.Close)
+	start := time.Now()
+	if _, err := seed.Synthetic(ctx, seed.Services{DB: a.DB, People: a.People, Tickets: a.Tickets}, n, time.Now().UTC()); err != nil {
+		b.Fatal(err)
+	}
+	d := &benchDesk{a: a, sys: app.SystemContext(ctx)}
+	email, name, role := "ae@bench.test", "Bench AE", auth.RoleAccountExecutive
+	if d.ae, err = a.People.CreateAgent(d.sys, people.AgentInput{Email: &email, Name: &name, Role: &role}, auth.HashPassword); err != nil {
+		b.Fatal(err)
+	}
+	d.asAE = desk.WithActor(ctx, desk.Actor{Kind: desk.ActorAgent, ID: d.ae.ID, Permissions: auth.All})
+	orgs, err := a.People.Organizations(d.sys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range accounts {
+		nm, dom := fmt.Sprintf("Bench %d", i), []string{fmt.Sprintf("bench%d.test", i)}
+		o, err := a.People.CreateOrganization(d.sys, people.OrganizationInput{Name: &nm, Domains: &dom})
+		if err != nil {
+			b.Fatal(err)
+		}
+		orgs = append(orgs, o)
+	}
+	for _, o := range orgs {
+		if _, err := a.Accounts.Update(d.sys, o.ID, account.Input{OwnerID: &d.ae.ID}); err != nil {
+			b.Fatal(err)
+		}
+		d.orgs = append(d.orgs, o.ID)
+	}
+	d.busy, d.email = orgs[0].ID, "bench@"+orgs[0].Domains[0]
+	for {
+		last, _ := a.DB.LastEventID(ctx)
+		if err := a.Accounts.Catchup(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if at, _ := a.DB.EventCursor(ctx, account.Consumer); at == last {
+			break
+		}
+	}
+	b.Logf("%d tickets, %d accounts, seeded and caught up in %v", n, len(d.orgs), time.Since(start).Round(time.Second))
+	return d
+}
+
+// p95 reports the 95th percentile of the timed runs.
+func p95(b *testing.B, took []time.Duration) {
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
+}
+
+// BenchmarkHealthPerEvent is the health consumer's cost per event: new
+// tickets of a busy account (ticket.created and its message), read and
+// applied in batches. Its cost should not grow with the desk's tickets:
+//
+//	SAHAYAK_BENCH_TICKETS=1000 go test ./internal/account -run '^$' -bench HealthPerEvent -benchtime 500x
+//	SAHAYAK_BENCH_TICKETS=100000 go test ./internal/account -run '^$' -bench HealthPerEvent -benchtime 500x
+func BenchmarkHealthPerEvent(b *testing.B) {
+	d := newBenchDesk(b)
+	ctx := context.Background()
+	for run := 1; run <= 3; run++ {
+		b.Run(fmt.Sprintf("run%d", run), func(b *testing.B) {
+			b.StopTimer()
+			for range b.N {
+				if _, err := d.a.Tickets.Create(d.sys, ticket.NewTicket{Subject: "More seats?", Body: "x", Priority: "urgent",
+					Requester: ticket.Person{Email: d.email}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StartTimer()
+			if err := d.a.Accounts.Catchup(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// BenchmarkBook reads an account executive's book (every account of the
+// desk is theirs: SAHAYAK_BENCH_ACCOUNTS plus ten) and reports the p95.
+func BenchmarkBook(b *testing.B) {
+	d := newBenchDesk(b)
+	b.ResetTimer()
+	took := make([]time.Duration, 0, b.N)
+	for range b.N {
+		t0 := time.Now()
+		if _, err := d.a.Accounts.Book(d.asAE, d.ae.ID); err != nil {
+			b.Fatal(err)
+		}
+		took = append(took, time.Since(t0))
+	}
+	p95(b, took)
+}
+
+// BenchmarkTimeline reads the first page (30 items) of the busiest
+// account's timeline (a tenth of a third of the desk's tickets) and
+// reports the p95.
+func BenchmarkTimeline(b *testing.B) {
+	d := newBenchDesk(b)
+	b.ResetTimer()
+	took := make([]time.Duration, 0, b.N)
+	for range b.N {
+		t0 := time.Now()
+		if _, err := d.a.Accounts.Timeline(d.asAE, d.busy, account.TimelineFilter{Limit: 31}); err != nil {
+			b.Fatal(err)
+		}
+		took = append(took, time.Since(t0))
+	}
+	p95(b, took)
+}
