@@ -119,8 +119,8 @@ func TestWorkspaceJourneys(t *testing.T) {
 			submit(t, admin, `a[rel=next]`)
 			waitFor(t, admin, "second page", `document.querySelectorAll("tr[data-row]").length === 5 && document.body.textContent.includes("Firm 54")`)
 			do(t, admin, "search", chromedp.Navigate(srv.url+"/organizations"),
-				chromedp.SetValue(chromedp.CSS(`form[role=search] input[name=q]`), "firm07"))
-			submit(t, admin, `form[role=search] button[type=submit]`)
+				chromedp.SetValue(chromedp.CSS(`form[action="/organizations"] input[name=q]`), "firm07"))
+			submit(t, admin, `form[action="/organizations"] button[type=submit]`)
 			waitFor(t, admin, "found by domain", `document.querySelectorAll("tr[data-row]").length === 1 && document.body.textContent.includes("Firm 07")`)
 
 			// 404 and 403: inside the app, in the language, with a way back.

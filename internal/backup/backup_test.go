@@ -264,7 +264,7 @@ func TestRestoredEventsComeBeforeNewOnesOnAnotherCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	restoredIDs := eventIDsAfter(t, src, 0)
+	restoredIDs := eventIDsEventually(t, src, 0, 3)
 	if err := src.SetEventCursor(ctx, "reader", restoredIDs[1]); err != nil {
 		t.Fatal(err)
 	}
@@ -299,9 +299,23 @@ func TestRestoredEventsComeBeforeNewOnesOnAnotherCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int64{restoredIDs[2], fresh.ID}; !slices.Equal(eventIDsAfter(t, db, cursor), want) {
-		t.Fatalf("a consumer resuming at restored event %d reads %v, want %v", cursor, eventIDsAfter(t, db, cursor), want)
+	want := []int64{restoredIDs[2], fresh.ID}
+	if got := eventIDsEventually(t, db, cursor, len(want)); !slices.Equal(got, want) {
+		t.Fatalf("a consumer resuming at restored event %d reads %v, want %v", cursor, got, want)
 	}
+}
+
+// eventIDsEventually reads the ids of the events after an id once at least
+// n are readable: on PostgreSQL a reader sees an event once every older
+// transaction of the cluster has ended (other tests' too).
+func eventIDsEventually(t *testing.T, db *store.DB, after int64, n int) []int64 {
+	t.Helper()
+	got := eventIDsAfter(t, db, after)
+	for deadline := time.Now().Add(90 * time.Second); len(got) < n && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		got = eventIDsAfter(t, db, after)
+	}
+	return got
 }
 
 func eventIDsAfter(t *testing.T, db *store.DB, after int64) []int64 {
