@@ -10,7 +10,6 @@ import (
 
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
-	"github.com/sahayak/sahayak/internal/idempotency"
 )
 
 var (
@@ -61,14 +60,7 @@ func (db *DB) ClaimInbound(ctx context.Context, in *email.Inbound) (bool, error)
 		}
 		return err
 	}
-	var err error
-	if _, marked := idempotency.ClaimIn(ctx); db.group == nil && !marked {
-		// PostgreSQL: one statement is its own transaction, one round trip
-		// instead of BEGIN, INSERT and COMMIT.
-		err = db.mapErr(claim(db.write))
-	} else {
-		err = db.inTx(ctx, func(tx *txn) error { return claim(tx) })
-	}
+	err := db.writeOne(ctx, claim)
 	if err != nil {
 		return false, fmt.Errorf("claim inbound mail: %w", err)
 	}

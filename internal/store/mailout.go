@@ -283,8 +283,8 @@ func (db *DB) DeleteMailboxDKIM(ctx context.Context, mailboxID int64) error {
 // count; every node adds to the same row.
 func (db *DB) CountMail(ctx context.Context, address string, window time.Time) (int, error) {
 	var n int
-	err := db.inTx(ctx, func(tx *txn) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO mail_sender_counts (address, window_start, n) VALUES ($1, $2, 1)
+	err := db.writeOne(ctx, func(q querier) error {
+		return q.QueryRowContext(ctx, `INSERT INTO mail_sender_counts (address, window_start, n) VALUES ($1, $2, 1)
 			ON CONFLICT (address, window_start) DO UPDATE SET n = mail_sender_counts.n + 1 RETURNING n`,
 			strings.ToLower(address), micros(window)).Scan(&n)
 	})

@@ -195,6 +195,17 @@ func (db *DB) inTx(ctx context.Context, fn func(*txn) error) error {
 	return db.runTx(ctx, fn, true)
 }
 
+// writeOne runs a single write statement (fn issues exactly one). On
+// PostgreSQL, outside an Idempotency-Key claim, the statement is its own
+// transaction: one round trip instead of BEGIN, the statement and COMMIT.
+// On SQLite it goes through inTx and so shares a group commit.
+func (db *DB) writeOne(ctx context.Context, fn func(q querier) error) error {
+	if _, marked := idempotency.ClaimIn(ctx); db.group == nil && !marked {
+		return db.mapErr(fn(db.write))
+	}
+	return db.inTx(ctx, func(tx *txn) error { return fn(tx) })
+}
+
 // runTx runs fn in a transaction of its own. cancellable says whether ctx
 // may cancel the transaction (not for the group writer, whose transaction
 // outlives any one caller's patience).
