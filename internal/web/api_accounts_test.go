@@ -176,5 +176,13 @@ func TestBookTimelineAndCheckins(t *testing.T) {
 		if acct = s.page("/organizations/" + id(calm) + "?kind=checkin"); strings.Count(acct, `data-kind="checkin"`) != 2 {
 			t.Errorf("the timeline shows %d check-ins", strings.Count(acct, `data-kind="checkin"`))
 		}
+		// The ticket page shows the ticket's account, read-only: owner and health.
+		tk := d.mustCreateTicket("ravi", map[string]any{"requester": map[string]any{"email": "y@calm.test"}})
+		tp := s.page("/tickets/" + id(tk.id("id")))
+		slot := tp[strings.Index(tp, `id="account-slot"`):]
+		slot = slot[:strings.Index(slot, "</div>")]
+		if !strings.Contains(slot, "Asha") || !strings.Contains(slot, "band-healthy") || strings.Contains(slot, "hidden") {
+			t.Errorf("the ticket's account panel: %s", slot)
+		}
 	})
 }

@@ -139,3 +139,31 @@ func (s *Server) logCheckinPage(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/organizations/"+strconv.FormatInt(id, 10)+"?saved#checkins", http.StatusSeeOther)
 	return nil
 }
+
+// ticketAccountPanel is what an agent sees of the account on a ticket
+// (read-only): owner, health, last and next check-in.
+type ticketAccountPanel struct {
+	Account     *account.Account
+	Owner       string
+	LastCheckin *time.Time
+}
+
+// ticketAccount reads the ticket page's account panel; nil when it cannot
+// be read (the page goes on without it).
+func (s *Server) ticketAccount(r *http.Request, orgID int64) *ticketAccountPanel {
+	ctx := r.Context()
+	a, err := s.Accounts.Get(ctx, orgID)
+	if err != nil {
+		return nil
+	}
+	p := &ticketAccountPanel{Account: a}
+	if a.OwnerID != nil {
+		if ag, err := s.People.Agent(ctx, *a.OwnerID); err == nil {
+			p.Owner = ag.Name
+		}
+	}
+	if cs, err := s.Accounts.Checkins(ctx, orgID, 0, 1); err == nil && len(cs) > 0 {
+		p.LastCheckin = &cs[0].HeldAt
+	}
+	return p
+}

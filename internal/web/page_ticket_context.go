@@ -51,6 +51,9 @@ func (s *Server) customerContext(r *http.Request, t *ticket.Ticket, defs []ticke
 	}
 	if t.OrganizationID != nil && a.Can(auth.OrganizationsRead) {
 		c.Organization, _ = s.People.Organization(ctx, *t.OrganizationID)
+		if c.Organization != nil && s.Accounts != nil {
+			c.Account = s.ticketAccount(r, c.Organization.ID)
+		}
 	}
 	requester := t.Requester.ID
 	others := func(f ticket.Filter) []*ticket.Ticket {
