@@ -102,6 +102,8 @@ type KPIs struct {
 	ReopenRate       *float64    `json:"reopen_rate"`
 	EscalationRate   *float64    `json:"escalation_rate"`
 	RepliesPerTicket *float64    `json:"replies_per_ticket"`
+	CSAT             *float64    `json:"csat"`
+	CSATAnswers      int64       `json:"csat_answers"`
 	SLA              []SLAFigure `json:"sla"`
 	Backlog          int64       `json:"backlog"`
 	BacklogAge       *BacklogAge `json:"backlog_age"`
@@ -402,7 +404,8 @@ func (a *acc) kpis() KPIs {
 		ReopenRate:       ratio(a.n[MReopened], a.n[MSolved]),
 		EscalationRate:   ratio(a.n[MEscalated], a.n[MCreated]),
 		RepliesPerTicket: ratio(a.total[MRepliesToSolve], a.n[MRepliesToSolve]),
-		Backlog:          a.backlog, BacklogAge: a.ages, SLA: []SLAFigure{}}
+		CSAT:             ratio(a.total[MCSAT], a.n[MCSAT]), CSATAnswers: a.n[MCSAT],
+		Backlog: a.backlog, BacklogAge: a.ages, SLA: []SLAFigure{}}
 	for _, t := range SLATargets {
 		met, breached := a.n[MSLAMet+t], a.n[MSLABreached+t]
 		k.SLA = append(k.SLA, SLAFigure{Target: t, Met: met, Breached: breached, Compliance: ratio(met, met+breached)})

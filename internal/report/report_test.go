@@ -316,3 +316,22 @@ func dump(t *testing.T, db *store.DB) map[string]report.Row {
 }
 
 func errorsAs(err error, target **desk.Error) bool { return errors.As(err, target) }
+
+// A first answer counts; a changed answer corrects the good count.
+func TestCSATCountsAnswersAndCorrections(t *testing.T) {
+	at := monday
+	st := &report.TicketState{TicketID: 1, CreatedAt: at, TeamID: 2, Channel: "email"}
+	r := report.Rollup{}
+	env := report.Env{}
+	rated := func(rating int, previous string) event.Event {
+		return event.Event{TicketID: 1, Kind: event.SatisfactionRated, CreatedAt: at,
+			Data: []byte(`{"survey_id":1,"rating":` + strconv.Itoa(rating) + `,"previous":` + previous + `,"agent_id":7,"team_id":2}`)}
+	}
+	st.Apply(r, rated(5, "null"), env)
+	st.Apply(r, rated(2, "5"), env)
+	st.Apply(r, rated(3, "2"), env) // still not good: nothing changes
+	k := report.Key{Dim: report.DimAgent, Val: "7", Metric: report.MCSAT, TeamID: 2, Hour: report.HourOf(at)}
+	if c := r[k]; c.N != 1 || c.Total != 0 {
+		t.Errorf("csat bucket = %+v, want one answer, none good", c)
+	}
+}

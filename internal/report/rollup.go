@@ -40,6 +40,7 @@ const (
 	MReplies         = "replies"
 	MRepliesToSolve  = "replies_to_solve"
 	MEscalated       = "escalated"
+	MCSAT            = "csat"          // n: answers, total: good answers (4-5)
 	MSLAMet          = "sla_met_"      // + target
 	MSLABreached     = "sla_breached_" // + target
 )
@@ -50,7 +51,7 @@ var SLATargets = []string{"first_response", "next_response", "resolution"}
 // Metrics lists every stored metric (a report reads them all).
 func Metrics() []string {
 	m := []string{MCreated, MSolved, MReopened, MFirstResponse, MFirstResponseBH, MResolution, MResolutionBH,
-		MFCR, MReplies, MRepliesToSolve, MEscalated}
+		MFCR, MReplies, MRepliesToSolve, MEscalated, MCSAT}
 	for _, t := range SLATargets {
 		m = append(m, MSLAMet+t, MSLABreached+t)
 	}
@@ -78,6 +79,15 @@ func (r Rollup) Add(k Key, value int64) {
 	c := r[k]
 	c.N++
 	c.Total += value
+	r[k] = c
+}
+
+// AddDelta adds n occurrences and total to the bucket (a correction may
+// add none and take some total away).
+func (r Rollup) AddDelta(k Key, n, total int64) {
+	c := r[k]
+	c.N += n
+	c.Total += total
 	r[k] = c
 }
 

@@ -70,16 +70,21 @@ func (st *TicketState) add(r Rollup, at time.Time, metric string, agent int64, v
 	if durationMetric(metric) {
 		bin = Bin(value)
 	}
+	st.addDelta(r, at, metric, agent, bin, 1, value)
+}
+
+// addDelta adds n and total to metric's buckets of the ticket's dimensions.
+func (st *TicketState) addDelta(r Rollup, at time.Time, metric string, agent int64, bin int, n, value int64) {
 	k := Key{Metric: metric, TeamID: st.TeamID, Hour: HourOf(at), Bin: bin}
 	for _, dv := range [...][2]string{{DimAll, ""}, {DimAgent, id(agent)}, {DimChannel, st.Channel},
 		{DimPriority, st.Priority}, {DimType, st.Type}, {DimOrganization, id(st.OrgID)}} {
 		k.Dim, k.Val = dv[0], dv[1]
-		r.Add(k, value)
+		r.AddDelta(k, n, value)
 	}
 	k.Dim = DimTag
 	for _, tag := range st.Tags {
 		k.Val = tag
-		r.Add(k, value)
+		r.AddDelta(k, n, value)
 	}
 }
 
@@ -153,6 +158,26 @@ func (st *TicketState) Apply(r Rollup, e event.Event, env Env) {
 		if !st.Escalated {
 			st.Escalated = true
 			st.add(r, at, MEscalated, st.AgentID, 0)
+		}
+	case event.SatisfactionRated:
+		// An answer counts once; a changed answer corrects the count of
+		// good answers in the hour it was changed.
+		var d struct {
+			Rating   int   `json:"rating"`
+			Previous *int  `json:"previous"`
+			AgentID  int64 `json:"agent_id"`
+		}
+		_ = json.Unmarshal(e.Data, &d)
+		good := func(r int) int64 {
+			if r >= 4 {
+				return 1
+			}
+			return 0
+		}
+		if d.Previous == nil {
+			st.addDelta(r, at, MCSAT, d.AgentID, 0, 1, good(d.Rating))
+		} else if delta := good(d.Rating) - good(*d.Previous); delta != 0 {
+			st.addDelta(r, at, MCSAT, d.AgentID, 0, 0, delta)
 		}
 	case event.SLABreached:
 		var d struct {
