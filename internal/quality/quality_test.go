@@ -70,9 +70,8 @@ func (f *fixture) as(a *people.Agent, without ...string) context.Context {
 		Role: fresh.Role, Permissions: perms, TeamIDs: fresh.TeamIDs})
 }
 
-func (f *fixture) team(name string, lead int64, members ...int64) *people.Team {
+func (f *fixture) team(name string, tier int, lead int64, members ...int64) *people.Team {
 	f.t.Helper()
-	tier := 1
 	ms := append([]int64{lead}, members...)
 	tm, err := f.people.CreateTeam(f.sys, people.TeamInput{Name: &name, Tier: &tier, LeadID: &lead, MemberIDs: &ms})
 	if err != nil {
@@ -210,7 +209,7 @@ func TestReviewLifecycle(t *testing.T) {
 		lead, asLead := f.agent("lead", auth.RoleTeamLead)
 		_, asBoss := f.agent("boss", auth.RoleSupervisor)
 		ravi, asRavi := f.agent("ravi", auth.RoleAgent)
-		tm := f.team("Billing", lead.ID, ravi.ID)
+		tm := f.team("Billing", 1, lead.ID, ravi.ID)
 		asRavi = f.as(ravi)
 		tk, reply := f.conversation(ravi, tm.ID)
 		sc := f.scorecard(asLead)
@@ -316,8 +315,8 @@ func TestReviewRefusals(t *testing.T) {
 		lead, asLead := f.agent("lead", auth.RoleTeamLead)
 		ravi, _ := f.agent("ravi", auth.RoleAgent)
 		other, _ := f.agent("other", auth.RoleTeamLead)
-		tm := f.team("Billing", lead.ID, ravi.ID)
-		away := f.team("Sales", other.ID)
+		tm := f.team("Billing", 1, lead.ID, ravi.ID)
+		away := f.team("Sales", 1, other.ID)
 		tk, _ := f.conversation(ravi, tm.ID)
 		hidden, hiddenMsg := f.conversation(other, away.ID)
 		sc := f.scorecard(asLead)

@@ -39,9 +39,11 @@ type Review struct {
 	DisputeReason     string             `json:"dispute_reason"`
 	Resolution        string             `json:"resolution"`
 	ResolvedBy        *int64             `json:"resolved_by"`
-	Version           int64              `json:"version"`
-	CreatedAt         time.Time          `json:"created_at"`
-	UpdatedAt         time.Time          `json:"updated_at"`
+	// QueueItemID is the review queue's item this review settles.
+	QueueItemID *int64    `json:"queue_item_id"`
+	Version     int64     `json:"version"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // CurrentVersion is the review's version, for ETags.
@@ -66,6 +68,9 @@ type NewReview struct {
 	Answers     map[string]string `json:"answers"`
 	Summary     string            `json:"summary"`
 	Comments    []Comment         `json:"comments"`
+	// QueueItemID, when set, settles that item of the review queue (it
+	// must be this ticket and agent's, not taken by another reviewer).
+	QueueItemID *int64 `json:"queue_item_id"`
 }
 
 // ReviewFilter narrows a list of reviews, newest first below BeforeID.
@@ -133,7 +138,7 @@ func (s *Service) CreateReview(ctx context.Context, in NewReview) (*Review, erro
 	r := &Review{TicketID: in.TicketID, AgentID: in.AgentID, ReviewerID: a.ID, ScorecardID: sc.ID,
 		ScorecardRevision: sc.Revision, Answers: in.Answers, Criteria: res.Criteria, Score: res.Score,
 		CriticalFailed: res.CriticalFailed, Summary: in.Summary, Comments: in.Comments, State: StateOpen,
-		CreatedAt: now, UpdatedAt: now}
+		QueueItemID: in.QueueItemID, CreatedAt: now, UpdatedAt: now}
 	for i := range r.Comments {
 		r.Comments[i].CreatedAt = now
 	}

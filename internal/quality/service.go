@@ -66,13 +66,20 @@ const (
 // Service runs scorecards and reviews.
 type Service struct {
 	store   Store
+	queue   QueueStore
 	tickets Tickets
 	clock   desk.Clock
 }
 
+// AllStore is everything the service keeps.
+type AllStore interface {
+	Store
+	QueueStore
+}
+
 // NewService returns the quality service.
-func NewService(s Store, tickets Tickets, clock desk.Clock) *Service {
-	return &Service{store: s, tickets: tickets, clock: clock}
+func NewService(s AllStore, tickets Tickets, clock desk.Clock) *Service {
+	return &Service{store: s, queue: s, tickets: tickets, clock: clock}
 }
 
 // Scorecards lists every scorecard.

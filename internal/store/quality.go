@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -11,7 +12,7 @@ import (
 	"github.com/sahayak/sahayak/internal/quality"
 )
 
-var _ quality.Store = (*DB)(nil)
+var _ quality.AllStore = (*DB)(nil)
 
 // scanScorecards reads scorecards joined with one revision's sections each
 // (rev is the SQL naming which).
@@ -130,6 +131,14 @@ func (db *DB) CreateReview(ctx context.Context, r *quality.Review, notice func(*
 			r.CriticalFailed, r.Summary, r.State, micros(r.CreatedAt), micros(r.UpdatedAt)).Scan(&r.ID); err != nil {
 			return fmt.Errorf("insert review: %w", db.mapErr(err))
 		}
+		if r.QueueItemID != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE reviews SET queue_item_id = $2 WHERE id = $1`, r.ID, *r.QueueItemID); err != nil {
+				return fmt.Errorf("review queue item: %w", db.mapErr(err))
+			}
+			if err := settleQueueItem(ctx, tx, r); err != nil {
+				return err
+			}
+		}
 		for i := range r.Comments {
 			c := &r.Comments[i]
 			if err := tx.QueryRowContext(ctx, `INSERT INTO review_comments (review_id, message_id, body, created_at)
@@ -164,7 +173,7 @@ func (db *DB) ChangeReview(ctx context.Context, r *quality.Review, n quality.Not
 }
 
 const reviewColumns = `id, ticket_id, agent_id, reviewer_id, scorecard_id, scorecard_revision, answers, criteria, score,
-	critical_failed, summary, state, dispute_reason, resolution, resolved_by, version, created_at, updated_at FROM reviews`
+	critical_failed, summary, state, dispute_reason, resolution, resolved_by, queue_item_id, version, created_at, updated_at FROM reviews`
 
 func (db *DB) scanReviews(ctx context.Context, where string, args ...any) ([]*quality.Review, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+reviewColumns+` `+where, args...)
@@ -178,10 +187,10 @@ func (db *DB) scanReviews(ctx context.Context, where string, args ...any) ([]*qu
 		var r quality.Review
 		var answers, criteria string
 		var c, u int64
-		var resolvedBy = nullID(nil)
+		var resolvedBy, queueItem sql.NullInt64
 		if err := rows.Scan(&r.ID, &r.TicketID, &r.AgentID, &r.ReviewerID, &r.ScorecardID, &r.ScorecardRevision, &answers,
 			&criteria, &r.Score, &r.CriticalFailed, &r.Summary, &r.State, &r.DisputeReason, &r.Resolution, &resolvedBy,
-			&r.Version, &c, &u); err != nil {
+			&queueItem, &r.Version, &c, &u); err != nil {
 			return nil, fmt.Errorf("reviews: %w", err)
 		}
 		if err := json.Unmarshal([]byte(answers), &r.Answers); err != nil {
@@ -190,7 +199,7 @@ func (db *DB) scanReviews(ctx context.Context, where string, args ...any) ([]*qu
 		if err := json.Unmarshal([]byte(criteria), &r.Criteria); err != nil {
 			return nil, fmt.Errorf("review %d criteria: %w", r.ID, err)
 		}
-		r.ResolvedBy, r.CreatedAt, r.UpdatedAt = fromNullID(resolvedBy), fromMicros(c), fromMicros(u)
+		r.ResolvedBy, r.QueueItemID, r.CreatedAt, r.UpdatedAt = fromNullID(resolvedBy), fromNullID(queueItem), fromMicros(c), fromMicros(u)
 		r.Comments = []quality.Comment{}
 		out = append(out, &r)
 		byID[r.ID] = &r

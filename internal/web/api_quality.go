@@ -145,3 +145,95 @@ func (s *Server) resolveReview(w http.ResponseWriter, r *http.Request) error {
 	})
 	return respond(w, http.StatusOK, x, err)
 }
+
+// --- review queue
+
+type samplingIn struct {
+	PerAgent    *int     `json:"per_agent"`
+	Escalated   *bool    `json:"escalated"`
+	Reopened    *bool    `json:"reopened"`
+	SLABreached *bool    `json:"sla_breached"`
+	ReviewerIDs *[]int64 `json:"reviewer_ids"`
+	DueDays     *int     `json:"due_days"`
+}
+
+func (in samplingIn) apply(r *quality.SamplingRules) {
+	set(&r.PerAgent, in.PerAgent)
+	set(&r.Escalated, in.Escalated)
+	set(&r.Reopened, in.Reopened)
+	set(&r.SLABreached, in.SLABreached)
+	set(&r.ReviewerIDs, in.ReviewerIDs)
+	set(&r.DueDays, in.DueDays)
+}
+
+func (s *Server) getSamplingRules(w http.ResponseWriter, r *http.Request) error {
+	x, err := s.Quality.Rules(r.Context())
+	return respond(w, http.StatusOK, x, err)
+}
+
+func (s *Server) updateSamplingRules(w http.ResponseWriter, r *http.Request) error {
+	var in samplingIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	v, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	x, err := s.Quality.SaveRules(r.Context(), v, in.apply)
+	return respond(w, http.StatusOK, x, err)
+}
+
+// weekParam reads a date (YYYY-MM-DD) of the week meant; today's without.
+func (s *Server) weekParam(v string) (time.Time, error) {
+	if v == "" {
+		return quality.WeekStart(s.Clock.Now()), nil
+	}
+	d, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return time.Time{}, desk.Invalid(desk.Fields{"week": desk.M("invalid.date")})
+	}
+	return quality.WeekStart(d), nil
+}
+
+func (s *Server) buildReviewQueue(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Week string `json:"week"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	week, err := s.weekParam(in.Week)
+	if err != nil {
+		return err
+	}
+	x, err := s.Quality.BuildQueue(r.Context(), week)
+	return respond(w, http.StatusOK, x, err)
+}
+
+func (s *Server) listReviewQueue(w http.ResponseWriter, r *http.Request) error {
+	l := readList(r, false, "week", "reviewer_id", "open")
+	week, err := s.weekParam(l.q.Get("week"))
+	if err != nil {
+		return err
+	}
+	f := quality.QueueFilter{WeekStart: &week, ReviewerID: l.id("reviewer_id"), AfterID: l.cursorID(), Limit: l.limit + 1}
+	if open := l.bool("open"); open != nil {
+		f.Open = *open
+	}
+	if err := l.err(); err != nil {
+		return err
+	}
+	list, err := s.Quality.Queue(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	items, next := sqlPage(l, list, func(x *quality.QueueItem) int64 { return x.ID })
+	writePage(w, "items", items, next, nil)
+	return nil
+}
+
+func (s *Server) claimReviewQueueItem(w http.ResponseWriter, r *http.Request) error {
+	x, err := withID(r, func(id int64) (*quality.QueueItem, error) { return s.Quality.Claim(r.Context(), id) })
+	return respond(w, http.StatusOK, x, err)
+}

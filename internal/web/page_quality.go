@@ -3,8 +3,10 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
@@ -292,8 +294,12 @@ func (reviewFormData) Answers(c quality.Criterion) []string {
 	return out
 }
 
+// newReviewPage shows the review form; from the queue it comes with the
+// agent and the queue item.
 func (s *Server) newReviewPage(w http.ResponseWriter, r *http.Request) error {
-	return s.showReviewForm(w, r, http.StatusOK, reviewFormData{Form: map[string]string{}})
+	q := r.URL.Query()
+	return s.showReviewForm(w, r, http.StatusOK, reviewFormData{Form: map[string]string{
+		"agent_id": q.Get("agent_id"), "queue_item_id": q.Get("queue_item_id")}})
 }
 
 func (s *Server) showReviewForm(w http.ResponseWriter, r *http.Request, status int, d reviewFormData) error {
@@ -351,6 +357,9 @@ func (s *Server) createReviewPage(w http.ResponseWriter, r *http.Request) error 
 	in := quality.NewReview{TicketID: id, Answers: map[string]string{}, Summary: r.PostFormValue("summary")}
 	in.AgentID, _ = strconv.ParseInt(r.PostFormValue("agent_id"), 10, 64)
 	in.ScorecardID, _ = strconv.ParseInt(r.PostFormValue("scorecard_id"), 10, 64)
+	if item, err := strconv.ParseInt(r.PostFormValue("queue_item_id"), 10, 64); err == nil && item > 0 {
+		in.QueueItemID = &item
+	}
 	for k := range r.PostForm {
 		v := strings.TrimSpace(r.PostFormValue(k))
 		if key, ok := strings.CutPrefix(k, "answer."); ok && v != "" {
@@ -370,4 +379,72 @@ func (s *Server) createReviewPage(w http.ResponseWriter, r *http.Request) error 
 	return s.formDone(w, r, err, next, func(errs desk.Fields) error {
 		return s.showReviewForm(w, r, http.StatusBadRequest, reviewFormData{Form: postedValues(r), Errors: errs})
 	})
+}
+
+// --- review queue page: the rules, a build of this week, and its items.
+
+type queueData struct {
+	Week   time.Time
+	Items  []*quality.QueueItem
+	Rules  *quality.SamplingRules
+	Dir    *directory
+	Errors desk.Fields
+}
+
+// Name is an agent's name.
+func (d queueData) Name(id int64) string { return d.Dir.AgentName(&id) }
+
+// Reviewer says whether id is one of the rules' reviewers.
+func (d queueData) Reviewer(id int64) bool { return slices.Contains(d.Rules.ReviewerIDs, id) }
+
+func (s *Server) reviewQueuePage(w http.ResponseWriter, r *http.Request) error {
+	return s.showReviewQueue(w, r, http.StatusOK, queueData{})
+}
+
+func (s *Server) showReviewQueue(w http.ResponseWriter, r *http.Request, status int, d queueData) error {
+	var err error
+	if d.Week, err = s.weekParam(r.URL.Query().Get("week")); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if d.Rules, err = s.Quality.Rules(ctx); err != nil {
+		return err
+	}
+	if d.Items, err = s.Quality.Queue(ctx, quality.QueueFilter{WeekStart: &d.Week, Limit: 100}); err != nil {
+		return err
+	}
+	d.Dir = s.directory(r)
+	return s.render(w, r, status, "review_queue.html", page{Title: "quality.queue", Nav: "quality", Data: d})
+}
+
+func (s *Server) saveSamplingRulesPage(w http.ResponseWriter, r *http.Request) error {
+	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	_, err := s.Quality.SaveRules(r.Context(), version, func(x *quality.SamplingRules) {
+		x.PerAgent, _ = strconv.Atoi(r.PostFormValue("per_agent"))
+		x.DueDays, _ = strconv.Atoi(r.PostFormValue("due_days"))
+		x.Escalated, x.Reopened = r.PostFormValue("escalated") != "", r.PostFormValue("reopened") != ""
+		x.SLABreached = r.PostFormValue("sla_breached") != ""
+		x.ReviewerIDs = x.ReviewerIDs[:0]
+		for _, v := range r.PostForm["reviewer_ids"] {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				x.ReviewerIDs = append(x.ReviewerIDs, n)
+			}
+		}
+	})
+	if err == nil {
+		s.flash(w, "ok", "quality.flash_rules")
+	}
+	return s.formDone(w, r, err, "/review-queue", func(errs desk.Fields) error {
+		return s.showReviewQueue(w, r, http.StatusBadRequest, queueData{Errors: errs})
+	})
+}
+
+func (s *Server) buildReviewQueuePage(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.Quality.BuildQueue(r.Context(), s.Clock.Now())
+	if err != nil {
+		return err
+	}
+	s.flash(w, "ok", "quality.flash_built", strconv.Itoa(res.Added), strconv.Itoa(res.Assigned))
+	http.Redirect(w, r, "/review-queue", http.StatusSeeOther)
+	return nil
 }

@@ -92,6 +92,21 @@ func TestQualityPages(t *testing.T) {
 			t.Error("the resolved review still offers resolving")
 		}
 
+		d.mustCall(http.StatusOK, "PATCH", "/api/v1/tickets/"+tid, "lena", map[string]any{"status": "solved"})
+		page = sunil.page("/review-queue")
+		if res, body := sunil.post("/review-queue/build", formFields(t, page, "build-queue")); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("build the queue: %d\n%s", res.StatusCode, body)
+		}
+		page = sunil.page("/review-queue")
+		if !strings.Contains(page, `href="/reviews"`) || !strings.Contains(page, "queue_item_id=") {
+			t.Errorf("the queue page:\n%s", page)
+		}
+		form = formFields(t, page, "sampling-rules")
+		form.Set("per_agent", "99")
+		if res, body := sunil.post("/review-queue/rules", form); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("a sample too big: %d\n%s", res.StatusCode, body)
+		}
+
 		hi := "hi"
 		if _, err := d.People.UpdateAgent(system(), d.Agents["ravi"].ID, people.AgentInput{Language: &hi}, nil); err != nil {
 			t.Fatal(err)

@@ -161,6 +161,11 @@ func (s *Server) routeTable() {
 	s.handle("POST /api/v1/reviews/{id}/acknowledge", auth.TicketsRead, s.acknowledgeReview) // the reviewed agent only
 	s.handle("POST /api/v1/reviews/{id}/dispute", auth.TicketsRead, s.disputeReview)         // the reviewed agent only
 	s.handle("POST /api/v1/reviews/{id}/resolve", auth.QAReview, s.resolveReview)
+	s.handle("GET /api/v1/review-queue", auth.QAReview, s.listReviewQueue)
+	s.handle("POST /api/v1/review-queue/build", auth.QAReview, s.buildReviewQueue)
+	s.handle("GET /api/v1/review-queue/rules", auth.QAReview, s.getSamplingRules)
+	s.handle("PATCH /api/v1/review-queue/rules", auth.QAReview, s.updateSamplingRules)
+	s.handle("POST /api/v1/review-queue/{id}/claim", auth.QAReview, s.claimReviewQueueItem)
 
 	s.handle("GET /api/v1/mailboxes", auth.MailboxesRead, s.listMailboxes)
 	s.handle("POST /api/v1/mailboxes", auth.MailboxesWrite, s.createMailbox)
