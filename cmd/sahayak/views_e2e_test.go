@@ -82,12 +82,13 @@ func TestViewsJourney(t *testing.T) {
 				// agent and for the admin with the Settings menu.
 				for who, ctx := range map[string]context.Context{"agent": agent, "admin": admin} {
 					do(t, ctx, "tickets", chromedp.Navigate(srv.url+"/tickets"))
-					if !eval[bool](t, ctx, "one line", `(() => {
+					if got := eval[string](t, ctx, "one line", `(() => {
 						const h = document.querySelector("header.top"), nav = document.querySelector(".main-nav");
 						const tops = [...h.children].filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect());
 						const mid = tops.map(r => r.top + r.height / 2);
-						return Math.max(...mid) - Math.min(...mid) < 12 && nav.scrollWidth <= nav.clientWidth + 1 })()`) {
-						t.Errorf("the %s's top menu wraps or is cut at %d px in %s", who, c.width, c.lang)
+						if (Math.max(...mid) - Math.min(...mid) < 12 && nav.scrollWidth <= nav.clientWidth + 1) return "";
+						return "nav " + nav.scrollWidth + "/" + nav.clientWidth + ", heights " + mid.join(",") })()`); got != "" {
+						t.Errorf("the %s's top menu wraps or is cut at %d px in %s: %s", who, c.width, c.lang, got)
 					}
 				}
 				do(t, admin, "open settings", chromedp.Click(chromedp.CSS(`#settings-menu`)))

@@ -469,6 +469,10 @@ var adminMenu = []adminGroup{
 		{"/admin/teams", "admin.teams", "teams:write", "admin-teams"},
 		{"/admin/roles", "admin.roles", "roles:write", "admin-roles"},
 	}},
+	{"admin.group_work", []adminLink{
+		{"/availability", "presence.title", "tickets:read", "availability"},
+		{"/macros", "macro.title", "tickets:read", "macros"},
+	}},
 	{"admin.group_tickets", []adminLink{
 		{"/admin/fields", "admin.fields", "fields:write", "admin-fields"},
 		{"/automations", "automation.title", "automations:write", "automations"},
