@@ -294,8 +294,8 @@ func (a *App) build(ctx context.Context) error {
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
 		Views: a.Views, Accounts: a.Accounts,
 		CSAT:    a.CSAT,
-		Quality: a.Quality,
-		Audit:   a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
+		Quality: a.Quality, FullText: a.Search,
+		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
 	return err

@@ -96,9 +96,9 @@ func Parse(q string) (Parsed, error) {
 	return p, nil
 }
 
-// parseDate reads a date (2026-11-29) or a time (RFC 3339); a date given as
+// ParseDate reads a date (2026-11-29) or a time (RFC 3339); a date given as
 // the end of a range means the end of that day.
-func parseDate(s string, end bool) (time.Time, bool) {
+func ParseDate(s string, end bool) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC(), true
 	}

@@ -29,10 +29,14 @@ func Snippet(text string, marks map[string]bool) string {
 	var b strings.Builder
 	if lo > 0 {
 		b.WriteString("… ")
+	} else {
+		b.WriteString(html.EscapeString(strings.TrimLeft(oneLine(text[:sp[0].start]), " ")))
 	}
 	from := sp[lo].start
-	for _, x := range sp[lo:hi] {
-		b.WriteString(html.EscapeString(oneLine(text[from:x.start])))
+	for i, x := range sp[lo:hi] {
+		if i > 0 {
+			b.WriteString(html.EscapeString(oneLine(text[from:x.start])))
+		}
 		w := text[x.start:x.end]
 		if marks[fold(clip(w))] {
 			b.WriteString("<mark>" + html.EscapeString(w) + "</mark>")
@@ -43,33 +47,29 @@ func Snippet(text string, marks map[string]bool) string {
 	}
 	if hi < len(sp) {
 		b.WriteString(" …")
+	} else {
+		b.WriteString(html.EscapeString(strings.TrimRight(oneLine(text[from:]), " ")))
 	}
 	return b.String()
 }
 
 // oneLine makes the gap between two words one line of at most a few
-// characters (a run of punctuation or white space).
+// characters: each run of white space or control characters one space.
 func oneLine(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range s {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			if !space {
+				b.WriteByte(' ')
+			}
 			space = true
 			continue
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
 		}
 		space = false
 		b.WriteRune(r)
 	}
-	if space {
-		b.WriteByte(' ')
-	}
-	if b.Len() == 0 {
-		return " "
-	}
-	return cut(b.String(), 8)
+	return cut(b.String(), 12)
 }
 
 // cut shortens s to at most n characters.

@@ -121,6 +121,9 @@ var garbageQueries = []string{
 	"limit=-1", "limit=99999999999999999999", "assignee_id=99999999999999999999", "updated_since=0000-00-00T00:00:00Z",
 	"cursor=" + strings.Repeat("A", 5000), "sort=%00", "since=%00", "until=yesterday", "action=%27", "actor_id=-5",
 	"actor_kind=%00",
+	// Search syntax: unbalanced quotes, lone operators, FTS5 and tsquery syntax, 10,000 characters.
+	"q=%22unbalanced", "q=-", "q=%3A", "q=NEAR(a%20b)", "q=a%20%26%20!b%20%3C-%3E%20c", "q=*", "q=%5C", "q=status%3A",
+	"q=" + strings.Repeat("%E0%A4%95", 10000), "q=x&from=yesterday", "q=x&type=%00", "q=x&cursor=MA", "q=x&to=2026-02-30",
 }
 
 // knownKeys is every field name of every request body in the API.

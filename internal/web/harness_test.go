@@ -30,6 +30,7 @@ import (
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/report"
+	"github.com/sahayak/sahayak/internal/search"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/store/storetest"
@@ -144,7 +145,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
 		Accounts:      d.Accounts,
 		Quality:       quality.NewService(db, d.Tickets, clock),
-		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports,
+		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports, FullText: search.NewService(db),
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

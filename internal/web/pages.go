@@ -283,6 +283,7 @@ func (s *Server) pageRoutes() {
 	s.handle("GET /reports/tickets", auth.ReportsRead, s.reportTicketsPage)
 	s.handle("GET /reports/export.csv", auth.ReportsExport, s.exportReport)
 	s.handle("GET /tickets/export.csv", auth.ReportsExport, s.exportTickets)
+	s.handle("GET /search", auth.TicketsRead, s.searchResultsPage)
 
 	s.handle("GET /contacts", auth.ContactsRead, s.contactsPage)
 	s.handle("POST /contacts", auth.ContactsWrite, s.createContactPage)

@@ -183,6 +183,7 @@ func (s *Server) routeTable() {
 
 	// The audit log is read-only: no route changes or removes an entry.
 	s.handle("GET /api/v1/audit", auth.AuditRead, s.listAudit)
+	s.handle("GET /api/v1/search", auth.TicketsRead, s.apiSearch)
 
 	s.handle("GET /api/v1/notifications", auth.SignedIn, s.listNotifications)
 	s.handle("POST /api/v1/notifications/read", auth.SignedIn, s.readNotifications)

@@ -31,6 +31,7 @@ import (
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ratelimit"
 	"github.com/sahayak/sahayak/internal/report"
+	"github.com/sahayak/sahayak/internal/search"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/view"
@@ -59,6 +60,10 @@ type Deps struct {
 	// Search, when set, is where the jump box sends words that are not a
 	// ticket number (full-text search plugs in here).
 	Search Searcher
+	// FullText is full-text search (package search): GET /api/v1/search
+	// and the /search results page, where the jump box sends words when
+	// Search is nil.
+	FullText *search.Service
 	// Accounts is the account executive's work: accounts, health, book.
 	Accounts *account.Service
 	// CSAT is satisfaction surveys (nil: not offered).
@@ -139,6 +144,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
+	}
+	if d.Search == nil && d.FullText != nil {
+		d.Search = searchURL
 	}
 	if st, ok := d.DB.(viewStore); ok && d.Views == nil && d.Tickets != nil {
 		d.Views = view.NewService(st, d.Tickets, st, d.Clock)
