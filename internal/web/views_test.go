@@ -130,7 +130,7 @@ func TestViewsPages(t *testing.T) {
 			t.Errorf("no tag suggestions")
 		}
 		// Jump to a number from anywhere.
-		for q, want := range map[string]string{id(b): "/tickets/" + id(b), "#" + id(a): "/tickets/" + id(a), "vip": "/tickets?view=all&tag=vip"} {
+		for q, want := range map[string]string{id(b): "/tickets/" + id(b), "#" + id(a): "/tickets/" + id(a), "vip": "/search?q=vip"} {
 			res, _ := br.do("GET", "/go?q="+url.QueryEscape(q), htmlHeaders, "")
 			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
 				t.Errorf("jump %q: %d to %q, want %q", q, res.StatusCode, res.Header.Get("Location"), want)
