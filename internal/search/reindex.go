@@ -57,5 +57,8 @@ func (x *Indexer) Reindex(ctx context.Context, clear bool, progress Progress) er
 			}
 		}
 	}
+	if err := x.store.AnalyzeSearch(ctx); err != nil {
+		return err
+	}
 	return x.store.SetEventCursor(ctx, Consumer, last)
 }

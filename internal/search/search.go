@@ -110,6 +110,10 @@ type Store interface {
 	ReplaceSearch(ctx context.Context, gone []Ref, docs []Doc) error
 	// ClearSearch empties the index.
 	ClearSearch(ctx context.Context) error
+	// AnalyzeSearch refreshes the planner's statistics of the index after
+	// a rebuild (PostgreSQL picks its plan by how many entries a word is
+	// in: without them a common word reads every match).
+	AnalyzeSearch(ctx context.Context) error
 	// SearchIDs returns up to limit ids of things of the kind (tickets,
 	// contacts, organizations) after afterID, in id order, for reindexing.
 	SearchIDs(ctx context.Context, kind Kind, afterID int64, limit int) ([]int64, error)

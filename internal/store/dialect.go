@@ -90,6 +90,8 @@ type dialect interface {
 	deleteSearchText(where string) string
 	insertSearch(ctx context.Context, tx *txn, docs []search.Doc) error
 	clearSearch() []string
+	// analyzeSearch refreshes the planner's statistics after a rebuild.
+	analyzeSearch() []string
 }
 
 type sqliteDialect struct{}

@@ -324,6 +324,16 @@ func (db *DB) ClearSearch(ctx context.Context) error {
 	})
 }
 
+// AnalyzeSearch refreshes the statistics the planner reads for searches.
+func (db *DB) AnalyzeSearch(ctx context.Context) error {
+	for _, q := range db.dialect.analyzeSearch() {
+		if _, err := db.write.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("search: analyze: %w", err)
+		}
+	}
+	return nil
+}
+
 // searchTables are the tables things of each kind are read from.
 var searchTables = map[search.Kind]string{search.KindTicket: "tickets", search.KindContact: "contacts",
 	search.KindOrganization: "organizations", search.KindMessage: "messages"}
