@@ -273,8 +273,13 @@ func (s *Service) slice(ctx context.Context, rq RollupQuery) (*slice, error) {
 	if sl.rows, err = s.store.Rollups(ctx, rq); err != nil {
 		return nil, err
 	}
-	if sl.backlog, err = s.store.Backlog(ctx, rq); err != nil {
-		return nil, err
+	// Backlog is the open tickets now (their ages summed, below); by tag,
+	// which the per-ticket records cannot slice, it is the flow of the
+	// buckets before the end (a scan of the tag's whole history).
+	if !sl.withAges {
+		if sl.backlog, err = s.store.Backlog(ctx, rq); err != nil {
+			return nil, err
+		}
 	}
 	if sl.withAges {
 		if sl.ages, err = s.store.BacklogAges(ctx, rq, s.clock.Now()); err != nil {
@@ -350,6 +355,7 @@ func gather(rows, backlog []Row, ages []AgeRow, withAges bool) map[string]*Group
 		if a.ages == nil {
 			continue
 		}
+		a.backlog += r.N
 		switch r.Band {
 		case 0:
 			a.ages.UnderDay += r.N
