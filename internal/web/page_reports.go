@@ -135,7 +135,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 					Href: "/reports/tickets?" + gp.Encode()})
 			}
 		}
-		d.Bars = template.HTML(report.BarSVG(s.tr(r, "report.by_"+q.GroupBy), []string{created, solved}, bars))
+		d.Bars = template.HTML(report.BarSVG(s.tr(r, groupByWords[q.GroupBy]), []string{created, solved}, bars))
 	}
 	return s.render(w, r, http.StatusOK, "reports.html", page{Title: "report.title", Nav: "reports", Data: d})
 }
@@ -261,3 +261,8 @@ func decimal(p *float64) string {
 	}
 	return fmt.Sprintf("%.1f", *p)
 }
+
+// groupByWords names each dimension a report groups by, in the catalog.
+var groupByWords = map[string]string{report.DimTeam: "report.by_team", report.DimAgent: "report.by_agent",
+	report.DimChannel: "report.by_channel", report.DimPriority: "report.by_priority", report.DimType: "report.by_type",
+	report.DimTag: "report.by_tag", report.DimOrganization: "report.by_organization"}

@@ -166,10 +166,13 @@ func (s *Server) satisfactionLine(r *http.Request, ticketID int64) (string, erro
 	case csat.StatusExpired:
 		return s.tr(r, "csat.status_expired", sv.CreatedAt.UTC().Format("2006-01-02")), nil
 	}
-	line := s.tr(r, "csat.status_answered", *sv.Rating, s.tr(r, "csat.rating_"+strconv.Itoa(*sv.Rating)),
+	line := s.tr(r, "csat.status_answered", *sv.Rating, s.tr(r, ratingWords[*sv.Rating]),
 		sv.AnsweredAt.UTC().Format("2006-01-02"))
 	if sv.Comment != "" {
 		line += " — “" + sv.Comment + "”"
 	}
 	return line, nil
 }
+
+// ratingWords names each rating (index 1 to 5) in the catalog.
+var ratingWords = [...]string{1: "csat.rating_1", 2: "csat.rating_2", 3: "csat.rating_3", 4: "csat.rating_4", 5: "csat.rating_5"}
