@@ -277,11 +277,29 @@ func waitFor(t *testing.T, ctx context.Context, what, predicate string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](predicate,
-		chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](predicate,
+			chromedp.WithPollingInterval(50*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		if pageReplaced(err) && ctx.Err() == nil {
+			// The page navigated or reloaded while the predicate ran (a
+			// live update may reload it): ask the new page.
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		body, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.body.innerText.slice(0, 2000)`))
 		t.Fatalf("waiting for %s: %v\npage:\n%s", what, err, body)
 	}
+}
+
+// pageReplaced reports whether a script failed because its page went away
+// under it (a navigation or reload destroyed its execution context).
+func pageReplaced(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot find context with specified id") ||
+		strings.Contains(msg, "Execution context was destroyed") || strings.Contains(msg, "Inspected target navigated or closed")
 }
 
 // waitLive waits until the page's event stream is connected and marks the
