@@ -321,10 +321,7 @@ func (s *Service) Answer(ctx context.Context, token string, rating int, comment 
 	case !sv.Open(now):
 		return sv, desk.E(desk.EUNPROCESSABLE, "csat.closed")
 	}
-	var previous *int
-	if sv.Rating != nil {
-		previous = sv.Rating
-	}
+	previous := sv.Rating // nil at the first answer
 	prevUpdated := sv.UpdatedAt
 	sv.Rating, sv.Comment, sv.UpdatedAt = &rating, comment, now
 	if sv.AnsweredAt == nil {

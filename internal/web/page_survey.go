@@ -20,7 +20,6 @@ type surveyData struct {
 	Thanks   bool
 	Errors   desk.Fields
 	Closed   string // why no answer is taken (a catalog key), when not Open
-	Now      time.Time
 	LinkLang string // the page's language, kept across the form
 }
 
@@ -56,14 +55,14 @@ func (s *Server) surveyPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showSurvey(w http.ResponseWriter, r *http.Request, status int, d surveyData) error {
-	d.Now = s.Clock.Now()
+	now := s.Clock.Now()
 	d.LinkLang = s.surveyLang(r, d.Survey)
 	if d.Survey == nil {
 		status = http.StatusNotFound
 		d.Closed = "csat.not_found"
 	} else {
-		d.Status = d.Survey.Status(d.Now)
-		d.Open = d.Survey.Open(d.Now)
+		d.Status = d.Survey.Status(now)
+		d.Open = d.Survey.Open(now)
 		if d.Rating == 0 && d.Survey.Rating != nil {
 			d.Rating = *d.Survey.Rating
 		}
