@@ -153,7 +153,9 @@ func decodeCursor(s string) (cursor, error) {
 // at a thousand tickets as at a million, because nothing is counted and no
 // rows are skipped.
 func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error) {
-	where, args, order, err := ticketWhere(f)
+	scoped := f
+	scoped.Scope = nil // added below, as a condition or as branches
+	where, args, order, err := ticketWhere(scoped)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +164,17 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 		return "$" + strconv.Itoa(len(args))
 	}
 	q := `SELECT ` + ticketReadColumns
+	if branches := scopeBranches(f); branches != nil {
+		// The scope is an OR of routing columns: read each branch's first
+		// page by its own ordered index and keep the newest of them, so a
+		// page costs a few short index walks instead of sorting every
+		// ticket in scope (90 ms at 100,000 tickets, seconds at a million).
+		// The other conditions repeat in each branch with the same
+		// arguments.
+		where = append(where, "t.id IN ("+db.scopeUnion(f, branches, where, order, arg(f.Limit+1))+")")
+	} else if f.Scope != nil {
+		where = append(where, scopeCondition(f.Scope, arg))
+	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -404,6 +417,46 @@ func scopeCondition(s *ticket.Scope, arg func(any) string) string {
 		cond += " OR t.team_id IN (" + idList(s.TeamIDs) + ")"
 	}
 	return "(" + cond + ")"
+}
+
+// maxScopeBranches bounds the branches of a scoped list; an agent in more
+// teams than this gets the plain OR (their scope is most of the desk, where
+// walking the time index and filtering is as quick).
+const maxScopeBranches = 12
+
+// scopeBranches is the scope of an agent's list as conditions (assigned to
+// them, no team, each of their teams) that an index (routing column,
+// updated_at, id) returns in list order; nil when the list is not scoped by
+// agent or its order is not the index's (nearest due first orders by the SLA
+// table).
+func scopeBranches(f ticket.Filter) []string {
+	s := f.Scope
+	if s == nil || s.RequesterID != 0 || f.Sort == "due" || len(s.TeamIDs)+2 > maxScopeBranches {
+		return nil
+	}
+	branches := []string{"t.assignee_id = " + strconv.FormatInt(s.AgentID, 10), "t.team_id IS NULL"}
+	for _, id := range s.TeamIDs {
+		branches = append(branches, "t.team_id = "+strconv.FormatInt(id, 10))
+	}
+	return branches
+}
+
+// scopeUnion is the ids of the first page of each branch of a scoped list,
+// with the list's other conditions and order; limit is the page's limit
+// argument. A ticket in two branches comes twice; the caller's IN drops the
+// second. Ids are integers spliced in by scopeBranches, never user text.
+func (db *DB) scopeUnion(f ticket.Filter, branches, where []string, order, limit string) string {
+	from := `tickets t`
+	if f.SLA != nil || f.DueBefore != nil {
+		from += ` LEFT JOIN ticket_sla s ON s.ticket_id = t.id`
+	}
+	parts := make([]string, len(branches))
+	for i, b := range branches {
+		cond := strings.Join(append([]string{b}, where...), " AND ")
+		parts[i] = "SELECT id FROM (SELECT t.id FROM " + from + " WHERE " + cond +
+			" ORDER BY " + order + " LIMIT " + limit + ") b" + strconv.Itoa(i)
+	}
+	return strings.Join(parts, " UNION ALL ")
 }
 
 // idList renders ids for an IN list; they are integers, never user text.

@@ -1,9 +1,11 @@
 package storetest_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -500,6 +502,94 @@ func TestConcurrentCreatesFailAlone(t *testing.T) {
 		cs, err := f.people.Contacts(f.sys, people.ContactFilter{})
 		if err != nil || len(cs) != 7 {
 			t.Fatalf("contacts = %d (%v), want 7", len(cs), err)
+		}
+	})
+}
+
+// An agent's list pages through exactly the tickets of their scope, in list
+// order, whatever the sort: the store reads the scope's routing branches
+// (assigned to them, no team, each of their teams) separately and merges
+// them, so a ticket in two branches must come once and ties in time must
+// break by id across pages.
+func TestScopedPagingVisitsTheScopeInListOrder(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		ravi, meera := f.agent("ravi@desk.test", "agent"), f.agent("meera@desk.test", "agent")
+		billing := f.team("Billing", 1, nil, ravi)
+		sales := f.team("Sales", 1, nil, ravi, meera)
+		tech := f.team("Tech", 2, nil, meera, ravi) // ravi leaves it below
+		routes := []struct{ team, assignee *int64 }{
+			{&billing.ID, &ravi.ID}, // two branches: assigned and team
+			{&billing.ID, nil},
+			{&sales.ID, &meera.ID},
+			{&tech.ID, &ravi.ID}, // assigned, outside his teams
+			{&tech.ID, nil},      // never his
+			{nil, nil},
+		}
+		var all []*ticket.Ticket
+		for i := range 30 {
+			if i%4 == 0 {
+				f.clock.Advance(time.Second)
+			}
+			r := routes[i%len(routes)]
+			tk := f.open(ticket.NewTicket{TeamID: r.team, AssigneeID: r.assignee})
+			if i%5 == 0 {
+				tk, _ = f.tickets.Update(f.sys, tk.ID, ticket.Patch{Status: ptr("pending")})
+			}
+			all = append(all, tk)
+		}
+		if _, err := f.people.UpdateTeam(f.sys, tech.ID, people.TeamInput{MemberIDs: &[]int64{meera.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		for i, tk := range all {
+			all[i] = f.reload(tk.ID)
+		}
+		actor := f.as(ravi)
+		scope := &ticket.Scope{AgentID: ravi.ID, TeamIDs: []int64{billing.ID, sales.ID}}
+		order := map[string]func(a, b *ticket.Ticket) int{
+			"updated": func(a, b *ticket.Ticket) int {
+				if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
+					return c
+				}
+				return cmp.Compare(b.ID, a.ID)
+			},
+			"created": func(a, b *ticket.Ticket) int { return cmp.Compare(b.ID, a.ID) },
+			"oldest":  func(a, b *ticket.Ticket) int { return cmp.Compare(a.ID, b.ID) },
+		}
+		for sort, less := range order {
+			for _, status := range []string{"", "pending"} {
+				t.Run(sort+"/"+status, func(t *testing.T) {
+					var want []int64
+					sorted := slices.Clone(all)
+					slices.SortFunc(sorted, less)
+					for _, tk := range sorted {
+						if scope.Sees(tk) && (status == "" || tk.Status == status) {
+							want = append(want, tk.ID)
+						}
+					}
+					filter := ticket.Filter{Sort: sort, Limit: 4}
+					if status != "" {
+						filter.Status = &status
+					}
+					var got []int64
+					for pages := 0; ; pages++ {
+						if pages > 20 {
+							t.Fatal("paging does not end")
+						}
+						page, err := f.tickets.List(actor, filter)
+						if err != nil {
+							t.Fatal(err)
+						}
+						got = append(got, ids(page.Tickets)...)
+						if page.NextCursor == "" {
+							break
+						}
+						filter.Cursor = page.NextCursor
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("pages visit\n %v\nwant\n %v", got, want)
+					}
+				})
+			}
 		}
 	})
 }
