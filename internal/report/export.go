@@ -76,11 +76,14 @@ func optTime(t *time.Time) string {
 }
 
 // WriteTicket writes a ticket as a row of TicketColumns.
-func (c *CSV) WriteTicket(t *ticket.Ticket) error {
-	return c.Write(strconv.FormatInt(t.ID, 10), t.Subject, t.Status, t.StatusCategory, t.Priority, t.Type, t.Channel,
+func (c *CSV) WriteTicket(t *ticket.Ticket) error { return c.Write(TicketRow(t)...) }
+
+// TicketRow is a ticket as the cells of TicketColumns.
+func TicketRow(t *ticket.Ticket) []string {
+	return []string{strconv.FormatInt(t.ID, 10), t.Subject, t.Status, t.StatusCategory, t.Priority, t.Type, t.Channel,
 		t.Requester.Email, optID(t.OrganizationID), optID(t.TeamID), optID(t.AssigneeID), strings.Join(t.Tags, " "),
 		strconv.Itoa(t.EscalationLevel), t.CreatedAt.UTC().Format(time.RFC3339), t.UpdatedAt.UTC().Format(time.RFC3339),
-		optTime(t.FirstRespondedAt), optTime(t.SolvedAt))
+		optTime(t.FirstRespondedAt), optTime(t.SolvedAt)}
 }
 
 // KPIColumns are the columns of a report export: one row per group (the
@@ -99,16 +102,19 @@ func optNum(p *float64) string {
 }
 
 // WriteKPIs writes one group's figures as a row of KPIColumns.
-func (c *CSV) WriteKPIs(group string, k KPIs) error {
+func (c *CSV) WriteKPIs(group string, k KPIs) error { return c.Write(KPIRow(group, k)...) }
+
+// KPIRow is one group's figures as the cells of KPIColumns.
+func KPIRow(group string, k KPIs) []string {
 	i := func(n int64) string { return strconv.FormatInt(n, 10) }
 	sla := map[string]SLAFigure{}
 	for _, f := range k.SLA {
 		sla[f.Target] = f
 	}
-	return c.Write(group, i(k.Created), i(k.Solved), i(k.Reopened), i(k.Escalated), i(k.Replies),
+	return []string{group, i(k.Created), i(k.Solved), i(k.Reopened), i(k.Escalated), i(k.Replies),
 		optNum(k.FirstResponse.Calendar.Median), optNum(k.FirstResponse.Calendar.P90), optNum(k.FirstResponse.Business.Median),
 		optNum(k.Resolution.Calendar.Median), optNum(k.Resolution.Calendar.P90), optNum(k.Resolution.Business.Median),
 		optNum(k.FCRRate), optNum(k.ReopenRate), optNum(k.EscalationRate), optNum(k.RepliesPerTicket),
 		optNum(sla["first_response"].Compliance), i(sla["next_response"].Breached), optNum(sla["resolution"].Compliance),
-		i(k.Backlog), optNum(k.CSAT), i(k.CSATAnswers))
+		i(k.Backlog), optNum(k.CSAT), i(k.CSATAnswers)}
 }

@@ -87,9 +87,9 @@ func TestEveryPageInHindi(t *testing.T) {
 	checked := 0
 	for _, rt := range d.Server.Routes() {
 		p := rt.Path
-		// Exports (.csv) are files to download, not pages.
+		// Exports (.csv, .xlsx) are files to download, not pages.
 		if rt.Method != "GET" || rt.API || strings.HasPrefix(p, "/static/") || isStream(p) || p == "/healthz" || p == "/readyz" ||
-			p == "/favicon.ico" || p == "/{$}" || strings.HasSuffix(p, ".csv") {
+			p == "/favicon.ico" || p == "/{$}" || strings.HasSuffix(p, ".csv") || strings.HasSuffix(p, ".xlsx") {
 			continue
 		}
 		for prefix, v := range ids {

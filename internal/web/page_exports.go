@@ -20,9 +20,21 @@ func csvHeaders(w http.ResponseWriter, name string) {
 	w.Header().Set("Cache-Control", "no-store")
 }
 
-// exportTickets streams every ticket of a list (the list page's view and
-// filters) the agent may see, without a row cap.
-func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) error {
+// exportFormats are the formats an export is written in.
+const (
+	formatCSV  = "csv"
+	formatXLSX = "xlsx"
+)
+
+func xlsxHeaders(w http.ResponseWriter, name string) {
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`-`+time.Now().UTC().Format("20060102-1504")+`.xlsx"`)
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// exportTicketsFilter reads the list a ticket export is of (the list page's
+// view and filters).
+func (s *Server) exportTicketsFilter(r *http.Request) (ticket.Filter, string, error) {
 	ctx := r.Context()
 	a, _ := desk.ActorFrom(ctx)
 	q := readListQuery(r)
@@ -33,14 +45,25 @@ func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) error {
 	if s.Views != nil {
 		var err error
 		if entry, err = s.Views.Resolve(ctx, q.View); err != nil {
-			return err
+			return ticket.Filter{}, "", err
 		}
 	}
 	f, errs := q.apply(entry.Query).Filter(a, s.Clock.Now())
 	if len(errs) > 0 {
-		return desk.Invalid(errs)
+		return f, "", desk.Invalid(errs)
 	}
-	if err := s.Audit.Record(ctx, audit.Export, "tickets", 0, map[string]any{"format": "csv", "view": q.View,
+	return f, q.View, nil
+}
+
+// exportTickets streams every ticket of a list the agent may see as CSV,
+// without a row cap.
+func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, viewKey, err := s.exportTicketsFilter(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Audit.Record(ctx, audit.Export, "tickets", 0, map[string]any{"format": formatCSV, "view": viewKey,
 		"query": r.URL.RawQuery}); err != nil {
 		return err
 	}
@@ -50,7 +73,7 @@ func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) error {
 		return nil // the client went away
 	}
 	flusher, _ := w.(http.Flusher)
-	err := s.Tickets.Each(ctx, f, func(ts []*ticket.Ticket) error {
+	err = s.Tickets.Each(ctx, f, func(ts []*ticket.Ticket) error {
 		for _, t := range ts {
 			if err := out.WriteTicket(t); err != nil {
 				return err
@@ -75,6 +98,43 @@ func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) error {
 	return out.Flush()
 }
 
+// exportTicketsXLSX writes the same list as a spreadsheet. The workbook is
+// built in excelize's stream writer (rows spill to a temporary file, so
+// memory stays flat) and sent whole at the end, so a failure on the way is
+// still a proper error answer.
+func (s *Server) exportTicketsXLSX(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, viewKey, err := s.exportTicketsFilter(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Audit.Record(ctx, audit.Export, "tickets", 0, map[string]any{"format": formatXLSX, "view": viewKey,
+		"query": r.URL.RawQuery}); err != nil {
+		return err
+	}
+	out, err := report.NewXLSX(report.TicketColumns, report.TicketNumeric)
+	if err != nil {
+		return err
+	}
+	err = s.Tickets.Each(ctx, f, func(ts []*ticket.Ticket) error {
+		for _, t := range ts {
+			if err := out.Write(report.TicketRow(t)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		out.Discard()
+		return err
+	}
+	xlsxHeaders(w, "tickets")
+	if err := out.Close(w); err != nil && ctx.Err() == nil {
+		s.log.Error("export tickets xlsx", "err", err)
+	}
+	return nil
+}
+
 // exportReport writes a KPI report (the same question as the page and the
 // API) as CSV: the whole, then one row per group.
 func (s *Server) exportReport(w http.ResponseWriter, r *http.Request) error {
@@ -87,7 +147,7 @@ func (s *Server) exportReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Audit.Record(ctx, audit.Export, "report", 0, map[string]any{"format": "csv", "query": r.URL.RawQuery}); err != nil {
+	if err := s.Audit.Record(ctx, audit.Export, "report", 0, map[string]any{"format": formatCSV, "query": r.URL.RawQuery}); err != nil {
 		return err
 	}
 	csvHeaders(w, "report")
@@ -104,4 +164,39 @@ func (s *Server) exportReport(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return out.Flush()
+}
+
+// exportReportXLSX writes the same report as a spreadsheet.
+func (s *Server) exportReportXLSX(w http.ResponseWriter, r *http.Request) error {
+	q, err := reportQuery(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	rep, err := s.Reports.KPIs(ctx, q)
+	if err != nil {
+		return err
+	}
+	if err := s.Audit.Record(ctx, audit.Export, "report", 0, map[string]any{"format": formatXLSX, "query": r.URL.RawQuery}); err != nil {
+		return err
+	}
+	out, err := report.NewXLSX(report.KPIColumns, report.KPINumeric)
+	if err != nil {
+		return err
+	}
+	if err := out.Write(report.KPIRow("*", rep.KPIs)...); err != nil {
+		out.Discard()
+		return err
+	}
+	for _, g := range rep.Groups {
+		if err := out.Write(report.KPIRow(g.Key, g.KPIs)...); err != nil {
+			out.Discard()
+			return err
+		}
+	}
+	xlsxHeaders(w, "report")
+	if err := out.Close(w); err != nil && ctx.Err() == nil {
+		s.log.Error("export report xlsx", "err", err)
+	}
+	return nil
 }

@@ -32,6 +32,7 @@ type reportsData struct {
 	Bars     template.HTML
 	Groups   []reportGroupRow
 	Export   template.URL
+	ExportX  template.URL // the same as XLSX
 }
 
 // reportParams is the query string of a report's slice (its range, team and
@@ -102,6 +103,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		ex.Set("group_by", q.GroupBy)
 	}
 	d.Export = template.URL("/reports/export.csv?" + ex.Encode())
+	d.ExportX = template.URL("/reports/export.xlsx?" + ex.Encode())
 	created, solved := s.tr(r, "report.created"), s.tr(r, "report.solved")
 	series, err := s.Reports.Series(ctx, q, report.MCreated, report.MSolved)
 	if err != nil {

@@ -4,12 +4,14 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/store/storetest"
+	"github.com/xuri/excelize/v2"
 )
 
 // The supervisor home shows the floor, the unassigned queue and the
@@ -103,14 +105,41 @@ func TestSupervisorHomeAndReportPages(t *testing.T) {
 			if res.StatusCode != 200 || !strings.Contains(body, "group,created") || !strings.Contains(body, "\n*,") {
 				t.Errorf("report export: %d\n%s", res.StatusCode, body)
 			}
+			// The same as spreadsheets: every ticket, the formula kept as text.
+			res, body = sunil.do("GET", "/tickets/export.xlsx?view=all", nil, "")
+			rows := xlsxRows(t, body)
+			if res.StatusCode != 200 || !strings.HasSuffix(res.Header.Get("Content-Disposition"), `.xlsx"`) || len(rows) != 6 ||
+				rows[0][0] != "id" || !slices.ContainsFunc(rows, func(r []string) bool { return r[1] == `=HYPERLINK("x")` }) {
+				t.Errorf("ticket xlsx export: %d %q, rows %q", res.StatusCode, res.Header.Get("Content-Disposition"), rows)
+			}
+			res, body = sunil.do("GET", "/reports/export.xlsx?group_by=team", nil, "")
+			if rows := xlsxRows(t, body); res.StatusCode != 200 || len(rows) < 2 || rows[0][0] != "group" || rows[1][0] != "*" {
+				t.Errorf("report xlsx export: %d %q", res.StatusCode, rows)
+			}
 			audit := d.mustCall(200, "GET", "/api/v1/audit?action=export", "ada", nil)
-			if n := len(audit.get("entries").([]any)); n != 2 {
-				t.Errorf("%d export entries in the audit log, want 2", n)
+			if n := len(audit.get("entries").([]any)); n != 4 {
+				t.Errorf("%d export entries in the audit log, want 4", n)
 			}
 			if res, _ := d.signedIn(t, "ravi").do("GET", "/tickets/export.csv?view=all", nil, ""); res.StatusCode != http.StatusForbidden {
 				t.Errorf("an agent exporting: %d", res.StatusCode)
 			}
 		})
+}
+
+// xlsxRows reads the first sheet of a workbook.
+func xlsxRows(t *testing.T, body string) [][]string {
+	t.Helper()
+	f, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Errorf("not a workbook: %v", err)
+		return nil
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Sheet1")
+	if err != nil {
+		t.Errorf("read sheet: %v", err)
+	}
+	return rows
 }
 
 // regexpHref finds a drill-down link to the tickets created, in a table.

@@ -282,7 +282,9 @@ func (s *Server) pageRoutes() {
 	s.handle("GET /reports", auth.ReportsRead, s.reportsPage)
 	s.handle("GET /reports/tickets", auth.ReportsRead, s.reportTicketsPage)
 	s.handle("GET /reports/export.csv", auth.ReportsExport, s.exportReport)
+	s.handle("GET /reports/export.xlsx", auth.ReportsExport, s.exportReportXLSX)
 	s.handle("GET /tickets/export.csv", auth.ReportsExport, s.exportTickets)
+	s.handle("GET /tickets/export.xlsx", auth.ReportsExport, s.exportTicketsXLSX)
 	s.handle("GET /search", auth.TicketsRead, s.searchResultsPage)
 
 	s.handle("GET /contacts", auth.ContactsRead, s.contactsPage)
