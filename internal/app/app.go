@@ -41,6 +41,7 @@ import (
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/quality"
+	"github.com/sahayak/sahayak/internal/training"
 	"github.com/sahayak/sahayak/internal/ratelimit"
 	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/search"
@@ -149,6 +150,7 @@ type App struct {
 	Views    *view.Service
 	Accounts *account.Service
 	Quality  *quality.Service
+	Training *training.Service
 }
 
 // Migrate opens the database and brings its schema (and the job queue's)
@@ -284,6 +286,10 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.Quality = quality.NewService(a.DB, a.Tickets, a.Clock)
+	a.Training = training.NewService(a.DB, trainingFacts(a.DB, a.Reports), a.Clock)
+	if err := sweepTraining(a.Queue, a.Training); err != nil {
+		return err
+	}
 	catalog, err := i18n.Load()
 	if err != nil {
 		return err
@@ -294,7 +300,7 @@ func (a *App) build(ctx context.Context) error {
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
 		Views: a.Views, Accounts: a.Accounts,
 		CSAT:    a.CSAT,
-		Quality: a.Quality, FullText: a.Search,
+		Quality: a.Quality, Training: a.Training, FullText: a.Search,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})

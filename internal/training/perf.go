@@ -478,15 +478,20 @@ func (s *Service) changePerf(ctx context.Context, id, ifVersion int64,
 	}
 	var out *PerfReview
 	err = desk.Optimistic(ifVersion, func() error {
-		r, err := s.PerfReview(ctx, id)
+		// The agent may learn that a draft exists when they try to answer
+		// it (422 not shared yet); nobody else outside may.
+		r, err := s.perf.PerfReview(ctx, id)
 		if err != nil {
-			return err
-		}
-		if err := desk.CheckVersion(ifVersion, r.Version); err != nil {
 			return err
 		}
 		rel, err := s.RelationTo(ctx, r.AgentID)
 		if err != nil {
+			return err
+		}
+		if rel == NoRelation {
+			return desk.E(desk.ENOTFOUND, "perf.error.not_found", id)
+		}
+		if err := desk.CheckVersion(ifVersion, r.Version); err != nil {
 			return err
 		}
 		n, err := fn(a, rel, r)

@@ -386,6 +386,8 @@ func TestPerformanceReviewFlow(t *testing.T) {
 		_, err = f.svc.PerfReview(asPeer, r.ID)
 		code(t, err, desk.ENOTFOUND)
 		_, err = f.svc.AcknowledgePerfReview(asRavi, r.ID, 0)
+		code(t, err, desk.EUNPROCESSABLE) // not shared yet
+		_, err = f.svc.AcknowledgePerfReview(asPeer, r.ID, 0)
 		code(t, err, desk.ENOTFOUND)
 		facts, err := f.svc.FactsOf(lead, r)
 		if err != nil || facts.QA == nil || facts.QA.Reviews != 1 || len(facts.Training) != 1 || facts.Goals != nil {

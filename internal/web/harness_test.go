@@ -35,6 +35,7 @@ import (
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/store/storetest"
 	"github.com/sahayak/sahayak/internal/ticket"
+	"github.com/sahayak/sahayak/internal/training"
 	"github.com/sahayak/sahayak/internal/web"
 	"github.com/sahayak/sahayak/internal/webhook"
 )
@@ -145,6 +146,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
 		Accounts:      d.Accounts,
 		Quality:       quality.NewService(db, d.Tickets, clock),
+		Training:      training.NewService(db, training.FactSources{KPIs: training.ReportKPIs(d.Reports), QA: db.QAScores}, clock),
 		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports, FullText: search.NewService(db),
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/ticket"
+	"github.com/sahayak/sahayak/internal/training"
 )
 
 // notificationOut is a notification as the API answers it: the stored
@@ -78,6 +79,11 @@ func (s *Server) describeNotifications(r *http.Request, list []*notify.Notificat
 			out = append(out, o)
 			continue
 		}
+		if tn, ok := trainingNotices[n.Kind]; ok {
+			o.Text, o.URL = s.Catalog.T(lang, tn.key, who(n, nil)), tn.path+n.Body
+			out = append(out, o)
+			continue
+		}
 		if n.TicketID == 0 {
 			o.Text, o.URL = s.Catalog.T(lang, "notif.text."+n.Kind, n.Body), "/admin/webhooks"
 			out = append(out, o)
@@ -110,6 +116,17 @@ func (s *Server) describeNotifications(r *http.Request, list []*notify.Notificat
 		out = append(out, o)
 	}
 	return out
+}
+
+// trainingNotices are the notifications of training and performance
+// reviews: no ticket; the body is the assignment's or review's id.
+var trainingNotices = map[string]struct{ key, path string }{
+	training.KindAssigned:  {"notif.text.training_assigned", "/training/assignments/"},
+	training.KindDueSoon:   {"notif.text.training_due", "/training/assignments/"},
+	training.KindOverdue:   {"notif.text.training_overdue", "/training/assignments/"},
+	training.KindCompleted: {"notif.text.training_completed", "/training/assignments/"},
+	"perf_shared":          {"notif.text.perf_shared", "/performance-reviews/"},
+	"perf_acknowledged":    {"notif.text.perf_acknowledged", "/performance-reviews/"},
 }
 
 func id64(n int64) string { return strconv.FormatInt(n, 10) }

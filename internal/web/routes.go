@@ -167,6 +167,23 @@ func (s *Server) routeTable() {
 	s.handle("PATCH /api/v1/review-queue/rules", auth.QAReview, s.updateSamplingRules)
 	s.handle("POST /api/v1/review-queue/{id}/claim", auth.QAReview, s.claimReviewQueueItem)
 
+	s.handle("GET /api/v1/courses", auth.TrainingManage, s.listCourses)
+	s.handle("POST /api/v1/courses", auth.TrainingManage, s.createCourse)
+	s.handle("GET /api/v1/courses/{id}", auth.TrainingManage, s.getCourse)
+	s.handle("PATCH /api/v1/courses/{id}", auth.TrainingManage, s.updateCourse)
+	s.handle("GET /api/v1/course-assignments", auth.SignedIn, s.listCourseAssignments) // an agent without training:manage sees their own
+	s.handle("POST /api/v1/course-assignments", auth.TrainingManage, s.createCourseAssignments)
+	s.handle("GET /api/v1/course-assignments/{id}", auth.SignedIn, s.getCourseAssignment)                  // its agent or training:manage
+	s.handle("POST /api/v1/course-assignments/{id}/modules/{key}/read", auth.SignedIn, s.readCourseModule) // its agent only
+	s.handle("POST /api/v1/course-assignments/{id}/modules/{key}/quiz", auth.SignedIn, s.submitCourseQuiz) // its agent only
+	s.handle("GET /api/v1/course-suggestions", auth.SignedIn, s.listCourseSuggestions)                     // for oneself, or training:manage
+	s.handle("GET /api/v1/performance-reviews", auth.SignedIn, s.listPerfReviews)                          // the agent, their leads, supervisors
+	s.handle("POST /api/v1/performance-reviews", auth.CoachingWrite, s.createPerfReview)
+	s.handle("GET /api/v1/performance-reviews/{id}", auth.SignedIn, s.getPerfReview)
+	s.handle("PATCH /api/v1/performance-reviews/{id}", auth.SignedIn, s.updatePerfReview) // assessment: its lead; self-assessment: its agent
+	s.handle("POST /api/v1/performance-reviews/{id}/share", auth.CoachingWrite, s.sharePerfReview)
+	s.handle("POST /api/v1/performance-reviews/{id}/acknowledge", auth.SignedIn, s.acknowledgePerfReview) // its agent only
+
 	s.handle("GET /api/v1/mailboxes", auth.MailboxesRead, s.listMailboxes)
 	s.handle("POST /api/v1/mailboxes", auth.MailboxesWrite, s.createMailbox)
 	s.handle("GET /api/v1/mailboxes/{id}", auth.MailboxesRead, s.getMailbox)

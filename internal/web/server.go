@@ -34,6 +34,7 @@ import (
 	"github.com/sahayak/sahayak/internal/search"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/ticket"
+	"github.com/sahayak/sahayak/internal/training"
 	"github.com/sahayak/sahayak/internal/view"
 	"github.com/sahayak/sahayak/internal/webhook"
 )
@@ -69,7 +70,9 @@ type Deps struct {
 	// CSAT is satisfaction surveys (nil: not offered).
 	CSAT *csat.Service
 	// Quality is scorecards and conversation reviews.
-	Quality       *quality.Service
+	Quality *quality.Service
+	// Training is courses, assignments and performance reviews.
+	Training      *training.Service
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store

@@ -1,0 +1,40 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/jobs"
+	"github.com/sahayak/sahayak/internal/report"
+	"github.com/sahayak/sahayak/internal/store"
+	"github.com/sahayak/sahayak/internal/training"
+)
+
+// trainingFacts are the figures a performance review gathers from other
+// packages: the agent's KPIs from the report rollups and QA scores from
+// the reviews. Goals and coaching notes join here when those features
+// land.
+func trainingFacts(db *store.DB, reports *report.Service) training.FactSources {
+	return training.FactSources{
+		KPIs: training.ReportKPIs(reports),
+		QA: db.QAScores,
+	}
+}
+
+// trainingSweep is the periodic job of training (standing team courses to
+// new members, certifications renewed, due and overdue reminders); River's
+// leader enqueues it, so it runs on one node at a time.
+type trainingSweep struct{}
+
+func (trainingSweep) Kind() string { return "training.sweep" }
+
+func sweepTraining(q *jobs.Queue, svc *training.Service) error {
+	if err := jobs.AddWorker(q, func(ctx context.Context, _ trainingSweep) error {
+		_, err := svc.Sweep(desk.WithActor(ctx, desk.System))
+		return err
+	}, jobs.MaxAttempts(3)); err != nil {
+		return err
+	}
+	return jobs.Every(q, 5*time.Minute, trainingSweep{})
+}
