@@ -165,3 +165,37 @@ func clip(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// Spark draws weekly counts as small bars, the last (the week read) marked,
+// and rising when the rise test flagged it; each bar links to its tickets
+// (hrefs, one per value, may be empty).
+func Spark(title string, values []int64, hrefs []string, rising bool) string {
+	const w, h, gap = 90.0, 24.0, 2.0
+	var top int64 = 1
+	for _, v := range values {
+		top = max(top, v)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="trend-spark" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
+		w, h, w, h, html.EscapeString(title), html.EscapeString(title))
+	bw := (w - gap*float64(len(values)-1)) / float64(max(len(values), 1))
+	for i, v := range values {
+		bh := math.Max(1, (h-2)*float64(v)/float64(top))
+		class := "s0"
+		if i == len(values)-1 {
+			class = "s1"
+			if rising {
+				class = "rise"
+			}
+		}
+		rect := fmt.Sprintf(`<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%d</title></rect>`,
+			class, float64(i)*(bw+gap), h-bh, bw, bh, v)
+		if i < len(hrefs) && hrefs[i] != "" {
+			fmt.Fprintf(&b, `<a href="%s">%s</a>`, html.EscapeString(hrefs[i]), rect)
+		} else {
+			b.WriteString(rect)
+		}
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
+}

@@ -44,6 +44,14 @@ type Store interface {
 	Backlog(ctx context.Context, q RollupQuery) ([]Row, error)
 	BacklogAges(ctx context.Context, q RollupQuery, now time.Time) ([]AgeRow, error)
 	DrillTickets(ctx context.Context, q DrillQuery) ([]int64, error)
+	// ComplaintNotes returns the latest record of each key of a dimension's
+	// week, by key.
+	ComplaintNotes(ctx context.Context, dim string, week time.Time) (map[string]*ComplaintNote, error)
+	// SaveComplaintNote adds the next version of a record (setting its
+	// Version); ESTALE when the latest is not ifVersion (0: any).
+	SaveComplaintNote(ctx context.Context, n *ComplaintNote, ifVersion int64) error
+	// ComplaintNoteVersions lists a record's versions, newest first.
+	ComplaintNoteVersions(ctx context.Context, dim, key string, week time.Time) ([]*ComplaintNote, error)
 }
 
 // Meters gives business time and status categories (sla.Service).

@@ -281,6 +281,8 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /supervisor/escalations/{id}/{decision}", auth.TicketsUpdate, s.escalationDecision) // accept, send-back, reassign
 	s.handle("GET /reports", auth.ReportsRead, s.reportsPage)
 	s.handle("GET /reports/tickets", auth.ReportsRead, s.reportTicketsPage)
+	s.handle("GET /reports/trends", auth.ReportsTeam, s.trendsPage)
+	s.handle("POST /reports/trends/notes", auth.ReportsTeam, s.saveComplaintNote)
 	s.handle("GET /reports/export.csv", auth.ReportsExport, s.exportReport)
 	s.handle("GET /reports/export.xlsx", auth.ReportsExport, s.exportReportXLSX)
 	s.handle("GET /tickets/export.csv", auth.ReportsExport, s.exportTickets)

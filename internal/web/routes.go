@@ -36,6 +36,9 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/tickets/{id}/satisfaction", auth.TicketsRead, s.ticketSatisfaction)
 
 	s.handle("GET /api/v1/reports/kpis", auth.ReportsRead, s.reportKPIs) // scoped: own, teams or all (report.Service)
+	s.handle("GET /api/v1/reports/trends", auth.ReportsTeam, s.apiTrends)
+	s.handle("GET /api/v1/reports/complaints", auth.ReportsTeam, s.apiComplaintNote)
+	s.handle("PUT /api/v1/reports/complaints", auth.ReportsTeam, s.apiSetComplaintNote)
 
 	s.handle("GET /api/v1/contacts", auth.ContactsRead, s.listContacts)
 	s.handle("POST /api/v1/contacts", auth.ContactsWrite, s.createContact)
