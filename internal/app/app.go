@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +41,7 @@ import (
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/portal"
 	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/training"
 	"github.com/sahayak/sahayak/internal/ratelimit"
@@ -49,6 +51,7 @@ import (
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/web"
+	webportal "github.com/sahayak/sahayak/internal/web/portal"
 	"github.com/sahayak/sahayak/internal/webhook"
 )
 
@@ -134,15 +137,19 @@ type App struct {
 	// MailOut sends agents' replies on email tickets as mail.
 	MailOut *email.Sender
 	// Poller fetches new mail from mailboxes with an IMAP server.
-	Poller   *email.Poller
-	SLA      *sla.Service
-	Reports  *report.Service
-	CSAT     *csat.Service
-	Audit    *audit.Recorder
-	Web      *web.Server
-	jobsDB   *sql.DB
-	Assign   *assign.Service
-	Automate *automation.Service
+	Poller  *email.Poller
+	SLA     *sla.Service
+	Reports *report.Service
+	CSAT    *csat.Service
+	// Portal signs customers in to the portal; its limiters hold link
+	// requests per address asked for and per client, across nodes.
+	Portal       *portal.Service
+	portalLimits []*ratelimit.Limiter
+	Audit        *audit.Recorder
+	Web          *web.Server
+	jobsDB       *sql.DB
+	Assign       *assign.Service
+	Automate     *automation.Service
 	// Search answers searches; Indexer keeps its index from events.
 	Search  *search.Service
 	Indexer *search.Indexer
@@ -270,6 +277,11 @@ func (a *App) build(ctx context.Context) error {
 	a.SLA = sla.New(a.DB, a.Tickets, a.Bus, a.Clock, a.Log, a.Config.SLA)
 	a.Tickets.KeepSLA(a.SLA)
 	a.CSAT = csat.New(a.DB, a.MailOut, a.Bus, a.Clock, a.Log, i18n.Builtin().T, csat.Config{PublicURL: a.Config.publicURL()})
+	perMail := ratelimit.New(portalLinksPerAddress, a.DB, a.Log)
+	perClient := ratelimit.New(portalLinksPerClient, a.DB, a.Log)
+	a.portalLimits = []*ratelimit.Limiter{perMail, perClient}
+	a.Portal = portal.New(a.DB, a.MailOut, perMail, perClient, a.Clock, a.Log, i18n.Builtin().T,
+		portal.Config{PublicURL: a.Config.publicURL()})
 	a.Audit = audit.NewRecorder(a.DB, a.Clock)
 	a.Assign = assign.NewService(a.DB, a.Tickets, a.Bus, a.Clock, a.Log, assign.Config{})
 	if err := sweepPresence(a.Queue, a.Assign); err != nil {
@@ -294,13 +306,19 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	customerPortal, err := webportal.New(webportal.Deps{Log: a.Log, Portal: a.Portal, Tickets: a.Tickets, CSAT: a.CSAT,
+		Blobs: blobs, Clock: a.Clock, Catalog: catalog,
+		SecureCookies: a.Config.SecureCookies || strings.HasPrefix(a.Config.publicURL(), "https://")})
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
 		Views: a.Views, Accounts: a.Accounts,
 		CSAT:    a.CSAT,
-		Quality: a.Quality, Training: a.Training, FullText: a.Search,
+		Quality: a.Quality, Training: a.Training, FullText: a.Search, Portal: customerPortal,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
@@ -410,6 +428,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		go func() {
 			defer wg.Done()
 			a.Limiter.Run(ctx, time.Second)
+		}()
+	}
+	for _, l := range a.portalLimits {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.Run(ctx, time.Second)
 		}()
 	}
 	go func() {
@@ -540,6 +565,13 @@ func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
 func (h minLevel) WithGroup(n string) slog.Handler {
 	return minLevel{Handler: h.Handler.WithGroup(n), min: h.min}
 }
+
+// Sign-in links the portal mails, per minute: for one address, and asked
+// from one client address.
+const (
+	portalLinksPerAddress = 5
+	portalLinksPerClient  = 30
+)
 
 // publicURL is where customers reach the desk: PublicURL, else the listen
 // address over plain HTTP (right for a desk tried on one machine).

@@ -303,6 +303,25 @@ func (s *Service) Answer(ctx context.Context, token string, rating int, comment 
 	if err != nil {
 		return nil, err
 	}
+	return s.answer(ctx, sv, rating, comment)
+}
+
+// AnswerTicket records the answer of a ticket's requester (contactID)
+// signed in elsewhere than the link, the portal: as Answer does, for the
+// ticket's survey. ENOTFOUND when the ticket has no survey or another
+// contact's; the caller checks the contact may see the ticket.
+func (s *Service) AnswerTicket(ctx context.Context, ticketID, contactID int64, rating int, comment string) (*Survey, error) {
+	sv, err := s.store.TicketSurvey(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	if sv.ContactID != contactID {
+		return nil, desk.E(desk.ENOTFOUND, "csat.not_found")
+	}
+	return s.answer(ctx, sv, rating, comment)
+}
+
+func (s *Service) answer(ctx context.Context, sv *Survey, rating int, comment string) (*Survey, error) {
 	comment = strings.TrimSpace(comment)
 	fields := desk.Fields{}
 	if rating < 1 || rating > 5 {

@@ -16,6 +16,10 @@ type Actor struct {
 	Permissions []string
 	TeamIDs     []int64
 	Language    string
+	// OrganizationID, for a contact, is the organization whose tickets
+	// they may see besides their own (it shares tickets on the portal);
+	// 0 for none.
+	OrganizationID int64
 }
 
 // Actor kinds.

@@ -188,6 +188,9 @@ type OrganizationInput struct {
 	Name    *string
 	Domains *[]string
 	Notes   *string
+	// PortalSharesTickets: the contacts see each other's tickets on the
+	// portal.
+	PortalSharesTickets *bool
 	// IfVersion, when not 0, applies the change only to that version.
 	IfVersion int64
 }
@@ -210,6 +213,9 @@ func applyOrganization(o *Organization, in OrganizationInput, creating bool) err
 	}
 	if in.Notes != nil {
 		o.Notes = *in.Notes
+	}
+	if in.PortalSharesTickets != nil {
+		o.PortalSharesTickets = *in.PortalSharesTickets
 	}
 	if o.Domains == nil {
 		o.Domains = []string{}

@@ -71,12 +71,15 @@ func (c *Contact) Email() string {
 // Organization is a customer company; new contacts whose email domain is one
 // of its domains are attached to it automatically.
 type Organization struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Domains   []string  `json:"domains"`
-	Notes     string    `json:"notes"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID      int64    `json:"id"`
+	Name    string   `json:"name"`
+	Domains []string `json:"domains"`
+	Notes   string   `json:"notes"`
+	// PortalSharesTickets lets the organization's contacts see each
+	// other's tickets on the customer portal.
+	PortalSharesTickets bool      `json:"portal_shares_tickets"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
 	// Version counts the changes; the API sends it as the ETag.
 	Version int64 `json:"version"`
 }

@@ -312,7 +312,7 @@ func (x *peopleTx) deleteVersioned(ctx context.Context, table string, id, ifVers
 }
 
 func (db *DB) scanOrganizations(ctx context.Context, where string, args ...any) ([]*people.Organization, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, notes, created_at, updated_at, version FROM organizations `+where, args...)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, notes, created_at, updated_at, version, portal_shares_tickets FROM organizations `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("organizations: %w", err)
 	}
@@ -322,7 +322,7 @@ func (db *DB) scanOrganizations(ctx context.Context, where string, args ...any) 
 	for rows.Next() {
 		var o people.Organization
 		var c, u int64
-		if err := rows.Scan(&o.ID, &o.Name, &o.Notes, &c, &u, &o.Version); err != nil {
+		if err := rows.Scan(&o.ID, &o.Name, &o.Notes, &c, &u, &o.Version, &o.PortalSharesTickets); err != nil {
 			return nil, fmt.Errorf("organizations: %w", err)
 		}
 		o.CreatedAt, o.UpdatedAt, o.Domains = fromMicros(c), fromMicros(u), []string{}
@@ -384,8 +384,8 @@ func writeDomains(ctx context.Context, tx *txn, o *people.Organization) error {
 
 // CreateOrganization inserts an organization; a domain owned elsewhere is ECONFLICT.
 func (x *peopleTx) CreateOrganization(ctx context.Context, o *people.Organization) error {
-	if err := x.tx.QueryRowContext(ctx, `INSERT INTO organizations (name, notes, created_at, updated_at) VALUES ($1, $2, $3, $4)
-		RETURNING id`, o.Name, o.Notes, micros(o.CreatedAt), micros(o.UpdatedAt)).Scan(&o.ID); err != nil {
+	if err := x.tx.QueryRowContext(ctx, `INSERT INTO organizations (name, notes, created_at, updated_at, portal_shares_tickets)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, o.Name, o.Notes, micros(o.CreatedAt), micros(o.UpdatedAt), o.PortalSharesTickets).Scan(&o.ID); err != nil {
 		return err
 	}
 	o.Version = 1
@@ -396,7 +396,8 @@ func (x *peopleTx) CreateOrganization(ctx context.Context, o *people.Organizatio
 // and writes its domains.
 func (x *peopleTx) UpdateOrganization(ctx context.Context, o *people.Organization) error {
 	res, err := x.tx.ExecContext(ctx, `UPDATE organizations SET name = $2, notes = $3, updated_at = $4,
-		version = version + 1 WHERE id = $1 AND version = $5`, o.ID, o.Name, o.Notes, micros(o.UpdatedAt), o.Version)
+		version = version + 1, portal_shares_tickets = $6 WHERE id = $1 AND version = $5`, o.ID, o.Name, o.Notes,
+		micros(o.UpdatedAt), o.Version, o.PortalSharesTickets)
 	err = versioned(ctx, x.tx, res, err, "organizations", o.ID, desk.M("error.organization_not_found", o.ID))
 	if err := bumped(&o.Version, err); err != nil {
 		return err

@@ -409,6 +409,9 @@ func statusCondition(statuses []string, arg func(any) string) string {
 // agent's (assigned to them, of their teams, of no team). Ticket lists and
 // searches share it.
 func scopeCondition(s *ticket.Scope, arg func(any) string) string {
+	if s.RequesterID != 0 && s.OrganizationID != 0 {
+		return "(t.requester_id = " + arg(s.RequesterID) + " OR t.organization_id = " + arg(s.OrganizationID) + ")"
+	}
 	if s.RequesterID != 0 {
 		return "t.requester_id = " + arg(s.RequesterID)
 	}
@@ -633,7 +636,7 @@ func (db *DB) Fields(ctx context.Context) ([]ticket.Field, error) {
 
 func (db *DB) queryFields(ctx context.Context, where string, args ...any) ([]ticket.Field, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id, key, label, kind, options, required, position, created_at, updated_at,
-		version FROM fields `+where, args...)
+		version, portal FROM fields `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("fields: %w", err)
 	}
@@ -643,7 +646,7 @@ func (db *DB) queryFields(ctx context.Context, where string, args ...any) ([]tic
 		var f ticket.Field
 		var opts string
 		var c, u int64
-		if err := rows.Scan(&f.ID, &f.Key, &f.Label, &f.Kind, &opts, &f.Required, &f.Position, &c, &u, &f.Version); err != nil {
+		if err := rows.Scan(&f.ID, &f.Key, &f.Label, &f.Kind, &opts, &f.Required, &f.Position, &c, &u, &f.Version, &f.Portal); err != nil {
 			return nil, fmt.Errorf("fields: %w", err)
 		}
 		if err := json.Unmarshal([]byte(opts), &f.Options); err != nil {
@@ -970,15 +973,15 @@ func (x *ticketTx) InsertStatus(ctx context.Context, s ticket.Status) error {
 
 func (x *ticketTx) InsertField(ctx context.Context, f *ticket.Field) error {
 	f.Version = 1
-	return x.tx.QueryRowContext(ctx, `INSERT INTO fields (key, label, kind, options, required, position, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, f.Key, f.Label, f.Kind, marshal(f.Options), f.Required,
-		f.Position, micros(f.CreatedAt), micros(f.UpdatedAt)).Scan(&f.ID)
+	return x.tx.QueryRowContext(ctx, `INSERT INTO fields (key, label, kind, options, required, position, created_at, updated_at, portal)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, f.Key, f.Label, f.Kind, marshal(f.Options), f.Required,
+		f.Position, micros(f.CreatedAt), micros(f.UpdatedAt), f.Portal).Scan(&f.ID)
 }
 
 func (x *ticketTx) UpdateField(ctx context.Context, f *ticket.Field) error {
 	res, err := x.tx.ExecContext(ctx, `UPDATE fields SET label = $2, options = $3, required = $4, position = $5, updated_at = $6,
-		version = version + 1 WHERE id = $1 AND version = $7`, f.ID, f.Label, marshal(f.Options), f.Required, f.Position,
-		micros(f.UpdatedAt), f.Version)
+		version = version + 1, portal = $8 WHERE id = $1 AND version = $7`, f.ID, f.Label, marshal(f.Options), f.Required,
+		f.Position, micros(f.UpdatedAt), f.Version, f.Portal)
 	return bumped(&f.Version, versioned(ctx, x.tx, res, err, "fields", f.ID, desk.M("error.field_not_found", f.ID)))
 }
 

@@ -191,3 +191,17 @@ func (s *Service) DeleteTag(ctx context.Context, name string) error {
 	}
 	return s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteTag(ctx, name) })
 }
+
+// PortalFormFields lists the custom fields the customer portal's
+// new-ticket form shows, to any signed-in actor (a customer holds no
+// fields:read).
+func (s *Service) PortalFormFields(ctx context.Context) ([]Field, error) {
+	if _, err := actor(ctx, auth.TicketsCreate); err != nil {
+		return nil, err
+	}
+	_, fs, err := s.definitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return PortalFields(fs), nil
+}

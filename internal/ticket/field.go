@@ -31,13 +31,16 @@ var FieldKinds = []string{FieldText, FieldNumber, FieldDate, FieldDropdown, Fiel
 
 // Field is a typed custom field on tickets, defined by an admin.
 type Field struct {
-	ID        int64     `json:"id"`
-	Key       string    `json:"key"`
-	Label     string    `json:"label"`
-	Kind      string    `json:"kind"`
-	Options   []string  `json:"options"`
-	Required  bool      `json:"required"`
-	Position  int       `json:"position"`
+	ID       int64    `json:"id"`
+	Key      string   `json:"key"`
+	Label    string   `json:"label"`
+	Kind     string   `json:"kind"`
+	Options  []string `json:"options"`
+	Required bool     `json:"required"`
+	Position int      `json:"position"`
+	// Portal shows the field on the customer portal's new-ticket form;
+	// a ticket opened there takes only such fields.
+	Portal    bool      `json:"portal"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	// Version counts the changes; the API sends it as the ETag.
@@ -159,4 +162,16 @@ func ApplyFields(defs []Field, current, values map[string]any, requireAll bool) 
 		return nil, desk.Invalid(errs)
 	}
 	return out, nil
+}
+
+// PortalFields are the fields of defs shown on the customer portal, in
+// their order.
+func PortalFields(defs []Field) []Field {
+	out := make([]Field, 0, len(defs))
+	for _, f := range defs {
+		if f.Portal {
+			out = append(out, f)
+		}
+	}
+	return out
 }

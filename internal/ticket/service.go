@@ -107,7 +107,7 @@ func actor(ctx context.Context, permission string) (desk.Actor, error) {
 // scope returns the visibility limit of the actor, nil for unlimited.
 func scope(a desk.Actor) *Scope {
 	if a.Kind == desk.ActorContact {
-		return &Scope{RequesterID: a.ID}
+		return &Scope{RequesterID: a.ID, OrganizationID: a.OrganizationID}
 	}
 	if a.Kind != desk.ActorAgent || a.Can(auth.TicketsReadAll) {
 		return nil
@@ -211,6 +211,10 @@ func (s *Service) Create(ctx context.Context, in NewTicket) (*Ticket, error) {
 	}
 	if t.Tags, msg = CleanTags(in.Tags); msg.Key != "" {
 		errs["tags"] = msg
+	}
+	if t.Channel == ChannelPortal {
+		// A customer fills in only what the portal shows them.
+		fields = PortalFields(fields)
 	}
 	cf, err := ApplyFields(fields, nil, in.CustomFields, true)
 	if err != nil {

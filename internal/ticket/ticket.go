@@ -29,7 +29,11 @@ var Priorities = []string{"low", "normal", "high", "urgent"}
 var Types = []string{"question", "incident", "problem", "task"}
 
 // Channels a ticket can come in by.
-var Channels = []string{"email", "chat", "phone", "web", "api"}
+var Channels = []string{"email", "chat", "phone", "web", "api", ChannelPortal}
+
+// ChannelPortal is the channel of tickets customers open on the portal:
+// they take only the custom fields shown there.
+const ChannelPortal = "portal"
 
 // Link kinds.
 const (
@@ -185,6 +189,9 @@ type Scope struct {
 	TeamIDs []int64
 	// RequesterID, when set, limits a customer to their own tickets.
 	RequesterID int64
+	// OrganizationID, with RequesterID, adds the tickets of the customer's
+	// organization (one that shares tickets on the portal).
+	OrganizationID int64
 }
 
 // Sees reports whether a ticket is inside the scope.
@@ -193,7 +200,8 @@ func (s *Scope) Sees(t *Ticket) bool {
 		return true
 	}
 	if s.RequesterID != 0 {
-		return t.Requester.ID == s.RequesterID
+		return t.Requester.ID == s.RequesterID ||
+			(s.OrganizationID != 0 && t.OrganizationID != nil && *t.OrganizationID == s.OrganizationID)
 	}
 	if t.AssigneeID != nil && *t.AssigneeID == s.AgentID {
 		return true

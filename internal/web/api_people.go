@@ -155,10 +155,14 @@ type organizationIn struct {
 	Name    *string   `json:"name"`
 	Domains *[]string `json:"domains"`
 	Notes   *string   `json:"notes"`
+	// PortalSharesTickets lets the contacts see each other's tickets on
+	// the customer portal.
+	PortalSharesTickets *bool `json:"portal_shares_tickets"`
 }
 
 func (in organizationIn) input() people.OrganizationInput {
-	return people.OrganizationInput{Name: in.Name, Domains: in.Domains, Notes: in.Notes}
+	return people.OrganizationInput{Name: in.Name, Domains: in.Domains, Notes: in.Notes,
+		PortalSharesTickets: in.PortalSharesTickets}
 }
 
 func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) error {

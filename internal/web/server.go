@@ -69,6 +69,10 @@ type Deps struct {
 	Accounts *account.Service
 	// CSAT is satisfaction surveys (nil: not offered).
 	CSAT *csat.Service
+	// Portal is the customer portal (package web/portal), mounted at
+	// /portal with its own route table, sessions and permission checks;
+	// nil: not offered.
+	Portal http.Handler
 	// Quality is scorecards and conversation reviews.
 	Quality *quality.Service
 	// Training is courses, assignments and performance reviews.
@@ -170,6 +174,10 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.routeTable()
+	if d.Portal != nil {
+		s.mux.Handle("/portal", s.metrics.wrap("/portal/", d.Portal))
+		s.mux.Handle("/portal/", s.metrics.wrap("/portal/", d.Portal))
+	}
 	s.mux.Handle("/api/v1/", s.metrics.wrap("/api/v1/", http.HandlerFunc(s.apiFallback)))
 	s.mux.Handle("/", s.metrics.wrap("/", http.HandlerFunc(s.pageNotFound)))
 	s.opsRouteTable()

@@ -1,0 +1,119 @@
+package portal_test
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/ticket"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+var attachmentRE = regexp.MustCompile(`/portal/attachments/(\d+)`)
+
+// A customer opens a ticket with a file on the portal: it is theirs, on
+// the portal channel, with the fields the portal shows; they see it, and
+// download its file.
+func TestCustomerOpensATicketWithAFile(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		c := d.contact("Priya", "priya@customer.test", nil)
+		shown := ticket.Field{Key: "order_number", Label: "Order number", Kind: ticket.FieldText, Required: true, Portal: true}
+		hidden := ticket.Field{Key: "root_cause", Label: "Root cause", Kind: ticket.FieldText, Required: true}
+		for _, f := range []ticket.Field{shown, hidden} {
+			if _, err := d.tickets.CreateField(d.sys, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := d.browser("en")
+		b.signIn("priya@customer.test")
+		form := b.get("/portal/tickets/new")
+		for _, want := range []string{`id="portal-subject"`, `<div id="kb-suggestions"></div>`, `name="cf_order_number"`, `href="/portal/tickets"`} {
+			if !strings.Contains(form.Body, want) {
+				t.Fatalf("new-ticket form lacks %s", want)
+			}
+		}
+		if strings.Contains(form.Body, "cf_root_cause") {
+			t.Fatal("the form shows a field not marked for the portal")
+		}
+		// The required portal field is asked for; nothing is kept.
+		p := b.upload("/portal/tickets", [][2]string{{"subject", "Refund"}, {"body", "Please refund order 7."}}, map[string]string{"receipt.txt": "paid 10"})
+		if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "Please refund order 7.") {
+			t.Fatalf("missing required field: %d", p.Status)
+		}
+		p = b.upload("/portal/tickets", [][2]string{{"subject", "Refund"}, {"body", "Please refund order 7."}, {"cf_order_number", "A-7"}},
+			map[string]string{"receipt.txt": "paid 10"})
+		if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/portal/tickets/") {
+			t.Fatalf("create: %d %s", p.Status, p.Body)
+		}
+		id, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(p.Location, "/portal/tickets/"), "?created=1"), 10, 64)
+		tk, err := d.tickets.Get(d.sys, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.Channel != ticket.ChannelPortal || tk.Requester.ID != c.ID || tk.CustomFields["order_number"] != "A-7" {
+			t.Fatalf("ticket: channel %s requester %d fields %v", tk.Channel, tk.Requester.ID, tk.CustomFields)
+		}
+		page := b.get(p.Location)
+		if page.Status != 200 || !strings.Contains(page.Body, "Please refund order 7.") || !strings.Contains(page.Body, "receipt.txt") {
+			t.Fatalf("ticket page: %d", page.Status)
+		}
+		m := attachmentRE.FindStringSubmatch(page.Body)
+		if m == nil {
+			t.Fatal("no attachment link")
+		}
+		if f := b.get("/portal/attachments/" + m[1]); f.Status != 200 || f.Body != "paid 10" ||
+			!strings.Contains(f.Header.Get("Content-Security-Policy"), "sandbox") {
+			t.Fatalf("download: %d %q", f.Status, f.Body)
+		}
+	})
+}
+
+// The agent's public reply shows, the internal note never does; the
+// customer's reply to a solved ticket opens it again.
+func TestCustomerFollowsAndReopens(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		d.contact("Priya", "priya@customer.test", nil)
+		tk := d.open("Printer jams", "priya@customer.test")
+		agent := desk.WithActor(d.sys, desk.System)
+		if _, err := d.tickets.AddMessage(agent, tk.ID, ticket.NewMessage{Body: "Please restart it."}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.tickets.AddMessage(agent, tk.ID, ticket.NewMessage{Body: "SECRET: customer is on the watch list", Internal: true,
+			Attachments: nil}); err != nil {
+			t.Fatal(err)
+		}
+		solved := ticket.CategorySolved
+		if _, err := d.tickets.Update(agent, tk.ID, ticket.Patch{Status: &solved}); err != nil {
+			t.Fatal(err)
+		}
+		b := d.browser("en")
+		b.signIn("priya@customer.test")
+		p := b.get("/portal/tickets/" + itoa(tk.ID))
+		if !strings.Contains(p.Body, "Please restart it.") || strings.Contains(p.Body, "SECRET") {
+			t.Fatalf("thread shows the public reply and hides the note? %v", p.Status)
+		}
+		if !strings.Contains(p.Body, "Replying opens it again") {
+			t.Fatal("no word that a reply reopens a solved ticket")
+		}
+		r := b.upload("/portal/tickets/"+itoa(tk.ID)+"/replies", [][2]string{{"body", "Still jams."}}, map[string]string{"photo.txt": "jam"})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("reply: %d %s", r.Status, r.Body)
+		}
+		got, _ := d.tickets.Get(d.sys, tk.ID)
+		if got.StatusCategory != ticket.CategoryOpen {
+			t.Fatalf("reply to a solved ticket left it %s", got.StatusCategory)
+		}
+		if p := b.get("/portal/tickets/" + itoa(tk.ID)); !strings.Contains(p.Body, "Still jams.") || !strings.Contains(p.Body, "photo.txt") {
+			t.Fatal("the reply is not on the page")
+		}
+		// An empty reply is a message on the page, not an error page.
+		if r := b.upload("/portal/tickets/"+itoa(tk.ID)+"/replies", [][2]string{{"body", "  "}}, nil); r.Status != http.StatusBadRequest ||
+			!strings.Contains(r.Body, `id="form-errors"`) {
+			t.Fatalf("empty reply: %d", r.Status)
+		}
+	})
+}
