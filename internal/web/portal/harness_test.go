@@ -48,6 +48,7 @@ type testDesk struct {
 	people  *people.Service
 	csat    *csat.Service
 	portal  *portal.Service
+	blobs   *blob.Store
 	url     string
 	sys     context.Context
 }
@@ -69,7 +70,7 @@ func newDesk(t testing.TB, b storetest.Backend) *testDesk {
 		t.Fatal(err)
 	}
 	d := &testDesk{t: t, db: db, clock: clock, tickets: ticket.NewService(db, db, bus, clock),
-		people: people.NewService(db, clock), sys: sys}
+		people: people.NewService(db, clock), sys: sys, blobs: blobs}
 	d.csat = csat.New(db, sender, bus, clock, quiet, i18n.Builtin().T, csat.Config{PublicURL: "https://help.desk.test"})
 	d.portal = portal.New(db, sender, ratelimit.New(5, db, quiet), ratelimit.New(1000, db, quiet), clock, quiet,
 		i18n.Builtin().T, portal.Config{PublicURL: "https://help.desk.test"})
