@@ -360,6 +360,7 @@ type fieldIn struct {
 	Options  *[]string `json:"options"`
 	Required *bool     `json:"required"`
 	Position *int      `json:"position"`
+	Portal   *bool     `json:"portal"`
 }
 
 func (in fieldIn) apply(f *ticket.Field) {
@@ -380,6 +381,9 @@ func (in fieldIn) apply(f *ticket.Field) {
 	}
 	if in.Position != nil {
 		f.Position = *in.Position
+	}
+	if in.Portal != nil {
+		f.Portal = *in.Portal
 	}
 }
 

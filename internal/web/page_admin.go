@@ -284,6 +284,7 @@ func applyFieldForm(r *http.Request, creating bool) func(*ticket.Field) {
 		f.Label = strings.TrimSpace(r.PostFormValue("label"))
 		f.Options = splitOptions(r.PostFormValue("options"))
 		f.Required = r.PostFormValue("required") != ""
+		f.Portal = r.PostFormValue("portal") != ""
 		if n, err := strconv.Atoi(r.PostFormValue("position")); err == nil {
 			f.Position = n
 		}
@@ -313,7 +314,7 @@ func (s *Server) updateFieldPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = mergedEdit(r, []string{"label", "options", "position", "required"}, func() (any, int64, error) {
+	err = mergedEdit(r, []string{"label", "options", "position", "required", "portal"}, func() (any, int64, error) {
 		f, err := s.Tickets.Field(r.Context(), id)
 		if err != nil {
 			return nil, 0, err

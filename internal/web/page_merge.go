@@ -51,7 +51,8 @@ func formValues(v any) url.Values {
 		return url.Values{"name": {x.Name}, "description": {x.Description}, "permissions": x.Permissions}
 	case ticket.Field:
 		return url.Values{"label": {x.Label}, "options": {strings.Join(x.Options, "\n")},
-			"position": {strconv.Itoa(x.Position)}, "required": flag(x.Required)}
+			"position": {strconv.Itoa(x.Position)}, "required": flag(x.Required),
+			"portal": flag(x.Portal)}
 	}
 	return nil
 }

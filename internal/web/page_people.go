@@ -22,6 +22,7 @@ const peoplePageSize = 50
 type personForm struct {
 	Name, Emails, Phone, Language, Organization string // contacts
 	Domains, Notes                              string // organizations
+	PortalShares                                bool   // organizations: contacts see each other's tickets on the portal
 	Version                                     int64
 }
 
@@ -227,7 +228,8 @@ func (s *Server) showOrganization(w http.ResponseWriter, r *http.Request, status
 	if f != nil {
 		d.Form = *f
 	} else {
-		d.Form = personForm{Name: o.Name, Domains: strings.Join(o.Domains, "\n"), Notes: o.Notes, Version: o.Version}
+		d.Form = personForm{Name: o.Name, Domains: strings.Join(o.Domains, "\n"), Notes: o.Notes, Version: o.Version,
+			PortalShares: o.PortalSharesTickets}
 	}
 	if a, _ := desk.ActorFrom(r.Context()); a.Can(auth.ContactsRead) {
 		if d.Contacts, err = s.People.Contacts(r.Context(), people.ContactFilter{OrganizationID: &o.ID, Limit: 100}); err != nil {

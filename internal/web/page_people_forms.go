@@ -25,7 +25,8 @@ func readPersonForm(r *http.Request) (personForm, error) {
 	f := r.PostForm
 	v, _ := strconv.ParseInt(f.Get("version"), 10, 64)
 	return personForm{Name: f.Get("name"), Emails: f.Get("emails"), Phone: f.Get("phone"), Language: f.Get("language"),
-		Organization: f.Get("organization_id"), Domains: f.Get("domains"), Notes: f.Get("notes"), Version: v}, nil
+		Organization: f.Get("organization_id"), Domains: f.Get("domains"), Notes: f.Get("notes"), Version: v,
+		PortalShares: f.Get("portal_shares_tickets") != ""}, nil
 }
 
 // listOf splits a textarea of addresses or domains: one a line, or
@@ -49,7 +50,8 @@ func (f personForm) contactInput() (people.ContactInput, desk.Fields) {
 
 func (f personForm) organizationInput() people.OrganizationInput {
 	domains := listOf(f.Domains)
-	return people.OrganizationInput{Name: &f.Name, Domains: &domains, Notes: &f.Notes, IfVersion: f.Version}
+	return people.OrganizationInput{Name: &f.Name, Domains: &domains, Notes: &f.Notes, IfVersion: f.Version,
+		PortalSharesTickets: &f.PortalShares}
 }
 
 // refusal turns a service's refusal of a form into the reasons to show
