@@ -298,6 +298,9 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.Quality = quality.NewService(a.DB, a.Tickets, a.Clock)
+	if err := remindCoaching(a.Queue, a.Quality); err != nil {
+		return err
+	}
 	a.Training = training.NewService(a.DB, trainingFacts(a.DB, a.Reports), a.Clock)
 	if err := sweepTraining(a.Queue, a.Training); err != nil {
 		return err

@@ -2,13 +2,14 @@ package app
 
 import (
 	"context"
-	"github.com/sahayak/sahayak/internal/automation"
-	"github.com/sahayak/sahayak/internal/desk"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/account"
 	"github.com/sahayak/sahayak/internal/assign"
+	"github.com/sahayak/sahayak/internal/automation"
+	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/jobs"
+	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/store"
 )
 
@@ -108,3 +109,20 @@ func refreshAccounts(q *jobs.Queue, svc *account.Service) error {
 type checkinsDue struct{}
 
 func (checkinsDue) Kind() string { return "account.checkins_due" }
+
+// coachingDue is the periodic job that reminds owners of coaching action
+// items due within a day, and again once overdue (each once; see
+// quality.Service.RemindActions); it runs on one node.
+type coachingDue struct{}
+
+func (coachingDue) Kind() string { return "quality.coaching_due" }
+
+func remindCoaching(q *jobs.Queue, svc *quality.Service) error {
+	if err := jobs.AddWorker(q, func(ctx context.Context, _ coachingDue) error {
+		_, err := svc.RemindActions(desk.WithActor(ctx, desk.System))
+		return err
+	}, jobs.MaxAttempts(3)); err != nil {
+		return err
+	}
+	return jobs.Every(q, 5*time.Minute, coachingDue{})
+}

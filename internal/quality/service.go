@@ -65,21 +65,27 @@ const (
 
 // Service runs scorecards and reviews.
 type Service struct {
-	store   Store
-	queue   QueueStore
-	tickets Tickets
-	clock   desk.Clock
+	store       Store
+	queue       QueueStore
+	coaching    CoachingStore
+	calibration CalibrationStore
+	scores      ScoreStore
+	tickets     Tickets
+	clock       desk.Clock
 }
 
 // AllStore is everything the service keeps.
 type AllStore interface {
 	Store
 	QueueStore
+	CoachingStore
+	CalibrationStore
+	ScoreStore
 }
 
 // NewService returns the quality service.
 func NewService(s AllStore, tickets Tickets, clock desk.Clock) *Service {
-	return &Service{store: s, queue: s, tickets: tickets, clock: clock}
+	return &Service{store: s, queue: s, coaching: s, calibration: s, scores: s, tickets: tickets, clock: clock}
 }
 
 // Scorecards lists every scorecard.

@@ -110,59 +110,74 @@ func (db *DB) writeNotice(ctx context.Context, tx *txn, n quality.Notice) error 
 	if err := db.appendEvents(ctx, tx, evs); err != nil {
 		return err
 	}
-	for _, x := range n.Notify {
-		x.EventID = evs[0].ID
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (agent_id, kind, ticket_id, event_id, body, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (agent_id, event_id, kind) DO NOTHING`,
-			x.AgentID, x.Kind, x.TicketID, x.EventID, x.Body, micros(x.CreatedAt)); err != nil {
-			return fmt.Errorf("add notification: %w", err)
-		}
-	}
-	return nil
+	return addNotifications(ctx, tx, evs[0].ID, n.Notify)
 }
 
 // CreateReview inserts a review with its comments, event and notifications.
 func (db *DB) CreateReview(ctx context.Context, r *quality.Review, notice func(*quality.Review) quality.Notice) error {
-	err := db.inTx(ctx, func(tx *txn) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO reviews (ticket_id, agent_id, reviewer_id, scorecard_id,
-			scorecard_revision, answers, criteria, score, critical_failed, summary, state, version, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13) RETURNING id`, r.TicketID, r.AgentID,
-			r.ReviewerID, r.ScorecardID, r.ScorecardRevision, marshal(r.Answers), marshal(r.Criteria), r.Score,
-			r.CriticalFailed, r.Summary, r.State, micros(r.CreatedAt), micros(r.UpdatedAt)).Scan(&r.ID); err != nil {
-			return fmt.Errorf("insert review: %w", db.mapErr(err))
-		}
-		if r.QueueItemID != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE reviews SET queue_item_id = $2 WHERE id = $1`, r.ID, *r.QueueItemID); err != nil {
-				return fmt.Errorf("review queue item: %w", db.mapErr(err))
-			}
-			if err := settleQueueItem(ctx, tx, r); err != nil {
-				return err
-			}
-		}
-		for i := range r.Comments {
-			c := &r.Comments[i]
-			if err := tx.QueryRowContext(ctx, `INSERT INTO review_comments (review_id, message_id, body, created_at)
-				VALUES ($1, $2, $3, $4) RETURNING id`, r.ID, c.MessageID, c.Body, micros(c.CreatedAt)).Scan(&c.ID); err != nil {
-				return fmt.Errorf("insert review comment: %w", db.mapErr(err))
-			}
-		}
-		return db.writeNotice(ctx, tx, notice(r))
-	})
-	if err == nil {
-		r.Version = 1
+	return db.inTx(ctx, func(tx *txn) error { return db.insertReview(ctx, tx, r, notice) })
+}
+
+// insertReview writes a review, its comments, its QA buckets and its notice
+// in tx.
+func (db *DB) insertReview(ctx context.Context, tx *txn, r *quality.Review, notice func(*quality.Review) quality.Notice) error {
+	if err := tx.QueryRowContext(ctx, `INSERT INTO reviews (ticket_id, agent_id, reviewer_id, scorecard_id,
+		scorecard_revision, answers, criteria, score, critical_failed, summary, state, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13) RETURNING id`, r.TicketID, r.AgentID,
+		r.ReviewerID, r.ScorecardID, r.ScorecardRevision, marshal(r.Answers), marshal(r.Criteria), r.Score,
+		r.CriticalFailed, r.Summary, r.State, micros(r.CreatedAt), micros(r.UpdatedAt)).Scan(&r.ID); err != nil {
+		return fmt.Errorf("insert review: %w", db.mapErr(err))
 	}
-	return err
+	if r.QueueItemID != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE reviews SET queue_item_id = $2 WHERE id = $1`, r.ID, *r.QueueItemID); err != nil {
+			return fmt.Errorf("review queue item: %w", db.mapErr(err))
+		}
+		if err := settleQueueItem(ctx, tx, r); err != nil {
+			return err
+		}
+	}
+	for i := range r.Comments {
+		c := &r.Comments[i]
+		if err := tx.QueryRowContext(ctx, `INSERT INTO review_comments (review_id, message_id, body, created_at)
+			VALUES ($1, $2, $3, $4) RETURNING id`, r.ID, c.MessageID, c.Body, micros(c.CreatedAt)).Scan(&c.ID); err != nil {
+			return fmt.Errorf("insert review comment: %w", db.mapErr(err))
+		}
+	}
+	if err := addQA(ctx, tx, r.TicketID, r.AgentID, r.CreatedAt, 1, r.Score, r.Criteria); err != nil {
+		return err
+	}
+	if err := db.writeNotice(ctx, tx, notice(r)); err != nil {
+		return err
+	}
+	r.Version = 1
+	return nil
 }
 
 // ChangeReview writes a review's state, answers and score at r.Version.
 func (db *DB) ChangeReview(ctx context.Context, r *quality.Review, n quality.Notice) error {
 	err := db.inTx(ctx, func(tx *txn) error {
+		var oldScore float64
+		var oldCriteria string
+		if err := tx.QueryRowContext(ctx, `SELECT score, criteria FROM reviews WHERE id = $1`, r.ID).Scan(&oldScore, &oldCriteria); err != nil {
+			return notFound(err, desk.M("quality.error.review_not_found", r.ID))
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE reviews SET answers = $2, criteria = $3, score = $4, critical_failed = $5,
 			state = $6, dispute_reason = $7, resolution = $8, resolved_by = $9, updated_at = $10, version = version + 1
 			WHERE id = $1 AND version = $11`, r.ID, marshal(r.Answers), marshal(r.Criteria), r.Score, r.CriticalFailed,
 			r.State, r.DisputeReason, r.Resolution, nullID(r.ResolvedBy), micros(r.UpdatedAt), r.Version)
 		if err := versioned(ctx, tx, res, err, "reviews", r.ID, desk.M("quality.error.review_not_found", r.ID)); err != nil {
 			return err
+		}
+		if newCriteria := marshal(r.Criteria); oldScore != r.Score || newCriteria != oldCriteria {
+			// A re-scored review moves its buckets: the old score out, the new in.
+			var old map[string]float64
+			_ = json.Unmarshal([]byte(oldCriteria), &old)
+			if err := addQA(ctx, tx, r.TicketID, r.AgentID, r.CreatedAt, -1, oldScore, old); err != nil {
+				return err
+			}
+			if err := addQA(ctx, tx, r.TicketID, r.AgentID, r.CreatedAt, 1, r.Score, r.Criteria); err != nil {
+				return err
+			}
 		}
 		return db.writeNotice(ctx, tx, n)
 	})
