@@ -291,6 +291,7 @@ func (s *Service) Resolve(ctx context.Context, id, ifVersion int64, in Resolutio
 		if in.Resolution == "" || longText(in.Resolution) {
 			return Notice{}, desk.Invalid(desk.Fields{"resolution": desk.M("invalid.required")})
 		}
+		previous := r.Score
 		if len(in.Answers) > 0 {
 			sc, err := s.store.ScorecardAt(ctx, r.ScorecardID, r.ScorecardRevision)
 			if err != nil {
@@ -303,7 +304,9 @@ func (s *Service) Resolve(ctx context.Context, id, ifVersion int64, in Resolutio
 			r.Answers, r.Criteria, r.Score, r.CriticalFailed = in.Answers, res.Criteria, res.Score, res.CriticalFailed
 		}
 		r.State, r.Resolution, r.ResolvedBy = StateResolved, in.Resolution, &a.ID
-		return s.notice(a, EventResolved, r, r.AgentID, r.ReviewerID), nil
+		n := s.notice(a, EventResolved, r, r.AgentID, r.ReviewerID)
+		n.Event.Data = withPrevious(n.Event.Data, previous) // reports correct the QA total by the change
+		return n, nil
 	})
 }
 

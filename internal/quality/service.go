@@ -183,3 +183,14 @@ func marshalSections(ss []Section) string {
 	b, _ := json.Marshal(ss)
 	return string(b)
 }
+
+// withPrevious adds the score before a change to an event's data.
+func withPrevious(data json.RawMessage, previous float64) json.RawMessage {
+	var m map[string]any
+	if json.Unmarshal(data, &m) != nil {
+		return data
+	}
+	m["previous_score"] = previous
+	b, _ := json.Marshal(m)
+	return b
+}

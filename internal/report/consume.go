@@ -123,9 +123,14 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 		return err
 	}
 	var ids, born, covered []int64
-	for _, e := range evs {
+	for i := range evs {
+		e := &evs[i]
 		if e.TicketID == 0 {
-			continue
+			// A QA review's events stay out of the ticket's history (no
+			// ticket_id) but count for its ticket here.
+			if e.TicketID = qaTicket(*e); e.TicketID == 0 {
+				continue
+			}
 		}
 		if !slices.Contains(ids, e.TicketID) {
 			ids = append(ids, e.TicketID)

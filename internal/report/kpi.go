@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -104,6 +105,8 @@ type KPIs struct {
 	RepliesPerTicket *float64    `json:"replies_per_ticket"`
 	CSAT             *float64    `json:"csat"`
 	CSATAnswers      int64       `json:"csat_answers"`
+	QAScore          *float64    `json:"qa_score"`
+	QAReviews        int64       `json:"qa_reviews"`
 	SLA              []SLAFigure `json:"sla"`
 	Backlog          int64       `json:"backlog"`
 	BacklogAge       *BacklogAge `json:"backlog_age"`
@@ -382,6 +385,16 @@ func emptyKPIs(withAges bool) KPIs {
 	return a.kpis()
 }
 
+// qaScore is the mean QA score in percent (kept in hundredths), to one
+// decimal.
+func qaScore(total, n int64) *float64 {
+	if n == 0 {
+		return nil
+	}
+	v := math.Round(float64(total)/float64(n)/10) / 10
+	return &v
+}
+
 func ratio(num, den int64) *float64 {
 	if den == 0 {
 		return nil
@@ -411,6 +424,7 @@ func (a *acc) kpis() KPIs {
 		EscalationRate:   ratio(a.n[MEscalated], a.n[MCreated]),
 		RepliesPerTicket: ratio(a.total[MRepliesToSolve], a.n[MRepliesToSolve]),
 		CSAT:             ratio(a.total[MCSAT], a.n[MCSAT]), CSATAnswers: a.n[MCSAT],
+		QAScore:          qaScore(a.total[MQA], a.n[MQA]), QAReviews: a.n[MQA],
 		Backlog: a.backlog, BacklogAge: a.ages, SLA: []SLAFigure{}}
 	for _, t := range SLATargets {
 		met, breached := a.n[MSLAMet+t], a.n[MSLABreached+t]

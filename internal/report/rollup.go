@@ -41,6 +41,7 @@ const (
 	MRepliesToSolve  = "replies_to_solve"
 	MEscalated       = "escalated"
 	MCSAT            = "csat"          // n: answers, total: good answers (4-5)
+	MQA              = "qa"            // n: QA reviews, total: their scores in hundredths of a percent
 	MSLAMet          = "sla_met_"      // + target
 	MSLABreached     = "sla_breached_" // + target
 )
@@ -51,7 +52,7 @@ var SLATargets = []string{"first_response", "next_response", "resolution"}
 // Metrics lists every stored metric (a report reads them all).
 func Metrics() []string {
 	m := []string{MCreated, MSolved, MReopened, MFirstResponse, MFirstResponseBH, MResolution, MResolutionBH,
-		MFCR, MReplies, MRepliesToSolve, MEscalated, MCSAT}
+		MFCR, MReplies, MRepliesToSolve, MEscalated, MCSAT, MQA}
 	for _, t := range SLATargets {
 		m = append(m, MSLAMet+t, MSLABreached+t)
 	}

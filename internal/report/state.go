@@ -2,11 +2,13 @@ package report
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -179,6 +181,21 @@ func (st *TicketState) Apply(r Rollup, e event.Event, env Env) {
 		} else if delta := good(d.Rating) - good(*d.Previous); delta != 0 {
 			st.addDelta(r, at, MCSAT, d.AgentID, 0, 0, delta)
 		}
+	case quality.EventReviewed, quality.EventResolved:
+		// A review counts once, in the hour it was made; a resolution that
+		// re-scores it corrects the total then.
+		var d struct {
+			AgentID  int64    `json:"agent_id"`
+			Score    float64  `json:"score"`
+			Previous *float64 `json:"previous_score"`
+		}
+		_ = json.Unmarshal(e.Data, &d)
+		hundredths := func(v float64) int64 { return int64(math.Round(v * 100)) }
+		if e.Kind == quality.EventReviewed {
+			st.addDelta(r, at, MQA, d.AgentID, 0, 1, hundredths(d.Score))
+		} else if d.Previous != nil && hundredths(*d.Previous) != hundredths(d.Score) {
+			st.addDelta(r, at, MQA, d.AgentID, 0, 0, hundredths(d.Score)-hundredths(*d.Previous))
+		}
 	case event.SLABreached:
 		var d struct {
 			Metric string `json:"metric"`
@@ -260,4 +277,16 @@ func (st *TicketState) moveTo(r Rollup, at time.Time, category string, env Env) 
 		st.Reopened = true
 		st.add(r, at, MReopened, st.AgentID, 0)
 	}
+}
+
+// qaTicket is the ticket a QA review event is about (0 for other events).
+func qaTicket(e event.Event) int64 {
+	if e.Kind != quality.EventReviewed && e.Kind != quality.EventResolved {
+		return 0
+	}
+	var d struct {
+		TicketID int64 `json:"ticket_id"`
+	}
+	_ = json.Unmarshal(e.Data, &d)
+	return d.TicketID
 }
