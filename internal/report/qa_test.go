@@ -30,9 +30,7 @@ func TestQAScoreInTheKPIs(t *testing.T) {
 		disputed := review(2, meena.ID, "3") // 50
 		must(qa.Dispute(f.as(meena), disputed.ID, 0, "unfair"))
 		must(qa.Resolve(f.as(lead), disputed.ID, 0, quality.Resolution{Resolution: "fair point", Answers: map[string]string{"ok": "4"}})) // 75
-		if err := f.reports.CatchUp(f.sys); err != nil {
-			t.Fatal(err)
-		}
+		storetest.CatchUpWith(t, f.db, report.Consumer, f.reports.CatchUp)
 		rep, err := f.reports.KPIs(f.as(boss), report.Query{From: monday, To: f.clock.Now().Add(48 * 3600e9), GroupBy: report.DimAgent})
 		if err != nil {
 			t.Fatal(err)
