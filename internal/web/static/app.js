@@ -451,3 +451,12 @@
     if (fresh) boards.replaceChildren(...fresh.childNodes);
   });
 })();
+
+// Printable pages (templates/perf_review.html): a link that prints the page
+// (the print stylesheet leaves out the forms and the navigation).
+document.addEventListener("click", (e) => {
+  const link = e.target.closest("[data-print]");
+  if (!link) return;
+  e.preventDefault();
+  window.print();
+});
