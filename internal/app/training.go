@@ -18,7 +18,7 @@ import (
 func trainingFacts(db *store.DB, reports *report.Service) training.FactSources {
 	return training.FactSources{
 		KPIs: training.ReportKPIs(reports),
-		QA: db.QAScores,
+		QA:   db.QAScores,
 	}
 }
 
