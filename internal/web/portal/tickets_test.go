@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sahayak/sahayak/internal/csat"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/store/storetest"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
 
@@ -114,6 +116,56 @@ func TestCustomerFollowsAndReopens(t *testing.T) {
 		if r := b.upload("/portal/tickets/"+itoa(tk.ID)+"/replies", [][2]string{{"body", "  "}}, nil); r.Status != http.StatusBadRequest ||
 			!strings.Contains(r.Body, `id="form-errors"`) {
 			t.Fatalf("empty reply: %d", r.Status)
+		}
+	})
+}
+
+// Once the ticket is solved, its requester sees the survey on the ticket
+// page and answers it there; a colleague who shares the ticket sees where
+// it stands but cannot answer for them.
+func TestCustomerAnswersTheSurveyOnTheTicketPage(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		org := d.organization("Globex", true)
+		d.contact("Gita", "gita@globex.test", org)
+		d.contact("Gopal", "gopal@globex.test", org)
+		tk := d.open("Invoice", "gita@globex.test")
+		b := d.browser("hi")
+		b.signIn("gita@globex.test")
+		if p := b.get("/portal/tickets/" + itoa(tk.ID)); !strings.Contains(p.Body, `id="survey-none"`) {
+			t.Fatal("an unsolved ticket's page does not say a survey comes later")
+		}
+		solved := ticket.CategorySolved
+		if _, err := d.tickets.Update(d.sys, tk.ID, ticket.Patch{Status: &solved}); err != nil {
+			t.Fatal(err)
+		}
+		storetest.CatchUpWith(t, d.db, csat.Consumer, d.csat.Dispatch)
+		p := b.get("/portal/tickets/" + itoa(tk.ID))
+		if !strings.Contains(p.Body, `id="survey-form"`) || !strings.Contains(p.Body, "उत्कृष्ट") {
+			t.Fatalf("no survey form in Hindi on the solved ticket: %d", p.Status)
+		}
+		if r := b.post("/portal/tickets/"+itoa(tk.ID)+"/satisfaction", map[string][]string{"rating": {"9"}}); r.Status != http.StatusBadRequest {
+			t.Fatalf("rating 9: %d", r.Status)
+		}
+		b.get("/portal/tickets/" + itoa(tk.ID))
+		r := b.post("/portal/tickets/"+itoa(tk.ID)+"/satisfaction", map[string][]string{"rating": {"4"}, "comment": {"जल्दी हल हुआ"}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("answer: %d %s", r.Status, r.Body)
+		}
+		sv, err := d.csat.ForTicket(d.sys, tk.ID)
+		if err != nil || sv == nil || sv.Rating == nil || *sv.Rating != 4 || sv.Comment != "जल्दी हल हुआ" {
+			t.Fatalf("survey after the portal's answer: %+v %v", sv, err)
+		}
+		if p := b.get(r.Location); !strings.Contains(p.Body, `id="survey-answer"`) {
+			t.Fatal("the answer is not shown")
+		}
+		colleague := d.browser("en")
+		colleague.signIn("gopal@globex.test")
+		if p := colleague.get("/portal/tickets/" + itoa(tk.ID)); p.Status != 200 || strings.Contains(p.Body, `id="survey-form"`) {
+			t.Fatalf("a colleague may answer the requester's survey: %d", p.Status)
+		}
+		colleague.get("/portal/tickets")
+		if r := colleague.post("/portal/tickets/"+itoa(tk.ID)+"/satisfaction", map[string][]string{"rating": {"1"}}); r.Status != http.StatusNotFound {
+			t.Fatalf("a colleague's answer: %d", r.Status)
 		}
 	})
 }
