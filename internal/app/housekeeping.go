@@ -34,6 +34,9 @@ func addHousekeeping(q *jobs.Queue, db *store.DB, clock interface{ Now() time.Ti
 		if err := db.PurgeRequestCounts(ctx, now.Add(-time.Hour)); err != nil {
 			return err
 		}
+		if err := db.PurgePortalState(ctx, now, now.Add(-24*time.Hour)); err != nil {
+			return err
+		}
 		// Mail loop counts cover an hour by default; a day is ample.
 		return db.PurgeMailCounts(ctx, now.Add(-24*time.Hour))
 	}, jobs.MaxAttempts(3)); err != nil {

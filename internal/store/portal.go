@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
@@ -145,6 +146,21 @@ func (db *DB) DeletePortalSession(ctx context.Context, digest string) error {
 	return db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE digest = $1`, digest); err != nil {
 			return fmt.Errorf("end portal session: %w", err)
+		}
+		return nil
+	})
+}
+
+// PurgePortalState deletes portal sessions that expired before now and
+// sign-in links that expired before linksBefore (kept a while after, so
+// that a late click is told "expired" or "used", not "unknown").
+func (db *DB) PurgePortalState(ctx context.Context, now, linksBefore time.Time) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE expires_at < $1`, micros(now)); err != nil {
+			return fmt.Errorf("purge portal sessions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM portal_links WHERE expires_at < $1`, micros(linksBefore)); err != nil {
+			return fmt.Errorf("purge sign-in links: %w", err)
 		}
 		return nil
 	})

@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -190,6 +191,30 @@ func TestLinkRequestsAreRateLimited(t *testing.T) {
 				!strings.Contains(p.Body, "valid email") {
 				t.Errorf("address %.20q: %d", bad, p.Status)
 			}
+		}
+	})
+}
+
+// Housekeeping drops expired sessions, and links a day after they expired
+// (until then a late click still hears "expired", not "not valid").
+func TestHousekeepingPurgesExpiredLinksAndSessions(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		d.contact("Priya", "priya@customer.test", nil)
+		b := d.browser("en")
+		b.signIn("priya@customer.test")
+		b.get("/portal")
+		b.post("/portal/link", url.Values{"email": {"priya@customer.test"}})
+		link := linkIn(t, d.signInMails()[0])
+		d.clock.Advance(8 * 24 * time.Hour)
+		now := d.clock.Now()
+		if err := d.db.PurgePortalState(context.Background(), now, now.Add(-24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if p := b.get("/portal/tickets"); p.Status != http.StatusSeeOther {
+			t.Fatalf("an expired session: %d", p.Status)
+		}
+		if p := b.get(link); p.Status != http.StatusGone || !strings.Contains(p.Body, "not valid") {
+			t.Fatalf("a purged link: %d", p.Status)
 		}
 	})
 }
