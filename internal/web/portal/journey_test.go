@@ -43,7 +43,6 @@ func TestCustomerJourneyAtPhoneWidth(t *testing.T) {
 	if err := os.WriteFile(file, []byte("error 42 on checkout"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	browser := newBrowser(t)
 	for _, tc := range []struct {
 		lang, email, subject, reply, answer string
 		words                               []string // on the ticket list, in the language
@@ -55,8 +54,7 @@ func TestCustomerJourneyAtPhoneWidth(t *testing.T) {
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			d.contact(tc.lang+" customer", tc.email, nil)
-			ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-			defer cancel()
+			ctx := newBrowser(t) // its own cookies
 			do(t, ctx, "phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(d.url+"/portal"))
 			if tc.lang == "hi" {
 				do(t, ctx, "switch to Hindi", chromedp.Click(chromedp.CSS("#lang-hi")))
@@ -90,7 +88,7 @@ func TestCustomerJourneyAtPhoneWidth(t *testing.T) {
 			)
 			shoot(t, ctx, "portal-new-"+tc.lang)
 			submit(t, ctx, "#submit-ticket")
-			waitFor(t, ctx, "ticket page", `!!document.querySelector("#created-note") && document.querySelector("#thread").innerText.includes("screenshot.txt")`)
+			waitFor(t, ctx, "ticket page", `!!document.querySelector("#created-note") && (document.querySelector("#thread") || {innerText: ""}).innerText.includes("screenshot.txt")`)
 			id := eval[string](t, ctx, "ticket id", `location.pathname.split("/").pop()`)
 			var tk *ticket.Ticket
 			page, err := d.tickets.List(d.sys, ticket.Filter{Limit: 5})
@@ -111,10 +109,10 @@ func TestCustomerJourneyAtPhoneWidth(t *testing.T) {
 				t.Fatal(err)
 			}
 			do(t, ctx, "reload", chromedp.Reload())
-			waitFor(t, ctx, "agent's reply", fmt.Sprintf(`document.querySelector("#thread").innerText.includes(%q)`, tc.reply))
+			waitFor(t, ctx, "agent's reply", fmt.Sprintf(`(document.querySelector("#thread") || {innerText: ""}).innerText.includes(%q)`, tc.reply))
 			do(t, ctx, "reply", chromedp.SetValue(chromedp.CSS("#reply-body"), tc.answer))
 			submit(t, ctx, "#send-reply")
-			waitFor(t, ctx, "own reply", fmt.Sprintf(`!!document.querySelector("#replied-note") && document.querySelector("#thread").innerText.includes(%q)`, tc.answer))
+			waitFor(t, ctx, "own reply", fmt.Sprintf(`!!document.querySelector("#replied-note") && (document.querySelector("#thread") || {innerText: ""}).innerText.includes(%q)`, tc.answer))
 			fits(t, ctx, "ticket page")
 			shoot(t, ctx, "portal-ticket-"+tc.lang)
 			msgs, err := d.tickets.Messages(d.sys, tk.ID)
@@ -122,7 +120,7 @@ func TestCustomerJourneyAtPhoneWidth(t *testing.T) {
 				t.Fatalf("thread after the journey: %d messages, %v", len(msgs), err)
 			}
 			do(t, ctx, "back to the list", chromedp.Click(chromedp.CSS("#back")))
-			waitFor(t, ctx, "list shows the ticket", fmt.Sprintf(`document.querySelector("#ticket-list").innerText.includes(%q)`, tc.subject))
+			waitFor(t, ctx, "list shows the ticket", fmt.Sprintf(`(document.querySelector("#ticket-list") || {innerText: ""}).innerText.includes(%q)`, tc.subject))
 		})
 	}
 }
@@ -213,7 +211,7 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
