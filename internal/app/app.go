@@ -30,6 +30,7 @@ import (
 
 	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/account"
+	"github.com/sahayak/sahayak/internal/accountreport"
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/blob"
@@ -158,6 +159,8 @@ type App struct {
 	Accounts *account.Service
 	Quality  *quality.Service
 	Training *training.Service
+	// AccountReports answers account reports and mails them on schedule.
+	AccountReports *accountreport.Service
 }
 
 // Migrate opens the database and brings its schema (and the job queue's)
@@ -297,6 +300,10 @@ func (a *App) build(ctx context.Context) error {
 	if err := refreshAccounts(a.Queue, a.Accounts); err != nil {
 		return err
 	}
+	a.AccountReports = accountreport.New(a.DB, a.Reports, a.MailOut, a.Clock, a.Log, i18n.Builtin().T, a.Config.publicURL())
+	if err := mailAccountReports(a.Queue, a.AccountReports); err != nil {
+		return err
+	}
 	a.Quality = quality.NewService(a.DB, a.Tickets, a.Clock)
 	if err := remindCoaching(a.Queue, a.Quality); err != nil {
 		return err
@@ -319,7 +326,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
-		Views: a.Views, Accounts: a.Accounts,
+		Views: a.Views, Accounts: a.Accounts, AccountReports: a.AccountReports,
 		CSAT:    a.CSAT,
 		Quality: a.Quality, Training: a.Training, FullText: a.Search, Portal: customerPortal,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,

@@ -48,6 +48,7 @@ const (
 	QAReview           = "qa:review"         // keep scorecards, review conversations, run the review queue and calibration
 	CoachingWrite      = "coaching:write"    // hold coaching sessions with agents and set their action items
 	TrainingManage     = "training:manage"   // write courses and assign them to agents and teams
+	NPSManage          = "nps:manage"        // run NPS campaigns and read their results
 )
 
 // Pseudo-permissions for routes that need no role permission.
@@ -68,6 +69,7 @@ var All = []string{
 	ReportsRead, ReportsTeam, ReportsReadAll, ReportsExport,
 	AccountsManage,
 	QAReview, CoachingWrite, TrainingManage,
+	NPSManage,
 }
 
 // Built-in role names.
@@ -97,10 +99,10 @@ var BuiltinRoles = []struct {
 	{RoleSupervisor, "Runs the support operation",
 		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead, SLARead, SLAWrite,
 			PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite, ReportsTeam, ReportsReadAll, ReportsExport, AccountsManage,
-			QAReview, CoachingWrite, TrainingManage)},
+			QAReview, CoachingWrite, TrainingManage, NPSManage)},
 	{RoleAccountExecutive, "Owns customer accounts",
 		[]string{TicketsRead, TicketsReadAll, TicketsCreate, TicketsReply, TicketsNote, ContactsRead, ContactsWrite,
-			OrganizationsRead, OrganizationsWrite, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite}},
+			OrganizationsRead, OrganizationsWrite, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite, NPSManage}},
 	{RoleAdmin, "Configures everything", All},
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/account"
+	"github.com/sahayak/sahayak/internal/accountreport"
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/blob"
@@ -144,10 +145,11 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		Webhooks: hooks, Mail: d.Mail, MailOut: d.MailOut, SLA: d.SLA, Assign: assign.NewService(db, d.Tickets, bus, clock, log, assign.Config{}),
 		CSAT:        d.CSAT,
 		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
-		Accounts:      d.Accounts,
-		Quality:       quality.NewService(db, d.Tickets, clock),
-		Training:      training.NewService(db, training.FactSources{KPIs: training.ReportKPIs(d.Reports), QA: db.QAScores}, clock),
-		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports, FullText: search.NewService(db),
+		Accounts:       d.Accounts,
+		AccountReports: accountreport.New(db, d.Reports, d.MailOut, clock, log, i18n.Builtin().T, "https://help.desk.test"),
+		Quality:        quality.NewService(db, d.Tickets, clock),
+		Training:       training.NewService(db, training.FactSources{KPIs: training.ReportKPIs(d.Reports), QA: db.QAScores}, clock),
+		Notifications:  db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports, FullText: search.NewService(db),
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

@@ -300,6 +300,10 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /organizations/{id}", auth.OrganizationsWrite, s.updateOrganizationPage)
 	s.handle("POST /organizations/{id}/delete", auth.OrganizationsWrite, s.deleteOrganizationPage)
 	s.handle("POST /organizations/{id}/checkins", auth.OrganizationsWrite, s.logCheckinPage)
+	s.handle("GET /organizations/{id}/report", auth.OrganizationsRead, s.accountReportPage)
+	s.handle("GET /organizations/{id}/report.csv", auth.OrganizationsRead, s.exportAccountReport("csv"))
+	s.handle("GET /organizations/{id}/report.xlsx", auth.OrganizationsRead, s.exportAccountReport("xlsx"))
+	s.handle("POST /organizations/{id}/report/schedule", auth.OrganizationsWrite, s.saveReportSchedulePage)
 	s.handle("GET /book", auth.OrganizationsRead, s.bookPage)
 
 	s.handle("GET /settings", auth.SignedIn, s.settingsPage)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sahayak/sahayak/internal/access"
 	"github.com/sahayak/sahayak/internal/account"
+	"github.com/sahayak/sahayak/internal/accountreport"
 	"github.com/sahayak/sahayak/internal/audit"
 	"github.com/sahayak/sahayak/internal/blob"
 	"github.com/sahayak/sahayak/internal/channel/email"
@@ -73,6 +74,8 @@ type Deps struct {
 	// /portal with its own route table, sessions and permission checks;
 	// nil: not offered.
 	Portal http.Handler
+	// AccountReports is the account report and its schedule (nil: not offered).
+	AccountReports *accountreport.Service
 	// Quality is scorecards and conversation reviews.
 	Quality *quality.Service
 	// Training is courses, assignments and performance reviews.

@@ -60,6 +60,7 @@ type Outbound struct {
 const (
 	PurposeReply  = "reply"
 	PurposeSurvey = "survey"
+	PurposeReport = "report" // an account report (package accountreport)
 )
 
 // ReplyMail is a reply to be sent: enough to queue its mail.

@@ -1,0 +1,28 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/sahayak/sahayak/internal/accountreport"
+	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/jobs"
+)
+
+// accountReportsDue is the periodic job that mails the account reports of
+// the last whole month or quarter to the accounts scheduled for them. It
+// runs on one node (jobs.Every: River's leader); a period goes out once per
+// account even if two runs overlap (accountreport.Service.SendDue).
+type accountReportsDue struct{}
+
+func (accountReportsDue) Kind() string { return "accountreport.due" }
+
+func mailAccountReports(q *jobs.Queue, svc *accountreport.Service) error {
+	if err := jobs.AddWorker(q, func(ctx context.Context, _ accountReportsDue) error {
+		_, err := svc.SendDue(desk.WithActor(ctx, desk.System))
+		return err
+	}, jobs.MaxAttempts(3)); err != nil {
+		return err
+	}
+	return jobs.Every(q, time.Hour, accountReportsDue{})
+}
