@@ -308,7 +308,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := remindCoaching(a.Queue, a.Quality); err != nil {
 		return err
 	}
-	a.Training = training.NewService(a.DB, trainingFacts(a.DB, a.Reports), a.Clock)
+	a.Training = training.NewService(a.DB, trainingFacts(a.DB, a.Reports, a.Quality), a.Clock)
 	if err := sweepTraining(a.Queue, a.Training); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/jobs"
+	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/training"
@@ -13,12 +14,14 @@ import (
 
 // trainingFacts are the figures a performance review gathers from other
 // packages: the agent's KPIs from the report rollups and QA scores from
-// the reviews. Goals and coaching notes join here when those features
-// land.
-func trainingFacts(db *store.DB, reports *report.Service) training.FactSources {
+// the reviews (exactly the period: quality's ScoresFor rounds to whole
+// weeks), coaching sessions held in the period. Goals join here when
+// that feature lands.
+func trainingFacts(db *store.DB, reports *report.Service, qa *quality.Service) training.FactSources {
 	return training.FactSources{
-		KPIs: training.ReportKPIs(reports),
-		QA:   db.QAScores,
+		KPIs:     training.ReportKPIs(reports),
+		QA:       db.QAScores,
+		Coaching: training.QualityCoaching(qa),
 	}
 }
 

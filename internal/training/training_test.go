@@ -25,14 +25,16 @@ type fixture struct {
 	people *people.Service
 	svc    *training.Service
 	sys    context.Context
+	qa     *quality.Service
 	n      int
 }
 
 func newFixture(t testing.TB, b storetest.Backend) *fixture {
 	db := storetest.Open(t, b)
 	c := storetest.NewClock(time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC))
-	facts := training.FactSources{QA: db.QAScores}
-	return &fixture{t: t, db: db, clock: c, people: people.NewService(db, c),
+	qa := quality.NewService(db, ticket.NewService(db, db, event.NewBus(), c), c)
+	facts := training.FactSources{QA: db.QAScores, Coaching: training.QualityCoaching(qa)}
+	return &fixture{t: t, db: db, clock: c, people: people.NewService(db, c), qa: qa,
 		svc: training.NewService(db, facts, c), sys: desk.WithActor(context.Background(), desk.System)}
 }
 
@@ -389,8 +391,14 @@ func TestPerformanceReviewFlow(t *testing.T) {
 		code(t, err, desk.EUNPROCESSABLE) // not shared yet
 		_, err = f.svc.AcknowledgePerfReview(asPeer, r.ID, 0)
 		code(t, err, desk.ENOTFOUND)
+		held := f.clock.Now().Add(-time.Hour)
+		if _, err := f.qa.CreateCoachingSession(lead, quality.NewCoachingSession{AgentID: ravi.ID, HeldAt: &held,
+			Notes: "Talked about refunds"}); err != nil {
+			t.Fatal(err)
+		}
 		facts, err := f.svc.FactsOf(lead, r)
-		if err != nil || facts.QA == nil || facts.QA.Reviews != 1 || len(facts.Training) != 1 || facts.Goals != nil {
+		if err != nil || facts.QA == nil || facts.QA.Reviews != 1 || len(facts.Training) != 1 || facts.Goals != nil ||
+			len(facts.Coaching) != 1 || facts.Coaching[0].Notes != "Talked about refunds" {
 			t.Fatalf("facts %+v %v", facts, err)
 		}
 		_, err = f.svc.SharePerfReview(lead, r.ID, r.Version)

@@ -141,15 +141,17 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		t.Fatal(err)
 	}
 	d.CSAT = csat.New(db, d.MailOut, bus, clock, log, i18n.Builtin().T, csat.Config{PublicURL: "https://help.desk.test"})
+	qualitySvc := quality.NewService(db, d.Tickets, clock)
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,
 		Webhooks: hooks, Mail: d.Mail, MailOut: d.MailOut, SLA: d.SLA, Assign: assign.NewService(db, d.Tickets, bus, clock, log, assign.Config{}),
 		CSAT:        d.CSAT,
 		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
 		Accounts:       d.Accounts,
 		AccountReports: accountreport.New(db, d.Reports, d.MailOut, clock, log, i18n.Builtin().T, "https://help.desk.test"),
-		Quality:        quality.NewService(db, d.Tickets, clock),
-		Training:       training.NewService(db, training.FactSources{KPIs: training.ReportKPIs(d.Reports), QA: db.QAScores}, clock),
-		Notifications:  db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports, FullText: search.NewService(db),
+		Quality:        qualitySvc,
+		Training: training.NewService(db, training.FactSources{KPIs: training.ReportKPIs(d.Reports), QA: db.QAScores,
+			Coaching: training.QualityCoaching(qualitySvc)}, clock),
+		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports, FullText: search.NewService(db),
 		Bus: bus, DB: db, Clock: clock, LoginLimit: 1000})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
