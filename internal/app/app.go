@@ -49,6 +49,7 @@ import (
 	"github.com/sahayak/sahayak/internal/search"
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/store"
+	"github.com/sahayak/sahayak/internal/teamtask"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/training"
 	"github.com/sahayak/sahayak/internal/web"
@@ -328,7 +329,7 @@ func (a *App) build(ctx context.Context) error {
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
 		Views: a.Views, Accounts: a.Accounts, AccountReports: a.AccountReports,
 		CSAT:    a.CSAT,
-		Quality: a.Quality, Training: a.Training, FullText: a.Search, Portal: customerPortal,
+		Quality: a.Quality, Tasks: teamtask.NewService(a.DB, a.Tickets, a.Clock), Training: a.Training, FullText: a.Search, Portal: customerPortal,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})

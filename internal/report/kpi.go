@@ -424,7 +424,7 @@ func (a *acc) kpis() KPIs {
 		EscalationRate:   ratio(a.n[MEscalated], a.n[MCreated]),
 		RepliesPerTicket: ratio(a.total[MRepliesToSolve], a.n[MRepliesToSolve]),
 		CSAT:             ratio(a.total[MCSAT], a.n[MCSAT]), CSATAnswers: a.n[MCSAT],
-		QAScore:          qaScore(a.total[MQA], a.n[MQA]), QAReviews: a.n[MQA],
+		QAScore: qaScore(a.total[MQA], a.n[MQA]), QAReviews: a.n[MQA],
 		Backlog: a.backlog, BacklogAge: a.ages, SLA: []SLAFigure{}}
 	for _, t := range SLATargets {
 		met, breached := a.n[MSLAMet+t], a.n[MSLABreached+t]

@@ -35,6 +35,7 @@ import (
 	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/store/storetest"
+	"github.com/sahayak/sahayak/internal/teamtask"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/training"
 	"github.com/sahayak/sahayak/internal/web"
@@ -149,6 +150,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		Accounts:       d.Accounts,
 		AccountReports: accountreport.New(db, d.Reports, d.MailOut, clock, log, i18n.Builtin().T, "https://help.desk.test"),
 		Quality:        qualitySvc,
+		Tasks:          teamtask.NewService(db, d.Tickets, clock),
 		Training: training.NewService(db, training.FactSources{KPIs: training.ReportKPIs(d.Reports), QA: db.QAScores,
 			Coaching: training.QualityCoaching(qualitySvc)}, clock),
 		Notifications: db, Idempotency: db, Blobs: blob.New(d.BlobDir), Reports: d.Reports, FullText: search.NewService(db),

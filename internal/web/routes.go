@@ -172,6 +172,23 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/review-queue/rules", auth.QAReview, s.getSamplingRules)
 	s.handle("PATCH /api/v1/review-queue/rules", auth.QAReview, s.updateSamplingRules)
 	s.handle("POST /api/v1/review-queue/{id}/claim", auth.QAReview, s.claimReviewQueueItem)
+	s.handle("GET /api/v1/calibrations", auth.TicketsRead, s.listCalibrations) // its own for a reviewer without qa:review
+	s.handle("POST /api/v1/calibrations", auth.QAReview, s.createCalibration)
+	s.handle("GET /api/v1/calibrations/{id}", auth.TicketsRead, s.getCalibration)            // blind: others' answers once one's own is in
+	s.handle("POST /api/v1/calibrations/{id}/scores", auth.TicketsRead, s.submitCalibration) // invited reviewers, once
+	s.handle("POST /api/v1/calibrations/{id}/reveal", auth.QAReview, s.revealCalibration)
+	s.handle("POST /api/v1/calibrations/{id}/agree", auth.QAReview, s.agreeCalibration)
+	s.handle("GET /api/v1/qa/dashboard", auth.TicketsRead, s.qaDashboard)               // scoped: own, teams or all
+	s.handle("GET /api/v1/coaching/sessions", auth.TicketsRead, s.listCoachingSessions) // the agent's own, or those one may coach
+	s.handle("POST /api/v1/coaching/sessions", auth.CoachingWrite, s.createCoachingSession)
+	s.handle("GET /api/v1/coaching/sessions/{id}", auth.TicketsRead, s.getCoachingSession) // the agent, their leads and supervisors
+	s.handle("PATCH /api/v1/coaching/sessions/{id}", auth.CoachingWrite, s.updateCoachingSession)
+	s.handle("POST /api/v1/coaching/sessions/{id}/actions", auth.CoachingWrite, s.addActionItem)
+	s.handle("PATCH /api/v1/coaching/actions/{id}", auth.TicketsRead, s.updateActionItem) // the owner or a coach
+	s.handle("GET /api/v1/teams/{id}/tasks", auth.TicketsRead, s.listTeamTasks)           // the team's members, leads, supervisors
+	s.handle("POST /api/v1/teams/{id}/tasks", auth.TicketsRead, s.createTeamTask)         // the team's leads and supervisors
+	s.handle("GET /api/v1/tasks/{id}", auth.TicketsRead, s.getTeamTask)
+	s.handle("PATCH /api/v1/tasks/{id}", auth.TicketsRead, s.updateTeamTask) // leads, supervisors, the card's owner
 
 	s.handle("GET /api/v1/courses", auth.TrainingManage, s.listCourses)
 	s.handle("POST /api/v1/courses", auth.TrainingManage, s.createCourse)

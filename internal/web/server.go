@@ -9,6 +9,7 @@ import (
 	"github.com/sahayak/sahayak/internal/assign"
 	"github.com/sahayak/sahayak/internal/automation"
 	"github.com/sahayak/sahayak/internal/quality"
+	"github.com/sahayak/sahayak/internal/teamtask"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -78,6 +79,8 @@ type Deps struct {
 	AccountReports *accountreport.Service
 	// Quality is scorecards and conversation reviews.
 	Quality *quality.Service
+	// Tasks is the teams' task boards.
+	Tasks *teamtask.Service
 	// Training is courses, assignments and performance reviews.
 	Training      *training.Service
 	Audit         *audit.Recorder
