@@ -225,4 +225,3 @@ func (s *Server) updateTeamTask(w http.ResponseWriter, r *http.Request) error {
 	x, err := withPrecondition(r, func(id, v int64) (*teamtask.Task, error) { return s.Tasks.Update(r.Context(), id, v, in) })
 	return respond(w, http.StatusOK, x, err)
 }
-

@@ -63,10 +63,10 @@ func TestCoachingCalibrationAndTasksAPI(t *testing.T) {
 				wantStatus: http.StatusBadRequest, wantCode: "invalid"},
 
 			{name: "an action item without owner", method: "POST", path: "/api/v1/coaching/sessions", as: "lena",
-				body: map[string]any{"agent_id": ravi, "actions": []any{map[string]any{"title": "Read", "due_at": due}}},
+				body:       map[string]any{"agent_id": ravi, "actions": []any{map[string]any{"title": "Read", "due_at": due}}},
 				wantStatus: http.StatusBadRequest, wantCode: "invalid"},
 			{name: "a due date of nonsense", method: "POST", path: "/api/v1/coaching/sessions", as: "lena",
-				body: map[string]any{"agent_id": ravi, "actions": []any{map[string]any{"title": "Read", "owner_id": ravi, "due_at": "tomorrow"}}},
+				body:       map[string]any{"agent_id": ravi, "actions": []any{map[string]any{"title": "Read", "owner_id": ravi, "due_at": "tomorrow"}}},
 				wantStatus: http.StatusBadRequest},
 			{name: "coaching an agent of another team", method: "POST", path: "/api/v1/coaching/sessions", as: "lena",
 				body: map[string]any{"agent_id": meera}, wantStatus: http.StatusForbidden},
