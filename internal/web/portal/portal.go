@@ -17,7 +17,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -202,7 +201,7 @@ func (h *Handler) guard(access string, fn handlerFunc) http.Handler {
 		if access == customer && customerFrom(ctx) == nil {
 			if r.Method == http.MethodGet {
 				h.clearSession(w)
-				http.Redirect(w, r, "/portal?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+				http.Redirect(w, r, "/portal", http.StatusSeeOther)
 				return
 			}
 			h.fail(w, r, desk.E(desk.EUNAUTHORIZED, "portal.sign_in"))

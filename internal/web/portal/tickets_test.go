@@ -169,3 +169,57 @@ func TestCustomerAnswersTheSurveyOnTheTicketPage(t *testing.T) {
 		}
 	})
 }
+
+// Bad input on the portal gets a clear 4xx page, never a 500.
+func TestBadInputIsAClearPage(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		d.contact("Priya", "priya@customer.test", nil)
+		tk := d.open("Printer", "priya@customer.test")
+		b := d.browser("en")
+		b.signIn("priya@customer.test")
+		for _, tc := range []struct {
+			name, path string
+			want       int
+		}{
+			{"ticket id not a number", "/portal/tickets/abc", http.StatusNotFound},
+			{"ticket id too big", "/portal/tickets/99999999999999999999", http.StatusNotFound},
+			{"ticket id negative", "/portal/tickets/-1", http.StatusNotFound},
+			{"missing ticket", "/portal/tickets/424242", http.StatusNotFound},
+			{"attachment id not a number", "/portal/attachments/x", http.StatusNotFound},
+			{"missing attachment", "/portal/attachments/424242", http.StatusNotFound},
+			{"unknown page", "/portal/admin", http.StatusNotFound},
+			{"unknown language", "/portal/lang/fr", http.StatusNotFound},
+			{"language back to another site", "/portal/lang/hi?back=//evil.test/", http.StatusSeeOther},
+		} {
+			p := b.get(tc.path)
+			if p.Status != tc.want {
+				t.Errorf("%s: %d, want %d", tc.name, p.Status, tc.want)
+			}
+			if p.Status == http.StatusSeeOther && p.Location != "/portal" {
+				t.Errorf("%s: goes to %q", tc.name, p.Location)
+			}
+		}
+		for _, tc := range []struct {
+			name   string
+			fields [][2]string
+			want   int
+		}{
+			{"empty subject", [][2]string{{"subject", ""}, {"body", "x"}}, http.StatusBadRequest},
+			{"10,000-character subject", [][2]string{{"subject", strings.Repeat("स", 10000)}, {"body", "x"}}, http.StatusBadRequest},
+			{"empty description", [][2]string{{"subject", "Hello"}, {"body", " "}}, http.StatusBadRequest},
+			{"NUL in the subject", [][2]string{{"subject", "a\x00b"}, {"body", "x"}}, http.StatusBadRequest},
+			{"invalid UTF-8", [][2]string{{"subject", "a\xffb"}, {"body", "x"}}, http.StatusBadRequest},
+			{"SQL in the subject", [][2]string{{"subject", "'); DROP TABLE tickets;--"}, {"body", "x"}}, http.StatusSeeOther},
+			{"a field the portal does not show", [][2]string{{"subject", "Hi"}, {"body", "x"}, {"cf_secret", "1"}}, http.StatusSeeOther},
+		} {
+			b.get("/portal/tickets/new")
+			if p := b.upload("/portal/tickets", tc.fields, nil); p.Status != tc.want {
+				t.Errorf("%s: %d, want %d", tc.name, p.Status, tc.want)
+			}
+		}
+		b.get("/portal/tickets/" + itoa(tk.ID))
+		if p := b.upload("/portal/tickets/"+itoa(tk.ID)+"/replies", [][2]string{{"body", strings.Repeat("x", 2<<20)}}, nil); p.Status != http.StatusRequestEntityTooLarge {
+			t.Errorf("a 2 MB reply part: %d", p.Status)
+		}
+	})
+}
