@@ -49,6 +49,7 @@ type testDesk struct {
 	csat    *csat.Service
 	portal  *portal.Service
 	blobs   *blob.Store
+	handler *webportal.Handler
 	url     string
 	sys     context.Context
 }
@@ -79,6 +80,7 @@ func newDesk(t testing.TB, b storetest.Backend) *testDesk {
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.handler = ph
 	srv, err := web.New(web.Deps{Log: quiet, Tickets: d.tickets, People: d.people, Access: access.NewService(db, clock),
 		Blobs: blobs, Bus: bus, DB: db, Clock: clock, Portal: ph})
 	if err != nil {

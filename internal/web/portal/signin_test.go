@@ -218,3 +218,38 @@ func TestHousekeepingPurgesExpiredLinksAndSessions(t *testing.T) {
 		}
 	})
 }
+
+// Every route says who may use it; a visitor is sent to sign in from every
+// customer page and refused every customer form.
+func TestEveryCustomerRouteRefusesVisitors(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *testDesk) {
+		d.contact("Priya", "priya@customer.test", nil)
+		tk := d.open("Printer", "priya@customer.test")
+		b := d.browser("en")
+		b.get("/portal") // a visitor with a CSRF value, so only the missing session refuses
+		customer := 0
+		for _, rt := range d.handler.Routes() {
+			switch rt.Access {
+			case "public":
+				continue
+			case "customer":
+				customer++
+			default:
+				t.Fatalf("%s %s: access %q", rt.Method, rt.Path, rt.Access)
+			}
+			path := strings.NewReplacer("{id}", itoa(tk.ID)).Replace(rt.Path)
+			if rt.Method == "GET" {
+				if p := b.get(path); p.Status != http.StatusSeeOther || p.Location != "/portal" {
+					t.Errorf("visitor GET %s: %d %q", path, p.Status, p.Location)
+				}
+				continue
+			}
+			if p := b.post(path, url.Values{"body": {"x"}, "rating": {"5"}}); p.Status != http.StatusUnauthorized {
+				t.Errorf("visitor POST %s: %d", path, p.Status)
+			}
+		}
+		if customer < 8 {
+			t.Fatalf("only %d customer routes", customer)
+		}
+	})
+}
