@@ -259,9 +259,11 @@ var demoPlans = []string{"Free", "Basic", "Pro", "Enterprise"}
 // catalog defines the custom fields and the tags.
 func (d *demo) catalog(ctx context.Context) error {
 	for _, f := range []ticket.Field{
-		{Key: "order_number", Label: "Order number", Kind: ticket.FieldText, Position: 1},
-		{Key: "plan", Label: "Plan", Kind: ticket.FieldDropdown, Options: demoPlans, Position: 2},
-		{Key: "refund_amount", Label: "Refund amount (₹)", Kind: ticket.FieldNumber, Position: 3},
+		// Customers give their order, plan and refund on the portal form; demo
+		// tickets that came by the portal carry them.
+		{Key: "order_number", Label: "Order number", Kind: ticket.FieldText, Position: 1, Portal: true},
+		{Key: "plan", Label: "Plan", Kind: ticket.FieldDropdown, Options: demoPlans, Position: 2, Portal: true},
+		{Key: "refund_amount", Label: "Refund amount (₹)", Kind: ticket.FieldNumber, Position: 3, Portal: true},
 	} {
 		if _, err := d.tickets.CreateField(ctx, f); err != nil {
 			return fmt.Errorf("demo field %s: %w", f.Key, err)
