@@ -249,20 +249,20 @@ func (s *Service) CheckLink(ctx context.Context, token string) error {
 	now := s.clock.Now()
 	switch {
 	case l.UsedAt != nil:
-		return desk.E(desk.EUNPROCESSABLE, LinkUsed)
+		return desk.E(desk.EUNPROCESSABLE, "portal.link_used")
 	case !now.Before(l.ExpiresAt):
-		return desk.E(desk.EUNPROCESSABLE, LinkExpired)
+		return desk.E(desk.EUNPROCESSABLE, "portal.link_expired")
 	}
 	return nil
 }
 
 func (s *Service) link(ctx context.Context, token string) (*Link, error) {
 	if !strings.HasPrefix(token, linkPrefix) || len(token) > 100 {
-		return nil, desk.E(desk.EUNPROCESSABLE, LinkUnknown)
+		return nil, desk.E(desk.EUNPROCESSABLE, "portal.link_unknown")
 	}
 	l, err := s.store.PortalLink(ctx, auth.Digest(token))
 	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		return nil, desk.E(desk.EUNPROCESSABLE, LinkUnknown)
+		return nil, desk.E(desk.EUNPROCESSABLE, "portal.link_unknown")
 	}
 	return l, err
 }
@@ -291,7 +291,7 @@ func (s *Service) SignIn(ctx context.Context, token string) (string, *Customer, 
 	if !ok {
 		// Used (or expired) between the check and now: a replay racing
 		// the first use loses here.
-		return "", nil, desk.E(desk.EUNPROCESSABLE, LinkUsed)
+		return "", nil, desk.E(desk.EUNPROCESSABLE, "portal.link_used")
 	}
 	c, err := s.store.PortalCustomer(ctx, l.ContactID)
 	if err != nil {
