@@ -9,6 +9,7 @@ import (
 
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/notify"
+	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/training"
 )
@@ -84,6 +85,17 @@ func (s *Server) describeNotifications(r *http.Request, list []*notify.Notificat
 			out = append(out, o)
 			continue
 		}
+		if strings.HasPrefix(n.Kind, "coaching_") {
+			var b quality.CoachingBody
+			_ = json.Unmarshal([]byte(n.Body), &b)
+			key := "notif.text." + n.Kind
+			if !s.Catalog.Has(key) {
+				key = "notif.text.coaching_session"
+			}
+			o.Text, o.URL = s.Catalog.T(lang, key, b.Title), "/coaching/"+id64(b.SessionID)
+			out = append(out, o)
+			continue
+		}
 		if n.TicketID == 0 {
 			o.Text, o.URL = s.Catalog.T(lang, "notif.text."+n.Kind, n.Body), "/admin/webhooks"
 			out = append(out, o)
@@ -109,6 +121,9 @@ func (s *Server) describeNotifications(r *http.Request, list []*notify.Notificat
 		o.Text = s.Catalog.T(lang, key, who(n, t), ref)
 		if strings.HasPrefix(n.Kind, "qa_") && t != nil {
 			o.URL = "/reviews/" + n.Body // the review's id
+			if n.Kind == "qa_calibration_invited" {
+				o.URL = "/calibrations/" + n.Body
+			}
 		}
 		if n.Kind == notify.KindEscalated && n.Body != "" {
 			o.Text = s.Catalog.T(lang, "notif.text.escalated_reason", who(n, t), ref, n.Body)

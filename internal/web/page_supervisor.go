@@ -10,6 +10,7 @@ import (
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -37,7 +38,9 @@ type supervisorData struct {
 	DueSoon     []*ticket.Ticket
 	Escalations []escalationRow
 	Today       *report.Report
-	Now         time.Time
+	// QA is the last four weeks' QA score in the viewer's scope.
+	QA  *quality.QASummary
+	Now time.Time
 }
 
 // supervisedTeams are the teams a supervisor (every team) or a lead (their
@@ -133,6 +136,9 @@ func (s *Server) supervisorPage(w http.ResponseWriter, r *http.Request) error {
 		d.Escalations = append(d.Escalations, row)
 	}
 	day := time.Unix(report.HourOf(d.Now), 0).UTC().Truncate(24 * time.Hour)
+	if d.QA, err = s.Quality.Dashboard(ctx, quality.DashboardQuery{From: day.AddDate(0, 0, -21)}); err != nil {
+		return err
+	}
 	if d.Today, err = s.Reports.KPIs(ctx, report.Query{From: day, To: day.Add(24 * time.Hour)}); err != nil {
 		return err
 	}

@@ -368,6 +368,17 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /review-queue/rules", auth.QAReview, s.saveSamplingRulesPage)
 	s.handle("GET /tickets/{id}/review", auth.QAReview, s.newReviewPage)
 	s.handle("POST /tickets/{id}/review", auth.QAReview, s.createReviewPage)
+	s.handle("GET /qa", auth.TicketsRead, s.qaPage) // scoped: own, teams or all
+	s.handle("GET /coaching", auth.TicketsRead, s.coachingPage) // one's own history, or the agents one coaches
+	s.handle("POST /coaching", auth.CoachingWrite, s.createCoachingPage)
+	s.handle("GET /coaching/{id}", auth.TicketsRead, s.coachingSessionPage) // the agent, their leads and supervisors
+	s.handle("POST /coaching/actions/{id}", auth.TicketsRead, s.actionDonePage) // the owner or a coach
+	s.handle("GET /calibrations/{id}", auth.TicketsRead, s.calibrationPage)
+	s.handle("POST /calibrations/{id}/score", auth.TicketsRead, s.calibrationActionPage("score"))
+	s.handle("POST /calibrations/{id}/reveal", auth.QAReview, s.calibrationActionPage("reveal"))
+	s.handle("POST /calibrations/{id}/agree", auth.QAReview, s.calibrationActionPage("agree"))
+	s.handle("GET /teams/{id}/tasks", auth.TicketsRead, s.boardPage) // the team's members, leads, supervisors
+	s.handle("POST /teams/{id}/tasks", auth.TicketsRead, s.boardFormPage)
 	s.handle("GET /training", auth.SignedIn, s.myTrainingPage)
 	s.handle("GET /training/team", auth.TrainingManage, s.teamTrainingPage)
 	s.handle("GET /training/assignments/{id}", auth.SignedIn, s.trainingAssignmentPage) // its agent or training:manage
