@@ -368,10 +368,10 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /review-queue/rules", auth.QAReview, s.saveSamplingRulesPage)
 	s.handle("GET /tickets/{id}/review", auth.QAReview, s.newReviewPage)
 	s.handle("POST /tickets/{id}/review", auth.QAReview, s.createReviewPage)
-	s.handle("GET /qa", auth.TicketsRead, s.qaPage) // scoped: own, teams or all
+	s.handle("GET /qa", auth.TicketsRead, s.qaPage)             // scoped: own, teams or all
 	s.handle("GET /coaching", auth.TicketsRead, s.coachingPage) // one's own history, or the agents one coaches
 	s.handle("POST /coaching", auth.CoachingWrite, s.createCoachingPage)
-	s.handle("GET /coaching/{id}", auth.TicketsRead, s.coachingSessionPage) // the agent, their leads and supervisors
+	s.handle("GET /coaching/{id}", auth.TicketsRead, s.coachingSessionPage)     // the agent, their leads and supervisors
 	s.handle("POST /coaching/actions/{id}", auth.TicketsRead, s.actionDonePage) // the owner or a coach
 	s.handle("GET /calibrations/{id}", auth.TicketsRead, s.calibrationPage)
 	s.handle("POST /calibrations/{id}/score", auth.TicketsRead, s.calibrationActionPage("score"))
