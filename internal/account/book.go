@@ -97,10 +97,12 @@ const (
 	ItemCheckin    = "checkin"
 	ItemEscalation = "escalation"
 	ItemBreach     = "sla_breach"
+	ItemNPS        = "nps" // an NPS answer (package nps)
 )
 
 // ItemKinds lists the kinds a timeline filters by.
-var ItemKinds = []string{ItemTicket, ItemMessage, ItemNote, ItemCheckin, ItemEscalation, ItemBreach}
+var ItemKinds = []string{ItemTicket, ItemMessage, ItemNote, ItemCheckin, ItemEscalation, ItemBreach,
+	ItemNPS}
 
 // TimelineItem is one thing that happened with an account.
 type TimelineItem struct {

@@ -7,6 +7,7 @@ import (
 	"github.com/sahayak/sahayak/internal/accountreport"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/jobs"
+	"github.com/sahayak/sahayak/internal/nps"
 )
 
 // accountReportsDue is the periodic job that mails the account reports of
@@ -25,4 +26,20 @@ func mailAccountReports(q *jobs.Queue, svc *accountreport.Service) error {
 		return err
 	}
 	return jobs.Every(q, time.Hour, accountReportsDue{})
+}
+
+// npsSend is the periodic job that mails a batch of NPS surveys not yet
+// mailed (throttling a large campaign to a batch a minute), on one node.
+type npsSend struct{}
+
+func (npsSend) Kind() string { return "nps.send" }
+
+func sendNPS(q *jobs.Queue, svc *nps.Service) error {
+	if err := jobs.AddWorker(q, func(ctx context.Context, _ npsSend) error {
+		_, err := svc.SendPending(desk.WithActor(ctx, desk.System))
+		return err
+	}, jobs.MaxAttempts(3)); err != nil {
+		return err
+	}
+	return jobs.Every(q, time.Minute, npsSend{})
 }

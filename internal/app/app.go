@@ -41,6 +41,7 @@ import (
 	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/notify"
+	"github.com/sahayak/sahayak/internal/nps"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/portal"
 	"github.com/sahayak/sahayak/internal/quality"
@@ -162,6 +163,8 @@ type App struct {
 	Training *training.Service
 	// AccountReports answers account reports and mails them on schedule.
 	AccountReports *accountreport.Service
+	// NPS runs NPS campaigns.
+	NPS *nps.Service
 }
 
 // Migrate opens the database and brings its schema (and the job queue's)
@@ -305,6 +308,10 @@ func (a *App) build(ctx context.Context) error {
 	if err := mailAccountReports(a.Queue, a.AccountReports); err != nil {
 		return err
 	}
+	a.NPS = nps.New(a.DB, a.MailOut, a.Clock, a.Log, i18n.Builtin().T, nps.Config{PublicURL: a.Config.publicURL()})
+	if err := sendNPS(a.Queue, a.NPS); err != nil {
+		return err
+	}
 	a.Quality = quality.NewService(a.DB, a.Tickets, a.Clock)
 	if err := remindCoaching(a.Queue, a.Quality); err != nil {
 		return err
@@ -327,7 +334,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
-		Views: a.Views, Accounts: a.Accounts, AccountReports: a.AccountReports,
+		Views: a.Views, Accounts: a.Accounts, AccountReports: a.AccountReports, NPS: a.NPS,
 		CSAT:    a.CSAT,
 		Quality: a.Quality, Tasks: teamtask.NewService(a.DB, a.Tickets, a.Clock), Training: a.Training, FullText: a.Search, Portal: customerPortal,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,

@@ -189,6 +189,10 @@ var timelineParts = map[string]string{
 		FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE t.organization_id = $1 AND e.kind = 'ticket.escalated'`,
 	account.ItemBreach: `SELECT 'sla_breach' AS kind, e.created_at AS at, e.id, e.ticket_id, '' AS text
 		FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE t.organization_id = $1 AND e.kind = 'sla.breached'`,
+	// An NPS answer: its score, then its reason.
+	account.ItemNPS: `SELECT 'nps' AS kind, answered_at AS at, id, CAST(NULL AS BIGINT) AS ticket_id,
+		substr(CAST(score AS TEXT) || ' ' || reason, 1, 200) AS text
+		FROM nps_responses WHERE organization_id = $1 AND answered_at IS NOT NULL`,
 }
 
 // Timeline returns a page of an account's timeline, newest first, ordered

@@ -28,6 +28,7 @@ import (
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/jobs"
+	"github.com/sahayak/sahayak/internal/nps"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/report"
@@ -149,6 +150,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
 		Accounts:       d.Accounts,
 		AccountReports: accountreport.New(db, d.Reports, d.MailOut, clock, log, i18n.Builtin().T, "https://help.desk.test"),
+		NPS:            nps.New(db, d.MailOut, clock, log, i18n.Builtin().T, nps.Config{PublicURL: "https://help.desk.test"}),
 		Quality:        qualitySvc,
 		Tasks:          teamtask.NewService(db, d.Tickets, clock),
 		Training: training.NewService(db, training.FactSources{KPIs: training.ReportKPIs(d.Reports), QA: db.QAScores,

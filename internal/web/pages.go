@@ -257,6 +257,9 @@ func (s *Server) pageRoutes() {
 	// Satisfaction surveys: the link's token is the customer's only key.
 	s.handle("GET /survey/{token}", auth.Public, s.surveyPage)
 	s.handle("POST /survey/{token}", auth.Public, s.answerSurvey)
+	// NPS surveys: the same, for a campaign's contact.
+	s.handle("GET /nps/{token}", auth.Public, s.npsSurveyPage)
+	s.handle("POST /nps/{token}", auth.Public, s.answerNPSSurvey)
 
 	s.handle("GET /tickets", auth.TicketsRead, s.ticketsPage)
 	s.handle("GET /tickets/new", auth.TicketsCreate, s.newTicketPage)
@@ -304,6 +307,10 @@ func (s *Server) pageRoutes() {
 	s.handle("GET /organizations/{id}/report.csv", auth.OrganizationsRead, s.exportAccountReport("csv"))
 	s.handle("GET /organizations/{id}/report.xlsx", auth.OrganizationsRead, s.exportAccountReport("xlsx"))
 	s.handle("POST /organizations/{id}/report/schedule", auth.OrganizationsWrite, s.saveReportSchedulePage)
+	s.handle("GET /nps/campaigns", auth.NPSManage, s.npsCampaignsPage)
+	s.handle("POST /nps/campaigns", auth.NPSManage, s.createCampaignPage)
+	s.handle("GET /nps/campaigns/{id}", auth.NPSManage, s.npsCampaignPage)
+	s.handle("POST /nps/campaigns/{id}/send", auth.NPSManage, s.sendCampaignPage)
 	s.handle("GET /book", auth.OrganizationsRead, s.bookPage)
 
 	s.handle("GET /settings", auth.SignedIn, s.settingsPage)

@@ -30,6 +30,7 @@ import (
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/idempotency"
+	"github.com/sahayak/sahayak/internal/nps"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ratelimit"
 	"github.com/sahayak/sahayak/internal/report"
@@ -77,6 +78,8 @@ type Deps struct {
 	Portal http.Handler
 	// AccountReports is the account report and its schedule (nil: not offered).
 	AccountReports *accountreport.Service
+	// NPS is Net Promoter Score campaigns (nil: not offered).
+	NPS *nps.Service
 	// Quality is scorecards and conversation reviews.
 	Quality *quality.Service
 	// Tasks is the teams' task boards.
