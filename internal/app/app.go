@@ -301,6 +301,9 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.Accounts = account.New(a.DB, a.Bus, a.Clock, a.Log)
+	if err := checkGoals(a.Queue, a.Reports); err != nil {
+		return err
+	}
 	if err := refreshAccounts(a.Queue, a.Accounts); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/quality"
+	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/store"
 )
 
@@ -128,4 +129,24 @@ func remindCoaching(q *jobs.Queue, svc *quality.Service) error {
 		return err
 	}
 	return jobs.Every(q, 5*time.Minute, coachingDue{})
+}
+
+// goalsCheck is the periodic job that assesses every goal and alerts when
+// one goes off track (once per crossing: report.Service.CheckGoals). Like
+// every jobs.Every job it is enqueued by the leader only.
+type goalsCheck struct{}
+
+func (goalsCheck) Kind() string { return "report.goals_check" }
+
+// GoalsEvery is how often goals are checked.
+const GoalsEvery = 15 * time.Minute
+
+func checkGoals(q *jobs.Queue, svc *report.Service) error {
+	if err := jobs.AddWorker(q, func(ctx context.Context, _ goalsCheck) error {
+		_, err := svc.CheckGoals(desk.WithActor(ctx, desk.System))
+		return err
+	}, jobs.MaxAttempts(3)); err != nil {
+		return err
+	}
+	return jobs.Every(q, GoalsEvery, goalsCheck{})
 }

@@ -145,6 +145,24 @@ func accountOwner(e event.Event, kind string) []Args {
 	return []Args{{AgentID: d.OwnerID, EventID: e.ID, What: kind, Body: string(body)}}
 }
 
+// GoalOffTrackEvent is report.GoalOffTrack (package report, which reads
+// quality's figures, cannot be imported here: quality notifies).
+const GoalOffTrackEvent = "report.goal_off_track"
+
+// goalOwner tells a goal's lead or agent that it went off track.
+func goalOwner(e event.Event) []Args {
+	var d struct {
+		GoalID      int64  `json:"goal_id"`
+		Metric      string `json:"metric"`
+		RecipientID *int64 `json:"recipient_id"`
+	}
+	if json.Unmarshal(e.Data, &d) != nil || d.RecipientID == nil {
+		return nil
+	}
+	body, _ := json.Marshal(map[string]any{"goal_id": d.GoalID, "metric": d.Metric})
+	return []Args{{AgentID: *d.RecipientID, EventID: e.ID, What: KindGoalOffTrack, Body: string(body)}}
+}
+
 // recipients decides who hears of an event. Nobody is told of their own act.
 func (n *Notifier) recipients(ctx context.Context, e event.Event) ([]Args, error) {
 	var d struct {
@@ -164,6 +182,8 @@ func (n *Notifier) recipients(ctx context.Context, e event.Event) ([]Args, error
 		return accountOwner(e, KindAccountAtRisk), nil
 	case account.CheckinDue:
 		return accountOwner(e, KindCheckinDue), nil
+	case GoalOffTrackEvent:
+		return goalOwner(e), nil
 	default:
 		// Other kinds tell nobody, and their data has other shapes (a
 		// status change's "new" is text, not an agent id).

@@ -40,4 +40,7 @@ const (
 	// KindCheckinDue reminds an account's owner of a check-in that fell
 	// due; the body is JSON {organization_id, name}.
 	KindCheckinDue = "checkin_due"
+	// KindGoalOffTrack tells a team's lead (or the agent whose goal it is)
+	// that a goal went off track; the body is JSON {goal_id, metric}.
+	KindGoalOffTrack = "goal_off_track"
 )

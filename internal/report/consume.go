@@ -52,6 +52,7 @@ type Store interface {
 	SaveComplaintNote(ctx context.Context, n *ComplaintNote, ifVersion int64) error
 	// ComplaintNoteVersions lists a record's versions, newest first.
 	ComplaintNoteVersions(ctx context.Context, dim, key string, week time.Time) ([]*ComplaintNote, error)
+	GoalStore
 }
 
 // Meters gives business time and status categories (sla.Service).

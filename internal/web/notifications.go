@@ -80,6 +80,15 @@ func (s *Server) describeNotifications(r *http.Request, list []*notify.Notificat
 			out = append(out, o)
 			continue
 		}
+		if n.Kind == notify.KindGoalOffTrack {
+			var b struct {
+				Metric string `json:"metric"`
+			}
+			_ = json.Unmarshal([]byte(n.Body), &b)
+			o.Text, o.URL = s.Catalog.T(lang, "notif.text.goal_off_track", s.Catalog.T(lang, goalMetricWords[b.Metric])), "/reports#goals"
+			out = append(out, o)
+			continue
+		}
 		if tn, ok := trainingNotices[n.Kind]; ok {
 			o.Text, o.URL = s.Catalog.T(lang, tn.key, who(n, nil)), tn.path+n.Body
 			out = append(out, o)

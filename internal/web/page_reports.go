@@ -33,6 +33,7 @@ type reportsData struct {
 	Groups   []reportGroupRow
 	Export   template.URL
 	ExportX  template.URL // the same as XLSX
+	Goals    []goalView
 }
 
 // reportParams is the query string of a report's slice (its range, team and
@@ -96,6 +97,9 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	q.From, q.To = rep.From, rep.To
 	d := reportsData{Report: rep, GroupBy: q.GroupBy, GroupBys: report.GroupBys,
 		From: rep.From.Format(time.DateOnly), To: rep.To.Format(time.DateOnly)}
+	if d.Goals, err = s.goalViews(r); err != nil {
+		return err
+	}
 	base := reportParams(q)
 	d.Base = base.Encode()
 	ex := reportParams(q)

@@ -39,8 +39,9 @@ type supervisorData struct {
 	Escalations []escalationRow
 	Today       *report.Report
 	// QA is the last four weeks' QA score in the viewer's scope.
-	QA  *quality.QASummary
-	Now time.Time
+	QA    *quality.QASummary
+	Goals []goalView
+	Now   time.Time
 }
 
 // supervisedTeams are the teams a supervisor (every team) or a lead (their
@@ -70,6 +71,9 @@ func (s *Server) supervisorPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := supervisorData{Now: s.Clock.Now()}
+	if d.Goals, err = s.goalViews(r); err != nil {
+		return err
+	}
 	var teamIDs []int64
 	boards := map[int64][]assign.Presence{}
 	for _, t := range teams {

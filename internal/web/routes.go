@@ -37,6 +37,11 @@ func (s *Server) routeTable() {
 
 	s.handle("GET /api/v1/reports/kpis", auth.ReportsRead, s.reportKPIs) // scoped: own, teams or all (report.Service)
 	s.handle("GET /api/v1/reports/trends", auth.ReportsTeam, s.apiTrends)
+	s.handle("GET /api/v1/goals", auth.ReportsRead, s.listGoals) // scoped: own, teams or all (report.Service)
+	s.handle("POST /api/v1/goals", auth.ReportsTeam, s.createGoal)
+	s.handle("GET /api/v1/goals/{id}", auth.ReportsRead, s.getGoal)
+	s.handle("PATCH /api/v1/goals/{id}", auth.ReportsTeam, s.updateGoal)
+	s.handle("DELETE /api/v1/goals/{id}", auth.ReportsTeam, s.deleteGoal)
 	s.handle("GET /api/v1/reports/complaints", auth.ReportsTeam, s.apiComplaintNote)
 	s.handle("PUT /api/v1/reports/complaints", auth.ReportsTeam, s.apiSetComplaintNote)
 
