@@ -115,20 +115,30 @@ func TestGoalsAlertOncePerCrossing(t *testing.T) {
 		must(f.tickets.Update(f.as(ravi), tk.ID, ticket.Patch{Status: &solved}))
 		storetest.CatchUpWith(t, f.db, report.Consumer, f.reports.CatchUp)
 
-		alerts := func() int {
+		// The events are committed when CheckGoals returns, but PostgreSQL
+		// shows them to readers of the log only once no older transaction
+		// in the cluster is open: wait until the alerts expected are seen
+		// (or a minute), then count them all.
+		alerts := func(want int) int {
 			t.Helper()
-			evs := must(f.db.EventsAfter(context.Background(), 0, 10000))
-			n := 0
-			for _, e := range evs {
-				if e.Kind == report.GoalOffTrack {
-					n++
+			deadline := time.Now().Add(time.Minute)
+			for {
+				evs := must(f.db.EventsAfter(context.Background(), 0, 10000))
+				n := 0
+				for _, e := range evs {
+					if e.Kind == report.GoalOffTrack {
+						n++
+					}
 				}
+				if n >= want || time.Now().After(deadline) {
+					return n
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
-			return n
 		}
 		// Monday 11:00: one solved, 1.2% of the week gone: too early to say.
 		must(f.reports.CheckGoals(f.sys))
-		if n := alerts(); n != 0 {
+		if n := alerts(0); n != 0 {
 			t.Fatalf("%d alerts on Monday", n)
 		}
 		// Thursday 09:00: 3/7 of the week gone, 1 solved projects to 2.3.
@@ -146,7 +156,7 @@ func TestGoalsAlertOncePerCrossing(t *testing.T) {
 		}
 		wg.Wait()
 		must(f.reports.CheckGoals(f.sys))
-		if n := alerts(); n != 1 {
+		if n := alerts(1); n != 1 {
 			t.Errorf("%d alerts after the crossing, want 1", n)
 		}
 		list := must(f.reports.Goals(f.as(lead)))
@@ -160,7 +170,7 @@ func TestGoalsAlertOncePerCrossing(t *testing.T) {
 		// A new week is a new crossing.
 		f.at(monday.AddDate(0, 0, 10))
 		must(f.reports.CheckGoals(f.sys))
-		if n := alerts(); n != 2 {
+		if n := alerts(2); n != 2 {
 			t.Errorf("%d alerts after next week's crossing, want 2", n)
 		}
 
