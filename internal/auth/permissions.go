@@ -49,6 +49,11 @@ const (
 	CoachingWrite      = "coaching:write"    // hold coaching sessions with agents and set their action items
 	TrainingManage     = "training:manage"   // write courses and assign them to agents and teams
 	NPSManage          = "nps:manage"        // run NPS campaigns and read their results
+	// KBWrite: keep the knowledge base — categories, sections, articles
+	// (drafts, publishing, restoring old versions, translations, images).
+	// Reading needs none: public articles are public, internal ones need any
+	// signed-in agent.
+	KBWrite = "kb:write"
 )
 
 // Pseudo-permissions for routes that need no role permission.
@@ -70,6 +75,7 @@ var All = []string{
 	AccountsManage,
 	QAReview, CoachingWrite, TrainingManage,
 	NPSManage,
+	KBWrite,
 }
 
 // Built-in role names.
@@ -95,11 +101,11 @@ var BuiltinRoles = []struct {
 	{RoleAgent, "Works the tickets of their teams", agentPermissions},
 	{RoleTeamLead, "Leads a team: takes escalations, merges, manages tags",
 		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, SLARead, PresenceRead, MacrosWrite,
-			ReportsTeam, ReportsExport, QAReview, CoachingWrite, TrainingManage)},
+			ReportsTeam, ReportsExport, QAReview, CoachingWrite, TrainingManage, KBWrite)},
 	{RoleSupervisor, "Runs the support operation",
 		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead, SLARead, SLAWrite,
 			PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite, ReportsTeam, ReportsReadAll, ReportsExport, AccountsManage,
-			QAReview, CoachingWrite, TrainingManage, NPSManage)},
+			QAReview, CoachingWrite, TrainingManage, NPSManage, KBWrite)},
 	{RoleAccountExecutive, "Owns customer accounts",
 		[]string{TicketsRead, TicketsReadAll, TicketsCreate, TicketsReply, TicketsNote, ContactsRead, ContactsWrite,
 			OrganizationsRead, OrganizationsWrite, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite, NPSManage}},

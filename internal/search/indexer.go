@@ -9,6 +9,13 @@ import (
 	"github.com/sahayak/sahayak/internal/event"
 )
 
+// Events of knowledge base articles (package kb, which imports nothing of
+// search): a publish, or a published article moved or made internal.
+const (
+	ArticlePublished = "kb.article_published"
+	ArticleChanged   = "kb.article_changed"
+)
+
 // Consumer is the name of the indexer's event cursor.
 const Consumer = "search"
 
@@ -53,6 +60,9 @@ func (x *Indexer) Index(ctx context.Context, refs []Ref) error {
 	}
 	for i := range docs {
 		docs[i].Words = Words(docs[i].Text)
+		if docs[i].Kind == KindArticle {
+			docs[i].Words = append([]string{ArticleWord}, docs[i].Words...)
+		}
 	}
 	return x.store.ReplaceSearch(ctx, refs, docs)
 }
@@ -81,6 +91,8 @@ func Changed(evs []event.Event) []Ref {
 			add(Ref{KindContact, idOf(e)})
 		case event.OrganizationCreated, event.OrganizationUpdated, event.OrganizationDeleted:
 			add(Ref{KindOrganization, idOf(e)})
+		case ArticlePublished, ArticleChanged:
+			add(Ref{KindArticle, idOf(e)})
 		}
 	}
 	return out

@@ -10,8 +10,8 @@ const reindexBatch = 500
 // kind are done out of how many.
 type Progress func(kind Kind, done, total int64)
 
-// Reindex builds the index again from the tickets, messages, contacts and
-// organizations, in batches; the indexer's cursor is set first to where the
+// Reindex builds the index again from the tickets, messages, contacts,
+// organizations and published articles, in batches; the indexer's cursor is set first to where the
 // events stand, so that changes made meanwhile are indexed after (again,
 // which is harmless). With clear, the index is emptied first (searches find
 // less until it is done); without, entries are replaced as it goes.
@@ -27,7 +27,7 @@ func (x *Indexer) Reindex(ctx context.Context, clear bool, progress Progress) er
 	}
 	// Organizations and contacts first, tickets last: newer entries come
 	// first in results, and tickets are what agents look for most.
-	for _, kind := range []Kind{KindOrganization, KindContact, KindTicket} {
+	for _, kind := range []Kind{KindArticle, KindOrganization, KindContact, KindTicket} {
 		total, err := x.store.SearchCount(ctx, kind)
 		if err != nil {
 			return err

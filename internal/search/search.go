@@ -1,6 +1,5 @@
 // Package search owns full-text search over the desk: what is indexed
-// (tickets, messages, contacts, organizations; articles can join as another
-// Kind), how text becomes words, the query language agents type, the scope
+// (tickets, messages, contacts, organizations, knowledge base articles), how text becomes words, the query language agents type, the scope
 // of what a searcher may find, and the durable consumer that keeps the index
 // up to date from events. It knows nothing of HTTP or SQL: the index lives
 // behind Store (SQLite FTS5 or PostgreSQL full text, in package store), and
@@ -26,10 +25,19 @@ const (
 	KindMessage      Kind = "message"
 	KindContact      Kind = "contact"
 	KindOrganization Kind = "organization"
+	// KindArticle is a published knowledge base article (package kb):
+	// internal articles are entries marked internal.
+	KindArticle Kind = "article"
 )
 
+// ArticleWord is a word every article's entry holds besides its own (a
+// private-use character and "kb", which no text of a ticket holds): a
+// search for suggestions asks for it with the words typed, so the index
+// narrows the match to articles before a row is read.
+const ArticleWord = "\ue000kb"
+
 // Kinds lists every kind, in the order the type filter names them.
-var Kinds = []Kind{KindTicket, KindMessage, KindContact, KindOrganization}
+var Kinds = []Kind{KindTicket, KindMessage, KindContact, KindOrganization, KindArticle}
 
 // Ref names something to index again. A ticket ref stands for the ticket
 // and its whole thread (messages move with merges).

@@ -155,7 +155,7 @@ func (s *Service) query(a desk.Actor, r Request) (Query, error) {
 	types := append(slices.Clone(r.Types), p.Fields["type"]...)
 	for _, t := range types {
 		if !slices.Contains(Kinds, Kind(t)) {
-			bad["type"] = desk.M("invalid.one_of", "ticket, message, contact, organization")
+			bad["type"] = desk.M("invalid.one_of", "ticket, message, contact, organization, article")
 			break
 		}
 	}
@@ -189,6 +189,12 @@ func kinds(a desk.Actor, asked []string, q Query) []Kind {
 			}
 		case KindOrganization:
 			if onTickets || a.Kind == desk.ActorContact || !a.Can(auth.OrganizationsRead) {
+				continue
+			}
+		case KindArticle:
+			// Any agent finds published articles, internal ones too (the
+			// query's Internal); customers find articles under /kb.
+			if onTickets || a.Kind == desk.ActorContact {
 				continue
 			}
 		}

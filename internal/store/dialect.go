@@ -85,6 +85,10 @@ type dialect interface {
 	searchFrom() (from, id string)
 	searchMatch(arg string) string
 	searchQuery(must, not [][]string) string
+	// suggestQuery is the query text of a suggestion search: the marker
+	// word and any of words; suggestRank orders its matches best first.
+	suggestQuery(marker string, words []string) string
+	suggestRank(arg string) string
 	// deleteSearchText is a statement deleting the words of the entries
 	// where holds, "" where they go with the entry.
 	deleteSearchText(where string) string

@@ -137,6 +137,13 @@ func (db *DB) SearchDocs(ctx context.Context, refs []search.Ref) ([]search.Doc, 
 		}
 		out = append(out, docs...)
 	}
+	if ids := by[search.KindArticle]; len(ids) > 0 {
+		docs, err := db.searchArticles(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, docs...)
+	}
 	return out, nil
 }
 
@@ -231,7 +238,7 @@ func (db *DB) searchMore(ctx context.Context, docs []search.Doc, q string) error
 // SearchTexts fills each hit's title (a ticket's subject, a contact's or
 // organization's name) and the text its snippet is cut from.
 func (db *DB) SearchTexts(ctx context.Context, hits []search.Hit) error {
-	var tickets, messages, contacts, orgs []int64
+	var tickets, messages, contacts, orgs, articles []int64
 	for _, h := range hits {
 		switch h.Kind {
 		case search.KindTicket:
@@ -243,6 +250,8 @@ func (db *DB) SearchTexts(ctx context.Context, hits []search.Hit) error {
 			contacts = append(contacts, h.ObjectID)
 		case search.KindOrganization:
 			orgs = append(orgs, h.ObjectID)
+		case search.KindArticle:
+			articles = append(articles, h.ObjectID)
 		}
 	}
 	texts := map[search.Ref]search.Doc{}
@@ -261,7 +270,7 @@ func (db *DB) SearchTexts(ctx context.Context, hits []search.Hit) error {
 	}
 	for _, err := range []error{load(search.KindTicket, slices.Compact(slices.Sorted(slices.Values(tickets))), db.searchTickets),
 		load(search.KindMessage, messages, byID), load(search.KindContact, contacts, db.searchContacts),
-		load(search.KindOrganization, orgs, db.searchOrganizations)} {
+		load(search.KindOrganization, orgs, db.searchOrganizations), load(search.KindArticle, articles, db.searchArticles)} {
 		if err != nil {
 			return err
 		}
@@ -336,7 +345,7 @@ func (db *DB) AnalyzeSearch(ctx context.Context) error {
 
 // searchTables are the tables things of each kind are read from.
 var searchTables = map[search.Kind]string{search.KindTicket: "tickets", search.KindContact: "contacts",
-	search.KindOrganization: "organizations", search.KindMessage: "messages"}
+	search.KindOrganization: "organizations", search.KindMessage: "messages", search.KindArticle: "kb_articles"}
 
 // SearchIDs returns ids of the kind's things after afterID, in order.
 func (db *DB) SearchIDs(ctx context.Context, kind search.Kind, afterID int64, limit int) ([]int64, error) {

@@ -82,3 +82,24 @@ func (postgresDialect) insertSearch(ctx context.Context, tx *txn, docs []search.
 	}
 	return nil
 }
+
+// Suggestions (kb): articles with the marker word and any of the words,
+// best first — FTS5's bm25 rank (lower is better), PostgreSQL's ts_rank.
+func (sqliteDialect) suggestQuery(marker string, words []string) string {
+	alts := make([][]string, len(words))
+	for i, w := range words {
+		alts[i] = []string{w}
+	}
+	return ftsQuery([][]string{{marker}}, nil) + " AND (" + strings.ReplaceAll(ftsQuery(alts, nil), " AND ", " OR ") + ")"
+}
+func (sqliteDialect) suggestRank(string) string { return "s.rank" }
+func (postgresDialect) suggestQuery(marker string, words []string) string {
+	alts := make([]string, len(words))
+	for i, w := range words {
+		alts[i] = lexeme(w)
+	}
+	return lexeme(marker) + " & (" + strings.Join(alts, " | ") + ")"
+}
+func (postgresDialect) suggestRank(arg string) string {
+	return "ts_rank(e.words, CAST(" + arg + " AS tsquery)) DESC"
+}
