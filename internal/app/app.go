@@ -40,6 +40,7 @@ import (
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/jobs"
+	"github.com/sahayak/sahayak/internal/kb"
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/nps"
 	"github.com/sahayak/sahayak/internal/people"
@@ -165,6 +166,8 @@ type App struct {
 	AccountReports *accountreport.Service
 	// NPS runs NPS campaigns.
 	NPS *nps.Service
+	// KB is the knowledge base; its view counter is flushed by Serve.
+	KB *kb.Service
 }
 
 // Migrate opens the database and brings its schema (and the job queue's)
@@ -323,6 +326,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := sweepTraining(a.Queue, a.Training); err != nil {
 		return err
 	}
+	a.KB = kb.New(a.DB, a.Clock, search.Words)
 	catalog, err := i18n.Load()
 	if err != nil {
 		return err
@@ -339,7 +343,7 @@ func (a *App) build(ctx context.Context) error {
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
 		Views: a.Views, Accounts: a.Accounts, AccountReports: a.AccountReports, NPS: a.NPS,
 		CSAT:    a.CSAT,
-		Quality: a.Quality, Tasks: teamtask.NewService(a.DB, a.Tickets, a.Clock), Training: a.Training, FullText: a.Search, Portal: customerPortal,
+		Quality: a.Quality, Tasks: teamtask.NewService(a.DB, a.Tickets, a.Clock), Training: a.Training, FullText: a.Search, Portal: customerPortal, KB: a.KB,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,
 		Blobs: blobs, Bus: a.Bus, DB: a.DB, Clock: a.Clock, Catalog: catalog, Registry: reg,
 		SecureCookies: a.Config.SecureCookies, BodyTimeout: a.Config.BodyTimeout})
@@ -506,6 +510,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.CSAT.Run(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// Article views are counted in memory and written every few
+		// seconds (and once more at shutdown): see kb.ViewCounter.
+		a.KB.Views().Run(ctx, 5*time.Second, a.Log)
 	}()
 	if n, err := raiseOpenFiles(); err != nil {
 		a.Log.Warn("open files limit", slog.Any("err", err))

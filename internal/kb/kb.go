@@ -169,6 +169,8 @@ type Suggestion struct {
 	Language string `json:"language"`
 	URL      string `json:"url"`
 	Snippet  string `json:"snippet"`
+	// Internal articles are for agents: not a link to send a customer.
+	Internal bool `json:"internal"`
 }
 
 // SuggestQuery is a suggestion search as the store runs it: articles whose

@@ -33,6 +33,15 @@ var stopWords = map[string]bool{
 // ticket's subject): any of its words, best match first. The public gets
 // public articles; agents internal ones too. lang "" is any language.
 func (s *Service) Suggest(ctx context.Context, q, lang string, limit int) ([]Suggestion, error) {
+	return s.suggest(ctx, q, lang, limit, MaxSuggestions)
+}
+
+// Find is the knowledge base's own search: Suggest's matching, a longer list.
+func (s *Service) Find(ctx context.Context, q, lang string) ([]Suggestion, error) {
+	return s.suggest(ctx, q, lang, 30, 30)
+}
+
+func (s *Service) suggest(ctx context.Context, q, lang string, limit, most int) ([]Suggestion, error) {
 	fields := desk.Fields{}
 	if utf8.RuneCountInString(q) > MaxQuery {
 		fields["q"] = desk.M("invalid.too_long")
@@ -40,8 +49,8 @@ func (s *Service) Suggest(ctx context.Context, q, lang string, limit int) ([]Sug
 	if lang != "" && !slices.Contains(Languages, lang) {
 		fields["lang"] = desk.M("invalid.one_of", "en, hi")
 	}
-	if limit < 0 || limit > MaxSuggestions {
-		fields["limit"] = desk.M("invalid.at_most", MaxSuggestions)
+	if limit < 0 || limit > most {
+		fields["limit"] = desk.M("invalid.at_most", most)
 	}
 	if len(fields) > 0 {
 		return nil, desk.Invalid(fields)
@@ -66,7 +75,7 @@ func (s *Service) Suggest(ctx context.Context, q, lang string, limit int) ([]Sug
 	}
 	for _, a := range list {
 		out = append(out, Suggestion{ID: a.ID, Title: a.PublishedTitle, Language: a.Language,
-			URL: ArticlePath(a.ID), Snippet: clip(strings.TrimSpace(strings.TrimPrefix(a.PublishedText, a.PublishedTitle)), 160)})
+			URL: ArticlePath(a.ID), Internal: a.Visibility == Internal, Snippet: clip(strings.TrimSpace(strings.TrimPrefix(a.PublishedText, a.PublishedTitle)), 160)})
 	}
 	return out, nil
 }

@@ -401,7 +401,7 @@ func (db *DB) SuggestKBArticles(ctx context.Context, q kb.SuggestQuery) ([]*kb.A
 		where += " AND a.language = $2"
 	}
 	args = append(args, q.Limit)
-	rows, err := db.read.QueryContext(ctx, `SELECT a.id, a.language, a.published_title, a.published_text FROM `+from+`
+	rows, err := db.read.QueryContext(ctx, `SELECT a.id, a.language, a.visibility, a.published_title, a.published_text FROM `+from+`
 		JOIN kb_articles a ON a.id = e.object_id WHERE `+where+` AND a.published_version > 0
 		ORDER BY `+db.dialect.suggestRank("$1")+`, a.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
@@ -411,7 +411,7 @@ func (db *DB) SuggestKBArticles(ctx context.Context, q kb.SuggestQuery) ([]*kb.A
 	out := []*kb.Article{}
 	for rows.Next() {
 		var a kb.Article
-		if err := rows.Scan(&a.ID, &a.Language, &a.PublishedTitle, &a.PublishedText); err != nil {
+		if err := rows.Scan(&a.ID, &a.Language, &a.Visibility, &a.PublishedTitle, &a.PublishedText); err != nil {
 			return nil, fmt.Errorf("kb suggest: %w", err)
 		}
 		out = append(out, &a)

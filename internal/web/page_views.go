@@ -483,6 +483,9 @@ var adminMenu = []adminGroup{
 		{"/admin/sla-policies", "sla.title", "sla:read", "admin-sla"},
 		{"/admin/escalation-rules", "escrule.title", "sla:read", "admin-escrules"},
 	}},
+	{"kb.admin_group", []adminLink{
+		{"/admin/kb", "kb.admin_title", "kb:write", "admin-kb"},
+	}},
 	{"admin.group_mail", []adminLink{
 		{"/admin/mailboxes", "admin.mailboxes", "mailboxes:read", "admin-mailboxes"},
 		{"/admin/outbox", "outbox.title", "mailboxes:read", "admin-outbox"},

@@ -260,6 +260,28 @@ func (s *Server) pageRoutes() {
 	// NPS surveys: the same, for a campaign's contact.
 	s.handle("GET /nps/{token}", auth.Public, s.npsSurveyPage)
 	s.handle("POST /nps/{token}", auth.Public, s.answerNPSSurvey)
+	// The knowledge base, public: agents signed in see internal articles
+	// too (the handlers read a session if there is one).
+	s.handle("GET /kb", auth.Public, s.kbHome)
+	s.handle("GET /kb/search", auth.Public, s.kbSearchPage)
+	s.handle("GET /kb/sections/{id}", auth.Public, s.kbSectionPage)
+	s.handle("GET /kb/articles/{id}", auth.Public, s.kbArticlePage)
+	s.handle("POST /kb/articles/{id}/vote", auth.Public, s.kbVote) // double-submit cookie, rate limit
+	s.handle("GET /kb/images/{sha256}", auth.Public, s.kbImage)
+	s.handle("GET /kb/suggest", auth.Public, s.kbSuggest)
+	s.handle("POST /kb/suggest/opened", auth.Public, s.kbSuggestionOpened)        // JSON, same site only
+	s.handle("POST /kb/suggest/submitted", auth.Public, s.kbSuggestionsSubmitted) // JSON, same site only
+	s.handle("GET /admin/kb", auth.KBWrite, s.kbAdminPage)
+	s.handle("POST /admin/kb/categories", auth.KBWrite, s.createKBCategoryPage)
+	s.handle("POST /admin/kb/categories/{id}", auth.KBWrite, s.updateKBCategoryPage)
+	s.handle("POST /admin/kb/sections", auth.KBWrite, s.createKBSectionPage)
+	s.handle("POST /admin/kb/sections/{id}", auth.KBWrite, s.updateKBSectionPage)
+	s.handle("GET /admin/kb/articles/new", auth.KBWrite, s.newKBArticlePage)
+	s.handle("POST /admin/kb/articles", auth.KBWrite, s.createKBArticlePage)
+	s.handle("GET /admin/kb/articles/{id}", auth.KBWrite, s.kbArticleEditor)
+	s.handle("POST /admin/kb/articles/{id}", auth.KBWrite, s.saveKBArticlePage) // save the draft, or save and publish
+	s.handle("GET /admin/kb/articles/{id}/versions/{number}", auth.KBWrite, s.kbVersionPage)
+	s.handle("POST /admin/kb/articles/{id}/versions/{number}/restore", auth.KBWrite, s.restoreKBVersionPage)
 
 	s.handle("GET /tickets", auth.TicketsRead, s.ticketsPage)
 	s.handle("GET /tickets/new", auth.TicketsCreate, s.newTicketPage)

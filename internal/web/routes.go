@@ -217,6 +217,27 @@ func (s *Server) routeTable() {
 	s.handle("POST /api/v1/performance-reviews/{id}/share", auth.CoachingWrite, s.sharePerfReview)
 	s.handle("POST /api/v1/performance-reviews/{id}/acknowledge", auth.SignedIn, s.acknowledgePerfReview) // its agent only
 
+	// Knowledge base: any signed-in agent reads (internal articles too;
+	// drafts with kb:write), kb:write changes. The public reads under /kb.
+	s.handle("GET /api/v1/kb/categories", auth.SignedIn, s.listKBCategories)
+	s.handle("POST /api/v1/kb/categories", auth.KBWrite, s.createKBCategory)
+	s.handle("GET /api/v1/kb/categories/{id}", auth.SignedIn, s.getKBCategory)
+	s.handle("PATCH /api/v1/kb/categories/{id}", auth.KBWrite, s.updateKBCategory)
+	s.handle("GET /api/v1/kb/sections", auth.SignedIn, s.listKBSections)
+	s.handle("POST /api/v1/kb/sections", auth.KBWrite, s.createKBSection)
+	s.handle("GET /api/v1/kb/sections/{id}", auth.SignedIn, s.getKBSection)
+	s.handle("PATCH /api/v1/kb/sections/{id}", auth.KBWrite, s.updateKBSection)
+	s.handle("GET /api/v1/kb/articles", auth.SignedIn, s.listKBArticles)
+	s.handle("POST /api/v1/kb/articles", auth.KBWrite, s.createKBArticle)
+	s.handle("GET /api/v1/kb/articles/{id}", auth.SignedIn, s.getKBArticle)
+	s.handle("PATCH /api/v1/kb/articles/{id}", auth.KBWrite, s.updateKBArticle)
+	s.handle("POST /api/v1/kb/articles/{id}/publish", auth.KBWrite, s.publishKBArticle)
+	s.handle("GET /api/v1/kb/articles/{id}/versions", auth.SignedIn, s.listKBVersions)
+	s.handle("GET /api/v1/kb/articles/{id}/versions/{number}", auth.SignedIn, s.getKBVersion)
+	s.handle("POST /api/v1/kb/articles/{id}/versions/{number}/restore", auth.KBWrite, s.restoreKBVersion)
+	s.handle("POST /api/v1/kb/images", auth.KBWrite, s.uploadKBImage)
+	s.handle("GET /api/v1/kb/deflections", auth.KBWrite, s.kbDeflections)
+
 	s.handle("GET /api/v1/mailboxes", auth.MailboxesRead, s.listMailboxes)
 	s.handle("POST /api/v1/mailboxes", auth.MailboxesWrite, s.createMailbox)
 	s.handle("GET /api/v1/mailboxes/{id}", auth.MailboxesRead, s.getMailbox)

@@ -138,6 +138,8 @@ func resultURL(r search.Result) string {
 		return "/contacts/" + id
 	case search.KindOrganization:
 		return "/organizations/" + id
+	case search.KindArticle:
+		return "/kb/articles/" + id
 	}
 	return "/tickets/" + id
 }

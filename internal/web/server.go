@@ -30,6 +30,7 @@ import (
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/idempotency"
+	"github.com/sahayak/sahayak/internal/kb"
 	"github.com/sahayak/sahayak/internal/nps"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/ratelimit"
@@ -85,7 +86,9 @@ type Deps struct {
 	// Tasks is the teams' task boards.
 	Tasks *teamtask.Service
 	// Training is courses, assignments and performance reviews.
-	Training      *training.Service
+	Training *training.Service
+	// KB is the knowledge base: the API, /kb pages, suggestions.
+	KB            *kb.Service
 	Audit         *audit.Recorder
 	Notifications Notifications
 	Blobs         *blob.Store
@@ -137,6 +140,9 @@ type Server struct {
 	pages     map[string]*template.Template
 	metrics   *metrics
 	loginRate *limiter
+	// kbRate holds each client address to kbRateLimit public knowledge
+	// base writes and suggestion searches a minute (per kind).
+	kbRate    *limiter
 	live      *presence
 	streams   *liveStreams
 	closing   chan struct{}
@@ -164,11 +170,15 @@ func New(d Deps) (*Server, error) {
 	if d.Search == nil && d.FullText != nil {
 		d.Search = searchURL
 	}
+	if st, ok := d.DB.(kb.Store); ok && d.KB == nil {
+		d.KB = kb.New(st, d.Clock, search.Words)
+	}
 	if st, ok := d.DB.(viewStore); ok && d.Views == nil && d.Tickets != nil {
 		d.Views = view.NewService(st, d.Tickets, st, d.Clock)
 	}
 	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), ops: http.NewServeMux(), loginRate: newLimiter(d.LoginLimit, time.Minute),
-		live: newPresence(), streams: newLiveStreams(), closing: make(chan struct{}), apiPaths: newAPIPaths()}
+		kbRate: newLimiter(kbRateLimit, time.Minute),
+		live:   newPresence(), streams: newLiveStreams(), closing: make(chan struct{}), apiPaths: newAPIPaths()}
 	var err error
 	if d.Catalog == nil {
 		if d.Catalog, err = i18n.Load(); err != nil {
