@@ -46,7 +46,7 @@ func TestKnowledgeBaseAPI(t *testing.T) {
 			{name: "an article with no title", method: "POST", path: "/api/v1/kb/articles", as: "ada",
 				body: map[string]any{"section_id": 1, "title": ""}, wantStatus: http.StatusBadRequest},
 			{name: "an admin writes a draft", method: "POST", path: "/api/v1/kb/articles", as: "ada",
-				body: map[string]any{"section_id": 1, "title": "Download an invoice", "body": "Open **Billing** <script>x()</script>"},
+				body:       map[string]any{"section_id": 1, "title": "Download an invoice", "body": "Open **Billing** <script>x()</script>"},
 				wantStatus: http.StatusCreated, want: []check{{"published_version", 0}, {"language", "en"}, {"visibility", "public"}}},
 			{name: "an agent does not see the draft", method: "GET", path: "/api/v1/kb/articles/1", as: "ravi", wantStatus: http.StatusNotFound},
 			{name: "an agent may not publish", method: "POST", path: "/api/v1/kb/articles/1/publish", as: "ravi", wantStatus: http.StatusForbidden},

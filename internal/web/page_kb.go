@@ -203,8 +203,11 @@ func (s *Server) showKBArticle(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	token, _, err := auth.NewSecret("")
-	if err != nil {
+	// One value per browser (an hour): several tabs' forms all work.
+	token := ""
+	if c, err := r.Cookie(kbCSRFCookie); err == nil && len(c.Value) >= 32 && len(c.Value) <= 100 {
+		token = c.Value
+	} else if token, _, err = auth.NewSecret(""); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: kbCSRFCookie, Value: token, Path: "/kb", HttpOnly: true,

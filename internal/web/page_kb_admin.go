@@ -71,7 +71,7 @@ func (s *Server) kbAdminDone(w http.ResponseWriter, r *http.Request, err error, 
 		if len(f) == 0 {
 			f = desk.Fields{"": desk.ErrorMsg(err)}
 		}
-		return s.showKBAdmin(w, r, HTTPStatus(err), kbAdminData{Errors: f, Form: form})
+		return s.showKBAdmin(w, r, formStatus(err), kbAdminData{Errors: f, Form: form})
 	}
 	return err
 }
@@ -211,7 +211,7 @@ func (s *Server) kbEditorFailed(w http.ResponseWriter, r *http.Request, err erro
 		d.Form.Language = *in.Language
 	}
 	d.Form.SectionID, d.Form.Visibility, d.Form.Title, d.Form.Body = *in.SectionID, *in.Visibility, *in.Title, *in.Body
-	return s.showKBEditor(w, r, HTTPStatus(err), d)
+	return s.showKBEditor(w, r, formStatus(err), d)
 }
 
 func (s *Server) kbArticleEditor(w http.ResponseWriter, r *http.Request) error {
@@ -301,4 +301,14 @@ func (s *Server) restoreKBVersionPage(w http.ResponseWriter, r *http.Request) er
 	}
 	http.Redirect(w, r, "/admin/kb/articles/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil
+}
+
+// formStatus is the status of a form page that refused a save: a version
+// someone else changed is a conflict the page shows (409), as the other
+// forms answer; the API says 412.
+func formStatus(err error) int {
+	if desk.ErrorCode(err) == desk.ESTALE {
+		return http.StatusConflict
+	}
+	return HTTPStatus(err)
 }
