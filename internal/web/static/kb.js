@@ -155,7 +155,10 @@
     document.querySelectorAll("[data-kb-image]").forEach(imageUpload);
     const subject = document.getElementById("portal-subject");
     const out = document.getElementById("kb-suggestions");
-    if (subject && out) portalSuggestions(subject, out);
+    if (subject && out) {
+      out.setAttribute("aria-live", "polite");
+      portalSuggestions(subject, out);
+    }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
