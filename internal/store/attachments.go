@@ -28,8 +28,9 @@ func (db *DB) Attachment(ctx context.Context, id int64) (*ticket.Attachment, int
 	return &a, ticketID, internal, nil
 }
 
-// ReferencedBlobs returns which of the digests an attachment row, or the
-// record of a received mail message (its raw bytes), refers to.
+// ReferencedBlobs returns which of the digests an attachment row, the
+// record of a received mail message (its raw bytes), or a knowledge base
+// image refers to.
 func (db *DB) ReferencedBlobs(ctx context.Context, digests []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(digests))
 	if len(digests) == 0 {
@@ -42,7 +43,8 @@ func (db *DB) ReferencedBlobs(ctx context.Context, digests []string) (map[string
 	}
 	in := strings.Join(marks, ", ")
 	rows, err := db.read.QueryContext(ctx, `SELECT sha256 FROM attachments WHERE sha256 IN (`+in+`)
-		UNION SELECT raw_sha256 FROM mail_inbound WHERE raw_sha256 IN (`+in+`)`, args...)
+		UNION SELECT raw_sha256 FROM mail_inbound WHERE raw_sha256 IN (`+in+`)
+		UNION SELECT sha256 FROM kb_images WHERE sha256 IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("referenced blobs: %w", err)
 	}

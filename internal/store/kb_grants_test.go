@@ -3,9 +3,11 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/kb"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/store/storetest"
 )
@@ -53,6 +55,22 @@ func TestMigrationGrantsKBWriteOnAnOlderDatabase(t *testing.T) {
 					t.Errorf("after 00045, %s: permissions %v (%v), want %q", name, r, err, perms)
 				}
 			}
+		}
+	})
+}
+
+// An article image is a reference the blob collector keeps.
+func TestKBImagesAreReferencedBlobs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		db := storetest.Open(t, b)
+		ctx := context.Background()
+		kept, loose := strings.Repeat("a", 64), strings.Repeat("b", 64)
+		if err := db.AddKBImage(ctx, kb.Image{SHA256: kept, ContentType: "image/png", Filename: "x.png", Size: 1}); err != nil {
+			t.Fatal(err)
+		}
+		refs, err := db.ReferencedBlobs(ctx, []string{kept, loose})
+		if err != nil || !refs[kept] || refs[loose] {
+			t.Fatalf("referenced: %v %v", refs, err)
 		}
 	})
 }
