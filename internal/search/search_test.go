@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sahayak/sahayak/internal/event"
 )
 
 func TestWordsKeepDevanagariWhole(t *testing.T) {
@@ -59,5 +61,17 @@ func TestSnippetEscapesAndMarks(t *testing.T) {
 	want := `&lt;script&gt;alert(1)&lt;/script&gt; मेरा <mark>भुगतान</mark> वापस`
 	if got != want {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// A published article, or one moved or made internal, is indexed again.
+func TestArticleEventsReindexTheArticle(t *testing.T) {
+	evs := []event.Event{event.New(ArticlePublished, 0, map[string]any{"id": 7}),
+		event.New(ArticleChanged, 0, map[string]any{"id": 7}),
+		event.New(ArticleChanged, 0, map[string]any{"id": 9})}
+	got := Changed(evs)
+	want := []Ref{{Kind: KindArticle, ID: 7}, {Kind: KindArticle, ID: 9}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("changed: %v, want %v", got, want)
 	}
 }
