@@ -23,6 +23,8 @@ type Store interface {
 	AgentByEmail(ctx context.Context, email string) (*people.Agent, error)
 	TokenAgent(ctx context.Context, digest string) (*people.Agent, *time.Time, error)
 	Role(ctx context.Context, id int64) (*people.Role, error)
+	// OwnedAccounts returns the ids of the organizations an agent owns.
+	OwnedAccounts(ctx context.Context, agentID int64) ([]int64, error)
 	SessionByDigest(ctx context.Context, digest string, now time.Time) (*Session, error)
 	Tokens(ctx context.Context, agentID int64) ([]*Token, error)
 	// TokensPage returns a page of an agent's tokens in id order.
@@ -88,8 +90,16 @@ func (s *Service) ActorFor(ctx context.Context, a *people.Agent) (desk.Actor, er
 		s.roles[a.RoleID] = c
 		s.mu.Unlock()
 	}
-	return desk.Actor{Kind: desk.ActorAgent, ID: a.ID, Name: a.Name, Role: a.Role, Permissions: c.perms,
-		TeamIDs: a.TeamIDs, Language: a.Language}, nil
+	actor := desk.Actor{Kind: desk.ActorAgent, ID: a.ID, Name: a.Name, Role: a.Role, Permissions: c.perms,
+		TeamIDs: a.TeamIDs, Language: a.Language}
+	if actor.Can(auth.TicketsReadAccounts) && !actor.Can(auth.TicketsReadAll) {
+		ids, err := s.store.OwnedAccounts(ctx, a.ID)
+		if err != nil {
+			return desk.Actor{}, fmt.Errorf("accounts of agent %d: %w", a.ID, err)
+		}
+		actor.AccountIDs = ids
+	}
+	return actor, nil
 }
 
 // ForgetRoles drops cached role permissions after a role changes.

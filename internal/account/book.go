@@ -39,8 +39,12 @@ type BookStore interface {
 // Book returns an owner's accounts, at risk first (lowest score first,
 // then nearest renewal, then name).
 func (s *Service) Book(ctx context.Context, ownerID int64) ([]BookEntry, error) {
-	if _, err := desk.Require(ctx, auth.OrganizationsRead); err != nil {
+	actor, err := desk.Require(ctx, auth.OrganizationsRead)
+	if err != nil {
 		return nil, err
+	}
+	if actor.Kind == desk.ActorAgent && ownerID != actor.ID && !readsAllBooks(actor) {
+		return nil, desk.E(desk.EFORBIDDEN, "account.error.other_book")
 	}
 	list, err := s.List(ctx, Filter{OwnerID: &ownerID, Limit: maxBook})
 	if err != nil {
@@ -91,18 +95,20 @@ func (s *Service) Book(ctx context.Context, ownerID int64) ([]BookEntry, error) 
 
 // Kinds of timeline items.
 const (
-	ItemTicket     = "ticket"
-	ItemMessage    = "message"
-	ItemNote       = "note"
-	ItemCheckin    = "checkin"
-	ItemEscalation = "escalation"
-	ItemBreach     = "sla_breach"
-	ItemNPS        = "nps" // an NPS answer (package nps)
+	ItemTicket      = "ticket"
+	ItemMessage     = "message"
+	ItemNote        = "note"
+	ItemCheckin     = "checkin"
+	ItemEscalation  = "escalation"
+	ItemBreach      = "sla_breach"
+	ItemNPS         = "nps" // an NPS answer (package nps)
+	ItemFeedback    = "feedback"
+	ItemOpportunity = "opportunity"
 )
 
 // ItemKinds lists the kinds a timeline filters by.
 var ItemKinds = []string{ItemTicket, ItemMessage, ItemNote, ItemCheckin, ItemEscalation, ItemBreach,
-	ItemNPS}
+	ItemNPS, ItemFeedback, ItemOpportunity}
 
 // TimelineItem is one thing that happened with an account.
 type TimelineItem struct {

@@ -3,9 +3,12 @@ package account
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 )
@@ -75,14 +78,44 @@ func (s *Service) handle(ctx context.Context, from int64, evs []event.Event) err
 	if err != nil {
 		return err
 	}
-	return s.store.ApplyEvents(ctx, Consumer, from, evs[len(evs)-1].ID, s.clock.Now(), touched, s.judge(w))
+	j := s.judge(w)
+	if err := s.store.ApplyEvents(ctx, Consumer, from, evs[len(evs)-1].ID, s.clock.Now(), touched, j.fn); err != nil {
+		return err
+	}
+	s.sendQueued(ctx, j.mails)
+	return nil
+}
+
+// sendQueued hands committed mail to the send job; mail not written (a
+// batch another node handled) has no id.
+func (s *Service) sendQueued(ctx context.Context, mails []*email.Outbound) {
+	var ids []int64
+	for _, m := range mails {
+		if m.ID != 0 {
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 || s.mail.Sender == nil {
+		return
+	}
+	if err := s.mail.Sender.Enqueue(ctx, ids...); err != nil {
+		// The mail is stored: the send job's sweep sends it later.
+		s.log.Warn("account: at-risk mail", "err", err)
+	}
+}
+
+// judgement counts accounts' events and keeps the mail it queued.
+type judgement struct {
+	fn    func(ctx context.Context, a *Account, st *State, evs []event.Event) (Verdict, error)
+	mails []*email.Outbound
 }
 
 // judge returns what ApplyEvents does to each account: count its events,
 // score it, and tell its owner when it crossed into the risk band.
-func (s *Service) judge(w Weights) func(a *Account, st *State, evs []event.Event) (Health, []event.Event, error) {
+func (s *Service) judge(w Weights) *judgement {
 	now := s.clock.Now()
-	return func(a *Account, st *State, evs []event.Event) (Health, []event.Event, error) {
+	j := &judgement{}
+	j.fn = func(ctx context.Context, a *Account, st *State, evs []event.Event) (Verdict, error) {
 		before := BandHealthy
 		if a.Health != nil {
 			before = a.Health.Band
@@ -90,13 +123,62 @@ func (s *Service) judge(w Weights) func(a *Account, st *State, evs []event.Event
 		for _, e := range evs {
 			observe(st, e)
 		}
-		h := Score(*st, a.RenewalDate, w, now)
-		var out []event.Event
-		if h.Band == BandAtRisk && before != BandAtRisk {
-			out = append(out, s.atRisk(a, h, now))
+		v := Verdict{Health: Score(*st, a.RenewalDate, w, now)}
+		if v.Health.Band == BandAtRisk && before != BandAtRisk {
+			v.Events = append(v.Events, s.atRisk(a, v.Health, now))
+			m, err := s.atRiskMail(ctx, a, v.Health, now)
+			if err != nil {
+				return v, err
+			}
+			if m != nil {
+				v.Mail = m
+				j.mails = append(j.mails, m)
+			}
 		}
-		return h, out, nil
+		return v, nil
 	}
+	return j
+}
+
+// atRiskMail is the mail telling an account's owner it crossed into the
+// risk band, in the owner's language; nil without an owner, a mail sender
+// or a mailbox. Its key names the crossing, so each crossing mails once.
+func (s *Service) atRiskMail(ctx context.Context, a *Account, h Health, now time.Time) (*email.Outbound, error) {
+	if a.OwnerID == nil || s.mail.Sender == nil {
+		return nil, nil
+	}
+	owner, err := s.store.Agent(ctx, *a.OwnerID)
+	if desk.ErrorCode(err) == desk.ENOTFOUND || (err == nil && (!owner.Active || owner.Email == "")) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	mb, err := s.opps.SystemMailbox(ctx)
+	if err != nil || mb == 0 {
+		return nil, err
+	}
+	lang, t := owner.Language, s.mail.T
+	if lang == "" {
+		lang = "en"
+	}
+	var text strings.Builder
+	text.WriteString(t(lang, "account.mail_at_risk_intro", a.Name, h.Score) + "\n\n")
+	for _, c := range h.Components {
+		text.WriteString(t(lang, "account.mail_at_risk_component", c.Name, c.Score, c.Weight) + "\n")
+	}
+	if s.mail.PublicURL != "" {
+		text.WriteString("\n" + s.mail.PublicURL + fmt.Sprintf("/organizations/%d", a.OrganizationID) + "\n")
+	}
+	m, err := s.mail.Sender.BuildSystemMail(ctx, email.SystemMail{MailboxID: mb, To: owner.Email,
+		Subject: t(lang, "account.mail_at_risk_subject", a.Name), Text: text.String(), Purpose: PurposeAtRisk,
+		Key: fmt.Sprintf("account:%d:at_risk:%d", a.OrganizationID, now.UnixMicro())})
+	if desk.ErrorCode(err) == desk.EINVALID {
+		// An owner address the mail cannot carry: the notification tells them.
+		s.log.Warn("account: at-risk mail", "organization", a.OrganizationID, "err", err)
+		return nil, nil
+	}
+	return m, err
 }
 
 // Refresh scores again every account that has health, for the time that
@@ -119,9 +201,11 @@ func (s *Service) Refresh(ctx context.Context) error {
 				touched = append(touched, Touch{OrganizationID: a.OrganizationID})
 			}
 		}
-		if err := s.store.ApplyEvents(ctx, "", 0, 0, s.clock.Now(), touched, s.judge(w)); err != nil {
+		j := s.judge(w)
+		if err := s.store.ApplyEvents(ctx, "", 0, 0, s.clock.Now(), touched, j.fn); err != nil {
 			return err
 		}
+		s.sendQueued(ctx, j.mails)
 		after = list[len(list)-1].OrganizationID
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/people"
@@ -38,12 +39,21 @@ type Store interface {
 	// ApplyEvents runs one transaction: for each touched organization it
 	// hands fn the account and its state (fresh when there is none), with
 	// its open and urgent ticket counts when recount says so, stores what
-	// fn left and the events it returns, and moves the consumer's cursor
-	// from from (else another node did: it writes nothing) to last.
+	// fn left, the events and the mail of its verdict (setting the mail's
+	// ID), and moves the consumer's cursor from from (else another node
+	// did: it writes nothing) to last.
 	ApplyEvents(ctx context.Context, consumer string, from, last int64, now time.Time, touched []Touch,
-		fn func(a *Account, s *State, evs []event.Event) (Health, []event.Event, error)) error
+		fn func(ctx context.Context, a *Account, s *State, evs []event.Event) (Verdict, error)) error
 	// TicketOrganizations returns the organization of each ticket that has one.
 	TicketOrganizations(ctx context.Context, ticketIDs []int64) (map[int64]int64, error)
+}
+
+// Verdict is what counting an account's events came to: its health, the
+// events to append and a mail to queue with them (nil for none).
+type Verdict struct {
+	Health Health
+	Events []event.Event
+	Mail   *email.Outbound
 }
 
 // Touch names an organization a batch of events concerns and the events.
@@ -58,6 +68,10 @@ type Service struct {
 	store    Store
 	checkins CheckinStore
 	book     BookStore
+	feedback FeedbackStore
+	opps     OpportunityStore
+	rules    RuleStore
+	mail     Mail
 	bus      *event.Bus
 	clock    desk.Clock
 	log      *slog.Logger
@@ -68,12 +82,20 @@ func New(s interface {
 	Store
 	CheckinStore
 	BookStore
+	FeedbackStore
+	OpportunityStore
+	RuleStore
 }, bus *event.Bus, clock desk.Clock, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{store: s, checkins: s, book: s, bus: bus, clock: clock, log: log}
+	return &Service{store: s, checkins: s, book: s, feedback: s, opps: s, rules: s, bus: bus, clock: clock, log: log}
 }
+
+// SendMail has the service mail the sales contact on a hand-off and an
+// account's owner when it falls into the risk band. Without it no mail
+// is written.
+func (s *Service) SendMail(m Mail) { s.mail = m }
 
 // Get returns an account with its health worked out for now.
 func (s *Service) Get(ctx context.Context, orgID int64) (*Account, error) {

@@ -5,14 +5,18 @@ package auth
 
 // Permissions, as object:action. Every route names one (or Public/SignedIn).
 const (
-	TicketsRead     = "tickets:read"     // read tickets in the agent's scope (own, own teams, unrouted)
-	TicketsReadAll  = "tickets:read_all" // read every ticket regardless of team
-	TicketsCreate   = "tickets:create"
-	TicketsUpdate   = "tickets:update" // status, priority, type, tags, fields, assignee, team
-	TicketsReply    = "tickets:reply"  // public replies
-	TicketsNote     = "tickets:note"   // internal notes
-	TicketsEscalate = "tickets:escalate"
-	TicketsMerge    = "tickets:merge"
+	TicketsRead    = "tickets:read"     // read tickets in the agent's scope (own, own teams, unrouted)
+	TicketsReadAll = "tickets:read_all" // read every ticket regardless of team
+	// TicketsReadAccounts narrows tickets:read for account executives: the
+	// tickets of the accounts one owns, one's own and one's teams' (with
+	// the unrouted ones only when one is in a team).
+	TicketsReadAccounts = "tickets:read_accounts"
+	TicketsCreate       = "tickets:create"
+	TicketsUpdate       = "tickets:update" // status, priority, type, tags, fields, assignee, team
+	TicketsReply        = "tickets:reply"  // public replies
+	TicketsNote         = "tickets:note"   // internal notes
+	TicketsEscalate     = "tickets:escalate"
+	TicketsMerge        = "tickets:merge"
 
 	ContactsRead       = "contacts:read"
 	ContactsWrite      = "contacts:write"
@@ -44,7 +48,8 @@ const (
 	ReportsTeam        = "reports:team"      // the supervisor home; the figures of one's teams (all with reports:read_all)
 	ReportsReadAll     = "reports:read_all"  // see every figure
 	ReportsExport      = "reports:export"    // export reports and ticket lists (CSV, XLSX)
-	AccountsManage     = "accounts:manage"   // edit any account and set its owner, tune the health weights
+	AccountsManage     = "accounts:manage"   // edit any account and set its owner, tune the health weights and opportunity rules
+	AccountsReadAll    = "accounts:read_all" // read every owner's book, opportunities and feedback
 	QAReview           = "qa:review"         // keep scorecards, review conversations, run the review queue and calibration
 	CoachingWrite      = "coaching:write"    // hold coaching sessions with agents and set their action items
 	TrainingManage     = "training:manage"   // write courses and assign them to agents and teams
@@ -64,7 +69,7 @@ const (
 
 // All lists every permission, in the order the admin UI shows them.
 var All = []string{
-	TicketsRead, TicketsReadAll, TicketsCreate, TicketsUpdate, TicketsReply, TicketsNote, TicketsEscalate, TicketsMerge,
+	TicketsRead, TicketsReadAll, TicketsReadAccounts, TicketsCreate, TicketsUpdate, TicketsReply, TicketsNote, TicketsEscalate, TicketsMerge,
 	ContactsRead, ContactsWrite, OrganizationsRead, OrganizationsWrite,
 	AgentsRead, AgentsWrite, TeamsRead, TeamsWrite, RolesRead, RolesWrite,
 	FieldsRead, FieldsWrite, TagsRead, TagsWrite, StatusesWrite, TokensWrite, WebhooksWrite, AuditRead,
@@ -72,7 +77,7 @@ var All = []string{
 	SLARead, SLAWrite,
 	PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite,
 	ReportsRead, ReportsTeam, ReportsReadAll, ReportsExport,
-	AccountsManage,
+	AccountsManage, AccountsReadAll,
 	QAReview, CoachingWrite, TrainingManage,
 	NPSManage,
 	KBWrite,
@@ -105,9 +110,9 @@ var BuiltinRoles = []struct {
 	{RoleSupervisor, "Runs the support operation",
 		append(append([]string{}, agentPermissions...), TicketsReadAll, TicketsMerge, TagsWrite, OrganizationsWrite, TeamsWrite, RolesRead, SLARead, SLAWrite,
 			PresenceRead, AssignmentWrite, AutomationsWrite, MacrosWrite, ReportsTeam, ReportsReadAll, ReportsExport, AccountsManage,
-			QAReview, CoachingWrite, TrainingManage, NPSManage, KBWrite)},
+			AccountsReadAll, QAReview, CoachingWrite, TrainingManage, NPSManage, KBWrite)},
 	{RoleAccountExecutive, "Owns customer accounts",
-		[]string{TicketsRead, TicketsReadAll, TicketsCreate, TicketsReply, TicketsNote, ContactsRead, ContactsWrite,
+		[]string{TicketsRead, TicketsReadAccounts, TicketsCreate, TicketsReply, TicketsNote, ContactsRead, ContactsWrite,
 			OrganizationsRead, OrganizationsWrite, AgentsRead, TeamsRead, FieldsRead, TagsRead, TokensWrite, NPSManage}},
 	{RoleAdmin, "Configures everything", All},
 }

@@ -20,6 +20,9 @@ type Actor struct {
 	// they may see besides their own (it shares tickets on the portal);
 	// 0 for none.
 	OrganizationID int64
+	// AccountIDs are the organizations the agent owns, read only for those
+	// whose ticket scope includes them (tickets:read_accounts).
+	AccountIDs []int64
 }
 
 // Actor kinds.

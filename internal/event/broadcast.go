@@ -179,6 +179,8 @@ func (k Key) String() string {
 		return "agent:" + strconv.FormatInt(k.id, 10)
 	case keyTeam:
 		return "team:" + strconv.FormatInt(k.id, 10)
+	case keyAccount:
+		return "account:" + strconv.FormatInt(k.id, 10)
 	case keyAllTickets:
 		return "all"
 	case keyUnteamed:
@@ -203,6 +205,8 @@ func ParseKey(s string) (Key, error) {
 			return Agent(n), nil
 		case "team":
 			return Team(n), nil
+		case "account":
+			return Account(n), nil
 		}
 	}
 	return Key{}, fmt.Errorf("event: key %q", s)

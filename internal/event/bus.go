@@ -22,6 +22,7 @@ const (
 	keyTeam
 	keyAllTickets
 	keyUnteamed
+	keyAccount
 )
 
 // Agent is the key of one agent.
@@ -29,6 +30,9 @@ func Agent(id int64) Key { return Key{kind: keyAgent, id: id} }
 
 // Team is the key of a team's members.
 func Team(id int64) Key { return Key{kind: keyTeam, id: id} }
+
+// Account is the key of the owner of an account (an organization).
+func Account(id int64) Key { return Key{kind: keyAccount, id: id} }
 
 // AllTickets is the key of agents who see every ticket; Unteamed of agents
 // who see tickets no team has.

@@ -60,6 +60,10 @@ const (
 	// PresenceChanged: an agent's availability moved (by the agent or by
 	// inactivity); package assign hands back tickets and fills free slots.
 	PresenceChanged = "agent.presence_changed"
+	// OpportunityHandedOff: an account's opportunity was handed to sales
+	// (package account). Data: opportunity_id, organization_id, title,
+	// kind, value, currency, ticket_id, source, sales_email, agent_id.
+	OpportunityHandedOff = "opportunity.handed_off"
 )
 
 // Public lists the kinds an integrator may subscribe to, in the order the
@@ -69,6 +73,7 @@ var Public = []string{
 	Mentioned, FollowerAdded, SLAWarning, SLABreached, SatisfactionRated,
 	ContactCreated, ContactUpdated, ContactDeleted, OrganizationCreated, OrganizationUpdated, OrganizationDeleted,
 	AgentCreated, AgentUpdated, AgentDeactivated, TeamCreated, TeamUpdated, TeamDeleted, WebhookDisabled,
+	OpportunityHandedOff,
 }
 
 // Event is one recorded change. Data holds the kind-specific details as JSON.

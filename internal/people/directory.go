@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
@@ -36,6 +37,10 @@ type ContactInput struct {
 	Phone          *string
 	Language       *string
 	OrganizationID *int64 // 0 detaches
+	// AccountRole, PreferredLanguage, PreferredChannel: "" clears.
+	AccountRole       *string
+	PreferredLanguage *string
+	PreferredChannel  *string
 	// IfVersion, when not 0, applies the change only to that version (else
 	// ESTALE).
 	IfVersion int64
@@ -131,6 +136,19 @@ func (s *Service) applyContact(ctx context.Context, c *Contact, in ContactInput,
 		}
 		c.Language = *in.Language
 	}
+	oneOf := func(field string, p *string, allowed []string, dst *string) {
+		if p == nil {
+			return
+		}
+		v := strings.TrimSpace(*p)
+		if v != "" && !slices.Contains(allowed, v) {
+			errs[field] = desk.M("invalid.one_of", strings.Join(allowed, ", "))
+		}
+		*dst = v
+	}
+	oneOf("account_role", in.AccountRole, AccountRoles, &c.AccountRole)
+	oneOf("preferred_language", in.PreferredLanguage, Languages, &c.PreferredLanguage)
+	oneOf("preferred_channel", in.PreferredChannel, PreferredChannels, &c.PreferredChannel)
 	if in.OrganizationID != nil {
 		if *in.OrganizationID == 0 {
 			c.OrganizationID = nil

@@ -45,17 +45,29 @@ func (a *Agent) CurrentVersion() int64 { return a.Version }
 
 // Contact is a customer who writes in.
 type Contact struct {
-	ID             int64     `json:"id"`
-	Name           string    `json:"name"`
-	Emails         []string  `json:"emails"`
-	Phone          string    `json:"phone"`
-	Language       string    `json:"language"`
-	OrganizationID *int64    `json:"organization_id"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             int64    `json:"id"`
+	Name           string   `json:"name"`
+	Emails         []string `json:"emails"`
+	Phone          string   `json:"phone"`
+	Language       string   `json:"language"`
+	OrganizationID *int64   `json:"organization_id"`
+	// AccountRole is the contact's part in their account (AccountRoles, ""
+	// for none); PreferredLanguage ("" follows Language) and
+	// PreferredChannel (Channels, "" for any) say how they like to be reached.
+	AccountRole       string    `json:"account_role"`
+	PreferredLanguage string    `json:"preferred_language"`
+	PreferredChannel  string    `json:"preferred_channel"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 	// Version counts the changes; the API sends it as the ETag.
 	Version int64 `json:"version"`
 }
+
+// Roles of a contact in their account, and the channels they may prefer.
+var (
+	AccountRoles      = []string{"decision_maker", "champion", "technical", "billing"}
+	PreferredChannels = []string{"email", "phone", "chat"}
+)
 
 // CurrentVersion is the version the API sends as the ETag (If-Match compares with it).
 func (c *Contact) CurrentVersion() int64 { return c.Version }

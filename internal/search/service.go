@@ -167,7 +167,7 @@ func (s *Service) query(a desk.Actor, r Request) (Query, error) {
 	case a.Kind == desk.ActorContact:
 		q.Scope = &ticket.Scope{RequesterID: a.ID}
 	case a.Kind == desk.ActorAgent && !a.Can(auth.TicketsReadAll):
-		q.Scope = &ticket.Scope{AgentID: a.ID, TeamIDs: a.TeamIDs}
+		q.Scope = ticket.AgentScope(a)
 	}
 	q.Internal = a.Kind != desk.ActorContact
 	return q, nil

@@ -217,7 +217,7 @@ func (db *DB) TicketOrganizations(ctx context.Context, ids []int64) (map[int64]i
 // cursor's row is locked first: of two nodes reading the same batch, the
 // second finds the cursor moved and writes nothing.
 func (db *DB) ApplyEvents(ctx context.Context, consumer string, from, last int64, now time.Time, touched []account.Touch,
-	fn func(a *account.Account, s *account.State, evs []event.Event) (account.Health, []event.Event, error)) error {
+	fn func(ctx context.Context, a *account.Account, s *account.State, evs []event.Event) (account.Verdict, error)) error {
 	return db.inTx(ctx, func(tx *txn) error {
 		if consumer != "" {
 			var at int64
@@ -247,7 +247,7 @@ func (db *DB) ApplyEvents(ctx context.Context, consumer string, from, last int64
 }
 
 func (db *DB) applyAccount(ctx context.Context, tx *txn, t account.Touch, now time.Time,
-	fn func(a *account.Account, s *account.State, evs []event.Event) (account.Health, []event.Event, error)) error {
+	fn func(ctx context.Context, a *account.Account, s *account.State, evs []event.Event) (account.Verdict, error)) error {
 	list, err := scanAccounts(ctx, tx, `WHERE o.id = $1`, t.OrganizationID)
 	if err != nil || len(list) == 0 {
 		return err // an organization deleted since: nothing to keep
@@ -264,9 +264,15 @@ func (db *DB) applyAccount(ctx context.Context, tx *txn, t account.Touch, now ti
 			return fmt.Errorf("account %d open tickets: %w", t.OrganizationID, err)
 		}
 	}
-	h, evs, err := fn(a, st, t.Events)
+	v, err := fn(ctx, a, st, t.Events)
 	if err != nil {
 		return err
+	}
+	h, evs := v.Health, v.Events
+	if v.Mail != nil {
+		if err := insertSystemMail(ctx, tx, v.Mail); err != nil {
+			return fmt.Errorf("account %d mail: %w", t.OrganizationID, err)
+		}
 	}
 	b, _ := json.Marshal(st)
 	if t.Events == nil {
@@ -288,4 +294,23 @@ func (db *DB) applyAccount(ctx context.Context, tx *txn, t account.Touch, now ti
 		return fmt.Errorf("account %d history: %w", t.OrganizationID, err)
 	}
 	return db.appendEvents(ctx, tx, evs)
+}
+
+// OwnedAccounts returns the ids of the organizations an agent owns (the
+// index organizations_owner).
+func (db *DB) OwnedAccounts(ctx context.Context, agentID int64) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM organizations WHERE owner_id = $1 ORDER BY id`, agentID)
+	if err != nil {
+		return nil, fmt.Errorf("owned accounts: %w", err)
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("owned accounts: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }

@@ -185,6 +185,10 @@ var timelineParts = map[string]string{
 		FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.organization_id = $1 AND m.internal`,
 	account.ItemCheckin: `SELECT 'checkin' AS kind, held_at AS at, id, CAST(NULL AS BIGINT) AS ticket_id, substr(notes, 1, 200) AS text
 		FROM checkins WHERE organization_id = $1`,
+	account.ItemFeedback: `SELECT 'feedback' AS kind, created_at AS at, id, ticket_id, substr(kind || ': ' || body, 1, 200) AS text
+		FROM feedback WHERE organization_id = $1`,
+	account.ItemOpportunity: `SELECT 'opportunity' AS kind, created_at AS at, id, ticket_id, substr(stage || ': ' || title, 1, 200) AS text
+		FROM opportunities WHERE organization_id = $1`,
 	account.ItemEscalation: `SELECT 'escalation' AS kind, e.created_at AS at, e.id, e.ticket_id, '' AS text
 		FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE t.organization_id = $1 AND e.kind = 'ticket.escalated'`,
 	account.ItemBreach: `SELECT 'sla_breach' AS kind, e.created_at AS at, e.id, e.ticket_id, '' AS text

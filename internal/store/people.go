@@ -153,7 +153,8 @@ func (x *peopleTx) UpdateAgent(ctx context.Context, a *people.Agent) error {
 	return bumped(&a.Version, versioned(ctx, x.tx, res, err, "agents", a.ID, desk.M("error.agent_not_found", a.ID)))
 }
 
-const contactColumns = `id, name, phone, language, organization_id, created_at, updated_at, version FROM contacts`
+const contactColumns = `id, name, phone, language, organization_id, account_role, preferred_language, preferred_channel,
+	created_at, updated_at, version FROM contacts`
 
 func (db *DB) scanContacts(ctx context.Context, q querier, where string, args ...any) ([]*people.Contact, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+` `+where, args...)
@@ -166,7 +167,8 @@ func (db *DB) scanContacts(ctx context.Context, q querier, where string, args ..
 		var c people.Contact
 		var org sql.NullInt64
 		var cr, up int64
-		if err := rows.Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &cr, &up, &c.Version); err != nil {
+		if err := rows.Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &c.AccountRole, &c.PreferredLanguage,
+			&c.PreferredChannel, &cr, &up, &c.Version); err != nil {
 			return nil, fmt.Errorf("contacts: %w", err)
 		}
 		c.OrganizationID, c.CreatedAt, c.UpdatedAt = fromNullID(org), fromMicros(cr), fromMicros(up)
@@ -199,9 +201,11 @@ func contactByEmail(ctx context.Context, tx *txn, email string) (*people.Contact
 	var c people.Contact
 	var org sql.NullInt64
 	var cr, up int64
-	err := tx.QueryRowContext(ctx, `SELECT c.id, c.name, c.phone, c.language, c.organization_id, c.created_at, c.updated_at,
-		c.version FROM contact_emails e JOIN contacts c ON c.id = e.contact_id WHERE e.email = $1`, email).
-		Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &cr, &up, &c.Version)
+	err := tx.QueryRowContext(ctx, `SELECT c.id, c.name, c.phone, c.language, c.organization_id, c.account_role,
+		c.preferred_language, c.preferred_channel, c.created_at, c.updated_at, c.version
+		FROM contact_emails e JOIN contacts c ON c.id = e.contact_id WHERE e.email = $1`, email).
+		Scan(&c.ID, &c.Name, &c.Phone, &c.Language, &org, &c.AccountRole, &c.PreferredLanguage, &c.PreferredChannel,
+			&cr, &up, &c.Version)
 	if err != nil {
 		return nil, notFound(err, desk.M("error.contact_email_not_found", email))
 	}
@@ -215,8 +219,10 @@ func insertContact(ctx context.Context, tx *txn, c *people.Contact) error {
 	if len(c.Emails) > 0 {
 		primary = c.Emails[0]
 	}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, language, organization_id, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, c.Name, primary, c.Phone, c.Language, nullID(c.OrganizationID),
+	if err := tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, language, organization_id, account_role,
+		preferred_language, preferred_channel, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, c.Name, primary, c.Phone, c.Language,
+		nullID(c.OrganizationID), c.AccountRole, c.PreferredLanguage, c.PreferredChannel,
 		micros(c.CreatedAt), micros(c.UpdatedAt)).Scan(&c.ID); err != nil {
 		return fmt.Errorf("insert contact: %w", err)
 	}
@@ -286,8 +292,10 @@ func (x *peopleTx) CreateContact(ctx context.Context, c *people.Contact) error {
 // its emails.
 func (x *peopleTx) UpdateContact(ctx context.Context, c *people.Contact) error {
 	res, err := x.tx.ExecContext(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, language = $5,
-		organization_id = $6, updated_at = $7, version = version + 1 WHERE id = $1 AND version = $8`,
-		c.ID, c.Name, c.Email(), c.Phone, c.Language, nullID(c.OrganizationID), micros(c.UpdatedAt), c.Version)
+		organization_id = $6, updated_at = $7, account_role = $9, preferred_language = $10, preferred_channel = $11,
+		version = version + 1 WHERE id = $1 AND version = $8`,
+		c.ID, c.Name, c.Email(), c.Phone, c.Language, nullID(c.OrganizationID), micros(c.UpdatedAt), c.Version,
+		c.AccountRole, c.PreferredLanguage, c.PreferredChannel)
 	if err := bumped(&c.Version, versioned(ctx, x.tx, res, err, "contacts", c.ID, desk.M("error.contact_not_found", c.ID))); err != nil {
 		return err
 	}

@@ -415,7 +415,13 @@ func scopeCondition(s *ticket.Scope, arg func(any) string) string {
 	if s.RequesterID != 0 {
 		return "t.requester_id = " + arg(s.RequesterID)
 	}
-	cond := "t.assignee_id = " + arg(s.AgentID) + " OR t.team_id IS NULL"
+	cond := "t.assignee_id = " + arg(s.AgentID)
+	if !s.Accounts || len(s.TeamIDs) > 0 {
+		cond += " OR t.team_id IS NULL"
+	}
+	if len(s.AccountIDs) > 0 {
+		cond += " OR t.organization_id IN (" + idList(s.AccountIDs) + ")"
+	}
 	if len(s.TeamIDs) > 0 {
 		cond += " OR t.team_id IN (" + idList(s.TeamIDs) + ")"
 	}

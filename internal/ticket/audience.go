@@ -10,7 +10,7 @@ import (
 // by the rule of Scope.Sees: agents who see every ticket, its assignee, and
 // its team's members, or every agent while no team has it.
 func (t *Ticket) Audience() []event.Key {
-	keys := make([]event.Key, 0, 3)
+	keys := make([]event.Key, 0, 4)
 	keys = append(keys, event.AllTickets)
 	if t.TeamID == nil {
 		keys = append(keys, event.Unteamed)
@@ -19,6 +19,9 @@ func (t *Ticket) Audience() []event.Key {
 	}
 	if t.AssigneeID != nil {
 		keys = append(keys, event.Agent(*t.AssigneeID))
+	}
+	if t.OrganizationID != nil {
+		keys = append(keys, event.Account(*t.OrganizationID))
 	}
 	return keys
 }
@@ -32,9 +35,15 @@ func (s *Scope) Keys() []event.Key {
 	if s.RequesterID != 0 {
 		return nil
 	}
-	keys := []event.Key{event.Unteamed, event.Agent(s.AgentID)}
+	keys := []event.Key{event.Agent(s.AgentID)}
+	if !s.Accounts || len(s.TeamIDs) > 0 {
+		keys = append(keys, event.Unteamed)
+	}
 	for _, id := range s.TeamIDs {
 		keys = append(keys, event.Team(id))
+	}
+	for _, id := range s.AccountIDs {
+		keys = append(keys, event.Account(id))
 	}
 	return keys
 }

@@ -112,7 +112,19 @@ func scope(a desk.Actor) *Scope {
 	if a.Kind != desk.ActorAgent || a.Can(auth.TicketsReadAll) {
 		return nil
 	}
-	return &Scope{AgentID: a.ID, TeamIDs: a.TeamIDs}
+	return AgentScope(a)
+}
+
+// AgentScope is the scope of an agent without tickets:read_all: an
+// account executive's (tickets:read_accounts) adds the tickets of the
+// accounts they own and leaves out unrouted tickets unless they are in a
+// team.
+func AgentScope(a desk.Actor) *Scope {
+	s := &Scope{AgentID: a.ID, TeamIDs: a.TeamIDs}
+	if a.Can(auth.TicketsReadAccounts) {
+		s.Accounts, s.AccountIDs = true, a.AccountIDs
+	}
+	return s
 }
 
 // AudienceKeys names the ticket audiences (see Ticket.Audience) an actor may

@@ -6,6 +6,7 @@
 package ticket
 
 import (
+	"slices"
 	"time"
 )
 
@@ -187,6 +188,11 @@ type Filter struct {
 type Scope struct {
 	AgentID int64
 	TeamIDs []int64
+	// Accounts, when set, narrows the scope to an account executive's: the
+	// tickets of the organizations AccountIDs, their own and their teams',
+	// and unrouted tickets only when they are in a team.
+	Accounts   bool
+	AccountIDs []int64
 	// RequesterID, when set, limits a customer to their own tickets.
 	RequesterID int64
 	// OrganizationID, with RequesterID, adds the tickets of the customer's
@@ -206,8 +212,11 @@ func (s *Scope) Sees(t *Ticket) bool {
 	if t.AssigneeID != nil && *t.AssigneeID == s.AgentID {
 		return true
 	}
-	if t.TeamID == nil {
+	if s.Accounts && t.OrganizationID != nil && slices.Contains(s.AccountIDs, *t.OrganizationID) {
 		return true
+	}
+	if t.TeamID == nil {
+		return !s.Accounts || len(s.TeamIDs) > 0
 	}
 	for _, id := range s.TeamIDs {
 		if id == *t.TeamID {

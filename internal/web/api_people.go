@@ -80,12 +80,15 @@ func withID[T any](r *http.Request, fn func(id int64) (T, error)) (T, error) {
 // --- contacts
 
 type contactIn struct {
-	Name           *string    `json:"name"`
-	Emails         *[]string  `json:"emails"`
-	Email          *string    `json:"email"`
-	Phone          *string    `json:"phone"`
-	Language       *string    `json:"language"`
-	OrganizationID optionalID `json:"organization_id"`
+	Name              *string    `json:"name"`
+	Emails            *[]string  `json:"emails"`
+	Email             *string    `json:"email"`
+	Phone             *string    `json:"phone"`
+	Language          *string    `json:"language"`
+	OrganizationID    optionalID `json:"organization_id"`
+	AccountRole       *string    `json:"account_role"`
+	PreferredLanguage *string    `json:"preferred_language"`
+	PreferredChannel  *string    `json:"preferred_channel"`
 }
 
 func (in contactIn) input() people.ContactInput {
@@ -93,7 +96,8 @@ func (in contactIn) input() people.ContactInput {
 		in.Emails = &[]string{*in.Email}
 	}
 	return people.ContactInput{Name: in.Name, Emails: in.Emails, Phone: in.Phone, Language: in.Language,
-		OrganizationID: in.OrganizationID.ptr()}
+		OrganizationID: in.OrganizationID.ptr(), AccountRole: in.AccountRole, PreferredLanguage: in.PreferredLanguage,
+		PreferredChannel: in.PreferredChannel}
 }
 
 // listContacts pages contacts by id in SQL (the one people list that grows
