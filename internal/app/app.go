@@ -307,6 +307,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := checkGoals(a.Queue, a.Reports); err != nil {
 		return err
 	}
+	a.Accounts.SendMail(account.Mail{Sender: a.MailOut, T: i18n.Builtin().T, PublicURL: a.Config.publicURL()})
 	if err := refreshAccounts(a.Queue, a.Accounts); err != nil {
 		return err
 	}
@@ -490,6 +491,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.Accounts.Run(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.Accounts.RunSuggestions(ctx)
 	}()
 	wg.Add(1)
 	go func() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sahayak/sahayak/internal/access"
+	"github.com/sahayak/sahayak/internal/account"
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/people"
@@ -80,6 +81,9 @@ var (
 	_ versioned = (*sla.Calendar)(nil)
 	_ versioned = (*sla.Policy)(nil)
 	_ versioned = (*sla.Rule)(nil)
+	_ versioned = (*account.Feedback)(nil)
+	_ versioned = (*account.Opportunity)(nil)
+	_ versioned = (*account.Rule)(nil)
 )
 
 // setETag sets the entity tag of a resource about to be answered (a
