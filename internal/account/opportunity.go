@@ -328,6 +328,9 @@ func (s *Service) ChangeOpportunity(ctx context.Context, id int64, in Opportunit
 	return o, nil
 }
 
+// Moves are the stages the opportunity may move to next.
+func (o *Opportunity) Moves() []string { return nextStages[o.Stage] }
+
 // stageMove is the message refusing a move, or none.
 func stageMove(from, to string) desk.Msg {
 	if !contains(Stages, to) {

@@ -142,6 +142,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 	if d.MailOut, err = email.NewSender(db, blob.New(d.BlobDir), d.Queue, bus, clock, log, email.SenderConfig{}); err != nil {
 		t.Fatal(err)
 	}
+	d.Accounts.SendMail(account.Mail{Sender: d.MailOut, T: i18n.Builtin().T, PublicURL: "https://help.desk.test"})
 	d.CSAT = csat.New(db, d.MailOut, bus, clock, log, i18n.Builtin().T, csat.Config{PublicURL: "https://help.desk.test"})
 	qualitySvc := quality.NewService(db, d.Tickets, clock)
 	srv, err := web.New(web.Deps{Log: log, Tickets: d.Tickets, People: d.People, Access: d.Access,

@@ -9,6 +9,7 @@ import (
 	"github.com/sahayak/sahayak/internal/account"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/people"
 )
 
 type bookData struct {
@@ -54,6 +55,14 @@ type accountPanel struct {
 	Outcomes []string
 	Template string
 	CanLog   bool
+	// Feedback and the opportunities by stage; AEs are the owners the
+	// account form offers; KeyContacts the contacts with a role.
+	Feedback      []*account.Feedback
+	FeedbackKinds []string
+	Board         []stageColumn
+	AEs           []*people.Agent
+	KeyContacts   []*people.Contact
+	Roles         []string
 }
 
 // readAccountPanel gathers the account part of the organization page.
@@ -91,6 +100,35 @@ func (s *Server) readAccountPanel(r *http.Request, orgID int64) (*accountPanel, 
 	}
 	if p.Checkins, err = s.Accounts.Checkins(ctx, orgID, 0, 5); err != nil {
 		return nil, err
+	}
+	p.FeedbackKinds, p.Roles = account.FeedbackKinds, people.AccountRoles
+	if p.Feedback, err = s.Accounts.ListFeedback(ctx, account.FeedbackFilter{OrganizationID: &orgID, Limit: 10}); err != nil {
+		return nil, err
+	}
+	opps, err := s.Accounts.Opportunities(ctx, account.OpportunityFilter{OrganizationID: &orgID, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	p.Board = board(opps)
+	if p.CanLog {
+		if list, err := s.People.Agents(ctx); err == nil {
+			for _, ag := range list {
+				if ag.Active && ag.Role == auth.RoleAccountExecutive {
+					p.AEs = append(p.AEs, ag)
+				}
+			}
+		}
+	}
+	if actor.Can(auth.ContactsRead) {
+		cs, err := s.People.Contacts(ctx, people.ContactFilter{OrganizationID: &orgID, Limit: 100})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			if c.AccountRole != "" {
+				p.KeyContacts = append(p.KeyContacts, c)
+			}
+		}
 	}
 	return p, nil
 }
@@ -146,6 +184,11 @@ type ticketAccountPanel struct {
 	Account     *account.Account
 	Owner       string
 	LastCheckin *time.Time
+	// CanWrite offers the forms that record feedback and flag an
+	// opportunity (to whoever may change the account).
+	CanWrite      bool
+	FeedbackKinds []string
+	RuleKinds     []string
 }
 
 // ticketAccount reads the ticket page's account panel; nil when it cannot
@@ -156,7 +199,9 @@ func (s *Server) ticketAccount(r *http.Request, orgID int64) *ticketAccountPanel
 	if err != nil {
 		return nil
 	}
-	p := &ticketAccountPanel{Account: a}
+	actor, _ := desk.ActorFrom(ctx)
+	p := &ticketAccountPanel{Account: a, FeedbackKinds: account.FeedbackKinds, RuleKinds: account.RuleKinds,
+		CanWrite: actor.Can(auth.OrganizationsWrite) && (actor.Can(auth.AccountsManage) || a.OwnerID == nil || *a.OwnerID == actor.ID)}
 	if a.OwnerID != nil {
 		if ag, err := s.People.Agent(ctx, *a.OwnerID); err == nil {
 			p.Owner = ag.Name

@@ -21,6 +21,7 @@ const peoplePageSize = 50
 // kept to show again when the service refuses it.
 type personForm struct {
 	Name, Emails, Phone, Language, Organization string // contacts
+	Role, PrefLanguage, PrefChannel             string // contacts in an account
 	Domains, Notes                              string // organizations
 	PortalShares                                bool   // organizations: contacts see each other's tickets on the portal
 	Version                                     int64
@@ -113,7 +114,7 @@ func (s *Server) showContact(w http.ResponseWriter, r *http.Request, status int,
 		d.Form = *f
 	} else {
 		d.Form = personForm{Name: c.Name, Emails: strings.Join(c.Emails, "\n"), Phone: c.Phone, Language: c.Language,
-			Version: c.Version}
+			Role: c.AccountRole, PrefLanguage: c.PreferredLanguage, PrefChannel: c.PreferredChannel, Version: c.Version}
 		if c.OrganizationID != nil {
 			d.Form.Organization = strconv.FormatInt(*c.OrganizationID, 10)
 		}

@@ -26,7 +26,8 @@ func readPersonForm(r *http.Request) (personForm, error) {
 	v, _ := strconv.ParseInt(f.Get("version"), 10, 64)
 	return personForm{Name: f.Get("name"), Emails: f.Get("emails"), Phone: f.Get("phone"), Language: f.Get("language"),
 		Organization: f.Get("organization_id"), Domains: f.Get("domains"), Notes: f.Get("notes"), Version: v,
-		PortalShares: f.Get("portal_shares_tickets") != ""}, nil
+		PortalShares: f.Get("portal_shares_tickets") != "", Role: f.Get("account_role"),
+		PrefLanguage: f.Get("preferred_language"), PrefChannel: f.Get("preferred_channel")}, nil
 }
 
 // listOf splits a textarea of addresses or domains: one a line, or
@@ -38,7 +39,8 @@ func listOf(s string) []string {
 func (f personForm) contactInput() (people.ContactInput, desk.Fields) {
 	errs := desk.Fields{}
 	emails := listOf(f.Emails)
-	in := people.ContactInput{Name: &f.Name, Emails: &emails, Phone: &f.Phone, Language: &f.Language, IfVersion: f.Version}
+	in := people.ContactInput{Name: &f.Name, Emails: &emails, Phone: &f.Phone, Language: &f.Language, IfVersion: f.Version,
+		AccountRole: &f.Role, PreferredLanguage: &f.PrefLanguage, PreferredChannel: &f.PrefChannel}
 	if id, ok := formID(f.Organization, errs, "organization_id"); ok {
 		in.OrganizationID = id
 	} else if f.Organization == "" {

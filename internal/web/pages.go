@@ -16,6 +16,7 @@ import (
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/i18n"
+	"github.com/sahayak/sahayak/internal/people"
 )
 
 //go:embed templates
@@ -81,6 +82,9 @@ func parseTemplates(c i18n.Catalog) (map[string]*template.Template, error) {
 			"sub":       func(a, b int) int { return a - b },
 			"ptr":       func(id int64) *int64 { return &id },
 			"adminNav":  isAdminNav,
+			// The choices of a contact in an account (package people).
+			"accountRoles":    func() []string { return people.AccountRoles },
+			"contactChannels": func() []string { return people.PreferredChannels },
 		}).ParseFS(templateFS, "templates/*.html")
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
@@ -337,6 +341,15 @@ func (s *Server) pageRoutes() {
 	s.handle("GET /nps/campaigns/{id}", auth.NPSManage, s.npsCampaignPage)
 	s.handle("POST /nps/campaigns/{id}/send", auth.NPSManage, s.sendCampaignPage)
 	s.handle("GET /book", auth.OrganizationsRead, s.bookPage)
+	s.handle("POST /organizations/{id}/account", auth.OrganizationsWrite, s.accountFormPage)
+	s.handle("POST /organizations/{id}/feedback", auth.OrganizationsWrite, s.orgFeedbackPage)
+	s.handle("POST /organizations/{id}/opportunities", auth.OrganizationsWrite, s.orgOpportunityPage)
+	s.handle("POST /tickets/{id}/feedback", auth.OrganizationsWrite, s.ticketFeedbackPage)
+	s.handle("POST /tickets/{id}/opportunities", auth.OrganizationsWrite, s.ticketOpportunityPage)
+	s.handle("POST /opportunities/{id}/stage", auth.OrganizationsWrite, s.opportunityStagePage)
+	s.handle("GET /opportunities", auth.OrganizationsRead, s.opportunitiesPage)
+	s.handle("GET /feedback", auth.OrganizationsRead, s.feedbackPage)
+	s.handle("GET /feedback/export.csv", auth.OrganizationsRead, s.exportFeedback)
 
 	s.handle("GET /settings", auth.SignedIn, s.settingsPage)
 	s.handle("POST /settings/language", auth.SignedIn, s.setLanguagePage)
