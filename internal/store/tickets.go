@@ -434,7 +434,7 @@ func scopeCondition(s *ticket.Scope, arg func(any) string) string {
 const maxScopeBranches = 12
 
 // scopeBranches is the scope of an agent's list as conditions (assigned to
-// them, no team, each of their teams) that an index (routing column,
+// them, no team, each of their teams, an account executive's accounts) that an index (routing column,
 // updated_at, id) returns in list order; nil when the list is not scoped by
 // agent or its order is not the index's (nearest due first orders by the SLA
 // table).
@@ -443,9 +443,16 @@ func scopeBranches(f ticket.Filter) []string {
 	if s == nil || s.RequesterID != 0 || f.Sort == "due" || len(s.TeamIDs)+2 > maxScopeBranches {
 		return nil
 	}
-	branches := []string{"t.assignee_id = " + strconv.FormatInt(s.AgentID, 10), "t.team_id IS NULL"}
+	branches := []string{"t.assignee_id = " + strconv.FormatInt(s.AgentID, 10)}
+	if !s.Accounts || len(s.TeamIDs) > 0 {
+		branches = append(branches, "t.team_id IS NULL")
+	}
 	for _, id := range s.TeamIDs {
 		branches = append(branches, "t.team_id = "+strconv.FormatInt(id, 10))
+	}
+	if len(s.AccountIDs) > 0 {
+		// An account executive's accounts (scopeCondition's same rule).
+		branches = append(branches, "t.organization_id IN ("+idList(s.AccountIDs)+")")
 	}
 	return branches
 }
