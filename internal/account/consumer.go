@@ -88,7 +88,7 @@ func (s *Service) handle(ctx context.Context, from int64, evs []event.Event) err
 
 // sendQueued hands committed mail to the send job; mail not written (a
 // batch another node handled) has no id.
-func (s *Service) sendQueued(ctx context.Context, mails []*email.Outbound) {
+func (s *Service) sendQueued(ctx context.Context, mails map[int64]*email.Outbound) {
 	var ids []int64
 	for _, m := range mails {
 		if m.ID != 0 {
@@ -104,17 +104,18 @@ func (s *Service) sendQueued(ctx context.Context, mails []*email.Outbound) {
 	}
 }
 
-// judgement counts accounts' events and keeps the mail it queued.
+// judgement counts accounts' events and keeps the mail it queued, by
+// account: a transaction run again replaces the mail of its first run.
 type judgement struct {
 	fn    func(ctx context.Context, a *Account, st *State, evs []event.Event) (Verdict, error)
-	mails []*email.Outbound
+	mails map[int64]*email.Outbound
 }
 
 // judge returns what ApplyEvents does to each account: count its events,
 // score it, and tell its owner when it crossed into the risk band.
 func (s *Service) judge(w Weights) *judgement {
 	now := s.clock.Now()
-	j := &judgement{}
+	j := &judgement{mails: map[int64]*email.Outbound{}}
 	j.fn = func(ctx context.Context, a *Account, st *State, evs []event.Event) (Verdict, error) {
 		before := BandHealthy
 		if a.Health != nil {
@@ -130,9 +131,9 @@ func (s *Service) judge(w Weights) *judgement {
 			if err != nil {
 				return v, err
 			}
+			v.Mail = m
 			if m != nil {
-				v.Mail = m
-				j.mails = append(j.mails, m)
+				j.mails[a.OrganizationID] = m
 			}
 		}
 		return v, nil
