@@ -1,14 +1,10 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/sahayak/sahayak/internal/account"
-	"github.com/sahayak/sahayak/internal/store/storetest"
 )
 
 // Feedback and opportunities through the API: recorded from a ticket,
@@ -184,6 +180,5 @@ func TestFeedbackAndOpportunityPages(t *testing.T) {
 		if res.StatusCode != 200 || !strings.Contains(csv, "बहुत अच्छी सेवा") {
 			t.Errorf("export from the page: %d", res.StatusCode)
 		}
-		storetest.CatchUpWith(t, d.DB, account.Consumer, func(ctx context.Context) error { return d.Accounts.Catchup(ctx) })
 	})
 }
