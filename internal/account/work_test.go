@@ -67,7 +67,7 @@ func (f *fixture) mails(purpose string) []*email.Outbound {
 func (f *fixture) events(kind string, want int) []map[string]any {
 	f.t.Helper()
 	var out []map[string]any
-	for try := 0; try < 100; try++ {
+	for try := 0; try < 600; try++ {
 		evs, err := f.db.EventsAfter(f.sys, 0, 5000)
 		if err != nil {
 			f.t.Fatal(err)
