@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sahayak/sahayak/internal/account"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -213,6 +214,23 @@ func (d *demo) customers(ctx context.Context) ([]*people.Contact, error) {
 			return nil, fmt.Errorf("demo organization %s: %w", o.name, err)
 		}
 		orgs = append(orgs, org)
+	}
+	// The account executives own the accounts in turn, so each lands on
+	// their accounts' tickets.
+	var owners []int64
+	for _, ag := range d.agents {
+		if ag.Role == auth.RoleAccountExecutive {
+			owners = append(owners, ag.ID)
+		}
+	}
+	accounts := account.New(d.s.DB, event.NewBus(), d.clk, nil)
+	for i, org := range orgs {
+		if len(owners) == 0 {
+			break
+		}
+		if _, err := accounts.Update(ctx, org.ID, account.Input{OwnerID: &owners[i%len(owners)]}); err != nil {
+			return nil, fmt.Errorf("demo account %s: owner: %w", org.Name, err)
+		}
 	}
 	var contacts []*people.Contact
 	for i := range 160 {
