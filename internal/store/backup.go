@@ -290,6 +290,11 @@ func (db *DB) ImportTables(ctx context.Context, next func() (Table, io.Reader, e
 			if slices.Contains(notBackedUp, t.Name) {
 				return fmt.Errorf("import: table %s is not restored from a backup", t.Name)
 			}
+			// A migration may seed rows (the built-in opportunity rules):
+			// the backup's rows replace them.
+			if _, err := tx.Exec(ctx, "DELETE FROM "+pgx.Identifier{t.Name}.Sanitize()); err != nil {
+				return fmt.Errorf("import %s: clear: %w", t.Name, err)
+			}
 			q := "COPY " + pgx.Identifier{t.Name}.Sanitize() + " (" + quoteColumns(t.Columns) + ") FROM STDIN"
 			if _, err := c.PgConn().CopyFrom(ctx, r, q); err != nil {
 				return fmt.Errorf("import %s: %w", t.Name, err)
