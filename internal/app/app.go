@@ -149,6 +149,7 @@ type App struct {
 	// requests per address asked for and per client, across nodes.
 	Portal       *portal.Service
 	portalLimits []*ratelimit.Limiter
+	kbLimit      *ratelimit.Limiter
 	Audit        *audit.Recorder
 	Web          *web.Server
 	jobsDB       *sql.DB
@@ -289,7 +290,10 @@ func (a *App) build(ctx context.Context) error {
 	a.CSAT = csat.New(a.DB, a.MailOut, a.Bus, a.Clock, a.Log, i18n.Builtin().T, csat.Config{PublicURL: a.Config.publicURL()})
 	perMail := ratelimit.New(portalLinksPerAddress, a.DB, a.Log)
 	perClient := ratelimit.New(portalLinksPerClient, a.DB, a.Log)
-	a.portalLimits = []*ratelimit.Limiter{perMail, perClient}
+	a.kbLimit = ratelimit.New(web.KBRateLimit, a.DB, a.Log)
+	// The public limits share their counts through the database, as the
+	// API's does, so they hold across nodes.
+	a.portalLimits = []*ratelimit.Limiter{perMail, perClient, a.kbLimit}
 	a.Portal = portal.New(a.DB, a.MailOut, perMail, perClient, a.Clock, a.Log, i18n.Builtin().T,
 		portal.Config{PublicURL: a.Config.publicURL()})
 	a.Audit = audit.NewRecorder(a.DB, a.Clock)
@@ -342,7 +346,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
-		Views: a.Views, Accounts: a.Accounts, AccountReports: a.AccountReports, NPS: a.NPS,
+		Views: a.Views, Accounts: a.Accounts, AccountReports: a.AccountReports, NPS: a.NPS, KBLimit: a.kbLimit,
 		CSAT:    a.CSAT,
 		Quality: a.Quality, Tasks: teamtask.NewService(a.DB, a.Tickets, a.Clock), Training: a.Training, FullText: a.Search, Portal: customerPortal, KB: a.KB,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,

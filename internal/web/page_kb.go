@@ -22,10 +22,11 @@ import (
 // client address.
 
 const (
-	// kbRateLimit: a customer typing a subject asks for suggestions a few
-	// times a second at most (the script waits for a pause); votes and
-	// openings are rarer still.
-	kbRateLimit  = 120
+	// KBRateLimit is each client address's public knowledge base writes
+	// and suggestion searches a minute (per kind): a customer typing a
+	// subject asks for suggestions a few times a second at most (the script
+	// waits for a pause); votes and openings are rarer still.
+	KBRateLimit  = 120
 	kbLangCookie = "sahayak_kb_lang"
 	kbCSRFCookie = "sahayak_kb_csrf"
 )
@@ -232,7 +233,7 @@ func (s *Server) kbVote(w http.ResponseWriter, r *http.Request) error {
 		d.Errors = desk.Fields{"": desk.M("kb.error.vote_expired")}
 		return s.showKBArticle(w, r, http.StatusForbidden, d)
 	}
-	if !s.kbRate.Allow("vote "+clientAddr(r), s.Clock.Now()) {
+	if !s.kbRate("vote "+clientAddr(r), s.Clock.Now()) {
 		d.Errors = desk.Fields{"": desk.M("kb.error.too_many")}
 		return s.showKBArticle(w, r, http.StatusTooManyRequests, d)
 	}
@@ -313,7 +314,7 @@ func (s *Server) kbImage(w http.ResponseWriter, r *http.Request) error {
 // internal articles too.
 func (s *Server) kbSuggest(w http.ResponseWriter, r *http.Request) error {
 	r = s.kbReader(r)
-	if !s.kbRate.Allow("suggest "+clientAddr(r), s.Clock.Now()) {
+	if !s.kbRate("suggest "+clientAddr(r), s.Clock.Now()) {
 		w.Header().Set("Retry-After", "60")
 		return desk.E(desk.ERATELIMIT, "kb.error.too_many")
 	}
@@ -363,7 +364,7 @@ func (s *Server) kbSuggestionOpened(w http.ResponseWriter, r *http.Request) erro
 	if err := sameSite(r); err != nil {
 		return err
 	}
-	if !s.kbRate.Allow("open "+clientAddr(r), s.Clock.Now()) {
+	if !s.kbRate("open "+clientAddr(r), s.Clock.Now()) {
 		w.Header().Set("Retry-After", "60")
 		return desk.E(desk.ERATELIMIT, "kb.error.too_many")
 	}
@@ -388,7 +389,7 @@ func (s *Server) kbSuggestionsSubmitted(w http.ResponseWriter, r *http.Request) 
 	if err := sameSite(r); err != nil {
 		return err
 	}
-	if !s.kbRate.Allow("submit "+clientAddr(r), s.Clock.Now()) {
+	if !s.kbRate("submit "+clientAddr(r), s.Clock.Now()) {
 		w.Header().Set("Retry-After", "60")
 		return desk.E(desk.ERATELIMIT, "kb.error.too_many")
 	}

@@ -107,6 +107,12 @@ type Deps struct {
 	// RateLimit holds each API caller to its requests per minute; nil for
 	// no limit.
 	RateLimit *ratelimit.Limiter
+	// KBLimit holds client addresses to KBRateLimit public knowledge base
+	// requests a minute across nodes; nil counts in this process only (one
+	// node, tests).
+	KBLimit interface {
+		Allow(caller string, now time.Time) ratelimit.Decision
+	}
 	// BodyTimeout bounds how long a request body may take to arrive
 	// (default DefaultBodyTimeout; see body.go).
 	BodyTimeout time.Duration
@@ -140,9 +146,9 @@ type Server struct {
 	pages     map[string]*template.Template
 	metrics   *metrics
 	loginRate *limiter
-	// kbRate holds each client address to kbRateLimit public knowledge
-	// base writes and suggestion searches a minute (per kind).
-	kbRate    *limiter
+	// kbRate admits a client address's public knowledge base write or
+	// suggestion search (KBRateLimit a minute per kind).
+	kbRate    func(key string, now time.Time) bool
 	live      *presence
 	streams   *liveStreams
 	closing   chan struct{}
@@ -177,8 +183,11 @@ func New(d Deps) (*Server, error) {
 		d.Views = view.NewService(st, d.Tickets, st, d.Clock)
 	}
 	s := &Server{Deps: d, log: d.Log, mux: http.NewServeMux(), ops: http.NewServeMux(), loginRate: newLimiter(d.LoginLimit, time.Minute),
-		kbRate: newLimiter(kbRateLimit, time.Minute),
+		kbRate: newLimiter(KBRateLimit, time.Minute).Allow,
 		live:   newPresence(), streams: newLiveStreams(), closing: make(chan struct{}), apiPaths: newAPIPaths()}
+	if d.KBLimit != nil {
+		s.kbRate = func(key string, now time.Time) bool { return d.KBLimit.Allow(key, now).Allowed }
+	}
 	var err error
 	if d.Catalog == nil {
 		if d.Catalog, err = i18n.Load(); err != nil {
