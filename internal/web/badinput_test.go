@@ -164,6 +164,12 @@ func TestGarbageNeverFails(t *testing.T) {
 			for _, b := range garbageBodies {
 				try([]byte(b))
 			}
+			if !rt.API {
+				// A page's form handler reads form fields, not JSON: every
+				// JSON field would reach it as the same empty form.
+				// TestFormsRefuseNULAndInvalidUTF8 tries its fields.
+				continue
+			}
 			for _, key := range knownKeys {
 				probe := d.call(rt.Method, path, "ada", map[string]any{key: nil})
 				if strings.HasPrefix(probe.str("error.message"), "unknown field") {
