@@ -257,6 +257,27 @@ func (x *ticketTx) FinishInbound(ctx context.Context, id int64, outcome string, 
 	return n == 1, err
 }
 
+// RecordInbound inserts, in the ticket change's transaction, the record of
+// a message not recorded before, finished with its ticket; 0 when the
+// mailbox has a record of the message already (the caller rolls back).
+func (x *ticketTx) RecordInbound(ctx context.Context, in *email.Inbound, outcome string, ticketID, messageID int64,
+	warnings []string, autoReply string, now time.Time) (int64, error) {
+	var id int64
+	err := x.tx.QueryRowContext(ctx, `INSERT INTO mail_inbound (mailbox_id, dedupe_key, raw_sha256, size, source,
+		envelope_from, state, received_at, raw, outcome, ticket_id, message_id, warnings, processed_at, auto_reply)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		ON CONFLICT (mailbox_id, dedupe_key) DO NOTHING RETURNING id`, in.MailboxID, in.DedupeKey, in.RawSHA256,
+		in.Size, in.Source, in.EnvelopeFrom, email.StateDone, micros(in.ReceivedAt), in.Raw, outcome, ticketID,
+		messageID, marshal(nonNilStrings(warnings)), micros(now), autoReply).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("record inbound mail: %w", err)
+	}
+	return id, nil
+}
+
 // AddMessageIDs records Message-IDs of a ticket's mail; one already
 // recorded for the mailbox is kept as it is.
 func (x *ticketTx) AddMessageIDs(ctx context.Context, ids []email.MessageIDRecord, now time.Time) error {

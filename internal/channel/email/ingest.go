@@ -127,6 +127,11 @@ type Tx interface {
 	// autoReply is why the message was taken for a machine's ("" for none).
 	FinishInbound(ctx context.Context, id int64, outcome string, ticketID, messageID int64, warnings []string,
 		autoReply string, now time.Time) (bool, error)
+	// RecordInbound inserts the record of a message not recorded yet,
+	// finished with its ticket, and returns its id; 0 when (mailbox, dedupe
+	// key) is recorded already (then nothing may commit).
+	RecordInbound(ctx context.Context, in *Inbound, outcome string, ticketID, messageID int64, warnings []string,
+		autoReply string, now time.Time) (int64, error)
 	AddMessageIDs(ctx context.Context, ids []MessageIDRecord, now time.Time) error
 	SetTicketMailbox(ctx context.Context, ticketID, mailboxID int64) error
 	AddContactFollowers(ctx context.Context, ticketID int64, contactIDs []int64, now time.Time) error
@@ -171,15 +176,21 @@ var errFinished = errors.New("inbound message finished elsewhere")
 // read: the message still becomes a ticket, with a warning.
 const unknownSender = "unknown-sender@sahayak.invalid"
 
-// Ingest takes in one raw message for a mailbox: it stores the raw bytes,
-// records the message once per (mailbox, Message-ID or content digest), and
+// Ingest takes in one raw message for a mailbox: it records the message,
+// raw bytes included, once per (mailbox, Message-ID or content digest), and
 // puts it on a ticket — a new one, the one it replies to, or a follow-up of
 // a closed one — in one transaction with that record. It returns an error
 // only when the message could not be stored or recorded; a caller (an SMTP
 // client, the IMAP poller) must then deliver it again, which is safe.
+//
+// A new message is recorded by the ticket change's own transaction (one
+// commit per message, not two); one that changes no ticket (a loop, a
+// bounce, a refusal) is recorded on its own. A duplicate is found when its
+// record is written: the ticket change then rolls back and the first
+// record answers.
 func (s *Service) Ingest(ctx context.Context, mailboxID int64, raw io.Reader, src Source) (*Result, error) {
 	ctx = desk.WithActor(ctx, desk.System)
-	m, err := s.store.Mailbox(ctx, mailboxID)
+	m, err := s.boxes.mailbox(ctx, mailboxID)
 	if err != nil {
 		return nil, err
 	}
@@ -205,12 +216,6 @@ func (s *Service) Ingest(ctx context.Context, mailboxID int64, raw io.Reader, sr
 	in.DedupeKey = firstOf(messageIDs(parseHeader(head, func(string) {}).Get("message-id"), 1))
 	if in.DedupeKey == "" {
 		in.DedupeKey = "sha256:" + in.RawSHA256
-	}
-	if _, err := s.store.ClaimInbound(ctx, in); err != nil {
-		return nil, fmt.Errorf("record message: %w", err)
-	}
-	if in.State == StateDone {
-		return doneResult(in), nil
 	}
 	return s.process(ctx, m, in, data, src)
 }
@@ -246,16 +251,18 @@ func (s *Service) processOnce(ctx context.Context, m *Mailbox, in *Inbound, data
 		p.Warnings = append(p.Warnings, "no_sender")
 		res.Warnings = p.Warnings
 	}
-	if own, err := s.store.MailboxByAddress(ctx, from.Email); err == nil && own != nil {
+	if own, err := s.boxes.isOurs(ctx, from.Email); err != nil {
+		return nil, err
+	} else if own {
 		// Mail from one of our own addresses would answer itself for ever.
 		res.Outcome = OutcomeLoop
-		return res, s.store.SettleInbound(ctx, in.ID, StateDone, OutcomeLoop, "", p.Warnings, s.clock.Now())
+		return s.settle(ctx, in, res, StateDone, "", p.Warnings)
 	}
 	if outcome, err := s.hookOutcome(ctx, data, from.Email); err != nil {
 		return nil, err
 	} else if outcome != "" {
 		res.Outcome = outcome
-		return res, s.store.SettleInbound(ctx, in.ID, StateDone, outcome, "", p.Warnings, s.clock.Now())
+		return s.settle(ctx, in, res, StateDone, "", p.Warnings)
 	}
 	auto := autoReplyReason(p, src)
 	files, err := s.keepFiles(p)
@@ -271,16 +278,18 @@ func (s *Service) processOnce(ctx context.Context, m *Mailbox, in *Inbound, data
 		body = "—" // the ticket needs a body; the raw message is kept
 	}
 	var closed *ticket.Ticket
+	var recorded int64 // the record a new message got in the ticket's transaction
 	if target != nil && target.StatusCategory != ticket.CategoryClosed {
 		t, msg, err := s.tickets.AddInbound(ctx, target.ID, ticket.InboundMessage{From: ticket.Person{Email: from.Email,
 			Name: from.Name}, Body: body, BodyHTML: html, Attachments: files, Automatic: auto != "",
-			Within: s.within(m, in, p, from, auto, OutcomeReply, 0)})
+			Within: s.within(m, in, p, from, auto, OutcomeReply, 0, &recorded)})
 		switch {
 		case err == nil:
 			res.Outcome, res.TicketID, res.MessageID = OutcomeReply, t.ID, msg.ID
+			res.InboundID = max(in.ID, recorded)
 			return res, nil
 		case errors.Is(err, errFinished):
-			return s.finishedElsewhere(ctx, in)
+			return s.finishedElsewhere(ctx, m, in, data, src)
 		case desk.ErrorCode(err) == desk.EUNPROCESSABLE:
 			closed = target // closed (or merged) meanwhile: a follow-up
 		default:
@@ -294,7 +303,7 @@ func (s *Service) processOnce(ctx context.Context, m *Mailbox, in *Inbound, data
 		outcome, linkTo = OutcomeFollowUp, closed.ID
 	}
 	var first int64 // the ticket's first message, known inside its transaction
-	within := s.within(m, in, p, from, auto, outcome, linkTo)
+	within := s.within(m, in, p, from, auto, outcome, linkTo, &recorded)
 	t, err := s.tickets.Create(ctx, ticket.NewTicket{Subject: subjectOf(p, body), Body: body, BodyHTML: html,
 		Requester: ticket.Person{Email: from.Email, Name: from.Name}, Channel: "email", TeamID: m.TeamID,
 		Attachments: files, Within: func(ctx context.Context, tx ticket.Tx, t *ticket.Ticket, msg *ticket.Message) ([]event.Event, error) {
@@ -303,20 +312,51 @@ func (s *Service) processOnce(ctx context.Context, m *Mailbox, in *Inbound, data
 		}})
 	switch {
 	case errors.Is(err, errFinished):
-		return s.finishedElsewhere(ctx, in)
+		return s.finishedElsewhere(ctx, m, in, data, src)
 	case err != nil:
 		return s.failed(ctx, in, p, err)
 	}
 	res.Outcome, res.TicketID, res.MessageID = outcome, t.ID, first
+	res.InboundID = max(in.ID, recorded)
 	return res, nil
 }
 
-func (s *Service) finishedElsewhere(ctx context.Context, in *Inbound) (*Result, error) {
-	fresh, err := s.store.InboundMail(ctx, in.ID)
-	if err != nil {
+// finishedElsewhere answers for a message whose record another delivery
+// wrote or finished first. A record that is not finished (its process died,
+// or the ticket service refused it before) is worked from here on.
+func (s *Service) finishedElsewhere(ctx context.Context, m *Mailbox, in *Inbound, data []byte, src Source) (*Result, error) {
+	if in.ID != 0 {
+		fresh, err := s.store.InboundMail(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return doneResult(fresh), nil
+	}
+	if _, err := s.store.ClaimInbound(ctx, in); err != nil {
+		return nil, fmt.Errorf("record message: %w", err)
+	}
+	if in.State == StateDone {
+		return doneResult(in), nil
+	}
+	return s.process(ctx, m, in, data, src)
+}
+
+// settle records the end of a message that changes no ticket, recording
+// the message first if it has no record yet (a duplicate answers as one).
+func (s *Service) settle(ctx context.Context, in *Inbound, res *Result, state, errText string, warnings []string) (*Result, error) {
+	if in.ID == 0 {
+		if _, err := s.store.ClaimInbound(ctx, in); err != nil {
+			return nil, fmt.Errorf("record message: %w", err)
+		}
+		if in.State == StateDone {
+			return doneResult(in), nil
+		}
+		res.InboundID = in.ID
+	}
+	if err := s.store.SettleInbound(ctx, in.ID, state, res.Outcome, errText, warnings, s.clock.Now()); err != nil {
 		return nil, err
 	}
-	return doneResult(fresh), nil
+	return res, nil
 }
 
 // failed records a message the ticket service refused: the raw message and
@@ -326,14 +366,19 @@ func (s *Service) failed(ctx context.Context, in *Inbound, p *Parsed, err error)
 	switch desk.ErrorCode(err) {
 	case desk.EINVALID, desk.EUNPROCESSABLE, desk.ENOTFOUND:
 	default:
+		if in.ID == 0 {
+			// Kept for Recover, though the caller is told to deliver
+			// again (which the record makes harmless).
+			if _, cerr := s.store.ClaimInbound(ctx, in); cerr != nil {
+				s.log.ErrorContext(ctx, "record inbound mail", slog.String("error", cerr.Error()))
+			}
+		}
 		return nil, err
 	}
 	s.log.ErrorContext(ctx, "inbound mail refused by the ticket service", slog.Int64("inbound_id", in.ID),
 		slog.String("error", err.Error()))
-	if serr := s.store.SettleInbound(ctx, in.ID, StateFailed, OutcomeFailed, err.Error(), p.Warnings, s.clock.Now()); serr != nil {
-		return nil, serr
-	}
-	return &Result{InboundID: in.ID, Outcome: OutcomeFailed, Warnings: p.Warnings}, nil
+	return s.settle(ctx, in, &Result{InboundID: in.ID, Outcome: OutcomeFailed, Warnings: p.Warnings}, StateFailed,
+		err.Error(), p.Warnings)
 }
 
 // sender is who the message is from: From, else Reply-To, Sender or the
@@ -476,14 +521,23 @@ func (s *Service) tokens(m *Mailbox, p *Parsed, src Source) []int64 {
 // the message is finished (or, finished elsewhere, everything rolls back),
 // its Message-ID kept for replies, the ticket tied to the mailbox, Cc'd
 // people made followers, a follow-up linked, warnings recorded.
-func (s *Service) within(m *Mailbox, in *Inbound, p *Parsed, from Address, auto, outcome string, linkTo int64) ticket.Within {
+func (s *Service) within(m *Mailbox, in *Inbound, p *Parsed, from Address, auto, outcome string, linkTo int64,
+	recorded *int64) ticket.Within {
 	return func(ctx context.Context, tx ticket.Tx, t *ticket.Ticket, msg *ticket.Message) ([]event.Event, error) {
 		mtx, ok := tx.(Tx)
 		if !ok {
 			return nil, errors.New("email: the ticket transaction cannot record mail")
 		}
 		now := msg.CreatedAt
-		done, err := mtx.FinishInbound(ctx, in.ID, outcome, t.ID, msg.ID, p.Warnings, auto, now)
+		var done bool
+		var err error
+		if in.ID == 0 {
+			// The id is the caller's only once this transaction commits.
+			*recorded, err = mtx.RecordInbound(ctx, in, outcome, t.ID, msg.ID, p.Warnings, auto, now)
+			done = *recorded != 0
+		} else {
+			done, err = mtx.FinishInbound(ctx, in.ID, outcome, t.ID, msg.ID, p.Warnings, auto, now)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -558,6 +612,6 @@ func (s *Service) isOwnAddress(ctx context.Context, address string) bool {
 	if base, _, plus := strings.Cut(local, "+"); plus {
 		address = base + "@" + domain
 	}
-	_, err := s.store.MailboxByAddress(ctx, address)
-	return err == nil
+	own, _ := s.boxes.isOurs(ctx, address)
+	return own
 }

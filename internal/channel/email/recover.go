@@ -130,7 +130,7 @@ func (s *Service) Reparse(ctx context.Context, mailboxID int64) (ReparseReport, 
 
 // IngestTo is Ingest for a mailbox named by its address (`mail inject`).
 func (s *Service) IngestTo(ctx context.Context, address string, raw io.Reader, src Source) (*Result, error) {
-	m, err := s.store.MailboxByAddress(ctx, address)
+	m, err := s.boxes.byAddress(ctx, address)
 	if err != nil {
 		return nil, err
 	}

@@ -38,12 +38,14 @@ type Service struct {
 	log     *slog.Logger
 	cfg     Config
 	hooks   Hooks // the outbound side's look at received mail (mailhooks.go)
+	boxes   *mailboxCache
 }
 
 // New returns the email channel's service.
 func New(s Store, tickets Tickets, blobs Blobs, clock desk.Clock, log *slog.Logger, cfg Config) *Service {
 	cfg.defaults()
-	return &Service{store: s, tickets: tickets, blobs: blobs, clock: clock, log: log, cfg: cfg}
+	return &Service{store: s, tickets: tickets, blobs: blobs, clock: clock, log: log, cfg: cfg,
+		boxes: &mailboxCache{store: s}}
 }
 
 func require(ctx context.Context, permission string) error {
@@ -95,6 +97,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*Mailbox, error) {
 	if err := s.store.CreateMailbox(ctx, m, entry); err != nil {
 		return nil, fmt.Errorf("create mailbox: %w", err)
 	}
+	s.boxes.forget()
 	return m, nil
 }
 
@@ -121,6 +124,7 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (*Mailbox, err
 			map[string]any{"address": m.Address, "fields": changedFields(&before, m)})
 		return s.store.UpdateMailbox(ctx, m, entry)
 	})
+	s.boxes.forget() // even after an error: the write may have happened
 	if err != nil {
 		return nil, fmt.Errorf("update mailbox %d: %w", id, err)
 	}
@@ -169,6 +173,7 @@ func (s *Service) Delete(ctx context.Context, id, ifVersion int64) error {
 	if err != nil {
 		return err
 	}
+	defer s.boxes.forget()
 	return s.store.DeleteMailbox(ctx, id, ifVersion, audit.New(ctx, s.clock.Now(), audit.MailboxDeleted, "mailbox", id,
 		map[string]any{"address": m.Address}))
 }

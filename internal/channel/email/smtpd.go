@@ -90,7 +90,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return errNoMailbox
 	}
 	base, _, _ := strings.Cut(local, "+")
-	m, err := s.r.svc.store.MailboxByAddress(context.Background(), base+"@"+domain)
+	m, err := s.r.svc.boxes.byAddress(context.Background(), base+"@"+domain)
 	if desk.ErrorCode(err) == desk.ENOTFOUND || err == nil && !m.Active {
 		return errNoMailbox
 	}
