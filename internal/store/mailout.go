@@ -84,7 +84,7 @@ func (db *DB) ReplyDraft(ctx context.Context, messageID int64) (*email.Draft, er
 }
 
 const outboundColumns = `id, COALESCE(message_id, 0), COALESCE(ticket_id, 0), mailbox_id, rfc_message_id, sender,
-	recipients, subject, status, reason, relay, attempts, created_at, updated_at, sent_at, purpose`
+	recipients, subject, status, reason, relay, attempts, created_at, updated_at, sent_at, purpose, COALESCE(batch, 0)`
 
 func scanOutbound(ctx context.Context, q querier, withRaw bool, where string, args ...any) ([]*email.Outbound, error) {
 	cols := outboundColumns
@@ -103,7 +103,7 @@ func scanOutbound(ctx context.Context, q querier, withRaw bool, where string, ar
 		var c, u int64
 		var sent sql.NullInt64
 		dest := []any{&o.ID, &o.MessageID, &o.TicketID, &o.MailboxID, &o.RFCMessageID, &o.Sender, &rcpts, &o.Subject,
-			&o.Status, &o.Reason, &o.Relay, &o.Attempts, &c, &u, &sent, &o.Purpose}
+			&o.Status, &o.Reason, &o.Relay, &o.Attempts, &c, &u, &sent, &o.Purpose, &o.Batch}
 		if withRaw {
 			dest = append(dest, &o.Raw)
 		}
@@ -153,15 +153,22 @@ func (db *DB) ReplyMails(ctx context.Context, messageIDs []int64) ([]email.Reply
 
 // QueueOutbound inserts, in one transaction, each mail whose message has
 // none yet (setting its ID; a mail already there is read back: its ID,
-// state and Message-ID, with no count), records its
-// Message-ID for threading, and counts it for each recipient in the loop
-// window, returning the highest count of each inserted mail's recipients.
+// state, Message-ID and batch, with no count), records its
+// Message-ID for threading, counts it for each recipient in the loop
+// window, and puts the inserted mails of one group number (Batch) in one
+// batch, returning the highest count of each inserted mail's recipients.
 func (db *DB) QueueOutbound(ctx context.Context, mails []*email.Outbound, window time.Time) (map[int64]int, error) {
 	counts := map[int64]int{}
+	groups := make([]int64, len(mails))
+	for i, o := range mails {
+		groups[i] = o.Batch
+	}
 	err := db.inTx(ctx, func(tx *txn) error {
 		clear(counts)
-		for _, o := range mails {
-			o.ID = 0
+		batches := map[int64][]int64{} // group number → its inserted mails
+		inserted := make([]bool, len(mails))
+		for i, o := range mails {
+			o.ID, o.Batch = 0, 0
 			err := tx.QueryRowContext(ctx, `INSERT INTO mail_outbound (message_id, ticket_id, mailbox_id, rfc_message_id,
 				sender, recipients, subject, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
 				ON CONFLICT (message_id) DO NOTHING RETURNING id`, o.MessageID, o.TicketID, o.MailboxID, o.RFCMessageID,
@@ -170,8 +177,8 @@ func (db *DB) QueueOutbound(ctx context.Context, mails []*email.Outbound, window
 				// Queued by an earlier run of the batch, which may have died
 				// before enqueueing its job: the caller enqueues it again
 				// (the job is unique) if it is still queued.
-				if err := tx.QueryRowContext(ctx, `SELECT id, status, rfc_message_id FROM mail_outbound WHERE message_id = $1`,
-					o.MessageID).Scan(&o.ID, &o.Status, &o.RFCMessageID); err != nil {
+				if err := tx.QueryRowContext(ctx, `SELECT id, status, rfc_message_id, COALESCE(batch, 0) FROM mail_outbound
+					WHERE message_id = $1`, o.MessageID).Scan(&o.ID, &o.Status, &o.RFCMessageID, &o.Batch); err != nil {
 					return fmt.Errorf("queued mail of message %d: %w", o.MessageID, err)
 				}
 				continue
@@ -191,10 +198,47 @@ func (db *DB) QueueOutbound(ctx context.Context, mails []*email.Outbound, window
 				}
 				counts[o.ID] = max(counts[o.ID], n)
 			}
+			if groups[i] != 0 {
+				inserted[i] = true
+				batches[groups[i]] = append(batches[groups[i]], o.ID)
+			}
+		}
+		// A batch is named by its first mail; each mail is put in one
+		// batch, here, once.
+		for _, ids := range batches {
+			if _, err := tx.ExecContext(ctx, `UPDATE mail_outbound SET batch = $1 WHERE id IN (`+idList(ids)+`)`,
+				ids[0]); err != nil {
+				return fmt.Errorf("batch queued mail: %w", err)
+			}
+		}
+		for i, o := range mails {
+			if inserted[i] {
+				o.Batch = batches[groups[i]][0]
+			}
 		}
 		return nil
 	})
 	return counts, err
+}
+
+// OutboundBatch returns the queued mails of a batch, by id, with their raw
+// text.
+func (db *DB) OutboundBatch(ctx context.Context, batch int64) ([]*email.Outbound, error) {
+	return scanOutbound(ctx, db.read, true, `WHERE batch = $1 AND status = $2 ORDER BY id`, batch, email.DeliveryQueued)
+}
+
+// SaveOutbounds writes the state of several outgoing mails in one
+// transaction.
+func (db *DB) SaveOutbounds(ctx context.Context, list []*email.Outbound) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		for _, o := range list {
+			res, err := tx.ExecContext(ctx, saveOutbound, outboundState(o)...)
+			if err := mustAffect(res, err, desk.M("mailsend.not_found", o.ID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Outbound returns one outgoing mail with its raw text.
@@ -211,10 +255,16 @@ func (db *DB) OutboundByMessageID(ctx context.Context, rfcMessageID string) (*em
 
 // SaveOutbound writes the state of an outgoing mail.
 func (db *DB) SaveOutbound(ctx context.Context, o *email.Outbound) error {
-	res, err := db.exec(ctx, `UPDATE mail_outbound SET status = $2, reason = $3, relay = $4, attempts = $5, raw = $6,
-		recipients = $7, updated_at = $8, sent_at = $9 WHERE id = $1`, o.ID, o.Status, o.Reason, o.Relay, o.Attempts,
-		o.Raw, marshal(o.Recipients), micros(o.UpdatedAt), nullMicros(o.SentAt))
+	res, err := db.exec(ctx, saveOutbound, outboundState(o)...)
 	return mustAffect(res, err, desk.M("mailsend.not_found", o.ID))
+}
+
+const saveOutbound = `UPDATE mail_outbound SET status = $2, reason = $3, relay = $4, attempts = $5, raw = $6,
+	recipients = $7, updated_at = $8, sent_at = $9 WHERE id = $1`
+
+func outboundState(o *email.Outbound) []any {
+	return []any{o.ID, o.Status, o.Reason, o.Relay, o.Attempts, o.Raw, marshal(o.Recipients), micros(o.UpdatedAt),
+		nullMicros(o.SentAt)}
 }
 
 // OutboundList lists outgoing mail newest first.

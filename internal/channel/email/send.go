@@ -54,6 +54,10 @@ type Outbound struct {
 	Purpose string `json:"purpose"`
 	// Key, for a mail of the desk's own, makes queueing it idempotent.
 	Key string `json:"-"`
+	// Batch is the batch whose job sends the mail (the id of its first
+	// mail), 0 for a mail with a job of its own. Before QueueOutbound, a
+	// group number among the mails queued together.
+	Batch int64 `json:"-"`
 }
 
 // Purposes of outgoing mail.
@@ -108,13 +112,20 @@ type OutboundStore interface {
 	// QueueOutbound inserts the mails whose messages have none yet (setting
 	// their IDs) and counts each for its recipients in the loop window, in
 	// one transaction; it returns each inserted mail's highest recipient
-	// count. A mail already there is read back (ID, state, Message-ID).
+	// count. Inserted mails of one Batch group number are put in one batch
+	// (Batch becomes its first mail's id). A mail already there is read back
+	// (ID, state, Message-ID, batch).
 	QueueOutbound(ctx context.Context, mails []*Outbound, window time.Time) (map[int64]int, error)
 	Outbound(ctx context.Context, id int64) (*Outbound, error)
 	OutboundByMessageID(ctx context.Context, rfcMessageID string) (*Outbound, error)
 	// SaveOutbound writes o's state, reason, attempts, relay, raw mail,
 	// sender, recipients and subject.
 	SaveOutbound(ctx context.Context, o *Outbound) error
+	// OutboundBatch returns the still-queued mails of a batch, by id, with
+	// their raw text.
+	OutboundBatch(ctx context.Context, batch int64) ([]*Outbound, error)
+	// SaveOutbounds is SaveOutbound of several mails in one transaction.
+	SaveOutbounds(ctx context.Context, list []*Outbound) error
 	// OutboundList is the outbox, newest first, before id beforeID if not 0.
 	OutboundList(ctx context.Context, beforeID int64, limit int) ([]*Outbound, error)
 	Mailbox(ctx context.Context, id int64) (*Mailbox, error)
@@ -201,6 +212,9 @@ func NewSender(s OutboundStore, blobs Blobs, q *jobs.Queue, bus *event.Bus, cloc
 	if err := jobs.AddWorker(q, snd.send, jobs.MaxAttempts(cfg.MaxAttempts+1)); err != nil {
 		return nil, fmt.Errorf("email sender: %w", err)
 	}
+	if err := jobs.AddWorker(q, snd.sendBatch, jobs.MaxAttempts(cfg.MaxAttempts+1)); err != nil {
+		return nil, fmt.Errorf("email sender: %w", err)
+	}
 	return snd, nil
 }
 
@@ -250,18 +264,20 @@ func (s *Sender) queueReplies(ctx context.Context, evs []event.Event) error {
 	now := s.clock.Now()
 	mails := make([]*Outbound, len(replies))
 	byMessage := make(map[int64]ReplyMail, len(replies))
+	groups := batchGroups{}
 	for i, r := range replies {
 		byMessage[r.MessageID] = r
 		mails[i] = &Outbound{MessageID: r.MessageID, TicketID: r.TicketID, MailboxID: r.MailboxID,
 			RFCMessageID: NewMessageID(r.TicketID, r.MessageID, r.MailboxAddress), Sender: r.MailboxAddress,
 			Recipients: []string{r.To}, Subject: ReplySubject(r.Subject, r.TicketID), Status: DeliveryQueued,
-			CreatedAt: now, UpdatedAt: now}
+			CreatedAt: now, UpdatedAt: now, Batch: groups.next(r.MailboxID)}
 	}
 	counts, err := s.store.QueueOutbound(ctx, mails, now.Truncate(s.cfg.LoopWindow))
 	if err != nil {
 		return fmt.Errorf("queue mail: %w", err)
 	}
 	var jobList []jobs.Job
+	batches := map[int64]bool{}
 	for _, o := range mails {
 		if o.ID == 0 || o.Status != DeliveryQueued {
 			continue // sent or failed by an earlier run of this batch
@@ -284,7 +300,14 @@ func (s *Sender) queueReplies(ctx context.Context, evs []event.Event) error {
 			}
 			continue
 		}
-		jobList = append(jobList, jobs.Job{Args: sendArgs{OutboundID: o.ID}, UniqueKey: "mail:" + strconv.FormatInt(o.ID, 10)})
+		switch {
+		case o.Batch == 0: // queued before batches: a job of its own
+			jobList = append(jobList, jobs.Job{Args: sendArgs{OutboundID: o.ID}, UniqueKey: "mail:" + strconv.FormatInt(o.ID, 10)})
+		case !batches[o.Batch]:
+			batches[o.Batch] = true
+			jobList = append(jobList, jobs.Job{Args: sendBatchArgs{Batch: o.Batch},
+				UniqueKey: "mailbatch:" + strconv.FormatInt(o.Batch, 10)})
+		}
 	}
 	return s.queue.EnqueueMany(ctx, jobList)
 }
@@ -309,31 +332,49 @@ func (s *Sender) send(ctx context.Context, a sendArgs) error {
 	if err != nil {
 		return err
 	}
+	dkim := func() (*DKIM, error) { return s.mailboxDKIM(ctx, mb.ID) }
+	retry := s.deliver(ctx, mb, o, dkim)
+	if err := s.store.SaveOutbound(ctx, o); err != nil {
+		return fmt.Errorf("mail %d: %w", o.ID, err)
+	}
+	s.logFailed(o)
+	if retry != nil {
+		return fmt.Errorf("mail %d: %w", o.ID, retry)
+	}
+	return nil
+}
+
+// deliver builds o if it has not been built and hands it to the mailbox's
+// relay (or keeps it in the outbox), setting its state; the caller saves
+// it. It returns the relay's error when the mail is to be tried again.
+func (s *Sender) deliver(ctx context.Context, mb *Mailbox, o *Outbound, dkim func() (*DKIM, error)) *RelayError {
 	if o.Raw == nil {
-		if err := s.build(ctx, o); err != nil {
-			return s.finish(ctx, o, DeliveryFailed, CleanHeaderText(err.Error(), 400), "")
+		if err := s.build(ctx, o, dkim); err != nil {
+			s.settle(o, DeliveryFailed, CleanHeaderText(err.Error(), 400), "")
+			return nil
 		}
 	}
 	if mb.SMTP.Host == "" {
-		return s.finish(ctx, o, DeliverySent, "", RelayOutbox)
+		s.settle(o, DeliverySent, "", RelayOutbox)
+		return nil
 	}
 	o.Attempts++
-	err = s.relay.send(ctx, &mb.SMTP, s.cfg.TLS, s.cfg.Timeout, o.Sender, o.Recipients, o.Raw)
+	err := s.relay.send(ctx, &mb.SMTP, s.cfg.TLS, s.cfg.Timeout, o.Sender, o.Recipients, o.Raw)
 	if err == nil {
-		return s.finish(ctx, o, DeliverySent, "", mb.SMTP.Host)
+		s.settle(o, DeliverySent, "", mb.SMTP.Host)
+		return nil
 	}
 	re := relayError("send", err)
 	if re.Permanent || o.Attempts >= s.cfg.MaxAttempts {
-		return s.finish(ctx, o, DeliveryFailed, re.Reason, mb.SMTP.Host)
+		s.settle(o, DeliveryFailed, re.Reason, mb.SMTP.Host)
+		return nil
 	}
 	o.Reason, o.UpdatedAt = re.Reason, s.clock.Now()
-	if err := s.store.SaveOutbound(ctx, o); err != nil {
-		return err
-	}
-	return fmt.Errorf("mail %d: %w", o.ID, re)
+	return re
 }
 
-func (s *Sender) finish(ctx context.Context, o *Outbound, status, reason, relay string) error {
+// settle sets o's final state (the caller saves it).
+func (s *Sender) settle(o *Outbound, status, reason, relay string) {
 	now := s.clock.Now()
 	o.Status, o.Reason, o.UpdatedAt = status, reason, now
 	if relay != "" {
@@ -342,17 +383,35 @@ func (s *Sender) finish(ctx context.Context, o *Outbound, status, reason, relay 
 	if status == DeliverySent {
 		o.SentAt = &now
 	}
+}
+
+func (s *Sender) logFailed(o *Outbound) {
+	if o.Status == DeliveryFailed {
+		s.log.Warn("mail failed", slog.Int64("outbound", o.ID), slog.Int64("ticket", o.TicketID), slog.String("reason", o.Reason))
+	}
+}
+
+func (s *Sender) finish(ctx context.Context, o *Outbound, status, reason, relay string) error {
+	s.settle(o, status, reason, relay)
 	if err := s.store.SaveOutbound(ctx, o); err != nil {
 		return fmt.Errorf("mail %d: %w", o.ID, err)
 	}
-	if status == DeliveryFailed {
-		s.log.Warn("mail failed", slog.Int64("outbound", o.ID), slog.Int64("ticket", o.TicketID), slog.String("reason", reason))
-	}
+	s.logFailed(o)
 	return nil
 }
 
-// build renders the reply (signed when the mailbox has a DKIM key) into o.
-func (s *Sender) build(ctx context.Context, o *Outbound) error {
+// mailboxDKIM is the mailbox's signing key, nil for none.
+func (s *Sender) mailboxDKIM(ctx context.Context, mailboxID int64) (*DKIM, error) {
+	dk, err := s.store.MailboxDKIM(ctx, mailboxID)
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		return nil, nil
+	}
+	return dk, err
+}
+
+// build renders the reply (signed when the mailbox has a DKIM key, which
+// dkim gives) into o.
+func (s *Sender) build(ctx context.Context, o *Outbound, dkim func() (*DKIM, error)) error {
 	d, err := s.store.ReplyDraft(ctx, o.MessageID)
 	if err != nil {
 		return fmt.Errorf("gather reply: %w", err)
@@ -407,8 +466,8 @@ func (s *Sender) build(ctx context.Context, o *Outbound) error {
 	if err != nil {
 		return err
 	}
-	dk, err := s.store.MailboxDKIM(ctx, d.Mailbox.ID)
-	if err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
+	dk, err := dkim()
+	if err != nil {
 		return err
 	}
 	if raw, err = signDKIM(dk, raw); err != nil {

@@ -25,8 +25,9 @@ import (
 // on b.N email tickets (each to its own customer) are written first; then
 // the clock starts with the job queue (64 workers) and the sender's
 // consumer, which turns each reply into a queued mail and a River job, and
-// stops when a go-smtp sink on loopback holds every mail, each handed over
-// its own SMTP session with a login. replies/s is b.N over that time.
+// stops when a go-smtp sink on loopback holds every mail (jobs of up to 25
+// mails of the mailbox each, over the relay's pooled sessions with a login).
+// replies/s is b.N over that time.
 //
 //	go test -run '^$' -bench BenchmarkOutboundToSink -benchtime 2000x -count 3 ./internal/channel/email/
 func BenchmarkOutboundToSink(b *testing.B) {

@@ -522,3 +522,69 @@ func TestIngestHooks(t *testing.T) {
 		}
 	})
 }
+
+// Replies written together go out in batches (a job for several mails of a
+// mailbox). While the relay answers 451 every mail waits for the next run;
+// a recipient the relay refuses fails alone; once the relay takes mail,
+// each of the others is handed over exactly once.
+func TestBatchSendsEachMailOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		relay := newSink(t, "none", nil)
+		e := newSendEnv(t, b, email.SenderConfig{MaxAttempts: 50, Timeout: 2 * time.Second})
+		e.mailbox(email.Server{Host: relay.host, Port: relay.port, Security: email.SecurityNone, Username: relay.user,
+			Password: relay.password})
+		relay.setRefuse(451)
+		relay.mu.Lock()
+		relay.refuseRcpt = "c3@customer.test"
+		relay.mu.Unlock()
+		var msgs []*ticket.Message
+		for i := range 6 {
+			tk := e.emailTicket("Order "+strconv.Itoa(i), "c"+strconv.Itoa(i)+"@customer.test")
+			msgs = append(msgs, e.reply(tk, "It ships today."))
+		}
+		deadline := time.Now().Add(waitFor)
+		for {
+			list, err := e.db.OutboundList(context.Background(), 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tried := 0
+			for _, o := range list {
+				if o.Attempts >= 1 {
+					tried++
+				}
+			}
+			if tried == len(msgs) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("not every mail was tried: %+v", list)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		relay.setRefuse(0)
+		for i, m := range msgs {
+			if i == 3 {
+				o := e.waitMail(m, email.DeliveryFailed)
+				if !strings.Contains(o.Reason, "550") {
+					t.Errorf("refused recipient: %+v", o)
+				}
+				continue
+			}
+			if o := e.waitMail(m, email.DeliverySent); o.Batch == 0 {
+				t.Errorf("reply mail %d was sent without a batch", o.ID)
+			}
+		}
+		got := relay.received()
+		seen := map[string]bool{}
+		for _, s := range got {
+			if len(s.to) != 1 || seen[s.to[0]] {
+				t.Errorf("mail to %v handed over again (or to several)", s.to)
+			}
+			seen[s.to[0]] = true
+		}
+		if len(got) != 5 || seen["c3@customer.test"] {
+			t.Errorf("the relay got %d mails (%v), want 5, none to c3", len(got), seen)
+		}
+	})
+}

@@ -43,6 +43,8 @@ type sink struct {
 	mails  []sunk
 	refuse int // SMTP code to answer DATA with, 0 to accept
 	logins int
+	// refuseRcpt is a recipient refused with 550 at RCPT ("" for none).
+	refuseRcpt string
 }
 
 type sunk struct {
@@ -129,6 +131,12 @@ func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.mu.Lock()
+	refused := to == ss.s.refuseRcpt
+	ss.s.mu.Unlock()
+	if refused {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }
