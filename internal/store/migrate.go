@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -47,6 +49,26 @@ func (db *DB) RefreshPlannerStats(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// MigrationsDigest identifies the set of migrations this build carries (a
+// hash of their names and contents): tests clone a database migrated once
+// under this name instead of migrating one per test.
+func MigrationsDigest() string {
+	h := sha256.New()
+	_ = fs.WalkDir(migrations, "migrations", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := migrations.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // migrations is goose on this database's migrations.
