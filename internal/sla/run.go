@@ -58,13 +58,8 @@ func (s *Service) HandleState(ctx context.Context, evs []event.Event) error {
 	if everything {
 		s.forget()
 	}
-	for _, id := range ids {
-		if err := s.Refresh(ctx, id); err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
-			return err
-		}
-	}
-	if !everything {
-		return nil
+	if err := s.refreshAll(ctx, ids); err != nil || !everything {
+		return err
 	}
 	var after int64
 	for {
@@ -72,13 +67,40 @@ func (s *Service) HandleState(ctx context.Context, evs []event.Event) error {
 		if err != nil || len(batch) == 0 {
 			return err
 		}
-		for _, id := range batch {
-			if err := s.Refresh(ctx, id); err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
-				return err
-			}
+		if err := s.refreshAll(ctx, batch); err != nil {
+			return err
 		}
 		after = batch[len(batch)-1]
 	}
+}
+
+// refreshGroup is how many tickets' SLA one transaction works out: on
+// PostgreSQL a transaction per ticket made the consumer's commits most of
+// what a create cost the database; a bounded group keeps each transaction's
+// row locks short.
+const refreshGroup = 100
+
+// refreshAll works out the SLA of the tickets, refreshGroup to a
+// transaction. Tickets deleted meanwhile are skipped.
+func (s *Service) refreshAll(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	conf, err := s.config(ctx)
+	if err != nil {
+		return err
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), refreshGroup)
+		if err := s.store.RefreshTickets(ctx, ids[:n], func(t *ticket.Ticket, st *State, evs []event.Event) ([]Timer, error) {
+			_, timers, err := s.work(conf, t, st, evs)
+			return timers, err
+		}); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
 }
 
 // Refresh works out one ticket's SLA: its clock moved through the events
@@ -120,18 +142,27 @@ func (s *Service) KeepSLA(ctx context.Context, t *ticket.Ticket) {
 func (s *Service) refresh(ctx context.Context, conf *configuration, id int64) (*State, error) {
 	var out *State
 	err := s.store.RefreshTicket(ctx, id, func(t *ticket.Ticket, st *State, evs []event.Event) ([]Timer, error) {
-		u := conf.setup(t)
-		if st.PolicyID != nil && (u.Policy == nil || *st.PolicyID != u.Policy.ID) {
-			// Another policy (or none) covers the ticket now: its warnings
-			// and breaches are those of the new promise.
-			st.Warned, st.Breached = nil, nil
-		}
-		st.Apply(u, evs)
-		st.Resolved = t.StatusCategory == ticket.CategorySolved || t.StatusCategory == ticket.CategoryClosed
-		out = st
-		return st.Schedule(u, t, s.clock.Now())
+		var timers []Timer
+		var err error
+		out, timers, err = s.work(conf, t, st, evs)
+		return timers, err
 	})
 	return out, err
+}
+
+// work moves a ticket's state through the events it has not seen and
+// answers it with the ticket's timers.
+func (s *Service) work(conf *configuration, t *ticket.Ticket, st *State, evs []event.Event) (*State, []Timer, error) {
+	u := conf.setup(t)
+	if st.PolicyID != nil && (u.Policy == nil || *st.PolicyID != u.Policy.ID) {
+		// Another policy (or none) covers the ticket now: its warnings
+		// and breaches are those of the new promise.
+		st.Warned, st.Breached = nil, nil
+	}
+	st.Apply(u, evs)
+	st.Resolved = t.StatusCategory == ticket.CategorySolved || t.StatusCategory == ticket.CategoryClosed
+	timers, err := st.Schedule(u, t, s.clock.Now())
+	return st, timers, err
 }
 
 // runTimers fires due timers, reading them in due order from an index.

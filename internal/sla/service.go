@@ -50,6 +50,9 @@ type Store interface {
 	Runs(ctx context.Context, ruleID, before int64, limit int) ([]Run, error)
 
 	RefreshTicket(ctx context.Context, id int64, fn func(t *ticket.Ticket, s *State, evs []event.Event) ([]Timer, error)) error
+	// RefreshTickets is RefreshTicket for many tickets in one transaction;
+	// tickets that no longer exist are skipped.
+	RefreshTickets(ctx context.Context, ids []int64, fn func(t *ticket.Ticket, s *State, evs []event.Event) ([]Timer, error)) error
 	DueTimers(ctx context.Context, now time.Time, limit int) ([]Timer, error)
 	FireTimer(ctx context.Context, tm Timer, fn func(t *ticket.Ticket, s *State) ([]event.Event, error)) ([]event.Event, *ticket.Ticket, error)
 	SLATickets(ctx context.Context, afterID int64, limit int) ([]int64, error)

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/desk"
@@ -251,26 +254,40 @@ func (db *DB) TicketSLA(ctx context.Context, ticketID int64) (*sla.State, error)
 	return s, nil
 }
 
-func writeState(ctx context.Context, tx *txn, s *sla.State, exists bool) error {
-	var next sql.NullInt64
-	if s.NextStart != nil {
-		next = sql.NullInt64{Int64: s.NextStart.Microseconds(), Valid: true}
+// writeStates stores the states, inserting those never stored: one
+// statement for any number of tickets.
+func (db *DB) writeStates(ctx context.Context, tx *txn, states []*sla.State) error {
+	if len(states) == 0 {
+		return nil
 	}
-	args := []any{s.TicketID, nullID(s.PolicyID), s.Counted.Microseconds(), micros(s.Mark), s.Paused, next,
-		s.FirstResponded, s.Resolved, marshal(nonNil(s.Warned)), marshal(nonNil(s.Breached)),
-		nullMicros(s.FirstResponseDue), nullMicros(s.NextResponseDue), nullMicros(s.ResolutionDue),
-		nullMicros(s.DueAt()), s.TicketVersion, s.LastEventID}
-	q := `UPDATE ticket_sla SET policy_id = $2, counted = $3, mark = $4, paused = $5, next_start = $6,
-		first_responded = $7, resolved = $8, warned = $9, breached = $10, first_response_due_at = $11,
-		next_response_due_at = $12, resolution_due_at = $13, due_at = $14, ticket_version = $15, last_event_id = $16
-		WHERE ticket_id = $1`
-	if !exists {
-		q = `INSERT INTO ticket_sla (ticket_id, policy_id, counted, mark, paused, next_start, first_responded, resolved,
-			warned, breached, first_response_due_at, next_response_due_at, resolution_due_at, due_at, ticket_version,
-			last_event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
+	var args []any
+	rows := make([]string, len(states))
+	for i, s := range states {
+		var next sql.NullInt64
+		if s.NextStart != nil {
+			next = sql.NullInt64{Int64: s.NextStart.Microseconds(), Valid: true}
+		}
+		ph := make([]string, 0, 16)
+		for _, v := range []any{s.TicketID, nullID(s.PolicyID), s.Counted.Microseconds(), micros(s.Mark), s.Paused, next,
+			s.FirstResponded, s.Resolved, marshal(nonNil(s.Warned)), marshal(nonNil(s.Breached)),
+			nullMicros(s.FirstResponseDue), nullMicros(s.NextResponseDue), nullMicros(s.ResolutionDue),
+			nullMicros(s.DueAt()), s.TicketVersion, s.LastEventID} {
+			args = append(args, v)
+			ph = append(ph, db.dialect.bulkPlaceholder(len(args)))
+		}
+		rows[i] = "(" + strings.Join(ph, ", ") + ")"
 	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("ticket %d sla: %w", s.TicketID, err)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_sla (ticket_id, policy_id, counted, mark, paused, next_start,
+		first_responded, resolved, warned, breached, first_response_due_at, next_response_due_at, resolution_due_at,
+		due_at, ticket_version, last_event_id) VALUES `+strings.Join(rows, ", ")+`
+		ON CONFLICT (ticket_id) DO UPDATE SET policy_id = excluded.policy_id, counted = excluded.counted,
+		mark = excluded.mark, paused = excluded.paused, next_start = excluded.next_start,
+		first_responded = excluded.first_responded, resolved = excluded.resolved, warned = excluded.warned,
+		breached = excluded.breached, first_response_due_at = excluded.first_response_due_at,
+		next_response_due_at = excluded.next_response_due_at, resolution_due_at = excluded.resolution_due_at,
+		due_at = excluded.due_at, ticket_version = excluded.ticket_version, last_event_id = excluded.last_event_id`,
+		args...); err != nil {
+		return fmt.Errorf("tickets sla: %w", err)
 	}
 	return nil
 }
@@ -287,52 +304,132 @@ func nonNil(l []string) []string {
 // ticket never computed) and the ticket's events the state has not seen,
 // then stores the state and replaces the ticket's timers with fn's.
 func (db *DB) RefreshTicket(ctx context.Context, id int64, fn func(t *ticket.Ticket, s *sla.State, evs []event.Event) ([]sla.Timer, error)) error {
+	found := false
+	err := db.RefreshTickets(ctx, []int64{id}, func(t *ticket.Ticket, s *sla.State, evs []event.Event) ([]sla.Timer, error) {
+		found = true
+		return fn(t, s, evs)
+	})
+	if err == nil && !found {
+		return desk.E(desk.ENOTFOUND, "error.ticket_not_found", id)
+	}
+	return err
+}
+
+// RefreshTickets is RefreshTicket for many tickets in one transaction, with
+// a few statements for all of them: a consumer's batch of events costs one
+// commit, not one per ticket. Tickets that no longer exist are skipped. It
+// locks the tickets in id order, as every other SLA writer locks one.
+func (db *DB) RefreshTickets(ctx context.Context, ids []int64, fn func(t *ticket.Ticket, s *sla.State, evs []event.Event) ([]sla.Timer, error)) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	return db.inTx(ctx, func(tx *txn) error {
-		t, err := scanTicket(tx.QueryRowContext(ctx, `SELECT `+ticketColumns+` WHERE t.id = $1`+db.dialect.forUpdate(), id))
+		var args []any
+		in := inList(&args, ids)
+		rows, err := tx.QueryContext(ctx, `SELECT `+ticketColumns+` WHERE t.id IN (`+in+`) ORDER BY t.id`+db.dialect.forUpdate(), args...)
 		if err != nil {
-			return notFound(err, desk.M("error.ticket_not_found", id))
+			return fmt.Errorf("tickets sla: %w", err)
 		}
-		s, err := scanState(tx.QueryRowContext(ctx, `SELECT `+stateColumns+` WHERE ticket_id = $1`, id))
-		exists := err == nil
-		if errors.Is(err, sql.ErrNoRows) {
-			s, err = &sla.State{TicketID: id, Mark: t.CreatedAt}, nil
-		}
+		tickets, err := scanTicketRows(rows)
 		if err != nil {
-			return fmt.Errorf("ticket %d sla: %w", id, err)
+			return fmt.Errorf("tickets sla: %w", err)
 		}
-		evs, err := ticketEventsAfter(ctx, tx, id, s.LastEventID)
+		if len(tickets) == 0 {
+			return nil
+		}
+		args = args[:0]
+		in = inList(&args, ids)
+		states := map[int64]*sla.State{}
+		rows, err = tx.QueryContext(ctx, `SELECT `+stateColumns+` WHERE ticket_id IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("tickets sla: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			s, err := scanState(rows)
+			if err != nil {
+				return fmt.Errorf("tickets sla: %w", err)
+			}
+			states[s.TicketID] = s
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("tickets sla: %w", err)
+		}
+		evs, err := scanEvents(ctx, tx, `WHERE ticket_id IN (`+in+`) AND id > COALESCE((SELECT s.last_event_id
+			FROM ticket_sla s WHERE s.ticket_id = events.ticket_id), 0) ORDER BY ticket_id, id`, args...)
 		if err != nil {
 			return err
 		}
-		timers, err := fn(t, s, evs)
-		if err != nil {
+		byTicket := map[int64][]event.Event{}
+		for _, e := range evs {
+			byTicket[e.TicketID] = append(byTicket[e.TicketID], e)
+		}
+		out := make([]*sla.State, 0, len(tickets))
+		timers := map[int64][]sla.Timer{}
+		for _, t := range tickets {
+			s := states[t.ID]
+			if s == nil {
+				s = &sla.State{TicketID: t.ID, Mark: t.CreatedAt}
+			}
+			tms, err := fn(t, s, byTicket[t.ID])
+			if err != nil {
+				return err
+			}
+			s.TicketVersion = t.Version
+			out, timers[t.ID] = append(out, s), tms
+		}
+		if err := db.writeStates(ctx, tx, out); err != nil {
 			return err
 		}
-		s.TicketVersion = t.Version
-		if err := writeState(ctx, tx, s, exists); err != nil {
-			return err
-		}
-		return replaceTimers(ctx, tx, id, timers)
+		return db.replaceTimers(ctx, tx, timers)
 	})
 }
 
-func ticketEventsAfter(ctx context.Context, tx *txn, ticketID, after int64) ([]event.Event, error) {
-	evs, err := scanEvents(ctx, tx, `WHERE ticket_id = $1 AND id > $2 ORDER BY id`, ticketID, after)
-	if err != nil {
-		return nil, fmt.Errorf("ticket %d: %w", ticketID, err)
+// scanTicketRows reads the tickets of rows (ticketColumns) and closes them.
+func scanTicketRows(rows *sql.Rows) ([]*ticket.Ticket, error) {
+	defer rows.Close()
+	var out []*ticket.Ticket
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
 	}
-	return evs, nil
+	return out, rows.Err()
 }
 
-func replaceTimers(ctx context.Context, tx *txn, id int64, timers []sla.Timer) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sla_timers WHERE ticket_id = $1`, id); err != nil {
-		return fmt.Errorf("ticket %d timers: %w", id, err)
+// replaceTimers replaces the timers of the tickets given (none: none left).
+func (db *DB) replaceTimers(ctx context.Context, tx *txn, byTicket map[int64][]sla.Timer) error {
+	if len(byTicket) == 0 {
+		return nil
 	}
-	for _, tm := range timers {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sla_timers (ticket_id, metric, kind, due_at) VALUES ($1, $2, $3, $4)`,
-			id, tm.Metric, tm.Kind, micros(tm.DueAt)); err != nil {
-			return fmt.Errorf("ticket %d timer: %w", id, err)
+	var args []any
+	ids := slices.Sorted(maps.Keys(byTicket))
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sla_timers WHERE ticket_id IN (`+inList(&args, ids)+`)`, args...); err != nil {
+		return fmt.Errorf("tickets sla timers: %w", err)
+	}
+	args = args[:0]
+	var rows []string
+	for _, id := range ids {
+		for _, tm := range byTicket[id] {
+			ph := make([]string, 4)
+			for i, v := range []any{id, tm.Metric, tm.Kind, micros(tm.DueAt)} {
+				args = append(args, v)
+				ph[i] = db.dialect.bulkPlaceholder(len(args))
+			}
+			rows = append(rows, "("+strings.Join(ph, ", ")+")")
 		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sla_timers (ticket_id, metric, kind, due_at) VALUES `+
+		strings.Join(rows, ", "), args...); err != nil {
+		return fmt.Errorf("tickets sla timers: %w", err)
 	}
 	return nil
 }
@@ -386,7 +483,7 @@ func (db *DB) FireTimer(ctx context.Context, tm sla.Timer, fn func(t *ticket.Tic
 		if evs, err = fn(t, s); err != nil || len(evs) == 0 {
 			return err
 		}
-		if err := writeState(ctx, tx, s, true); err != nil {
+		if err := db.writeStates(ctx, tx, []*sla.State{s}); err != nil {
 			return err
 		}
 		return db.appendEvents(ctx, tx, evs)
