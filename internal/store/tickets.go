@@ -171,14 +171,14 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error
 		// ticket in scope (90 ms at 100,000 tickets, seconds at a million).
 		// The other conditions repeat in each branch with the same
 		// arguments.
-		where = append(where, "t.id IN ("+db.scopeUnion(f, branches, where, order, arg(f.Limit+1))+")")
+		where = append(where, "t.id IN ("+db.scopeUnion(f, branches, where, order, limitOf(f.Limit+1))+")")
 	} else if f.Scope != nil {
 		where = append(where, scopeCondition(f.Scope, arg))
 	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY " + order + " LIMIT " + arg(f.Limit+1)
+	q += " ORDER BY " + order + " LIMIT " + limitOf(f.Limit+1)
 	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
