@@ -295,6 +295,18 @@ type firing struct {
 // The events of one change (a PATCH of three fields) fire "updated" once.
 // A rule's failure is written to its log and never stops the batch.
 func (s *Service) Handle(ctx context.Context, evs []event.Event) error {
+	// The rules are read after the events: a time rule saved since sets
+	// its timers by itself (AutomationBackfillTimers).
+	rules, err := s.store.Automations(ctx)
+	if err != nil {
+		return err
+	}
+	timed := map[string]bool{}
+	for _, r := range rules {
+		if r.Active && r.Trigger.Since != "" {
+			timed[r.Trigger.Since] = true
+		}
+	}
 	var fs []firing
 	seen := map[string]bool{}
 	for _, e := range evs {
@@ -313,16 +325,12 @@ func (s *Service) Handle(ctx context.Context, evs []event.Event) error {
 				fs = append(fs, firing{e.TicketID, tr, e.ID, desk.Actor{Kind: e.ActorKind, ID: e.ActorID}})
 			}
 		}
-		if err := s.schedule(ctx, e, byContact); err != nil {
+		if err := s.schedule(ctx, e, byContact, timed); err != nil {
 			return err
 		}
 	}
 	if len(fs) == 0 {
 		return nil
-	}
-	rules, err := s.store.Automations(ctx)
-	if err != nil {
-		return err
 	}
 	for _, f := range fs {
 		for _, r := range rules {
@@ -341,8 +349,10 @@ func (s *Service) Handle(ctx context.Context, evs []event.Event) error {
 	return nil
 }
 
-// schedule moves the timers an event concerns.
-func (s *Service) schedule(ctx context.Context, e event.Event, byContact bool) error {
+// schedule moves the timers an event concerns, of the kinds timed holds
+// (those of the active time rules): a statement per event and kind cost
+// every create two round trips with no time rule at all.
+func (s *Service) schedule(ctx context.Context, e event.Event, byContact bool, timed map[string]bool) error {
 	var since []string
 	switch {
 	case e.Kind == event.TicketCreated:
@@ -361,6 +371,9 @@ func (s *Service) schedule(ctx context.Context, e event.Event, byContact bool) e
 		}
 	}
 	for _, x := range since {
+		if !timed[x] {
+			continue
+		}
 		if err := s.store.AutomationScheduleTimers(ctx, e.TicketID, x, e.CreatedAt); err != nil {
 			return fmt.Errorf("schedule timers: %w", err)
 		}
