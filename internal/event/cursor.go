@@ -23,7 +23,7 @@ func Consume(ctx context.Context, c Cursor, consumer string, handle func(context
 		return err
 	}
 	for {
-		evs, err := c.EventsAfter(ctx, after, 500)
+		evs, err := c.EventsAfter(ctx, after, consumeBatch)
 		if err != nil || len(evs) == 0 {
 			return err
 		}
@@ -34,8 +34,17 @@ func Consume(ctx context.Context, c Cursor, consumer string, handle func(context
 		if err := c.SetEventCursor(ctx, consumer, after); err != nil {
 			return err
 		}
+		if len(evs) < consumeBatch {
+			// Caught up: what commits from now on wakes the consumer
+			// (Follow), so another read now would find nothing and cost
+			// a query per wake-up of every consumer.
+			return nil
+		}
 	}
 }
+
+// consumeBatch is how many events Consume reads at a time.
+const consumeBatch = 500
 
 // Follow runs Consume until ctx ends: at once, then whenever the bus says
 // something was committed (after gathering what else commits in the next
