@@ -18,9 +18,10 @@ type dialect interface {
 	// forUpdate is appended to a SELECT that locks the row it reads. SQLite
 	// needs none: its write transactions are serialized already.
 	forUpdate() string
-	// eventsAfter is the WHERE, ORDER BY and LIMIT of a durable consumer's
-	// read: at most $2 events that come after the event with id $1 (0: from
-	// the start) in the order consumers read them. Its contract: once an
+	// eventsAfter is the WHERE and ORDER BY of a durable consumer's read:
+	// the events that come after the event with id $1 (0: from the start)
+	// in the order consumers read them (the caller adds the LIMIT, see
+	// limitOf). Its contract: once an
 	// event has been returned, no event that commits later comes before it
 	// in that order, so a consumer that resumes after the last event it
 	// read never skips one.
@@ -105,7 +106,7 @@ func (sqliteDialect) forUpdate() string { return "" }
 
 // SQLite has one writer at a time: ids are taken and committed in one order,
 // so a consumer reads by id.
-func (sqliteDialect) eventsAfter() string             { return "WHERE id > $1 ORDER BY id LIMIT $2" }
+func (sqliteDialect) eventsAfter() string             { return "WHERE id > $1 ORDER BY id" }
 func (sqliteDialect) eventsBefore(a, b string) string { return a + " < " + b }
 
 // SQLite runs statements in-process: three statements cost what one does.
@@ -201,7 +202,7 @@ func (postgresDialect) eventsAfter() string {
 	// The xmin is read once (an InitPlan), so the index on (xact, id) serves
 	// both bounds.
 	return "WHERE (xact, id) > " + postgresEventPosition("$1") +
-		" AND xact < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint) ORDER BY xact, id LIMIT $2"
+		" AND xact < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint) ORDER BY xact, id"
 }
 func (postgresDialect) eventsBefore(a, b string) string {
 	return postgresEventPosition(a) + " < " + postgresEventPosition(b)

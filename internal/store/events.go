@@ -42,7 +42,9 @@ func scanEvents(ctx context.Context, q querier, where string, args ...any) ([]ev
 // order is the id order on SQLite; on PostgreSQL it is the order of the
 // writing transactions, in which ids may go down (see dialect.eventsAfter).
 func (db *DB) EventsAfter(ctx context.Context, afterID int64, limit int) ([]event.Event, error) {
-	return db.queryEvents(ctx, db.dialect.eventsAfter(), afterID, limit)
+	// Every consumer reads this several times a second under load; with a
+	// bound LIMIT PostgreSQL planned it anew each time (0.8 ms of planning).
+	return db.queryEvents(ctx, db.dialect.eventsAfter()+" LIMIT "+limitOf(limit), afterID)
 }
 
 // EventCursor returns where a durable consumer stopped reading (0 at first).
