@@ -586,3 +586,29 @@ func TestAnswerToAChangeCarriesItsSLA(t *testing.T) {
 		}
 	})
 }
+
+// The consumer works out many tickets per transaction (RefreshTickets); a
+// policy added later reaches every open ticket, past the group size, and
+// tickets the consumer never saw get their state on the way.
+func TestSLAPolicyAddedLaterReachesEveryOpenTicket(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		d := newSLADesk(t, f)
+		var tks []*ticket.Ticket
+		for i := 0; i < 130; i++ {
+			tks = append(tks, d.open(ticket.NewTicket{}))
+		}
+		d.settle()
+		if got := d.reload(tks[0].ID).SLA; got != nil && got.FirstResponseDueAt != nil {
+			t.Fatalf("sla before any policy: %+v", got)
+		}
+		d.policy(sla.Policy{Time: sla.CalendarTime, Targets: map[string]sla.Target{"normal": {FirstResponse: 60}}})
+		d.settle()
+		for _, tk := range tks {
+			got := d.reload(tk.ID).SLA
+			if got == nil {
+				t.Fatalf("ticket %d: no sla", tk.ID)
+			}
+			wantTime(t, "first response due", got.FirstResponseDueAt, tk.CreatedAt.Add(time.Hour))
+		}
+	})
+}
