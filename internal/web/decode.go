@@ -51,6 +51,11 @@ func decode(r *http.Request, v any) error {
 	if dec.More() {
 		return desk.E(desk.EINVALID, "error.body_many")
 	}
+	if !bytes.Contains(body, []byte("null")) {
+		// No null anywhere (most bodies): nothing to refuse, and the walk
+		// below re-parses the body, a tenth of a create's CPU.
+		return nil
+	}
 	return refuseNulls(body, reflect.TypeOf(v), "")
 }
 
