@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/desk"
@@ -14,8 +13,16 @@ import (
 // Consumer is the name of the durable consumer that keeps the rollups.
 const Consumer = "report"
 
-// batchSize is how many events one transaction counts.
-const batchSize = 500
+// batchSize is how many events one transaction of the live consumer
+// counts; bulkBatch is how many a rebuild or a seed counts at once: a big
+// batch merges far more increments into each bucket before it is written
+// (a ticket's creation, reply and solve mostly fall in the same batch), at
+// the price of holding the writer for a few seconds, which only a rebuild
+// or a load may do.
+const (
+	batchSize = 500
+	bulkBatch = 20000
+)
 
 // Tx is what counting a batch of events does inside its transaction.
 type Tx interface {
@@ -87,13 +94,19 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // CatchUp counts every event after the cursor.
-func (s *Service) CatchUp(ctx context.Context) error {
+func (s *Service) CatchUp(ctx context.Context) error { return s.catchUp(ctx, batchSize) }
+
+// CatchUpBulk counts every event after the cursor in big batches: for a
+// rebuild and after a bulk load (seed), not beside live traffic.
+func (s *Service) CatchUpBulk(ctx context.Context) error { return s.catchUp(ctx, bulkBatch) }
+
+func (s *Service) catchUp(ctx context.Context, batch int) error {
 	for {
 		from, err := s.store.EventCursor(ctx, Consumer)
 		if err != nil {
 			return err
 		}
-		evs, err := s.store.EventsAfter(ctx, from, batchSize)
+		evs, err := s.store.EventsAfter(ctx, from, batch)
 		if err != nil || len(evs) == 0 {
 			return err
 		}
@@ -113,7 +126,7 @@ func (s *Service) Rebuild(ctx context.Context) error {
 	if err := s.store.ResetReports(ctx, Consumer); err != nil {
 		return err
 	}
-	return s.CatchUp(ctx)
+	return s.CatchUpBulk(ctx)
 }
 
 // count applies a batch of events to the states of their tickets and
@@ -124,6 +137,7 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 		return err
 	}
 	var ids, born, covered []int64
+	seen := make(map[int64]bool, len(evs))
 	for i := range evs {
 		e := &evs[i]
 		if e.TicketID == 0 {
@@ -133,7 +147,8 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 				continue
 			}
 		}
-		if !slices.Contains(ids, e.TicketID) {
+		if !seen[e.TicketID] {
+			seen[e.TicketID] = true
 			ids = append(ids, e.TicketID)
 		}
 		switch e.Kind {
@@ -161,6 +176,7 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 	env.Covered = func(id int64) bool { return cov[id] }
 	r := Rollup{}
 	var changed []*TicketState
+	isChanged := make(map[*TicketState]bool, len(ids))
 	for _, e := range evs {
 		if e.TicketID == 0 {
 			continue
@@ -174,7 +190,8 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 			continue // a ticket whose creation is not in the log
 		}
 		st.Apply(r, e, env)
-		if !slices.Contains(changed, st) {
+		if !isChanged[st] {
+			isChanged[st] = true
 			changed = append(changed, st)
 		}
 	}

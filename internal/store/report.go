@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,7 +106,7 @@ func (db *DB) CountEvents(ctx context.Context, consumer string, from, to int64, 
 // ResetReports empties the rollups and sets the consumer back to the start.
 func (db *DB) ResetReports(ctx context.Context, consumer string) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		for _, q := range []string{`DELETE FROM report_rollups`, `DELETE FROM report_tickets`,
+		for _, q := range []string{`DELETE FROM report_rollups`, `DELETE FROM report_rollups_day`, `DELETE FROM report_tickets`,
 			`DELETE FROM event_cursors WHERE consumer = $1`} {
 			var args []any
 			if strings.Contains(q, "$1") {
@@ -224,20 +226,46 @@ func (r reportTx) SaveTicketStates(ctx context.Context, sts []*report.TicketStat
 	})
 }
 
+// allTeams is the team of the daily rows that hold every team together.
+const allTeams = -1
+
+// AddRollup adds the increments to the hourly buckets and to the daily ones
+// (each team's and all teams'), each table's rows in key order, so that
+// the upserts walk the primary key's B-tree forward instead of jumping
+// about it.
 func (r reportTx) AddRollup(ctx context.Context, ru report.Rollup) error {
+	day := make(report.Rollup, len(ru)/4)
+	for k, c := range ru {
+		k.Hour -= k.Hour % 86400
+		day.AddDelta(k, c.N, c.Total)
+		k.TeamID = allTeams
+		day.AddDelta(k, c.N, c.Total)
+	}
+	if err := r.upsertRollup(ctx, "report_rollups", ru); err != nil {
+		return err
+	}
+	return r.upsertRollup(ctx, "report_rollups_day", day)
+}
+
+func (r reportTx) upsertRollup(ctx context.Context, table string, ru report.Rollup) error {
 	keys := make([]report.Key, 0, len(ru))
 	for k := range ru {
 		keys = append(keys, k)
 	}
+	slices.SortFunc(keys, func(a, b report.Key) int {
+		return cmp.Or(cmp.Compare(a.Dim, b.Dim), cmp.Compare(a.Metric, b.Metric), cmp.Compare(a.Hour, b.Hour),
+			cmp.Compare(a.Val, b.Val), cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.Bin, b.Bin))
+	})
 	return inChunks(len(keys), func(i, j int) error {
 		args := make([]any, 0, (j-i)*8)
 		for _, k := range keys[i:j] {
 			c := ru[k]
 			args = append(args, k.Dim, k.Metric, k.Hour*1e6, k.Val, k.TeamID, k.Bin, c.N, c.Total)
 		}
-		_, err := r.tx.ExecContext(ctx, `INSERT INTO report_rollups (dim, metric, hour, val, team_id, bin, n, total)
+		// table is one of two constants.
+		_, err := r.tx.ExecContext(ctx, `INSERT INTO `+table+` (dim, metric, hour, val, team_id, bin, n, total)
 			VALUES `+marks(j-i, 8, 1)+` ON CONFLICT (dim, metric, hour, val, team_id, bin)
-			DO UPDATE SET n = report_rollups.n + excluded.n, total = report_rollups.total + excluded.total`, args...)
+			DO UPDATE SET n = `+table+`.n + excluded.n, total = `+table+`.total + excluded.total`, args...)
 		if err != nil {
 			return fmt.Errorf("add rollup: %w", err)
 		}
@@ -300,13 +328,53 @@ func rollupGroup(group string) string {
 	return "''"
 }
 
+// rollupSource is a subquery of the buckets of [from, to) (Unix seconds,
+// whole hours) of the query's slice: the whole UTC days in the range from
+// the daily buckets (all teams' rows when the question is desk-wide), the
+// hours at either end from the hourly ones. A grouping by hour reads hours
+// only.
+func rollupSource(q report.RollupQuery, from, to int64, args []any) (string, []any) {
+	var parts []string
+	span := func(table string, team func(string, []any) (string, []any), a, b int64) {
+		if a >= b {
+			return
+		}
+		w, more := rollupWhere(q, args)
+		w, more = team(w, more)
+		more = append(more, a*1e6, b*1e6)
+		args = more
+		parts = append(parts, `SELECT val, team_id, hour, metric, bin, n, total FROM `+table+` WHERE `+w+
+			` AND hour >= $`+strconv.Itoa(len(args)-1)+` AND hour < $`+strconv.Itoa(len(args)))
+	}
+	byTeam := func(w string, a []any) (string, []any) { return inTeams(w, a, q.TeamIDs) }
+	dayFrom, dayTo := (from+86399)/86400*86400, to/86400*86400
+	if q.Group == "hour" || dayFrom >= dayTo {
+		span("report_rollups", byTeam, from, to)
+	} else {
+		span("report_rollups", byTeam, from, dayFrom)
+		dayTeams := byTeam
+		if len(q.TeamIDs) == 0 {
+			dayTeams = func(w string, a []any) (string, []any) {
+				if q.Group == "team" {
+					return w + " AND team_id >= 0", a
+				}
+				return w + " AND team_id = " + strconv.Itoa(allTeams), a
+			}
+		}
+		span("report_rollups_day", dayTeams, dayFrom, dayTo)
+		span("report_rollups", byTeam, dayTo, to)
+	}
+	if len(parts) == 0 { // an empty range: no rows
+		parts = append(parts, `SELECT val, team_id, hour, metric, bin, n, total FROM report_rollups WHERE 1 = 0`)
+	}
+	return "(" + strings.Join(parts, " UNION ALL ") + ") AS r", args
+}
+
 // Rollups sums the buckets of the query's hours by group, metric and bin.
 func (db *DB) Rollups(ctx context.Context, q report.RollupQuery) ([]report.Row, error) {
-	w, args := rollupWhere(q, []any{})
-	args = append(args, q.From*1e6, q.To*1e6)
+	src, args := rollupSource(q, q.From, q.To, []any{})
 	g := rollupGroup(q.Group)
-	return db.rollupRows(ctx, `SELECT `+g+`, metric, bin, SUM(n), SUM(total) FROM report_rollups
-		WHERE `+w+` AND hour >= $`+strconv.Itoa(len(args)-1)+` AND hour < $`+strconv.Itoa(len(args))+`
+	return db.rollupRows(ctx, `SELECT `+g+`, metric, bin, SUM(n), SUM(total) FROM `+src+`
 		GROUP BY `+groupBy(g, "metric, bin"), args, q.Group == "team")
 }
 
@@ -314,11 +382,9 @@ func (db *DB) Rollups(ctx context.Context, q report.RollupQuery) ([]report.Row, 
 // query's end, by group.
 func (db *DB) Backlog(ctx context.Context, q report.RollupQuery) ([]report.Row, error) {
 	q.Metrics = []string{report.MCreated, report.MSolved, report.MReopened}
-	w, args := rollupWhere(q, []any{})
-	args = append(args, q.To*1e6)
+	src, args := rollupSource(q, report.Earliest.Unix(), q.To, []any{})
 	g := rollupGroup(q.Group)
-	return db.rollupRows(ctx, `SELECT `+g+`, metric, 0, SUM(n), 0 FROM report_rollups
-		WHERE `+w+` AND hour < $`+strconv.Itoa(len(args))+` GROUP BY `+groupBy(g, "metric"), args, q.Group == "team")
+	return db.rollupRows(ctx, `SELECT `+g+`, metric, 0, SUM(n), 0 FROM `+src+` GROUP BY `+groupBy(g, "metric"), args, q.Group == "team")
 }
 
 // rollupRows reads summed buckets; byTeam says the group is a team id,
