@@ -12,7 +12,9 @@ import (
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/people"
+	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/seed"
+	"github.com/sahayak/sahayak/internal/sla"
 	"github.com/sahayak/sahayak/internal/store"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -70,7 +72,12 @@ func seedSynthetic(ctx context.Context, cfg app.Config, tickets int, stdout io.W
 	}
 	defer db.Close()
 	clock := desk.SystemClock{}
-	services := seed.Services{DB: db, People: people.NewService(db, clock), Tickets: ticket.NewService(db, db, event.NewBus(), clock)}
+	bus := event.NewBus()
+	ticketSvc := ticket.NewService(db, db, bus, clock)
+	// The report rollups are counted as part of the seed, so that the
+	// supervisor's figures are there at the first start.
+	reports := report.New(db, sla.New(db, ticketSvc, bus, clock, nil, sla.Config{}), bus, clock, nil)
+	services := seed.Services{DB: db, People: people.NewService(db, clock), Tickets: ticketSvc, Reports: reports}
 	if err := app.EnsureAdmin(ctx, db, services.People, stdout); err != nil {
 		return err
 	}
