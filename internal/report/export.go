@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -18,9 +20,10 @@ import (
 // CSV writes rows of text cells. A cell that a spreadsheet would run as a
 // formula (starting with =, +, - or @) is written with a leading apostrophe.
 type CSV struct {
-	buf *bufio.Writer
-	w   *csv.Writer
-	row []string
+	buf  *bufio.Writer
+	w    *csv.Writer // writes into buf itself (see NewCSV)
+	row  []string
+	line []byte
 }
 
 // NewCSV writes to w (UTF-8 with a byte order mark, so that spreadsheet
@@ -28,6 +31,8 @@ type CSV struct {
 func NewCSV(w io.Writer) *CSV {
 	buf := bufio.NewWriterSize(w, 64<<10)
 	buf.WriteString("\uFEFF")
+	// csv.NewWriter keeps a bufio.Writer as it is, so rows written by
+	// WriteTicketRow straight into buf stay in order with the others.
 	return &CSV{buf: buf, w: csv.NewWriter(buf)}
 }
 
@@ -54,6 +59,89 @@ func (c *CSV) Flush() error {
 		return err
 	}
 	return c.buf.Flush()
+}
+
+// appendCell appends a cell as Write writes it: safeCell's apostrophe,
+// then quoted as encoding/csv quotes (a comma, quote or line break, a
+// leading space, or `\.`), quotes doubled.
+func appendCell(b []byte, s string) []byte {
+	prefix := s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0]))
+	quote := s == `\.`
+	for i := 0; i < len(s) && !quote; i++ {
+		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r'
+	}
+	if !quote && !prefix && s != "" {
+		r, _ := utf8.DecodeRuneInString(s)
+		quote = unicode.IsSpace(r)
+	}
+	if quote {
+		b = append(b, '"')
+	}
+	if prefix {
+		b = append(b, '\'')
+	}
+	if !quote {
+		return append(b, s...)
+	}
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func appendID(b []byte, id int64) []byte {
+	if id == 0 {
+		return b
+	}
+	return strconv.AppendInt(b, id, 10)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	return t.UTC().AppendFormat(b, time.RFC3339)
+}
+
+// WriteTicketRow writes a ticket as a row of TicketColumns, the same text
+// as WriteTicket, encoded straight into the buffer: the export's inner
+// loop, a few hundred nanoseconds a row.
+func (c *CSV) WriteTicketRow(t *ticket.ExportRow) error {
+	b := strconv.AppendInt(c.line[:0], t.ID, 10)
+	for _, s := range [...]string{t.Subject, t.Status, t.StatusCategory, t.Priority, t.Type, t.Channel, t.RequesterEmail} {
+		b = appendCell(append(b, ','), s)
+	}
+	b = appendID(append(b, ','), t.OrganizationID)
+	b = appendID(append(b, ','), t.TeamID)
+	b = appendID(append(b, ','), t.AssigneeID)
+	b = append(b, ',')
+	tags := len(b)
+	for i, tag := range t.Tags {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, tag...)
+	}
+	if len(b) > tags {
+		// Tags are clean words, but a cell is a cell: encode it whole.
+		cell := string(b[tags:])
+		b = appendCell(b[:tags], cell)
+	}
+	b = strconv.AppendInt(append(b, ','), int64(t.EscalationLevel), 10)
+	b = appendTime(append(b, ','), t.CreatedAt)
+	b = appendTime(append(b, ','), t.UpdatedAt)
+	b = appendTime(append(b, ','), t.FirstRespondedAt)
+	b = appendTime(append(b, ','), t.SolvedAt)
+	c.line = append(b, '\n')
+	_, err := c.buf.Write(c.line)
+	return err
 }
 
 // TicketColumns are the columns of a ticket export.

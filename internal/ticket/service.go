@@ -557,6 +557,32 @@ func (s *Service) checkRouting(ctx context.Context, errs desk.Fields, teamID, as
 	return nil
 }
 
+// ExportRow is a ticket as an export writes it. EachRow reuses one for
+// every row: it is valid only during the call that hands it over.
+type ExportRow struct {
+	ID                                                      int64
+	Subject, Status, StatusCategory, Priority, Type, Channel string
+	RequesterEmail                                          string
+	OrganizationID, TeamID, AssigneeID                      int64 // 0: none
+	Tags                                                    []string
+	EscalationLevel                                         int
+	CreatedAt, UpdatedAt                                    time.Time
+	FirstRespondedAt, SolvedAt                              time.Time // zero: not yet
+}
+
+// EachRow hands fn every ticket of the filter the actor may see, in id
+// order, read by one cursor (no pages, no per-page extras): the export
+// path, whose memory stays flat at any size. The filter's order, limit
+// and cursor are ignored.
+func (s *Service) EachRow(ctx context.Context, f Filter, fn func(*ExportRow) error) error {
+	a, err := actor(ctx, auth.TicketsRead)
+	if err != nil {
+		return err
+	}
+	f.Scope, f.Limit, f.Cursor, f.Sort = scope(a), 0, "", ""
+	return s.store.ExportTickets(ctx, f, fn)
+}
+
 // ExportPage is how many tickets Each reads at a time.
 const ExportPage = 1000
 

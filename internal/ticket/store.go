@@ -21,6 +21,9 @@ type Store interface {
 	OpenTicket(ctx context.Context, o *Opening) error
 	Ticket(ctx context.Context, id int64) (*Ticket, error)
 	Tickets(ctx context.Context, f Filter) (*Page, error)
+	// ExportTickets calls fn with every ticket of the filter (its scope
+	// included) in id order, reusing one row.
+	ExportTickets(ctx context.Context, f Filter, fn func(*ExportRow) error) error
 	Messages(ctx context.Context, ticketID int64, withInternal bool) ([]*Message, error)
 	TicketEvents(ctx context.Context, ticketID int64) ([]event.Event, error)
 	Links(ctx context.Context, ticketID int64) ([]Link, error)

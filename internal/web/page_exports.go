@@ -72,12 +72,16 @@ func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) error {
 	if err := out.Write(report.TicketColumns...); err != nil {
 		return nil // the client went away
 	}
+	// Rows go out as they are read, in id order, the buffer sent on every
+	// thousand rows, so the client sees progress and memory stays flat.
 	flusher, _ := w.(http.Flusher)
-	err = s.Tickets.Each(ctx, f, func(ts []*ticket.Ticket) error {
-		for _, t := range ts {
-			if err := out.WriteTicket(t); err != nil {
-				return err
-			}
+	n := 0
+	err = s.Tickets.EachRow(ctx, f, func(t *ticket.ExportRow) error {
+		if err := out.WriteTicketRow(t); err != nil {
+			return err
+		}
+		if n++; n%ticket.ExportPage != 0 {
+			return nil
 		}
 		if err := out.Flush(); err != nil {
 			return err
