@@ -113,7 +113,7 @@ func pageDesk(b *testing.B, name string, cfg app.Config, n int) *servedPage {
 		b.Fatal(err)
 	}
 	started := time.Now()
-	res, err := seed.Synthetic(ctx, seed.Services{DB: a.DB, People: a.People, Tickets: a.Tickets, Reports: a.Reports}, n, time.Now().UTC())
+	res, err := seed.Synthetic(ctx, seed.Services{DB: a.DB, People: a.People, Tickets: a.Tickets}, n, time.Now().UTC())
 	if err != nil {
 		b.Fatal(err)
 	}
