@@ -144,12 +144,7 @@ type server struct {
 func startServer(t *testing.T) server {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sahayak")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
+	cmd := exec.Command(sahayakBinary(t), "serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -34,10 +34,7 @@ func TestMailSurvivesKill(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sahayak")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := sahayakBinary(t)
 	data := filepath.Join(dir, "data")
 	ctx := context.Background()
 	cfg := app.Config{DataDir: data}
