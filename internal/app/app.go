@@ -37,6 +37,7 @@ import (
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/csat"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/digest"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/jobs"
@@ -165,6 +166,8 @@ type App struct {
 	Training *training.Service
 	// AccountReports answers account reports and mails them on schedule.
 	AccountReports *accountreport.Service
+	// Digests mails report digests on schedule.
+	Digests *digest.Service
 	// NPS runs NPS campaigns.
 	NPS *nps.Service
 	// KB is the knowledge base; its view counter is flushed by Serve.
@@ -319,6 +322,10 @@ func (a *App) build(ctx context.Context) error {
 	if err := mailAccountReports(a.Queue, a.AccountReports); err != nil {
 		return err
 	}
+	a.Digests = digest.New(a.DB, a.Reports, a.Access, a.MailOut, a.Clock, a.Log, i18n.Builtin().T, a.Config.publicURL())
+	if err := mailDigests(a.Queue, a.Digests); err != nil {
+		return err
+	}
 	a.NPS = nps.New(a.DB, a.MailOut, a.Clock, a.Log, i18n.Builtin().T, nps.Config{PublicURL: a.Config.publicURL()})
 	if err := sendNPS(a.Queue, a.NPS); err != nil {
 		return err
@@ -346,7 +353,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{Log: a.Log, Tickets: a.Tickets, People: a.People, Access: a.Access,
 		Webhooks: a.Webhooks, Mail: a.Mail, MailOut: a.MailOut, SLA: a.SLA, Assign: a.Assign, Automations: a.Automate, Reports: a.Reports,
-		Views: a.Views, Accounts: a.Accounts, AccountReports: a.AccountReports, NPS: a.NPS, KBLimit: a.kbLimit,
+		Views: a.Views, Accounts: a.Accounts, AccountReports: a.AccountReports, Digests: a.Digests, NPS: a.NPS, KBLimit: a.kbLimit,
 		CSAT:    a.CSAT,
 		Quality: a.Quality, Tasks: teamtask.NewService(a.DB, a.Tickets, a.Clock), Training: a.Training, FullText: a.Search, Portal: customerPortal, KB: a.KB,
 		Audit: a.Audit, Notifications: a.DB, Idempotency: a.DB, RateLimit: a.Limiter,

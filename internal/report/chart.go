@@ -5,6 +5,7 @@ import (
 	"html"
 	"math"
 	"strings"
+	"time"
 )
 
 // Charts are SVG drawn on the server: readable without script, printable,
@@ -198,4 +199,23 @@ func Spark(title string, values []int64, hrefs []string, rising bool) string {
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
+}
+
+// TrendSVG draws the created-and-solved line of a series (from Series) as
+// the reports page and the digests show it; drill gives each step's link
+// (its start and end), "" for none.
+func TrendSVG(title, created, solved string, series []Point, drill func(from, to time.Time) string) string {
+	points := make([]Bar, 0, len(series))
+	for _, p := range series {
+		step, label := 24*time.Hour, p.At.Format("01-02")
+		if len(series) > 1 && series[1].At.Sub(series[0].At) == time.Hour {
+			step, label = time.Hour, p.At.Format("15:04")
+		}
+		b := Bar{Label: label, Values: []float64{float64(p.Values[MCreated]), float64(p.Values[MSolved])}}
+		if drill != nil {
+			b.Href = drill(p.At, p.At.Add(step))
+		}
+		points = append(points, b)
+	}
+	return LineSVG(title, []string{created, solved}, points)
 }

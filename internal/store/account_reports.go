@@ -199,13 +199,21 @@ func (db *DB) DueReportSchedules(ctx context.Context, kind, period string, after
 // MarkReportSent moves a schedule's last period from prev to period and
 // queues its mails, in one transaction; false when it had moved already.
 func (db *DB) MarkReportSent(ctx context.Context, orgID int64, prev, period string, mails []*email.Outbound) (bool, error) {
+	return moveAndQueue(ctx, db, mails, `UPDATE account_report_schedules SET last_period = $3
+		WHERE organization_id = $1 AND last_period = $2`, orgID, prev, period)
+}
+
+// moveAndQueue runs a compare-and-set update of a schedule's last period
+// and, when it moved, stores the period's mails in the same transaction:
+// of two nodes mailing the same period, the second finds it moved and
+// stores nothing.
+func moveAndQueue(ctx context.Context, db *DB, mails []*email.Outbound, update string, args ...any) (bool, error) {
 	moved := false
 	err := db.inTx(ctx, func(tx *txn) error {
 		moved = false
-		res, err := tx.ExecContext(ctx, `UPDATE account_report_schedules SET last_period = $3
-			WHERE organization_id = $1 AND last_period = $2`, orgID, prev, period)
+		res, err := tx.ExecContext(ctx, update, args...)
 		if err != nil {
-			return fmt.Errorf("mark report sent %d: %w", orgID, err)
+			return fmt.Errorf("mark mailed %v: %w", args[0], err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil

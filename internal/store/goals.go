@@ -45,6 +45,13 @@ func (db *DB) Goals(ctx context.Context, teamIDs []int64, agentID *int64) ([]*re
 	if teamIDs == nil && agentID == nil {
 		return db.scanGoals(ctx, `ORDER BY id`)
 	}
+	where, args := teamsOrAgent(teamIDs, "agent_id", agentID)
+	return db.scanGoals(ctx, where+` ORDER BY id`, args...)
+}
+
+// teamsOrAgent is the condition "of those teams, or of that agent (in
+// column)" of the team-scoped report lists.
+func teamsOrAgent(teamIDs []int64, column string, agentID *int64) (string, []any) {
 	var conds []string
 	var args []any
 	if len(teamIDs) > 0 {
@@ -57,9 +64,9 @@ func (db *DB) Goals(ctx context.Context, teamIDs []int64, agentID *int64) ([]*re
 	}
 	if agentID != nil {
 		args = append(args, *agentID)
-		conds = append(conds, "agent_id = $"+strconv.Itoa(len(args)))
+		conds = append(conds, column+" = $"+strconv.Itoa(len(args)))
 	}
-	return db.scanGoals(ctx, `WHERE `+strings.Join(conds, " OR ")+` ORDER BY id`, args...)
+	return `WHERE ` + strings.Join(conds, " OR "), args
 }
 
 // Goal returns a goal.

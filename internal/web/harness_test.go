@@ -25,6 +25,7 @@ import (
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/csat"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/digest"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/jobs"
@@ -151,6 +152,7 @@ func newDesk(t testing.TB, b storetest.Backend, passwords map[string]string) *te
 		Automations: automation.NewService(db, d.Tickets, hooks, bus, clock, log), Audit: audit.NewRecorder(db, clock),
 		Accounts:       d.Accounts,
 		AccountReports: accountreport.New(db, d.Reports, d.MailOut, clock, log, i18n.Builtin().T, "https://help.desk.test"),
+		Digests:        digest.New(db, d.Reports, d.Access, d.MailOut, clock, log, i18n.Builtin().T, "https://help.desk.test"),
 		NPS:            nps.New(db, d.MailOut, clock, log, i18n.Builtin().T, nps.Config{PublicURL: "https://help.desk.test"}),
 		Quality:        qualitySvc,
 		Tasks:          teamtask.NewService(db, d.Tickets, clock),

@@ -113,21 +113,13 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var points []report.Bar
-	for _, p := range series {
-		step := 24 * time.Hour
-		label := p.At.Format("01-02")
-		if len(series) > 1 && series[1].At.Sub(series[0].At) == time.Hour {
-			step, label = time.Hour, p.At.Format("15:04")
-		}
+	d.Trend = template.HTML(report.TrendSVG(s.tr(r, "report.trend"), created, solved, series, func(from, to time.Time) string {
 		v := reportParams(q)
-		v.Set("from", p.At.Format(time.RFC3339))
-		v.Set("to", p.At.Add(step).Format(time.RFC3339))
+		v.Set("from", from.Format(time.RFC3339))
+		v.Set("to", to.Format(time.RFC3339))
 		v.Set("metric", report.DrillCreated)
-		points = append(points, report.Bar{Label: label, Values: []float64{float64(p.Values[report.MCreated]),
-			float64(p.Values[report.MSolved])}, Href: "/reports/tickets?" + v.Encode()})
-	}
-	d.Trend = template.HTML(report.LineSVG(s.tr(r, "report.trend"), []string{created, solved}, points))
+		return "/reports/tickets?" + v.Encode()
+	}))
 	if q.GroupBy != "" {
 		names := s.groupNames(r, q.GroupBy)
 		var bars []report.Bar

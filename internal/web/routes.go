@@ -42,6 +42,11 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/goals/{id}", auth.ReportsRead, s.getGoal)
 	s.handle("PATCH /api/v1/goals/{id}", auth.ReportsTeam, s.updateGoal)
 	s.handle("DELETE /api/v1/goals/{id}", auth.ReportsTeam, s.deleteGoal)
+	s.handle("GET /api/v1/reports/digests", auth.ReportsTeam, s.listDigests) // scoped: all, or the teams one leads (digest.Service)
+	s.handle("POST /api/v1/reports/digests", auth.ReportsTeam, s.createDigest)
+	s.handle("GET /api/v1/reports/digests/{id}", auth.ReportsTeam, s.getDigest)
+	s.handle("PATCH /api/v1/reports/digests/{id}", auth.ReportsTeam, s.updateDigest)
+	s.handle("DELETE /api/v1/reports/digests/{id}", auth.ReportsTeam, s.deleteDigest)
 	s.handle("GET /api/v1/reports/complaints", auth.ReportsTeam, s.apiComplaintNote)
 	s.handle("PUT /api/v1/reports/complaints", auth.ReportsTeam, s.apiSetComplaintNote)
 

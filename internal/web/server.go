@@ -27,6 +27,7 @@ import (
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/csat"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/digest"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/idempotency"
@@ -79,6 +80,8 @@ type Deps struct {
 	Portal http.Handler
 	// AccountReports is the account report and its schedule (nil: not offered).
 	AccountReports *accountreport.Service
+	// Digests are the report digests (nil: not offered).
+	Digests *digest.Service
 	// NPS is Net Promoter Score campaigns (nil: not offered).
 	NPS *nps.Service
 	// Quality is scorecards and conversation reviews.
