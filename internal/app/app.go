@@ -326,6 +326,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := mailDigests(a.Queue, a.Digests); err != nil {
 		return err
 	}
+	a.Reports.MailGoalAlerts(a.Digests)
 	a.NPS = nps.New(a.DB, a.MailOut, a.Clock, a.Log, i18n.Builtin().T, nps.Config{PublicURL: a.Config.publicURL()})
 	if err := sendNPS(a.Queue, a.NPS); err != nil {
 		return err

@@ -78,6 +78,7 @@ func newFixture(t *testing.T, b storetest.Backend) *fixture {
 	f := &fixture{t: t, db: db, clock: clock, people: people.NewService(db, clock), tickets: tickets, reports: reports,
 		access: acc, svc: digest.New(db, reports, acc, sender, clock, quiet, i18n.Builtin().T, "https://help.desk.test"),
 		sys: desk.WithActor(context.Background(), desk.System)}
+	reports.MailGoalAlerts(f.svc)
 	mb := &email.Mailbox{Address: "support@desk.test", Name: "Support", Active: true, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 	mb.IMAP.Folder, mb.IMAP.Security, mb.SMTP.Security = "INBOX", email.SecurityTLS, email.SecurityStartTLS
 	if err := db.CreateMailbox(f.sys, mb, audit.New(f.sys, clock.Now(), audit.MailboxCreated, "mailbox", 0, nil)); err != nil {
@@ -260,6 +261,40 @@ func TestDigestInputIsChecked(t *testing.T) {
 		}
 		if err := f.svc.Delete(f.as(f.leela), d.ID, 2); err != nil {
 			t.Errorf("delete: %v", err)
+		}
+	})
+}
+
+// Team A's goal of 10 solved a week has 1 by Thursday noon: off track.
+// Two checks racing and a third mail the lead once, in their language,
+// beside the in-app alert.
+func TestGoalOffTrackMailsTheLeadOncePerCrossing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.story()
+		must(f.reports.CreateGoal(f.as(f.leela), report.GoalInput{TeamID: &f.teamA, Metric: ptr("solved"),
+			Op: ptr(report.AtLeast), Target: ptr(10.0), Period: ptr(report.PeriodWeek)}))
+		f.at(time.Date(2026, 11, 5, 12, 0, 0, 0, time.UTC))
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := f.reports.CheckGoals(f.sys); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		must(f.reports.CheckGoals(f.sys))
+		var got []string
+		for _, m := range must(f.db.OutboundList(f.sys, 0, 50)) {
+			if m.Purpose == digest.PurposeGoalAlert {
+				got = append(got, strings.Join(m.Recipients, ",")+" "+m.Subject)
+			}
+		}
+		if len(got) != 1 || got[0] != "leela@desk.test A goal is off track: Tickets solved" {
+			t.Errorf("goal alert mails = %q, want one to leela", got)
 		}
 	})
 }

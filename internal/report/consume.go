@@ -74,6 +74,8 @@ type Service struct {
 	bus    *event.Bus
 	clock  desk.Clock
 	log    *slog.Logger
+	// goalMail, when set, mails off-track alerts too.
+	goalMail GoalMailer
 	// Gather and Poll tune the consumer (as the other consumers').
 	Gather, Poll time.Duration
 }

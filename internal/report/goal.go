@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/auth"
+	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 )
@@ -49,6 +51,12 @@ const GoalOffTrack = "report.goal_off_track"
 // and are projected; levels (medians, rates) are what they are so far.
 var GoalMetrics = []string{"created", "solved", "replies", "escalated", "first_response_median", "resolution_median",
 	"fcr_rate", "reopen_rate", "escalation_rate", "csat"}
+
+// GoalMetricWords names each goal metric in the catalogs.
+var GoalMetricWords = map[string]string{"created": "goals.m_created", "solved": "goals.m_solved",
+	"replies": "goals.m_replies", "escalated": "goals.m_escalated", "first_response_median": "goals.m_first_response_median",
+	"resolution_median": "goals.m_resolution_median", "fcr_rate": "goals.m_fcr_rate", "reopen_rate": "goals.m_reopen_rate",
+	"escalation_rate": "goals.m_escalation_rate", "csat": "goals.m_csat"}
 
 // countMetric says whether a goal metric is a count (projected to the
 // period's end) rather than a level.
@@ -200,14 +208,26 @@ type GoalStore interface {
 	SaveGoal(ctx context.Context, g *Goal, ifVersion int64) error
 	// DeleteGoal deletes a goal expecting its version (0: any).
 	DeleteGoal(ctx context.Context, id, ifVersion int64) error
-	// SetGoalState records a checked state and, with ev, appends it in the
-	// same transaction — unless the state was already recorded for that
-	// period (another node checked first): then it writes nothing and
-	// says so.
-	SetGoalState(ctx context.Context, id int64, state string, period time.Time, ev *event.Event) (bool, error)
+	// SetGoalState records a checked state and, with ev, appends it (and
+	// stores mail, when not nil) in the same transaction — unless the state
+	// was already recorded for that period (another node checked first):
+	// then it writes nothing and says so.
+	SetGoalState(ctx context.Context, id int64, state string, period time.Time, ev *event.Event, mail *email.Outbound) (bool, error)
 	// TeamLeadID is a team's lead (nil: none, or no such team).
 	TeamLeadID(ctx context.Context, teamID int64) (*int64, error)
 }
+
+// GoalMailer writes the mail of an off-track alert (package digest): to
+// the agent recipientID, in their language, through the desk's system mail.
+// An error means no mail (no mailbox, the agent gone): the in-app alert
+// still goes.
+type GoalMailer interface {
+	GoalAlertMail(ctx context.Context, p Progress, recipientID int64) (*email.Outbound, error)
+	Enqueue(ctx context.Context, outboundIDs ...int64) error
+}
+
+// MailGoalAlerts has off-track alerts mailed too (nil: in-app only).
+func (s *Service) MailGoalAlerts(m GoalMailer) { s.goalMail = m }
 
 // goalScope says whether the actor may manage (write) or see a goal:
 // supervisors every goal, team leads their teams' goals (an agent's goal
@@ -436,6 +456,7 @@ func (s *Service) CheckGoals(ctx context.Context) (int, error) {
 			continue
 		}
 		var ev *event.Event
+		var mail *email.Outbound
 		if p.State == OffTrack && (g.State != OffTrack || !p.Start.Equal(g.StateFrom)) {
 			// The alert goes to the agent whose goal it is, else the lead.
 			to := g.AgentID
@@ -450,13 +471,23 @@ func (s *Service) CheckGoals(ctx context.Context) (int, error) {
 				"projected": p.Projected, "period_start": p.Start})
 			e.ActorKind, e.CreatedAt = desk.ActorSystem, s.clock.Now()
 			ev = &e
+			if to != nil && s.goalMail != nil {
+				if mail, err = s.goalMail.GoalAlertMail(ctx, p, *to); err != nil {
+					s.log.Info("goal alert mail not sent", slog.Int64("goal", g.ID), slog.Any("err", err))
+				}
+			}
 		}
-		wrote, err := s.store.SetGoalState(ctx, g.ID, p.State, p.Start, ev)
+		wrote, err := s.store.SetGoalState(ctx, g.ID, p.State, p.Start, ev, mail)
 		if err != nil {
 			return crossed, err
 		}
 		if wrote && ev != nil {
 			crossed++
+			if mail != nil && mail.ID != 0 {
+				if err := s.goalMail.Enqueue(ctx, mail.ID); err != nil {
+					return crossed, err
+				}
+			}
 		}
 	}
 	return crossed, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/report"
@@ -142,7 +143,7 @@ func (db *DB) TeamLeadID(ctx context.Context, teamID int64) (*int64, error) {
 // SetGoalState records a checked state (and appends ev with it) unless
 // that state of that period is recorded already: a second node checking
 // the same crossing finds it recorded and writes no second event.
-func (db *DB) SetGoalState(ctx context.Context, id int64, state string, period time.Time, ev *event.Event) (bool, error) {
+func (db *DB) SetGoalState(ctx context.Context, id int64, state string, period time.Time, ev *event.Event, mail *email.Outbound) (bool, error) {
 	wrote := false
 	err := db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE report_goals SET state = $2, state_from = $3
@@ -154,6 +155,11 @@ func (db *DB) SetGoalState(ctx context.Context, id int64, state string, period t
 			return nil
 		}
 		wrote = true
+		if mail != nil {
+			if err := queueSystemMail(ctx, tx, mail); err != nil {
+				return err
+			}
+		}
 		if ev == nil {
 			return nil
 		}

@@ -14,12 +14,6 @@ import (
 // Goals: targets per team or agent for a KPI and a period, with progress
 // (report.Service; docs/METRICS.md "Goals").
 
-// goalMetricWords names each goal metric in the catalog.
-var goalMetricWords = map[string]string{"created": "goals.m_created", "solved": "goals.m_solved",
-	"replies": "goals.m_replies", "escalated": "goals.m_escalated", "first_response_median": "goals.m_first_response_median",
-	"resolution_median": "goals.m_resolution_median", "fcr_rate": "goals.m_fcr_rate", "reopen_rate": "goals.m_reopen_rate",
-	"escalation_rate": "goals.m_escalation_rate", "csat": "goals.m_csat"}
-
 func (s *Server) listGoals(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Reports.Goals(r.Context())
 	return respond(w, http.StatusOK, map[string]any{"goals": list}, err)
@@ -93,7 +87,7 @@ func (s *Server) goalViews(r *http.Request) ([]goalView, error) {
 	out := make([]goalView, 0, len(list))
 	for _, p := range list {
 		g := p.Goal
-		v := goalView{ID: g.ID, Version: g.Version, Metric: s.tr(r, goalMetricWords[g.Metric]), State: p.State,
+		v := goalView{ID: g.ID, Version: g.Version, Metric: s.tr(r, report.GoalMetricWords[g.Metric]), State: p.State,
 			Target: goalValue(g.Metric, &g.Target), Actual: goalValue(g.Metric, p.Actual), Projected: goalValue(g.Metric, p.Projected),
 			Period: g.Period, Elapsed: int(math.Round(p.Elapsed * 100))}
 		if g.Op == report.AtLeast {

@@ -10,6 +10,7 @@ import (
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/notify"
 	"github.com/sahayak/sahayak/internal/quality"
+	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/ticket"
 	"github.com/sahayak/sahayak/internal/training"
 )
@@ -85,7 +86,7 @@ func (s *Server) describeNotifications(r *http.Request, list []*notify.Notificat
 				Metric string `json:"metric"`
 			}
 			_ = json.Unmarshal([]byte(n.Body), &b)
-			o.Text, o.URL = s.Catalog.T(lang, "notif.text.goal_off_track", s.Catalog.T(lang, goalMetricWords[b.Metric])), "/reports#goals"
+			o.Text, o.URL = s.Catalog.T(lang, "notif.text.goal_off_track", s.Catalog.T(lang, report.GoalMetricWords[b.Metric])), "/reports#goals"
 			out = append(out, o)
 			continue
 		}
