@@ -85,7 +85,7 @@ type Store interface {
 	// it had moved already.
 	MarkDigestSent(ctx context.Context, id int64, prev, label string, mails []*email.Outbound) (bool, error)
 	Agent(ctx context.Context, id int64) (*people.Agent, error)
-	TeamLeadID(ctx context.Context, teamID int64) (*int64, error)
+	Team(ctx context.Context, id int64) (*people.Team, error)
 	DefaultMailboxID(ctx context.Context) (int64, error)
 }
 
@@ -131,16 +131,16 @@ func New(s Store, f Figures, a Actors, m Mailer, clock desk.Clock, log *slog.Log
 }
 
 // leads says whether the actor leads the team (supervisors lead every
-// team for this purpose).
+// team for this purpose); a team that does not exist is bad input.
 func (s *Service) leads(ctx context.Context, a desk.Actor, teamID int64) (bool, error) {
-	if a.Can(auth.ReportsReadAll) {
-		return true, nil
+	t, err := s.store.Team(ctx, teamID)
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		return false, desk.Invalid(desk.Fields{"team_id": desk.M("error.team_not_found", teamID)})
 	}
-	lead, err := s.store.TeamLeadID(ctx, teamID)
 	if err != nil {
 		return false, err
 	}
-	return lead != nil && *lead == a.ID, nil
+	return a.Can(auth.ReportsReadAll) || (t.LeadID != nil && *t.LeadID == a.ID), nil
 }
 
 // mayManage says whether the actor may see and change a digest:
@@ -153,7 +153,11 @@ func (s *Service) mayManage(ctx context.Context, a desk.Actor, d *Digest) (bool,
 	if d.TeamID == nil {
 		return false, nil
 	}
-	return s.leads(ctx, a, *d.TeamID)
+	ok, err := s.leads(ctx, a, *d.TeamID)
+	if desk.ErrorCode(err) == desk.EINVALID {
+		return false, nil // its team is gone (the digest goes with it)
+	}
+	return ok, err
 }
 
 func (s *Service) apply(ctx context.Context, a desk.Actor, d *Digest, in Input) error {

@@ -224,6 +224,7 @@ func TestDigestInputIsChecked(t *testing.T) {
 			in   digest.Input
 			want string
 		}{
+			{"a team that does not exist", f.sunita, with(func(in *digest.Input) { in.TeamID = ptr(int64(99999)) }), desk.EINVALID},
 			{"unknown period", f.sunita, with(func(in *digest.Input) { in.Period = ptr("hourly") }), desk.EINVALID},
 			{"no name", f.sunita, with(func(in *digest.Input) { in.Name = ptr("  ") }), desk.EINVALID},
 			{"no recipients", f.sunita, with(func(in *digest.Input) { in.RecipientIDs = &[]int64{} }), desk.EINVALID},
