@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/app/apptest"
 	"github.com/sahayak/sahayak/internal/report"
 )
 
@@ -46,7 +47,7 @@ func BenchmarkKPIAPI(b *testing.B) {
 func caughtUp(b *testing.B, p *servedPage) {
 	ctx := context.Background()
 	start := time.Now()
-	cpu := processCPU()
+	cpu := apptest.ProcessCPU()
 	if err := p.app.Reports.CatchUpBulk(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func caughtUp(b *testing.B, p *servedPage) {
 		b.Fatalf("report cursor %d, last event %d: %v", at, last, err)
 	}
 	b.Logf("report rollups counted (%d events) in %s, CPU %s", last, time.Since(start).Round(time.Second),
-		(processCPU() - cpu).Round(time.Millisecond))
+		(apptest.ProcessCPU() - cpu).Round(time.Millisecond))
 }
 
 func reportBench(b *testing.B, path func(p *servedPage, i int) string) {
@@ -72,7 +73,7 @@ func reportBench(b *testing.B, path func(p *servedPage, i int) string) {
 			p := pageDesk(b, name, cfg, n)
 			caughtUp(b, p)
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := apptest.ProcessCPU()
 			times := make([]time.Duration, 0, b.N)
 			for i := range b.N {
 				req, _ := http.NewRequest("GET", p.url+path(p, i), nil)
@@ -91,7 +92,7 @@ func reportBench(b *testing.B, path func(p *servedPage, i int) string) {
 				}
 			}
 			b.StopTimer()
-			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64((apptest.ProcessCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 			slices.Sort(times)
 			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
@@ -114,7 +115,7 @@ func BenchmarkExportCSV(b *testing.B) {
 			var rows int64
 			var peak int64
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := apptest.ProcessCPU()
 			for range b.N {
 				req, _ := http.NewRequest("GET", p.url+"/tickets/export.csv?view=all", nil)
 				req.AddCookie(&http.Cookie{Name: "sahayak_session", Value: p.session})
@@ -135,7 +136,7 @@ func BenchmarkExportCSV(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			used := processCPU() - cpu
+			used := apptest.ProcessCPU() - cpu
 			peak = max(peak, rss())
 			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 			// Server and client share the process: rows per CPU second of

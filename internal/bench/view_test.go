@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/app"
+	"github.com/sahayak/sahayak/internal/app/apptest"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/people"
 )
@@ -57,7 +58,7 @@ func BenchmarkViewPage(b *testing.B) {
 // want, and reports the median, the 95th percentile and the CPU per page.
 func timePages(b *testing.B, p *servedPage, session string, path func(i int) string, want string) {
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := apptest.ProcessCPU()
 	times := make([]time.Duration, 0, b.N)
 	for i := range b.N {
 		req, _ := http.NewRequest("GET", p.url+path(i), nil)
@@ -76,7 +77,7 @@ func timePages(b *testing.B, p *servedPage, session string, path func(i int) str
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((apptest.ProcessCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")

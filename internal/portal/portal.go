@@ -96,7 +96,9 @@ type Store interface {
 	// s for its contact in one transaction, if the link is unused and
 	// unexpired then; false (and nothing written) otherwise.
 	UsePortalLink(ctx context.Context, digest string, s *Session) (bool, error)
-	PortalSession(ctx context.Context, digest string) (*Session, error)
+	// PortalSessionCustomer is the customer whose session has digest, if
+	// the session is still open at now: one read per customer request.
+	PortalSessionCustomer(ctx context.Context, digest string, now time.Time) (*Customer, error)
 	DeletePortalSession(ctx context.Context, digest string) error
 }
 
@@ -306,17 +308,7 @@ func (s *Service) Customer(ctx context.Context, token string) (*Customer, error)
 	if !strings.HasPrefix(token, sessionPrefix) || len(token) > 100 {
 		return nil, desk.E(desk.EUNAUTHORIZED, "portal.sign_in")
 	}
-	sess, err := s.store.PortalSession(ctx, auth.Digest(token))
-	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		return nil, desk.E(desk.EUNAUTHORIZED, "portal.sign_in")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !s.clock.Now().Before(sess.ExpiresAt) {
-		return nil, desk.E(desk.EUNAUTHORIZED, "portal.sign_in")
-	}
-	c, err := s.store.PortalCustomer(ctx, sess.ContactID)
+	c, err := s.store.PortalSessionCustomer(ctx, auth.Digest(token), s.clock.Now())
 	if desk.ErrorCode(err) == desk.ENOTFOUND {
 		return nil, desk.E(desk.EUNAUTHORIZED, "portal.sign_in")
 	}

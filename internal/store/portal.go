@@ -125,20 +125,24 @@ func (db *DB) UsePortalLink(ctx context.Context, digest string, s *portal.Sessio
 	return used, err
 }
 
-// PortalSession is a portal session by its token's digest.
-func (db *DB) PortalSession(ctx context.Context, digest string) (*portal.Session, error) {
-	s := portal.Session{Digest: digest}
-	var created, expires int64
-	err := db.read.QueryRowContext(ctx, `SELECT contact_id, created_at, expires_at FROM portal_sessions WHERE digest = $1`,
-		digest).Scan(&s.ContactID, &created, &expires)
+// PortalSessionCustomer is the customer of the session with digest that
+// is open at now, read with the session in one query: the portal asks on
+// every request.
+func (db *DB) PortalSessionCustomer(ctx context.Context, digest string, now time.Time) (*portal.Customer, error) {
+	var c portal.Customer
+	var org sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT `+portalCustomerColumns+` FROM portal_sessions s
+		JOIN contacts c ON c.id = s.contact_id LEFT JOIN organizations o ON o.id = c.organization_id
+		WHERE s.digest = $1 AND s.expires_at > $2`, digest, micros(now)).Scan(&c.ContactID, &c.Name, &c.Email,
+		&c.Language, &org, &c.SharesTickets)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, desk.E(desk.ENOTFOUND, "portal.sign_in")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("portal session: %w", err)
 	}
-	s.CreatedAt, s.ExpiresAt = fromMicros(created), fromMicros(expires)
-	return &s, nil
+	c.OrganizationID = fromNullID(org)
+	return &c, nil
 }
 
 // DeletePortalSession ends a portal session.

@@ -336,14 +336,27 @@ func (s *Service) Count(ctx context.Context, f Filter, atMost int) (int, error) 
 
 // Messages returns the thread of a ticket; internal notes only for agents.
 func (s *Service) Messages(ctx context.Context, id int64) ([]*Message, error) {
+	_, msgs, err := s.Thread(ctx, id)
+	return msgs, err
+}
+
+// Thread returns a ticket the actor may see with its messages (without
+// internal notes for a contact), reading the ticket once: what a page that
+// shows the whole conversation needs.
+func (s *Service) Thread(ctx context.Context, id int64) (*Ticket, []*Message, error) {
 	a, err := actor(ctx, auth.TicketsRead)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if _, err := s.Get(ctx, id); err != nil {
-		return nil, err
+	t, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
 	}
-	return s.store.Messages(ctx, id, a.Kind != desk.ActorContact)
+	msgs, err := s.store.Messages(ctx, id, a.Kind != desk.ActorContact)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, msgs, nil
 }
 
 // Events returns the history of a ticket, oldest first.

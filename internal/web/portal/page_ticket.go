@@ -48,16 +48,14 @@ func (h *Handler) ticketPage(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, status int, id int64, d ticketData) error {
 	ctx := r.Context()
-	var err error
-	if d.Ticket, err = h.Tickets.Get(ctx, id); err != nil {
-		return err
-	}
-	// A customer's thread holds public messages only (the service leaves
-	// internal notes out for contacts); this check keeps it so.
-	msgs, err := h.Tickets.Messages(ctx, id)
+	// One read of the ticket for the page and its thread. A customer's
+	// thread holds public messages only (the service leaves internal notes
+	// out for contacts); the check below keeps it so.
+	t, msgs, err := h.Tickets.Thread(ctx, id)
 	if err != nil {
 		return err
 	}
+	d.Ticket = t
 	for _, m := range msgs {
 		if m.Internal {
 			continue

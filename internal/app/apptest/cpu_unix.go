@@ -1,16 +1,16 @@
 //go:build unix
 
-package bench
+package apptest
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the CPU time (user and system) this process has used: the
+// ProcessCPU is the CPU time (user and system) this process has used: the
 // server runs in it, so a difference over a benchmark loop is the work the
 // loop cost, whatever else the machine is running.
-func processCPU() time.Duration {
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
