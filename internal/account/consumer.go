@@ -11,6 +11,7 @@ import (
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/nps"
 )
 
 // Consumer names the durable consumer of events that keeps health.
@@ -228,7 +229,7 @@ func (s *Service) atRisk(a *Account, h Health, now time.Time) event.Event {
 func counts(e event.Event) bool {
 	switch e.Kind {
 	case event.TicketCreated, event.MessageAdded, event.Escalated, event.SLABreached, event.FieldChanged,
-		event.Merged, event.SatisfactionRated, CheckinLogged:
+		event.Merged, event.SatisfactionRated, CheckinLogged, nps.Answered:
 		return true
 	}
 	return false
@@ -286,7 +287,33 @@ func observe(st *State, e event.Event) {
 		if what := rated(d.Rating); what >= 0 {
 			st.Observe(what, e.CreatedAt)
 		}
+	case nps.Answered:
+		// An NPS answer is the account's own word on us: a promoter counts
+		// as a good rating, a detractor as a bad one, a passive as neither
+		// (package nps); a changed answer takes its previous score back.
+		var d struct {
+			Score    int  `json:"score"`
+			Previous *int `json:"previous"`
+		}
+		_ = json.Unmarshal(e.Data, &d)
+		if d.Previous != nil {
+			st.Unobserve(npsRated(*d.Previous))
+		}
+		if what := npsRated(d.Score); what >= 0 {
+			st.Observe(what, e.CreatedAt)
+		}
 	}
+}
+
+// npsRated is what an NPS score counts as (-1 for a passive).
+func npsRated(score int) int {
+	switch {
+	case score >= 9:
+		return ObserveGood
+	case score >= 0 && score <= 6:
+		return ObserveBad
+	}
+	return -1
 }
 
 // rated is what a satisfaction rating counts as (-1 for neither).

@@ -48,7 +48,7 @@ const (
 	CompVolume       = "ticket_volume" // value: recent daily rate ÷ the account's own baseline
 	CompSLA          = "sla_breaches"  // value: breaches, decaying over about a month
 	CompEscalations  = "escalations"   // value: escalations, decaying over about a month
-	CompSatisfaction = "satisfaction"  // value: share of good ratings (0–1), once surveys exist
+	CompSatisfaction = "satisfaction"  // value: share of good answers (0–1): CSAT 4–5 of 1–5 and NPS promoters against CSAT 1–2 and NPS detractors
 	CompContact      = "last_contact"  // value: days since the last contact
 	CompUrgent       = "urgent_open"   // value: open urgent tickets
 	CompRenewal      = "renewal"       // value: days to renewal
@@ -118,8 +118,8 @@ const (
 	ObserveContact           // a public message either way, a check-in
 	ObserveBreach            // an SLA target breached
 	ObserveEscalation        // a ticket escalated
-	ObserveGood              // a good satisfaction rating
-	ObserveBad               // a bad one
+	ObserveGood              // a good satisfaction rating, an NPS promoter
+	ObserveBad               // a bad one, an NPS detractor
 )
 
 // Observe counts one event at time at (events may arrive late; they count

@@ -189,6 +189,26 @@ func TestCampaignSendsOncePerContactAndTakesAnswers(t *testing.T) {
 		if acme.Answers != 2 {
 			t.Errorf("Acme's score = %+v", acme)
 		}
+		// The answers count into Acme's health as they arrive: Dev's 6 was a
+		// detractor until he changed it to 9 (a promoter), Chitra's 3 is a
+		// detractor; the satisfaction component is half good.
+		accounts := account.New(f.db, event.NewBus(), f.clock, quiet)
+		storetest.CatchUpWith(t, f.db, account.Consumer, func(ctx context.Context) error {
+			return accounts.Catchup(desk.WithActor(ctx, desk.System))
+		})
+		health := must(accounts.Get(f.sys, f.acme.ID))
+		if st := health.State; st == nil || st.Good < 0.99 || st.Good > 1.01 || st.Bad < 0.99 || st.Bad > 1.01 {
+			t.Errorf("Acme's state after the answers = %+v, want one good and one bad", st)
+		}
+		var sat *account.Component
+		for i, c := range health.Health.Components {
+			if c.Name == account.CompSatisfaction {
+				sat = &health.Health.Components[i]
+			}
+		}
+		if sat == nil || sat.Value != 0.5 {
+			t.Errorf("satisfaction component = %+v, want a share of 0.5", sat)
+		}
 		// Two days after the first answer it may no longer change; after
 		// ten days from sending the link has expired.
 		f.clock.Advance(25 * time.Hour)
