@@ -39,7 +39,7 @@ const (
 // {"id": article id}. Package search reindexes an article on them.
 const (
 	EventArticlePublished = "kb.article_published"
-	EventArticleChanged   = "kb.article_changed" // visibility, section or translation link of a published article
+	EventArticleChanged   = "kb.article_changed" // visibility, section or translation link of a published article; unpublished; deleted
 )
 
 // Category is the top level: "Billing", "Getting started".
@@ -229,6 +229,12 @@ type Store interface {
 	// PublishKBArticle writes the published copy and its version v and
 	// appends ev, in one transaction, if the article is at a.Version.
 	PublishKBArticle(ctx context.Context, a *Article, v *Version, ev event.Event) error
+	// UnpublishKBArticle clears the published copy (versions stay) and
+	// appends ev, in one transaction, if the article is at a.Version.
+	UnpublishKBArticle(ctx context.Context, a *Article, ev event.Event) error
+	// DeleteKBArticle deletes the article with its versions, votes and
+	// counts and appends ev, if it is at version (0: any).
+	DeleteKBArticle(ctx context.Context, id, version int64, ev event.Event) error
 	KBArticleVersions(ctx context.Context, articleID int64) ([]*Version, error)
 	KBArticleVersion(ctx context.Context, articleID int64, number int) (*Version, error)
 

@@ -464,8 +464,16 @@ func (s *Service) publish(ctx context.Context, id, ifVersion int64, from int) (*
 		if err != nil {
 			return fmt.Errorf("render article %d: %w", id, err)
 		}
+		// Numbers go on after the newest version, also when the article
+		// was unpublished since (its published number is then 0).
+		number := a.PublishedVersion + 1
+		if vs, err := s.store.KBArticleVersions(ctx, id); err != nil {
+			return err
+		} else if len(vs) > 0 && vs[0].Number >= number {
+			number = vs[0].Number + 1
+		}
 		now := s.clock.Now()
-		v := &Version{ArticleID: id, Number: a.PublishedVersion + 1, Title: a.Title, Body: a.Body, HTML: html, PublishedAt: now}
+		v := &Version{ArticleID: id, Number: number, Title: a.Title, Body: a.Body, HTML: html, PublishedAt: now}
 		if actor.Kind == desk.ActorAgent {
 			v.PublishedBy = &actor.ID
 		}
@@ -482,6 +490,47 @@ func (s *Service) publish(ctx context.Context, id, ifVersion int64, from int) (*
 		return nil, err
 	}
 	return s.store.KBArticle(ctx, out.ID)
+}
+
+// Unpublish takes a published article down, if it is at ifVersion (0:
+// any): readers (and search, suggestions) no longer find it, its versions
+// stay in its history and any of them can be published again. Errors:
+// EFORBIDDEN without kb:write, ENOTFOUND, ESTALE, EUNPROCESSABLE for an
+// article that is not published.
+func (s *Service) Unpublish(ctx context.Context, id, ifVersion int64) (*Article, error) {
+	actor, err := desk.Require(ctx, auth.KBWrite)
+	if err != nil {
+		return nil, err
+	}
+	err = desk.Optimistic(ifVersion, func() error {
+		a, err := s.store.KBArticle(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := desk.CheckVersion(ifVersion, a.Version); err != nil {
+			return err
+		}
+		if !a.Published() {
+			return desk.E(desk.EUNPROCESSABLE, "kb.error.not_published")
+		}
+		a.UpdatedAt = s.clock.Now()
+		return s.store.UnpublishKBArticle(ctx, a, s.event(actor, EventArticleChanged, id))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.store.KBArticle(ctx, id)
+}
+
+// DeleteArticle deletes an article for good, with its history, votes and
+// counts, if it is at ifVersion (0: any); its translations stay. Errors:
+// EFORBIDDEN without kb:write, ENOTFOUND, ESTALE.
+func (s *Service) DeleteArticle(ctx context.Context, id, ifVersion int64) error {
+	actor, err := desk.Require(ctx, auth.KBWrite)
+	if err != nil {
+		return err
+	}
+	return s.store.DeleteKBArticle(ctx, id, ifVersion, s.event(actor, EventArticleChanged, id))
 }
 
 // Versions lists an article's published versions, newest first: to agents

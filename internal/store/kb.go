@@ -299,6 +299,34 @@ func (db *DB) PublishKBArticle(ctx context.Context, a *kb.Article, v *kb.Version
 	}))
 }
 
+// UnpublishKBArticle takes the published copy down (readers no longer
+// see the article; its versions stay) and appends the event, in one
+// transaction, if the article is at a.Version.
+func (db *DB) UnpublishKBArticle(ctx context.Context, a *kb.Article, ev event.Event) error {
+	return bumped(&a.Version, db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE kb_articles SET published_version = 0, published_title = '',
+			published_html = '', published_text = '', published_at = NULL, updated_at = $2, version = version + 1
+			WHERE id = $1 AND version = $3`, a.ID, micros(a.UpdatedAt), a.Version)
+		if err := versioned(ctx, tx, res, err, "kb_articles", a.ID, desk.M("kb.error.article_not_found", a.ID)); err != nil {
+			return err
+		}
+		return db.appendEvents(ctx, tx, []event.Event{ev})
+	}))
+}
+
+// DeleteKBArticle deletes an article with its versions, votes, views and
+// suggestion openings (the foreign keys cascade) and appends the event, in
+// one transaction, if the article is at version (0: any).
+func (db *DB) DeleteKBArticle(ctx context.Context, id, version int64, ev event.Event) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM kb_articles WHERE id = $1 AND ($2 = 0 OR version = $2)`, id, version)
+		if err := versioned(ctx, tx, res, err, "kb_articles", id, desk.M("kb.error.article_not_found", id)); err != nil {
+			return err
+		}
+		return db.appendEvents(ctx, tx, []event.Event{ev})
+	})
+}
+
 const kbVersionColumns = `article_id, number, title, body, html, published_by, published_at`
 
 func scanKBVersion(row interface{ Scan(...any) error }) (*kb.Version, error) {

@@ -154,6 +154,19 @@ func (s *Server) publishKBArticle(w http.ResponseWriter, r *http.Request) error 
 	return respond(w, http.StatusOK, x, err)
 }
 
+// unpublishKBArticle takes the article down; its versions stay.
+func (s *Server) unpublishKBArticle(w http.ResponseWriter, r *http.Request) error {
+	x, err := withPrecondition(r, func(id, v int64) (*kb.Article, error) { return s.KB.Unpublish(r.Context(), id, v) })
+	return respond(w, http.StatusOK, x, err)
+}
+
+// deleteKBArticle deletes the article with its history; If-Match names
+// the version the deleter saw.
+func (s *Server) deleteKBArticle(w http.ResponseWriter, r *http.Request) error {
+	_, err := withPrecondition(r, func(id, v int64) (struct{}, error) { return struct{}{}, s.KB.DeleteArticle(r.Context(), id, v) })
+	return noContent(w, err)
+}
+
 func (s *Server) listKBVersions(w http.ResponseWriter, r *http.Request) error {
 	l := readList(r, false)
 	if err := l.err(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -234,3 +235,102 @@ func TestKnowledgeBasePages(t *testing.T) {
 		})
 	}
 }
+
+// Articles are taken down and deleted, through the API with If-Match and
+// from the editor (deleting asks first, saying what goes): a taken-down
+// article's public page is the help center's 404 with a way home, in
+// either language; its history stays, search drops it, and publishing
+// again goes on from the last version's number. A deleted article's
+// translation stays.
+func TestKnowledgeBaseUnpublishAndDelete(t *testing.T) {
+	t.Parallel()
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			d := newDesk(t, b, map[string]string{"ada": goodPassword})
+			pub, hi, internal, draft := kbFixture(t, d)
+			path := "/api/v1/kb/articles/" + itoa(pub)
+			if r := d.send("POST", path+"/unpublish", authed(d, "ada", http.Header{"If-Match": {`"v1"`}}), nil); r.Status != http.StatusPreconditionFailed {
+				t.Fatalf("a stale unpublish: %d %s", r.Status, r.Raw)
+			}
+			d.mustCall(http.StatusForbidden, "POST", path+"/unpublish", "ravi", nil)
+			if a := d.mustCall(http.StatusOK, "POST", path+"/unpublish", "ada", nil); a.id("published_version") != 0 {
+				t.Fatalf("unpublished: %s", a.Raw)
+			}
+			d.mustCall(http.StatusUnprocessableEntity, "POST", path+"/unpublish", "ada", nil)
+			d.mustCall(http.StatusUnprocessableEntity, "POST", "/api/v1/kb/articles/"+itoa(draft)+"/unpublish", "ada", nil)
+			d.mustCall(http.StatusNotFound, "GET", path, "ravi", nil)
+
+			reader := newBrowser(t, d.URL)
+			for _, c := range []struct{ lang, title string }{{"en", "Article not found"}, {"hi", "लेख नहीं मिला"}} {
+				res, page := reader.do("GET", "/kb/articles/"+itoa(pub)+"?lang="+c.lang, kbHTML, "")
+				if res.StatusCode != http.StatusNotFound || !strings.Contains(page, c.title) ||
+					!strings.Contains(page, `id="kb-missing-home"`) || !strings.Contains(page, `id="kb-q"`) {
+					t.Fatalf("the taken-down article's page (%s): %d\n%s", c.lang, res.StatusCode, page)
+				}
+			}
+			if err := search.NewIndexer(d.DB, d.Bus, nil).Reindex(context.Background(), false, nil); err != nil {
+				t.Fatal(err)
+			}
+			s := d.mustCall(http.StatusOK, "GET", "/api/v1/search?type=article&q=invoice", "ravi", nil)
+			for i := range s.get("results.#").(int) {
+				if s.id("results."+strconv.Itoa(i)+".id") == pub {
+					t.Fatalf("search finds the taken-down article: %s", s.Raw)
+				}
+			}
+			if v := d.mustCall(http.StatusOK, "GET", path+"/versions", "ada", nil); v.get("versions.#") != 1 {
+				t.Fatalf("the history after unpublishing: %s", v.Raw)
+			}
+			if a := d.mustCall(http.StatusOK, "POST", path+"/publish", "ada", nil); a.id("published_version") != 2 {
+				t.Fatalf("published again: %s", a.Raw)
+			}
+
+			// The editor: take down, then delete after the confirmation.
+			ada, _ := signedIn(t, d, "ada")
+			page := ada.page("/admin/kb/articles/" + itoa(pub))
+			if !strings.Contains(page, `id="kb-unpublish"`) || !strings.Contains(page, `id="kb-delete-link"`) {
+				t.Fatalf("the editor offers no unpublish or delete:\n%s", page)
+			}
+			form := func(page string) url.Values {
+				return url.Values{"csrf": {csrfField.FindStringSubmatch(page)[1]},
+					"version": {formVersionField.FindStringSubmatch(page)[1]}}
+			}
+			if res, _ := ada.post("/admin/kb/articles/"+itoa(pub)+"/unpublish", form(page)); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("unpublish from the editor: %d", res.StatusCode)
+			}
+			if a := d.mustCall(http.StatusOK, "GET", path, "ada", nil); a.id("published_version") != 0 {
+				t.Fatalf("after the editor's unpublish: %s", a.Raw)
+			}
+			confirm := ada.page("/admin/kb/articles/" + itoa(pub) + "/delete")
+			if !strings.Contains(confirm, "Download an invoice") || !strings.Contains(confirm, "2 published versions") ||
+				!strings.Contains(confirm, `id="kb-delete-cancel"`) {
+				t.Fatalf("the confirmation does not say what goes:\n%s", confirm)
+			}
+			old := form(confirm)
+			old.Set("version", "1")
+			if res, _ := ada.post("/admin/kb/articles/"+itoa(pub)+"/delete", old); res.StatusCode != http.StatusSeeOther ||
+				!strings.HasSuffix(res.Header.Get("Location"), "/admin/kb/articles/"+itoa(pub)) {
+				t.Fatalf("a stale delete: %d %s", res.StatusCode, res.Header.Get("Location"))
+			}
+			d.mustCall(http.StatusOK, "GET", path, "ada", nil)
+			if res, _ := ada.post("/admin/kb/articles/"+itoa(pub)+"/delete", form(confirm)); res.StatusCode != http.StatusSeeOther ||
+				res.Header.Get("Location") != "/admin/kb" {
+				t.Fatalf("delete from the editor: %d %s", res.StatusCode, res.Header.Get("Location"))
+			}
+			d.mustCall(http.StatusNotFound, "GET", path, "ada", nil)
+			d.mustCall(http.StatusNotFound, "GET", path+"/versions", "ada", nil)
+			d.mustCall(http.StatusOK, "GET", "/api/v1/kb/articles/"+itoa(hi), "ravi", nil)
+
+			// The API's delete: If-Match, then 204, then 404.
+			ipath := "/api/v1/kb/articles/" + itoa(internal)
+			if r := d.send("DELETE", ipath, authed(d, "ada", http.Header{"If-Match": {`"v1"`}}), nil); r.Status != http.StatusPreconditionFailed {
+				t.Fatalf("a stale delete: %d %s", r.Status, r.Raw)
+			}
+			d.mustCall(http.StatusForbidden, "DELETE", ipath, "ravi", nil)
+			d.mustCall(http.StatusNoContent, "DELETE", ipath, "ada", nil)
+			d.mustCall(http.StatusNotFound, "DELETE", ipath, "ada", nil)
+		})
+	}
+}
+
+var formVersionField = regexp.MustCompile(`name="version" value="(\d+)"`)

@@ -190,6 +190,11 @@ func (s *Server) showKBArticle(w http.ResponseWriter, r *http.Request, status in
 		// A writer's draft has nothing to read yet: the editor shows it.
 		err = desk.E(desk.ENOTFOUND, "kb.error.article_not_found", id)
 	}
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		// Unknown, internal, draft or taken down: the reader stays in the
+		// help center, with its search and a way home.
+		return s.renderKB(w, r, http.StatusNotFound, "kb_missing.html", "kb.missing_title", lang, kbPage{})
+	}
 	if err != nil {
 		return err
 	}

@@ -303,6 +303,75 @@ func (s *Server) restoreKBVersionPage(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
+// unpublishKBArticlePage takes the article down from the editor; its
+// versions stay, and the editor's Publish or Restore brings it back.
+func (s *Server) unpublishKBArticlePage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	_, err = s.KB.Unpublish(r.Context(), id, formVersion(r))
+	switch desk.ErrorCode(err) {
+	case "":
+		s.flash(w, "ok", "kb.flash_unpublished")
+	case desk.ESTALE, desk.EUNPROCESSABLE:
+		s.flash(w, "fail", "kb.flash_changed")
+	default:
+		return err
+	}
+	http.Redirect(w, r, "/admin/kb/articles/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+// kbDeleteData is the confirmation before an article is deleted: what
+// goes with it.
+type kbDeleteData struct {
+	Article  *kb.Article
+	Versions int
+}
+
+// confirmDeleteKBArticlePage asks before deleting: the article goes for
+// good with its history, so the page says what is lost.
+func (s *Server) confirmDeleteKBArticlePage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.KB.Article(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	vs, err := s.KB.Versions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "kb_delete.html", page{Title: "kb.delete_title", Nav: "admin-kb",
+		Data: kbDeleteData{Article: a, Versions: len(vs)}})
+}
+
+func (s *Server) deleteKBArticlePage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.KB.Article(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	err = s.KB.DeleteArticle(r.Context(), id, formVersion(r))
+	switch desk.ErrorCode(err) {
+	case "":
+		s.flash(w, "ok", "kb.flash_deleted", a.Title)
+		http.Redirect(w, r, "/admin/kb", http.StatusSeeOther)
+	case desk.ESTALE:
+		s.flash(w, "fail", "kb.flash_changed")
+		http.Redirect(w, r, "/admin/kb/articles/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	default:
+		return err
+	}
+	return nil
+}
+
 // formStatus is the status of a form page that refused a save: a version
 // someone else changed is a conflict the page shows (409), as the other
 // forms answer; the API says 412.

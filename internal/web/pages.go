@@ -286,6 +286,9 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /admin/kb/articles/{id}", auth.KBWrite, s.saveKBArticlePage) // save the draft, or save and publish
 	s.handle("GET /admin/kb/articles/{id}/versions/{number}", auth.KBWrite, s.kbVersionPage)
 	s.handle("POST /admin/kb/articles/{id}/versions/{number}/restore", auth.KBWrite, s.restoreKBVersionPage)
+	s.handle("POST /admin/kb/articles/{id}/unpublish", auth.KBWrite, s.unpublishKBArticlePage)
+	s.handle("GET /admin/kb/articles/{id}/delete", auth.KBWrite, s.confirmDeleteKBArticlePage)
+	s.handle("POST /admin/kb/articles/{id}/delete", auth.KBWrite, s.deleteKBArticlePage)
 
 	s.handle("GET /tickets", auth.TicketsRead, s.ticketsPage)
 	s.handle("GET /tickets/new", auth.TicketsCreate, s.newTicketPage)

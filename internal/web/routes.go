@@ -252,6 +252,8 @@ func (s *Server) routeTable() {
 	s.handle("GET /api/v1/kb/articles/{id}", auth.SignedIn, s.getKBArticle)
 	s.handle("PATCH /api/v1/kb/articles/{id}", auth.KBWrite, s.updateKBArticle)
 	s.handle("POST /api/v1/kb/articles/{id}/publish", auth.KBWrite, s.publishKBArticle)
+	s.handle("POST /api/v1/kb/articles/{id}/unpublish", auth.KBWrite, s.unpublishKBArticle)
+	s.handle("DELETE /api/v1/kb/articles/{id}", auth.KBWrite, s.deleteKBArticle)
 	s.handle("GET /api/v1/kb/articles/{id}/versions", auth.SignedIn, s.listKBVersions)
 	s.handle("GET /api/v1/kb/articles/{id}/versions/{number}", auth.SignedIn, s.getKBVersion)
 	s.handle("POST /api/v1/kb/articles/{id}/versions/{number}/restore", auth.KBWrite, s.restoreKBVersion)
