@@ -153,6 +153,9 @@ func decodeCursor(s string) (cursor, error) {
 // at a thousand tickets as at a million, because nothing is counted and no
 // rows are skipped.
 func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (*ticket.Page, error) {
+	if assignedInScope(f) {
+		f.Scope = nil
+	}
 	scoped := f
 	scoped.Scope = nil // added below, as a condition or as branches
 	where, args, order, err := ticketWhere(scoped)
@@ -357,6 +360,9 @@ func (db *DB) CountTickets(ctx context.Context, f ticket.Filter, atMost int) (in
 // countQuery is CountTickets' statement.
 func (db *DB) countQuery(f ticket.Filter, atMost int) (string, []any, error) {
 	f.Sort, f.Cursor = "", ""
+	if assignedInScope(f) {
+		f.Scope = nil
+	}
 	where, args, order, err := ticketWhere(f)
 	if err != nil {
 		return "", nil, err
@@ -426,6 +432,17 @@ func scopeCondition(s *ticket.Scope, arg func(any) string) string {
 		cond += " OR t.team_id IN (" + idList(s.TeamIDs) + ")"
 	}
 	return "(" + cond + ")"
+}
+
+// assignedInScope reports whether a list keeps only tickets assigned to
+// the agent whose scope it is: every agent's scope holds what is assigned
+// to them (scopeCondition), so the scope adds nothing there, and as
+// branches it would cost a walk of the whole unrouted (team_id NULL)
+// backlog looking for the agent's tickets that are not there — 260 ms for
+// "mine" at a million tickets.
+func assignedInScope(f ticket.Filter) bool {
+	s := f.Scope
+	return s != nil && s.RequesterID == 0 && s.AgentID != 0 && f.AssigneeID != nil && *f.AssigneeID == s.AgentID
 }
 
 // maxScopeBranches bounds the branches of a scoped list; an agent in more

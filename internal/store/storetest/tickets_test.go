@@ -556,18 +556,23 @@ func TestScopedPagingVisitsTheScopeInListOrder(t *testing.T) {
 			"oldest":  func(a, b *ticket.Ticket) int { return cmp.Compare(a.ID, b.ID) },
 		}
 		for sort, less := range order {
-			for _, status := range []string{"", "pending"} {
+			// "mine" too: his own tickets, also the one outside his teams
+			// (the store reads it without the scope, which holds it anyway).
+			for _, status := range []string{"", "pending", "mine"} {
 				t.Run(sort+"/"+status, func(t *testing.T) {
 					var want []int64
 					sorted := slices.Clone(all)
 					slices.SortFunc(sorted, less)
 					for _, tk := range sorted {
-						if scope.Sees(tk) && (status == "" || tk.Status == status) {
+						mine := tk.AssigneeID != nil && *tk.AssigneeID == ravi.ID
+						if scope.Sees(tk) && (status == "" || tk.Status == status || status == "mine" && mine) {
 							want = append(want, tk.ID)
 						}
 					}
 					filter := ticket.Filter{Sort: sort, Limit: 4}
-					if status != "" {
+					if status == "mine" {
+						filter.AssigneeID = &ravi.ID
+					} else if status != "" {
 						filter.Status = &status
 					}
 					var got []int64
