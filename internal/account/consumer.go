@@ -274,46 +274,35 @@ func observe(st *State, e event.Event) {
 	case event.SLABreached:
 		st.Observe(ObserveBreach, e.CreatedAt)
 	case event.SatisfactionRated:
-		// A rating of 4 or 5 is good, 1 or 2 bad (package csat); a changed
-		// answer takes its previous rating back.
+		// A rating of 4 or 5 is good, 1 or 2 bad (package csat).
 		var d struct {
 			Rating   int  `json:"rating"`
 			Previous *int `json:"previous"`
 		}
 		_ = json.Unmarshal(e.Data, &d)
-		if d.Previous != nil {
-			st.Unobserve(rated(*d.Previous))
-		}
-		if what := rated(d.Rating); what >= 0 {
-			st.Observe(what, e.CreatedAt)
-		}
+		answered(st, d.Previous, d.Rating, rated, e.CreatedAt)
 	case nps.Answered:
 		// An NPS answer is the account's own word on us: a promoter counts
 		// as a good rating, a detractor as a bad one, a passive as neither
-		// (package nps); a changed answer takes its previous score back.
+		// (package nps).
 		var d struct {
 			Score    int  `json:"score"`
 			Previous *int `json:"previous"`
 		}
 		_ = json.Unmarshal(e.Data, &d)
-		if d.Previous != nil {
-			st.Unobserve(npsRated(*d.Previous))
-		}
-		if what := npsRated(d.Score); what >= 0 {
-			st.Observe(what, e.CreatedAt)
-		}
+		answered(st, d.Previous, d.Score, npsRated, e.CreatedAt)
 	}
 }
 
-// npsRated is what an NPS score counts as (-1 for a passive).
-func npsRated(score int) int {
-	switch {
-	case score >= 9:
-		return ObserveGood
-	case score >= 0 && score <= 6:
-		return ObserveBad
+// answered counts a survey answer (as good, bad or neither by kind); a
+// changed answer takes its previous one back first.
+func answered(st *State, previous *int, answer int, kind func(int) int, at time.Time) {
+	if previous != nil {
+		st.Unobserve(kind(*previous))
 	}
-	return -1
+	if what := kind(answer); what >= 0 {
+		st.Observe(what, at)
+	}
 }
 
 // rated is what a satisfaction rating counts as (-1 for neither).
@@ -322,6 +311,17 @@ func rated(r int) int {
 	case r >= 4:
 		return ObserveGood
 	case r >= 1 && r <= 2:
+		return ObserveBad
+	}
+	return -1
+}
+
+// npsRated is what an NPS score counts as (-1 for a passive).
+func npsRated(score int) int {
+	switch {
+	case score >= 9:
+		return ObserveGood
+	case score >= 0 && score <= 6:
 		return ObserveBad
 	}
 	return -1

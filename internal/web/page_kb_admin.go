@@ -214,12 +214,18 @@ func (s *Server) kbEditorFailed(w http.ResponseWriter, r *http.Request, err erro
 	return s.showKBEditor(w, r, formStatus(err), d)
 }
 
-func (s *Server) kbArticleEditor(w http.ResponseWriter, r *http.Request) error {
+// pathArticle is the article the {id} of the path names, as the writer
+// sees it.
+func (s *Server) pathArticle(r *http.Request) (*kb.Article, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a, err := s.KB.Article(r.Context(), id)
+	return s.KB.Article(r.Context(), id)
+}
+
+func (s *Server) kbArticleEditor(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.pathArticle(r)
 	if err != nil {
 		return err
 	}
@@ -333,15 +339,11 @@ type kbDeleteData struct {
 // confirmDeleteKBArticlePage asks before deleting: the article goes for
 // good with its history, so the page says what is lost.
 func (s *Server) confirmDeleteKBArticlePage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	a, err := s.pathArticle(r)
 	if err != nil {
 		return err
 	}
-	a, err := s.KB.Article(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	vs, err := s.KB.Versions(r.Context(), id)
+	vs, err := s.KB.Versions(r.Context(), a.ID)
 	if err != nil {
 		return err
 	}
@@ -350,14 +352,11 @@ func (s *Server) confirmDeleteKBArticlePage(w http.ResponseWriter, r *http.Reque
 }
 
 func (s *Server) deleteKBArticlePage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	a, err := s.pathArticle(r)
 	if err != nil {
 		return err
 	}
-	a, err := s.KB.Article(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := a.ID
 	err = s.KB.DeleteArticle(r.Context(), id, formVersion(r))
 	switch desk.ErrorCode(err) {
 	case "":
