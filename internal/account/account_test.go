@@ -461,3 +461,48 @@ func TestCheckins(t *testing.T) {
 		}
 	})
 }
+
+// An account's open and urgent tickets move with each ticket changed (one
+// row per ticket, not a recount of the account): priority changes, solves
+// and reopens; the account's first count (a new state, or one from before
+// the per-ticket counts) is in full.
+func TestOpenTicketCountsMoveWithTickets(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		a := f.org("Acme", "acme.test")
+		u1, u2, low := f.ticket("acme.test", "urgent"), f.ticket("acme.test", "urgent"), f.ticket("acme.test", "low")
+		f.catchup()
+		want := func(step string, open, urgent int) {
+			t.Helper()
+			got, err := f.acc.Get(f.sys, a.ID)
+			if err != nil || got.State == nil || got.State.Open != open || got.State.Urgent != urgent || !got.State.Counted {
+				t.Fatalf("%s: %+v %v, want open %d urgent %d", step, got.State, err, open, urgent)
+			}
+		}
+		want("three tickets, two urgent", 3, 2)
+		steps := []struct {
+			name         string
+			id           int64
+			patch        ticket.Patch
+			open, urgent int
+		}{
+			{"an urgent one made normal", u1.ID, ticket.Patch{Priority: ptr("normal")}, 3, 1},
+			{"the low one solved", low.ID, ticket.Patch{Status: ptr("solved")}, 2, 1},
+			{"the other urgent one solved", u2.ID, ticket.Patch{Status: ptr("solved")}, 1, 0},
+			{"it reopened", u2.ID, ticket.Patch{Status: ptr("open")}, 2, 1},
+			{"the normal one made urgent again", u1.ID, ticket.Patch{Priority: ptr("urgent")}, 2, 2},
+		}
+		for _, s := range steps {
+			if _, err := f.tickets.Update(f.sys, s.id, s.patch); err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+			f.catchup()
+			want(s.name, s.open, s.urgent)
+		}
+		// A new ticket of the account: its first count was in full, this
+		// one moves it by one.
+		f.ticket("acme.test", "low")
+		f.catchup()
+		want("a fourth ticket", 3, 2)
+	})
+}

@@ -73,7 +73,9 @@ func (s *Service) handle(ctx context.Context, from int64, evs []event.Event) err
 			touched = append(touched, Touch{OrganizationID: org})
 		}
 		touched[i].Events = append(touched[i].Events, e)
-		touched[i].Recount = touched[i].Recount || recounts(e)
+		if recounts(e) && !slices.Contains(touched[i].Tickets, e.TicketID) {
+			touched[i].Tickets = append(touched[i].Tickets, e.TicketID)
+		}
 	}
 	w, err := s.store.HealthWeights(ctx)
 	if err != nil {

@@ -89,6 +89,9 @@ type State struct {
 	LastContact time.Time `json:"last_contact"`
 	Open        int       `json:"open"`
 	Urgent      int       `json:"urgent"`
+	// Counted says Open and Urgent follow account_open_tickets: a state
+	// without it is counted once in full, then moved per ticket changed.
+	Counted bool `json:"counted,omitempty"`
 }
 
 // decay brings the decaying counts forward to now.

@@ -38,7 +38,9 @@ type Store interface {
 	HealthHistory(ctx context.Context, orgID int64, since string) ([]Point, error)
 	// ApplyEvents runs one transaction: for each touched organization it
 	// hands fn the account and its state (fresh when there is none), with
-	// its open and urgent ticket counts when recount says so, stores what
+	// its open and urgent ticket counts moved by the tickets of its Touch
+	// that changed (an organization a ticket left is touched too; a state
+	// never counted is counted once in full), stores what
 	// fn left, the events and the mail of its verdict (setting the mail's
 	// ID), and moves the consumer's cursor from from (else another node
 	// did: it writes nothing) to last.
@@ -56,10 +58,11 @@ type Verdict struct {
 	Mail   *email.Outbound
 }
 
-// Touch names an organization a batch of events concerns and the events.
+// Touch names an organization a batch of events concerns, the events, and
+// the tickets whose open or urgent standing they may have changed.
 type Touch struct {
 	OrganizationID int64
-	Recount        bool
+	Tickets        []int64
 	Events         []event.Event
 }
 

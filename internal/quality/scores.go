@@ -29,9 +29,17 @@ type QAFilter struct {
 	TeamIDs  []int64 // nil: every team
 }
 
+// QASums are a period's QA buckets summed: the overall score (criterion
+// "") by week, by agent and by team, and each criterion over the period;
+// each cell holds only the fields of its grouping.
+type QASums struct {
+	Weeks, Agents, Teams, Criteria []QACell
+}
+
 // ScoreStore reads the weekly QA buckets (kept with the reviews).
 type ScoreStore interface {
-	QACells(ctx context.Context, f QAFilter) ([]QACell, error)
+	// QASums sums the buckets of a period in the four groupings.
+	QASums(ctx context.Context, f QAFilter) (*QASums, error)
 }
 
 // Mean is a number of reviews and their mean score (nil when none).
@@ -180,7 +188,7 @@ func (s *Service) span(from, to time.Time) (QAFilter, error) {
 }
 
 func (s *Service) summarize(ctx context.Context, f QAFilter) (*QASummary, error) {
-	cells, err := s.scores.QACells(ctx, f)
+	sums, err := s.scores.QASums(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -194,65 +202,32 @@ func (s *Service) summarize(ctx context.Context, f QAFilter) (*QASummary, error)
 			}
 		}
 	}
-	type acc struct {
-		n     int64
-		total float64
+	var overall QACell
+	weeks := map[time.Time]QACell{}
+	for _, c := range sums.Weeks {
+		weeks[c.Week] = c
+		overall.N, overall.Total = overall.N+c.N, overall.Total+c.Total
 	}
-	var overall acc
-	weeks, crit, agents, teams := map[time.Time]*acc{}, map[string]*acc{}, map[int64]*acc{}, map[int64]*acc{}
-	add := func(m map[time.Time]*acc, k time.Time, c QACell) {
-		if m[k] == nil {
-			m[k] = &acc{}
-		}
-		m[k].n += c.N
-		m[k].total += c.Total
-	}
-	for _, c := range cells {
-		if c.Criterion != "" {
-			x := crit[c.Criterion]
-			if x == nil {
-				x = &acc{}
-				crit[c.Criterion] = x
-			}
-			x.n, x.total = x.n+c.N, x.total+c.Total
-			continue
-		}
-		overall.n, overall.total = overall.n+c.N, overall.total+c.Total
-		add(weeks, c.Week, c)
-		for _, m := range []struct {
-			m map[int64]*acc
-			k int64
-		}{{agents, c.AgentID}, {teams, c.TeamID}} {
-			if m.m[m.k] == nil {
-				m.m[m.k] = &acc{}
-			}
-			m.m[m.k].n += c.N
-			m.m[m.k].total += c.Total
-		}
-	}
-	out := &QASummary{From: f.From, To: f.To, Overall: mean(overall.n, overall.total), Weeks: []WeekScore{},
+	out := &QASummary{From: f.From, To: f.To, Overall: mean(overall.N, overall.Total), Weeks: []WeekScore{},
 		Criteria: []CriterionScore{}, Agents: []AgentScore{}, Teams: []TeamScore{}}
 	for w := f.From; w.Before(f.To); w = w.AddDate(0, 0, 7) {
 		x := weeks[w]
-		if x == nil {
-			x = &acc{}
-		}
-		out.Weeks = append(out.Weeks, WeekScore{Week: w, Mean: mean(x.n, x.total)})
+		out.Weeks = append(out.Weeks, WeekScore{Week: w, Mean: mean(x.N, x.Total)})
 	}
-	for k, x := range crit {
-		t := titles[k]
+	for _, x := range sums.Criteria {
+		t := titles[x.Criterion]
 		if t == "" {
-			t = k
+			t = x.Criterion
 		}
-		out.Criteria = append(out.Criteria, CriterionScore{Key: k, Title: t, Mean: mean(x.n, x.total)})
+		out.Criteria = append(out.Criteria, CriterionScore{Key: x.Criterion, Title: t, Mean: mean(x.N, x.Total)})
 	}
 	slices.SortFunc(out.Criteria, func(a, b CriterionScore) int { return worse(a.Mean, b.Mean, a.Key, b.Key) })
-	for k, x := range agents {
-		out.Agents = append(out.Agents, AgentScore{AgentID: k, Mean: mean(x.n, x.total)})
+	for _, x := range sums.Agents {
+		out.Agents = append(out.Agents, AgentScore{AgentID: x.AgentID, Mean: mean(x.N, x.Total)})
 	}
 	slices.SortFunc(out.Agents, func(a, b AgentScore) int { return worse(a.Mean, b.Mean, a.AgentID, b.AgentID) })
-	for k, x := range teams {
-		out.Teams = append(out.Teams, TeamScore{TeamID: k, Mean: mean(x.n, x.total)})
+	for _, x := range sums.Teams {
+		out.Teams = append(out.Teams, TeamScore{TeamID: x.TeamID, Mean: mean(x.N, x.Total)})
 	}
 	slices.SortFunc(out.Teams, func(a, b TeamScore) int { return worse(a.Mean, b.Mean, a.TeamID, b.TeamID) })
 	return out, nil

@@ -233,20 +233,28 @@ func (db *DB) ApplyEvents(ctx context.Context, consumer string, from, last int64
 				return nil // another node handled this batch
 			}
 		}
+		var changed []int64
 		for _, t := range touched {
-			if err := db.applyAccount(ctx, tx, t, now, fn); err != nil {
+			changed = append(changed, t.Tickets...)
+		}
+		moved, err := moveOpenTickets(ctx, tx, changed)
+		if err != nil {
+			return err
+		}
+		for _, t := range withMoved(touched, moved) {
+			if err := db.applyAccount(ctx, tx, t, moved[t.OrganizationID], now, fn); err != nil {
 				return err
 			}
 		}
 		if consumer == "" {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE event_cursors SET event_id = $2 WHERE consumer = $1`, consumer, last)
+		_, err = tx.ExecContext(ctx, `UPDATE event_cursors SET event_id = $2 WHERE consumer = $1`, consumer, last)
 		return err
 	})
 }
 
-func (db *DB) applyAccount(ctx context.Context, tx *txn, t account.Touch, now time.Time,
+func (db *DB) applyAccount(ctx context.Context, tx *txn, t account.Touch, moved *openDelta, now time.Time,
 	fn func(ctx context.Context, a *account.Account, s *account.State, evs []event.Event) (account.Verdict, error)) error {
 	list, err := scanAccounts(ctx, tx, `WHERE o.id = $1`, t.OrganizationID)
 	if err != nil || len(list) == 0 {
@@ -257,12 +265,14 @@ func (db *DB) applyAccount(ctx context.Context, tx *txn, t account.Touch, now ti
 	if st == nil {
 		st = &account.State{}
 	}
-	if t.Recount {
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN priority = 'urgent' THEN 1 ELSE 0 END), 0)
-			FROM tickets WHERE organization_id = $1 AND status_category IN ('new', 'open', 'pending', 'on_hold')`,
-			t.OrganizationID).Scan(&st.Open, &st.Urgent); err != nil {
-			return fmt.Errorf("account %d open tickets: %w", t.OrganizationID, err)
+	switch {
+	case t.Events == nil: // a refresh reads no tickets
+	case !st.Counted:
+		if err := countOpenTickets(ctx, tx, t.OrganizationID, st); err != nil {
+			return err
 		}
+	case moved != nil:
+		st.Open, st.Urgent = max(st.Open+moved.open, 0), max(st.Urgent+moved.urgent, 0)
 	}
 	v, err := fn(ctx, a, st, t.Events)
 	if err != nil {

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/quality"
@@ -41,35 +39,52 @@ func addQA(ctx context.Context, tx *txn, ticketID, agentID int64, at time.Time, 
 	return nil
 }
 
-// QACells reads the weekly QA buckets of a period.
-func (db *DB) QACells(ctx context.Context, f quality.QAFilter) ([]quality.QACell, error) {
-	where, args := `WHERE week >= $1 AND week < $2 AND n > 0`, []any{f.From.Unix(), f.To.Unix()}
+// QASums sums a period's QA buckets in SQL, four groupings in one
+// statement: the overall score (criterion "") by week, agent and team, read
+// on qa_rollups_criterion, and every criterion, read on qa_rollups_week.
+// Only the sums cross into Go: a few hundred rows, not a row per bucket.
+func (db *DB) QASums(ctx context.Context, f quality.QAFilter) (*quality.QASums, error) {
+	var args []any
+	from, to := bind(&args, f.From.Unix()), bind(&args, f.To.Unix())
+	cond := ` AND week >= ` + from + ` AND week < ` + to + ` AND n > 0`
 	if f.AgentID != nil {
-		args = append(args, *f.AgentID)
-		where += ` AND agent_id = $` + strconv.Itoa(len(args))
+		cond += ` AND agent_id = ` + bind(&args, *f.AgentID)
 	}
 	if f.TeamIDs != nil {
-		m := make([]string, len(f.TeamIDs))
-		for i, id := range f.TeamIDs {
-			args = append(args, id)
-			m[i] = "$" + strconv.Itoa(len(args))
-		}
-		where += ` AND team_id IN (` + strings.Join(m, ", ") + `)`
+		cond += ` AND team_id IN (` + inList(&args, f.TeamIDs) + `)`
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT week, agent_id, team_id, criterion, n, total FROM qa_rollups `+where, args...)
+	overall := `FROM qa_rollups WHERE criterion = ''` + cond
+	q := `SELECT 'w', week, 0, '', SUM(n), SUM(total) ` + overall + ` GROUP BY week
+		UNION ALL SELECT 'a', 0, agent_id, '', SUM(n), SUM(total) ` + overall + ` GROUP BY agent_id
+		UNION ALL SELECT 't', 0, team_id, '', SUM(n), SUM(total) ` + overall + ` GROUP BY team_id
+		UNION ALL SELECT 'c', 0, 0, criterion, SUM(n), SUM(total) FROM qa_rollups WHERE criterion <> ''` + cond + `
+		GROUP BY criterion`
+	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("qa buckets: %w", err)
+		return nil, fmt.Errorf("qa sums: %w", err)
 	}
 	defer rows.Close()
-	var out []quality.QACell
+	out := &quality.QASums{}
 	for rows.Next() {
+		var kind string
+		var week, id int64
 		var c quality.QACell
-		var week int64
-		if err := rows.Scan(&week, &c.AgentID, &c.TeamID, &c.Criterion, &c.N, &c.Total); err != nil {
-			return nil, fmt.Errorf("qa buckets: %w", err)
+		if err := rows.Scan(&kind, &week, &id, &c.Criterion, &c.N, &c.Total); err != nil {
+			return nil, fmt.Errorf("qa sums: %w", err)
 		}
-		c.Week = time.Unix(week, 0).UTC()
-		out = append(out, c)
+		switch kind {
+		case "w":
+			c.Week = time.Unix(week, 0).UTC()
+			out.Weeks = append(out.Weeks, c)
+		case "a":
+			c.AgentID = id
+			out.Agents = append(out.Agents, c)
+		case "t":
+			c.TeamID = id
+			out.Teams = append(out.Teams, c)
+		default:
+			out.Criteria = append(out.Criteria, c)
+		}
 	}
 	return out, rows.Err()
 }
