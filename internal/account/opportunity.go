@@ -11,6 +11,7 @@ import (
 	"github.com/sahayak/sahayak/internal/channel/email"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/event"
+	"github.com/sahayak/sahayak/internal/people"
 )
 
 // Events of opportunities (ticket_id NULL; data: opportunity_id,
@@ -132,6 +133,8 @@ type OpportunityStore interface {
 	// SystemMailbox is the mailbox the desk's own mail comes from (the
 	// first active one; 0 when there is none).
 	SystemMailbox(ctx context.Context) (int64, error)
+	// AgentByEmail returns the agent with the address (ENOTFOUND for none).
+	AgentByEmail(ctx context.Context, email string) (*people.Agent, error)
 	AccountSetting(ctx context.Context, name string) (string, error)
 	SaveAccountSetting(ctx context.Context, name, value string) error
 }
@@ -345,13 +348,13 @@ func stageMove(from, to string) desk.Msg {
 // handOff readies the hand-off of o to sales: the sales contact's mail
 // and the event. Without a sales contact it is refused.
 func (s *Service) handOff(ctx context.Context, actor desk.Actor, o *Opportunity, now time.Time) (*HandOff, error) {
+	def, err := s.salesContact(ctx)
+	if err != nil {
+		return nil, err
+	}
 	to := o.SalesEmail
 	if to == "" {
-		def, err := s.opps.AccountSetting(ctx, settingSalesEmail)
-		if err != nil {
-			return nil, err
-		}
-		to = def
+		to = def.Email
 	}
 	if to == "" {
 		return nil, desk.Invalid(desk.Fields{"sales_email": desk.M("account.invalid.no_sales_contact")})
@@ -366,7 +369,10 @@ func (s *Service) handOff(ctx context.Context, actor desk.Actor, o *Opportunity,
 	if err != nil || mb == 0 {
 		return h, err
 	}
-	lang := "en"
+	lang, err := s.mailLanguage(ctx, to, def)
+	if err != nil {
+		return nil, err
+	}
 	t := s.mail.T
 	var text strings.Builder
 	text.WriteString(t(lang, "opportunity.mail_intro", actor.Name, o.OrganizationName) + "\n\n")
@@ -399,27 +405,82 @@ const (
 	PurposeAtRisk  = "account_at_risk"
 )
 
-// settingSalesEmail names the desk's default sales contact.
-const settingSalesEmail = "sales_email"
+// Settings of the desk's default sales contact: the address and the
+// language of the hand-off mail sent to it.
+const (
+	settingSalesEmail    = "sales_email"
+	settingSalesLanguage = "sales_language"
+)
 
-// SalesEmail returns the desk's default sales contact ("" for none).
-func (s *Service) SalesEmail(ctx context.Context) (string, error) {
-	if _, err := desk.Require(ctx, auth.OrganizationsRead); err != nil {
-		return "", err
-	}
-	return s.opps.AccountSetting(ctx, settingSalesEmail)
+// SalesContact is the desk's default sales contact ("" for none) and the
+// language its hand-off mail is written in (en or hi).
+type SalesContact struct {
+	Email    string `json:"sales_email"`
+	Language string `json:"language"`
 }
 
-// SetSalesEmail sets the desk's default sales contact ("" removes it).
-func (s *Service) SetSalesEmail(ctx context.Context, addr string) (string, error) {
+// SalesContact returns the desk's default sales contact.
+func (s *Service) SalesContact(ctx context.Context) (SalesContact, error) {
+	if _, err := desk.Require(ctx, auth.OrganizationsRead); err != nil {
+		return SalesContact{}, err
+	}
+	return s.salesContact(ctx)
+}
+
+func (s *Service) salesContact(ctx context.Context) (SalesContact, error) {
+	addr, err := s.opps.AccountSetting(ctx, settingSalesEmail)
+	if err != nil {
+		return SalesContact{}, err
+	}
+	lang, err := s.opps.AccountSetting(ctx, settingSalesLanguage)
+	if lang == "" {
+		lang = people.Languages[0]
+	}
+	return SalesContact{Email: addr, Language: lang}, err
+}
+
+// SetSalesContact sets the desk's default sales contact (an empty address
+// removes it) and, when lang is given, the language of its mail.
+func (s *Service) SetSalesContact(ctx context.Context, addr string, lang *string) (SalesContact, error) {
 	if _, err := desk.Require(ctx, auth.AccountsManage); err != nil {
-		return "", err
+		return SalesContact{}, err
 	}
 	addr = strings.TrimSpace(addr)
+	errs := desk.Fields{}
 	if addr != "" && !validEmail(addr) {
-		return "", desk.Invalid(desk.Fields{"sales_email": desk.M("invalid.email")})
+		errs["sales_email"] = desk.M("invalid.email")
 	}
-	return addr, s.opps.SaveAccountSetting(ctx, settingSalesEmail, addr)
+	if lang != nil && !contains(people.Languages, *lang) {
+		errs["language"] = desk.M("invalid.one_of", strings.Join(people.Languages, ", "))
+	}
+	if len(errs) > 0 {
+		return SalesContact{}, desk.Invalid(errs)
+	}
+	if err := s.opps.SaveAccountSetting(ctx, settingSalesEmail, addr); err != nil {
+		return SalesContact{}, err
+	}
+	if lang != nil {
+		if err := s.opps.SaveAccountSetting(ctx, settingSalesLanguage, *lang); err != nil {
+			return SalesContact{}, err
+		}
+	}
+	return s.salesContact(ctx)
+}
+
+// mailLanguage is the language of the hand-off mail to an address: the
+// language of the desk's agent who has it, else the default sales
+// contact's (set with it), else the desk's first.
+func (s *Service) mailLanguage(ctx context.Context, to string, def SalesContact) (string, error) {
+	ag, err := s.opps.AgentByEmail(ctx, to)
+	switch {
+	case err == nil && ag.Active && contains(people.Languages, ag.Language):
+		return ag.Language, nil
+	case err != nil && desk.ErrorCode(err) != desk.ENOTFOUND:
+		return "", err
+	case strings.EqualFold(to, def.Email):
+		return def.Language, nil
+	}
+	return people.Languages[0], nil
 }
 
 // opportunityEvent is an event about o; more are name, value pairs of data.

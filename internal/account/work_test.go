@@ -18,6 +18,7 @@ import (
 	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/i18n"
 	"github.com/sahayak/sahayak/internal/jobs"
+	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/store/storetest"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
@@ -231,10 +232,10 @@ func TestOpportunityStagesAndHandOff(t *testing.T) {
 		if _, err := move(account.StageHandedOff, 0); desk.ErrorCode(err) != desk.EINVALID || desk.ErrorFields(err)["sales_email"].Key == "" {
 			t.Errorf("hand-off without a sales contact: %v", err)
 		}
-		if _, err := f.acc.SetSalesEmail(asMeera, "sales@desk.test"); desk.ErrorCode(err) != desk.EFORBIDDEN {
+		if _, err := f.acc.SetSalesContact(asMeera, "sales@desk.test", nil); desk.ErrorCode(err) != desk.EFORBIDDEN {
 			t.Errorf("an AE sets the default sales contact: %v", err)
 		}
-		if _, err := f.acc.SetSalesEmail(f.sys, "sales@desk.test"); err != nil {
+		if _, err := f.acc.SetSalesContact(f.sys, "sales@desk.test", nil); err != nil {
 			t.Fatal(err)
 		}
 		if o, err = move(account.StageHandedOff, 0); err != nil {
@@ -406,6 +407,66 @@ func TestAtRiskMailsTheOwnerOncePerCrossing(t *testing.T) {
 		}
 		if n := len(f.events(account.AtRisk, 1)); n != 1 {
 			t.Errorf("%d at-risk events", n)
+		}
+	})
+}
+
+// The hand-off mail is written in its reader's language: the default sales
+// contact's (set with it), or that of the desk's agent who has the address;
+// a language the desk does not ship is refused.
+func TestHandOffMailInTheSalesContactsLanguage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.withMail(t)
+		meera, asMeera := f.agent("meera", auth.RoleAccountExecutive)
+		priya, err := f.people.CreateAgent(f.sys, people.AgentInput{Email: ptr("priya@desk.test"), Name: ptr("Priya"),
+			Role: ptr(auth.RoleAgent), Language: ptr("hi")}, auth.HashPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acme := f.org("Acme", "acme.test")
+		if _, err := f.acc.Update(f.sys, acme.ID, account.Input{OwnerID: &meera.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.acc.SetSalesContact(f.sys, "sales@desk.test", ptr("fr")); desk.ErrorCode(err) != desk.EINVALID || desk.ErrorFields(err)["language"].Key == "" {
+			t.Errorf("a language the desk does not ship: %v", err)
+		}
+		c, err := f.acc.SetSalesContact(f.sys, "sales@desk.test", ptr("hi"))
+		if err != nil || c.Language != "hi" {
+			t.Fatalf("set: %+v %v", c, err)
+		}
+		if c, _ := f.acc.SetSalesContact(f.sys, "sales@desk.test", nil); c.Language != "hi" {
+			t.Errorf("a change of address without a language reset it: %+v", c)
+		}
+		for _, tc := range []struct {
+			name, sales, wantTo, wantSubject string
+		}{
+			{"the default contact, in Hindi", "", "sales@desk.test", "Acme में अवसर: Seats"},
+			{"an address of no agent, in English", "bizdev@else.test", "bizdev@else.test", "Opportunity at Acme: Seats"},
+			{"an agent's address, in the agent's language", priya.Email, priya.Email, "Acme में अवसर: Seats"},
+		} {
+			in := account.OpportunityInput{TicketID: &f.ticket("acme.test", "normal").ID, Title: ptr("Seats")}
+			if tc.sales != "" {
+				in.SalesEmail = &tc.sales
+			}
+			o, err := f.acc.FlagOpportunity(asMeera, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range []string{account.StageQualified, account.StageHandedOff} {
+				if o, err = f.acc.ChangeOpportunity(asMeera, o.ID, account.OpportunityInput{Stage: &st}); err != nil {
+					t.Fatalf("%s: %s: %v", tc.name, st, err)
+				}
+			}
+			var got *email.Outbound
+			for _, m := range f.mails(account.PurposeHandOff) {
+				if o.OutboundID != nil && m.ID == *o.OutboundID {
+					got = m
+				}
+			}
+			if got == nil || got.Subject != tc.wantSubject || !strings.Contains(strings.Join(got.Recipients, ","), tc.wantTo) {
+				t.Errorf("%s: %+v", tc.name, got)
+			}
 		}
 	})
 }

@@ -280,17 +280,18 @@ func (s *Server) deleteOpportunityRule(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) getSalesContact(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.Accounts.SalesEmail(r.Context())
-	return respond(w, http.StatusOK, map[string]string{"sales_email": v}, err)
+	v, err := s.Accounts.SalesContact(r.Context())
+	return respond(w, http.StatusOK, v, err)
 }
 
 func (s *Server) putSalesContact(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		SalesEmail string `json:"sales_email"`
+		SalesEmail string  `json:"sales_email"`
+		Language   *string `json:"language"` // absent: unchanged
 	}
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Accounts.SetSalesEmail(r.Context(), in.SalesEmail)
-	return respond(w, http.StatusOK, map[string]string{"sales_email": v}, err)
+	v, err := s.Accounts.SetSalesContact(r.Context(), in.SalesEmail, in.Language)
+	return respond(w, http.StatusOK, v, err)
 }

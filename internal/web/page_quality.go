@@ -303,6 +303,16 @@ func (s *Server) newReviewPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showReviewForm(w http.ResponseWriter, r *http.Request, status int, d reviewFormData) error {
+	if err := s.loadReviewForm(r, &d); err != nil {
+		return err
+	}
+	return s.render(w, r, status, "review_new.html", page{Title: "quality.new_review", Nav: "quality", Data: d})
+}
+
+// loadReviewForm reads what scoring the ticket of the path takes: the ticket,
+// its agents' messages, the active scorecards (the one asked for chosen)
+// and the agents who may be scored (the viewer left out).
+func (s *Server) loadReviewForm(r *http.Request, d *reviewFormData) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -346,7 +356,7 @@ func (s *Server) showReviewForm(w http.ResponseWriter, r *http.Request, status i
 		}
 	}
 	d.Dir = s.directory(r)
-	return s.render(w, r, status, "review_new.html", page{Title: "quality.new_review", Nav: "quality", Data: d})
+	return nil
 }
 
 func (s *Server) createReviewPage(w http.ResponseWriter, r *http.Request) error {

@@ -354,6 +354,11 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /tickets/{id}/opportunities", auth.OrganizationsWrite, s.ticketOpportunityPage)
 	s.handle("POST /opportunities/{id}/stage", auth.OrganizationsWrite, s.opportunityStagePage)
 	s.handle("GET /opportunities", auth.OrganizationsRead, s.opportunitiesPage)
+	s.handle("GET /opportunity-rules", auth.AccountsManage, s.opportunityRulesPage)
+	s.handle("POST /opportunity-rules", auth.AccountsManage, s.createOpportunityRulePage)
+	s.handle("POST /opportunity-rules/sales-contact", auth.AccountsManage, s.salesContactPage)
+	s.handle("GET /opportunity-rules/{id}", auth.AccountsManage, s.opportunityRulePage)
+	s.handle("POST /opportunity-rules/{id}", auth.AccountsManage, s.saveOpportunityRulePage)
 	s.handle("GET /feedback", auth.OrganizationsRead, s.feedbackPage)
 	s.handle("GET /feedback/export.csv", auth.OrganizationsRead, s.exportFeedback)
 
@@ -424,6 +429,8 @@ func (s *Server) pageRoutes() {
 	s.handle("POST /coaching", auth.CoachingWrite, s.createCoachingPage)
 	s.handle("GET /coaching/{id}", auth.TicketsRead, s.coachingSessionPage)     // the agent, their leads and supervisors
 	s.handle("POST /coaching/actions/{id}", auth.TicketsRead, s.actionDonePage) // the owner or a coach
+	s.handle("GET /tickets/{id}/calibrate", auth.QAReview, s.calibratePage)
+	s.handle("POST /tickets/{id}/calibrate", auth.QAReview, s.createCalibrationPage)
 	s.handle("GET /calibrations/{id}", auth.TicketsRead, s.calibrationPage)
 	s.handle("POST /calibrations/{id}/score", auth.TicketsRead, s.calibrationActionPage("score"))
 	s.handle("POST /calibrations/{id}/reveal", auth.QAReview, s.calibrationActionPage("reveal"))
