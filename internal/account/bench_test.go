@@ -6,7 +6,6 @@ import (
 	"os"
 	"sort"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/seed"
+	"github.com/sahayak/sahayak/internal/store/storetest"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
 
@@ -119,20 +119,11 @@ func TestMain(m *testing.M) {
 // process's CPU time per run since cpu0 (less moved by a busy machine than
 // the wall clock).
 func p95(b *testing.B, took []time.Duration, cpu0 time.Duration) {
-	cpu := processCPU() - cpu0
+	cpu := storetest.ProcessCPU() - cpu0
 	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(took)), "cpu-ms/op")
-}
-
-// processCPU is the CPU time (user and system) the process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkHealthPerEvent is the health consumer's cost per event: new
@@ -154,13 +145,13 @@ func BenchmarkHealthPerEvent(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu0 := processCPU()
+			cpu0 := storetest.ProcessCPU()
 			b.StartTimer()
 			if err := d.a.Accounts.Catchup(ctx); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
-			b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/1000/float64(b.N), "cpu-µs/ticket")
+			b.ReportMetric(float64((storetest.ProcessCPU()-cpu0).Nanoseconds())/1000/float64(b.N), "cpu-µs/ticket")
 		})
 	}
 }
@@ -170,7 +161,7 @@ func BenchmarkHealthPerEvent(b *testing.B) {
 func BenchmarkBook(b *testing.B) {
 	d := newBenchDesk(b)
 	b.ResetTimer()
-	took, cpu0 := make([]time.Duration, 0, b.N), processCPU()
+	took, cpu0 := make([]time.Duration, 0, b.N), storetest.ProcessCPU()
 	for range b.N {
 		t0 := time.Now()
 		if _, err := d.a.Accounts.Book(d.asAE, d.ae.ID); err != nil {
@@ -187,7 +178,7 @@ func BenchmarkBook(b *testing.B) {
 func BenchmarkTimeline(b *testing.B) {
 	d := newBenchDesk(b)
 	b.ResetTimer()
-	took, cpu0 := make([]time.Duration, 0, b.N), processCPU()
+	took, cpu0 := make([]time.Duration, 0, b.N), storetest.ProcessCPU()
 	for range b.N {
 		t0 := time.Now()
 		if _, err := d.a.Accounts.Timeline(d.asAE, d.busy, account.TimelineFilter{Limit: 31}); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/seed"
+	"github.com/sahayak/sahayak/internal/store/storetest"
 )
 
 // benchDesk is a SQLite desk of 200 agents in ten teams and
@@ -71,15 +72,24 @@ func benchDesk(b *testing.B) (*app.App, context.Context, []int64, time.Time) {
 func BenchmarkBuildReviewQueue(b *testing.B) {
 	a, sys, _, now := benchDesk(b)
 	added := 0
+	took, cpu0 := make([]time.Duration, 0, b.N), storetest.ProcessCPU()
 	b.ResetTimer()
 	for i := range b.N {
+		t0 := time.Now()
 		res, err := a.Quality.BuildQueue(sys, now.AddDate(0, 0, -7*(i%12+1)))
 		if err != nil {
 			b.Fatal(err)
 		}
+		took = append(took, time.Since(t0))
 		added += res.Added
 	}
+	b.StopTimer()
+	cpu := storetest.ProcessCPU() - cpu0
+	slices.Sort(took)
 	b.ReportMetric(float64(added)/float64(b.N), "items/week")
+	b.ReportMetric(float64(took[len(took)/2].Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(took[len(took)*95/100].Milliseconds()), "p95-ms")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkAgentQAHistory reads an agent's QA history (the newest 50 of
