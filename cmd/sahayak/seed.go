@@ -22,11 +22,12 @@ import (
 func seedCommand(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	var cfg app.Config
 	var demo bool
-	var tickets int
+	var tickets, messages int
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	commonFlags(fs, &cfg)
 	fs.BoolVar(&demo, "demo", false, "a realistic demo help desk")
 	fs.IntVar(&tickets, "tickets", 0, "synthetic tickets for scale tests")
+	fs.IntVar(&messages, "messages-per-ticket", 0, "with --tickets: messages in each synthetic thread, English and Hindi (0: the first message and an agent's reply)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func seedCommand(ctx context.Context, args []string, stdout io.Writer, log *slog
 		return errors.New("seed: use exactly one of --demo or --tickets N")
 	}
 	if !demo {
-		return seedSynthetic(ctx, cfg, tickets, stdout)
+		return seedSynthetic(ctx, cfg, tickets, messages, stdout)
 	}
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
@@ -62,7 +63,7 @@ func seedCommand(ctx context.Context, args []string, stdout io.Writer, log *slog
 // job queue's own handle to the data file: on SQLite a big load into a new
 // database may then leave WAL for the length of the load, which needs the
 // only open connection to the file (see store.LoadTickets).
-func seedSynthetic(ctx context.Context, cfg app.Config, tickets int, stdout io.Writer) error {
+func seedSynthetic(ctx context.Context, cfg app.Config, tickets, messagesPerTicket int, stdout io.Writer) error {
 	if err := app.Migrate(ctx, cfg); err != nil {
 		return err
 	}
@@ -81,12 +82,12 @@ func seedSynthetic(ctx context.Context, cfg app.Config, tickets int, stdout io.W
 	if err := app.EnsureAdmin(ctx, db, services.People, stdout); err != nil {
 		return err
 	}
-	res, err := seed.Synthetic(ctx, services, tickets, clock.Now())
+	res, err := seed.SyntheticThreads(ctx, services, tickets, messagesPerTicket, clock.Now())
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	fmt.Fprintf(stdout, "sahayak: seeded %d tickets (ids %d–%d) and %d contacts in %s: %.0f tickets/s; database size %.1f MB\n",
-		res.Tickets, res.FirstID, res.FirstID+int64(res.Tickets)-1, res.Contacts, res.Elapsed.Round(1e6), res.PerSecond(),
+	fmt.Fprintf(stdout, "sahayak: seeded %d tickets (ids %d–%d) with %d messages and %d contacts in %s: %.0f tickets/s; database size %.1f MB\n",
+		res.Tickets, res.FirstID, res.FirstID+int64(res.Tickets)-1, res.Messages, res.Contacts, res.Elapsed.Round(1e6), res.PerSecond(),
 		float64(res.SizeBytes)/(1<<20))
 	return nil
 }

@@ -54,9 +54,18 @@ func (x *Indexer) Apply(ctx context.Context, evs []event.Event) error {
 
 // Index writes the entries of refs as they are now, in one transaction.
 func (x *Indexer) Index(ctx context.Context, refs []Ref) error {
-	docs, err := x.store.SearchDocs(ctx, refs)
+	docs, err := x.docs(ctx, refs)
 	if err != nil {
 		return err
+	}
+	return x.store.ReplaceSearch(ctx, refs, docs)
+}
+
+// docs reads the entries of refs with their words.
+func (x *Indexer) docs(ctx context.Context, refs []Ref) ([]Doc, error) {
+	docs, err := x.store.SearchDocs(ctx, refs)
+	if err != nil {
+		return nil, err
 	}
 	for i := range docs {
 		docs[i].Words = Words(docs[i].Text)
@@ -64,7 +73,7 @@ func (x *Indexer) Index(ctx context.Context, refs []Ref) error {
 			docs[i].Words = append([]string{ArticleWord}, docs[i].Words...)
 		}
 	}
-	return x.store.ReplaceSearch(ctx, refs, docs)
+	return docs, nil
 }
 
 // Changed lists, once each, what the events changed the text of. Status,

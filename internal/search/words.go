@@ -16,6 +16,9 @@ const MaxWords = 10000
 // into pieces one of which is "समर". SQLite's FTS5 is configured with the
 // same categories (unicode61 categories 'L* N* Co M*').
 func wordRune(r rune) bool {
+	if r < utf8.RuneSelf { // most text of most desks: no table lookups
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/sahayak/sahayak/internal/app"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
+	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/seed"
@@ -380,6 +381,72 @@ func TestSyntheticCountsReportRollups(t *testing.T) {
 		}
 		if rebuilt := figures(); rebuilt != seeded {
 			t.Errorf("after a rebuild the figures differ:\n%s\n%s", seeded, rebuilt)
+		}
+	})
+}
+
+// seed --tickets N --messages-per-ticket 5: every thread has five messages
+// in time order, each after the first with its ticket.message_added event, the
+// customer and the agent writing in turn, in Hindi on Hindi tickets.
+func TestSyntheticThreads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		a := openApp(t, b)
+		res, err := seed.SyntheticThreads(context.Background(), services(a), 200, 5, time.Now().UTC())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := a.DB.SearchCount(context.Background(), "message"); err != nil || n != 1000 || res.Messages != 1000 {
+			t.Fatalf("%d messages in the database, %d said, want 1000 (%v)", n, res.Messages, err)
+		}
+		call := apiClient(t, a)
+		hindi := 0
+		for id := res.FirstID; id < res.FirstID+40; id++ {
+			var tk ticket.Ticket
+			if code := call("GET", fmt.Sprintf("/api/v1/tickets/%d", id), "", &tk); code != 200 {
+				t.Fatalf("ticket %d: status %d", id, code)
+			}
+			var msgs struct {
+				Messages []ticket.Message `json:"messages"`
+			}
+			if code := call("GET", fmt.Sprintf("/api/v1/tickets/%d/messages", id), "", &msgs); code != 200 || len(msgs.Messages) != 5 {
+				t.Fatalf("ticket %d: status %d, %d messages", id, code, len(msgs.Messages))
+			}
+			var evs struct {
+				Events []struct {
+					Kind string `json:"kind"`
+				} `json:"events"`
+			}
+			if code := call("GET", fmt.Sprintf("/api/v1/tickets/%d/events?limit=100", id), "", &evs); code != 200 {
+				t.Fatalf("events of %d: status %d", id, code)
+			}
+			added := 0
+			for _, e := range evs.Events {
+				if e.Kind == event.MessageAdded {
+					added++
+				}
+			}
+			if added != 4 {
+				t.Errorf("ticket %d: %d message.added events, want 4", id, added)
+			}
+			m := msgs.Messages
+			for i := 1; i < len(m); i++ {
+				if m[i].CreatedAt.Before(m[i-1].CreatedAt) {
+					t.Errorf("ticket %d: message %d written before the one above it", id, i)
+				}
+			}
+			// The assignee answers; with none, the system (as the
+			// first reply of seed --tickets always did).
+			if m[0].AuthorKind != desk.ActorContact || m[2].AuthorKind != desk.ActorContact ||
+				(tk.StatusCategory != ticket.CategoryNew && m[3].AuthorKind == desk.ActorContact) {
+				t.Errorf("ticket %d (%s): authors %s %s %s %s %s", id, tk.StatusCategory, m[0].AuthorKind, m[1].AuthorKind,
+					m[2].AuthorKind, m[3].AuthorKind, m[4].AuthorKind)
+			}
+			if strings.ContainsAny(m[4].BodyText+m[3].BodyText, "कखगघचजटडतदनपबमयरलवसह") {
+				hindi++
+			}
+		}
+		if hindi == 0 {
+			t.Error("no thread written in Hindi")
 		}
 	})
 }

@@ -23,6 +23,7 @@ type SyntheticResult struct {
 	Tickets   int
 	FirstID   int64
 	Contacts  int
+	Messages  int
 	Elapsed   time.Duration
 	SizeBytes int64
 }
@@ -53,6 +54,14 @@ var syntheticTags = []string{"billing", "refund", "login", "delivery", "bug", "f
 // team member. It creates a small roster of teams and agents when the
 // database has none. Deterministic for a given database state.
 func Synthetic(ctx context.Context, s Services, n int, now time.Time) (SyntheticResult, error) {
+	return SyntheticThreads(ctx, s, n, 0, now)
+}
+
+// SyntheticThreads is Synthetic with messagesPerTicket messages in each
+// thread (at least the first message, and the agent's reply past new; 0
+// keeps those alone): the customer and the agent writing back and forth in
+// the ticket's language, for search at scale (see threadWriter).
+func SyntheticThreads(ctx context.Context, s Services, n, messagesPerTicket int, now time.Time) (SyntheticResult, error) {
 	start := time.Now()
 	ctx = desk.WithActor(ctx, desk.System)
 	rng := rand.New(rand.NewPCG(7, 11))
@@ -87,7 +96,10 @@ func Synthetic(ctx context.Context, s Services, n int, now time.Time) (Synthetic
 	span := int64(90 * 24 * time.Hour / time.Microsecond)
 	from := now.Add(-90 * 24 * time.Hour)
 	done := 0
+	threads := threadWriter{rng: rand.New(rand.NewPCG(13, 17))}
+	var bodies []string // the chunk's later messages, reused
 	next := func(batch []store.BulkTicket) []store.BulkTicket {
+		bodies = bodies[:0]
 		for len(batch) < syntheticChunk && done < n {
 			c := contacts[rng.IntN(len(contacts))]
 			w := rng.IntN(100)
@@ -129,8 +141,18 @@ func Synthetic(ctx context.Context, s Services, n int, now time.Time) (Synthetic
 				slices.Sort(t.Tags)
 				t.Tags = slices.Compact(t.Tags)
 			}
+			first := 2 // the requester's message and the agent's reply
+			if category == ticket.CategoryNew {
+				first = 1
+			}
+			if more := messagesPerTicket - first; more > 0 {
+				from := len(bodies)
+				bodies = threads.thread(bodies, more, subject.hindi)
+				t.Thread = bodies[from:len(bodies):len(bodies)]
+			}
 			batch = append(batch, t)
 			done++
+			res.Messages += first + len(t.Thread)
 		}
 		return batch
 	}

@@ -41,8 +41,13 @@ type BulkTicket struct {
 	TeamID         int64
 	Tags           []string
 	Body           string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Thread is what was written after the first message and the agent's
+	// first reply, oldest first: the requester and the assignee in turn
+	// (only the requester while the ticket is new), spread evenly up to
+	// its last change. Each is a message and its message.added event.
+	Thread    []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Rows per INSERT statement. Values are written into the statement text as
@@ -592,31 +597,54 @@ func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) (msgs, evs int64)
 	e.text(string(b.scratch))
 	e.int(created)
 	msgs, evs = 1, 1
-	if t.StatusCategory == ticket.CategoryNew {
-		return msgs, evs
-	}
+	customer := desk.Actor{Kind: desk.ActorContact, ID: t.RequesterID}
 	author := desk.Actor{Kind: desk.ActorAgent, ID: t.AssigneeID}
 	if t.AssigneeID == 0 {
 		author = b.actor
 	}
-	m.row()
-	m.int(msgID + 1)
-	m.int(id)
-	m.text(author.Kind)
-	m.int(author.ID)
-	m.text("Thank you, we are on it.")
-	m.int(replied)
-	b.event(evID+1, id, author, event.MessageAdded, fmt.Sprintf(`{"author_id":%d,"author_kind":%q,"internal":false,"message_id":%d}`,
-		author.ID, author.Kind, msgID+1), replied)
-	msgs, evs = 2, 2
+	threadFrom := created
+	if t.StatusCategory != ticket.CategoryNew {
+		b.message(msgID+1, evID+1, id, author, "Thank you, we are on it.", replied)
+		msgs, evs, threadFrom = 2, 2, replied
+	}
+	for i, body := range t.Thread {
+		from := customer
+		if i%2 == 1 && t.StatusCategory != ticket.CategoryNew {
+			from = author
+		}
+		at := threadFrom + (updated-threadFrom)*int64(i+1)/int64(len(t.Thread)+1)
+		b.message(msgID+msgs, evID+evs, id, from, body, at)
+		msgs, evs = msgs+1, evs+1
+	}
 	if t.StatusCategory == ticket.CategorySolved || t.StatusCategory == ticket.CategoryClosed {
 		b.scratch = append(b.scratch[:0], `{"field":"status","old":"open","new":`...)
 		b.scratch = jsonenc.String(b.scratch, t.Status)
 		b.scratch = append(b.scratch, '}')
-		b.event(evID+2, id, author, event.FieldChanged, string(b.scratch), updated)
+		b.event(evID+evs, id, author, event.FieldChanged, string(b.scratch), updated)
 		evs++
 	}
 	return msgs, evs
+}
+
+// message writes a public message of the thread and its message.added
+// event.
+func (b *ticketText) message(msgID, evID, ticketID int64, author desk.Actor, body string, at int64) {
+	m := b.messages
+	m.row()
+	m.int(msgID)
+	m.int(ticketID)
+	m.text(author.Kind)
+	m.int(author.ID)
+	m.text(body)
+	m.int(at)
+	b.scratch = append(b.scratch[:0], `{"author_id":`...)
+	b.scratch = strconv.AppendInt(b.scratch, author.ID, 10)
+	b.scratch = append(b.scratch, `,"author_kind":`...)
+	b.scratch = jsonenc.String(b.scratch, author.Kind)
+	b.scratch = append(b.scratch, `,"internal":false,"message_id":`...)
+	b.scratch = strconv.AppendInt(b.scratch, msgID, 10)
+	b.scratch = append(b.scratch, '}')
+	b.event(evID, ticketID, author, event.MessageAdded, string(b.scratch), at)
 }
 
 // event writes one event row.

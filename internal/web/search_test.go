@@ -68,6 +68,22 @@ func TestSearchAPI(t *testing.T) {
 				want: []check{{"results.#", 1}}},
 			{name: "signed out", method: "GET", path: "/api/v1/search?q=x", wantStatus: 401},
 		})
+		// What the index's own languages would read as syntax (FTS5's
+		// NEAR, OR, *, ^ and column filters; tsquery's & | ! <->), SQL,
+		// lone operators, NUL and sheer length: words or a clear 400,
+		// never a 500.
+		for _, q := range []string{`-`, `"`, `""`, `-"`, `:`, `status:`, `*`, `refund*`, `NEAR(refund order)`,
+			`refund OR order`, `AND`, `NOT refund`, `^refund`, `words:refund`, `refund' OR '1'='1`,
+			`'; DROP TABLE tickets; --`, `refund & !order | x`, `refund <-> order`, `a:b:c`, "refund\x00order", "\xff\xfe",
+			`"unbalanced "quotes`, strings.Repeat(`"a" `, 120), strings.Repeat("समर ", 2500), strings.Repeat("-", 10000)} {
+			r := d.call("GET", "/api/v1/search?q="+url.QueryEscape(q), "ada", nil)
+			if r.Status != 200 && (r.Status != 400 || r.errorCode() != "invalid") {
+				t.Errorf("q=%.40q: status %d %s", q, r.Status, r.Raw)
+			}
+		}
+		if r := d.mustCall(200, "GET", "/api/v1/search?q="+url.QueryEscape(`order" OR "refund`), "ada", nil); r.str("results.#") != "0" {
+			t.Errorf("OR inside a phrase was read as an operator: %s", r.Raw)
+		}
 		page := d.mustCall(200, "GET", "/api/v1/search?q=order&limit=1", "ada", nil)
 		next := d.mustCall(200, "GET", "/api/v1/search?q=order&limit=1&cursor="+page.str("next_cursor"), "ada", nil)
 		if next.str("results.0.type") == page.str("results.0.type") || next.str("next_cursor") != "" {
