@@ -95,7 +95,8 @@ type dialect interface {
 	deleteSearchText(where string) string
 	insertSearch(ctx context.Context, tx *txn, docs []search.Doc) error
 	clearSearch() []string
-	// analyzeSearch refreshes the planner's statistics after a rebuild.
+	// analyzeSearch refreshes the planner's statistics after a rebuild (and,
+	// on PostgreSQL, merges the GIN index's pending entries).
 	analyzeSearch() []string
 }
 

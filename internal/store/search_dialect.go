@@ -59,8 +59,13 @@ func (postgresDialect) deleteSearchText(string) string          { return "" }
 
 // With statistics PostgreSQL walks the primary key backwards for a common
 // word (the first 21 entries match) and the GIN index for a rare one;
-// without them it reads every match of a common word and sorts.
-func (postgresDialect) analyzeSearch() []string { return []string{"ANALYZE search_entries"} }
+// without them it reads every match of a common word and sorts. A bulk
+// load leaves most new words in the GIN index's pending list, which every
+// search then reads whole until autovacuum gets to it: a rare word took 36
+// ms in the index at 100,000 tickets, 0.24 ms once the list was merged.
+func (postgresDialect) analyzeSearch() []string {
+	return []string{"SELECT gin_clean_pending_list('search_entries_words'::regclass)", "ANALYZE search_entries"}
+}
 
 // PostgreSQL: one statement per batch (each is a round trip), the columns
 // as arrays.
