@@ -39,9 +39,6 @@ func (db *DB) ReplyDraft(ctx context.Context, messageID int64) (*email.Draft, er
 	if internal || (authorKind != desk.ActorAgent && !d.Automatic) || !mailboxID.Valid || !requester.Valid || requester.String == "" {
 		return nil, desk.E(desk.ENOTFOUND, "error.message_not_found", messageID)
 	}
-	if d.Mailbox, err = db.Mailbox(ctx, mailboxID.Int64); err != nil {
-		return nil, err
-	}
 	d.To = []string{requester.String}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, filename, content_type, size, sha256, content_id, inline FROM attachments
 		WHERE message_id = $1 ORDER BY id`, messageID)

@@ -43,8 +43,21 @@ func (db *DB) threadMessageIDs(ctx context.Context, ticketID, beforeMessageID in
 
 // ticketCc is who follows the conversation besides the requester.
 func (db *DB) ticketCc(ctx context.Context, ticketID int64, requester string) ([]string, error) {
-	_, cc, err := db.MailRecipients(ctx, ticketID)
-	return cc, err
+	rows, err := db.read.QueryContext(ctx, `SELECT c.email FROM ticket_contact_followers f JOIN contacts c ON c.id = f.contact_id
+		WHERE f.ticket_id = $1 AND c.email <> '' AND c.email <> $2 ORDER BY f.created_at, c.id`, ticketID, requester)
+	if err != nil {
+		return nil, fmt.Errorf("ticket %d followers: %w", ticketID, err)
+	}
+	defer rows.Close()
+	var cc []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			return nil, err
+		}
+		cc = append(cc, e)
+	}
+	return cc, rows.Err()
 }
 
 // recordOutboundMessageID puts the mail's Message-ID beside those received,

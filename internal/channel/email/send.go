@@ -79,8 +79,10 @@ type ReplyMail struct {
 
 // Draft is what the mail of a reply is made of, gathered by the store.
 type Draft struct {
-	MessageID   int64
-	TicketID    int64
+	MessageID int64
+	TicketID  int64
+	// Mailbox is the one the mail goes out from; the sender fills it in
+	// (the mail's own, which it has read once for its batch).
 	Mailbox     *Mailbox
 	AuthorName  string
 	Subject     string // the ticket's
@@ -103,7 +105,7 @@ type Draft struct {
 // ENOTFOUND error for a missing row.
 type OutboundStore interface {
 	event.Cursor
-	// ReplyDraft gathers a message's mail; ENOTFOUND when the message is
+	// ReplyDraft gathers a message's mail (all but its Mailbox); ENOTFOUND when the message is
 	// not a public reply on a ticket that has a mailbox.
 	ReplyDraft(ctx context.Context, messageID int64) (*Draft, error)
 	// ReplyMails picks, from messages, the public replies of agents and
@@ -349,7 +351,7 @@ func (s *Sender) send(ctx context.Context, a sendArgs) error {
 // it. It returns the relay's error when the mail is to be tried again.
 func (s *Sender) deliver(ctx context.Context, mb *Mailbox, o *Outbound, dkim func() (*DKIM, error)) *RelayError {
 	if o.Raw == nil {
-		if err := s.build(ctx, o, dkim); err != nil {
+		if err := s.build(ctx, o, mb, dkim); err != nil {
 			s.settle(o, DeliveryFailed, CleanHeaderText(err.Error(), 400), "")
 			return nil
 		}
@@ -409,13 +411,14 @@ func (s *Sender) mailboxDKIM(ctx context.Context, mailboxID int64) (*DKIM, error
 	return dk, err
 }
 
-// build renders the reply (signed when the mailbox has a DKIM key, which
-// dkim gives) into o.
-func (s *Sender) build(ctx context.Context, o *Outbound, dkim func() (*DKIM, error)) error {
+// build renders the reply from mailbox mb (signed when it has a DKIM key,
+// which dkim gives) into o.
+func (s *Sender) build(ctx context.Context, o *Outbound, mb *Mailbox, dkim func() (*DKIM, error)) error {
 	d, err := s.store.ReplyDraft(ctx, o.MessageID)
 	if err != nil {
 		return fmt.Errorf("gather reply: %w", err)
 	}
+	d.Mailbox = mb
 	text := d.Body
 	if d.Mailbox.Signature != "" {
 		text += "\n\n-- \n" + d.Mailbox.Signature
