@@ -174,11 +174,32 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 // WorkerOption tunes how jobs of one kind are run.
 type WorkerOption func(*workerOpts)
 
-type workerOpts struct{ maxAttempts int }
+type workerOpts struct {
+	maxAttempts int
+	timeout     time.Duration
+}
 
 // MaxAttempts caps the total number of runs (first run plus retries) of the
 // worker's kind before the job is discarded. River's default is 25.
 func MaxAttempts(n int) WorkerOption { return func(o *workerOpts) { o.maxAttempts = n } }
+
+// Timeout gives each run of the worker's kind d before its context ends,
+// instead of the queue's default of a minute: a job whose work is bounded
+// by several steps' own timeouts must not be cut off between two steps
+// (a run cut off after handing mail over, say, would hand it over again).
+func Timeout(d time.Duration) WorkerOption { return func(o *workerOpts) { o.timeout = d } }
+
+// funcWorker runs a function as a River worker with its kind's timeout.
+type funcWorker[T Args] struct {
+	river.WorkerDefaults[T]
+	handle  func(ctx context.Context, args T) error
+	timeout time.Duration
+}
+
+func (w *funcWorker[T]) Work(ctx context.Context, job *river.Job[T]) error { return w.handle(ctx, job.Args) }
+
+// Timeout is the run's time; zero leaves the queue's default.
+func (w *funcWorker[T]) Timeout(*river.Job[T]) time.Duration { return w.timeout }
 
 // AddWorker registers handle as the code that runs jobs of kind T. It must be
 // called before the queue is started or used to Enqueue, and once per kind.
@@ -198,8 +219,11 @@ func AddWorker[T Args](q *Queue, handle func(ctx context.Context, args T) error,
 		// worker would silently never run here.
 		return errors.New("jobs: add worker: queue already in use")
 	}
-	w := river.WorkFunc(func(ctx context.Context, job *river.Job[T]) error { return handle(ctx, job.Args) })
-	if err := river.AddWorkerSafely(q.workers, w); err != nil {
+	if o.timeout < 0 {
+		return errors.New("jobs: add worker: timeout must not be negative")
+	}
+	w := &funcWorker[T]{handle: handle, timeout: o.timeout}
+	if err := river.AddWorkerSafely[T](q.workers, w); err != nil {
 		return fmt.Errorf("jobs: add worker: %w", err)
 	}
 	var zero T

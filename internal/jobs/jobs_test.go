@@ -270,6 +270,30 @@ func TestQueue(t *testing.T) {
 				t.Fatalf("handler called %d times, want 2", n)
 			}
 		}},
+		{"a kind's timeout is its runs' deadline", func(t *testing.T, e env) {
+			left := make(chan time.Duration, 2)
+			q := newQueue(t, e.open(t), true, func(q *Queue) {
+				mustAdd(t, q, func(ctx context.Context, _ testArgs) error {
+					d, ok := ctx.Deadline()
+					if !ok {
+						left <- -1
+						return nil
+					}
+					left <- time.Until(d)
+					return nil
+				}, Timeout(10*time.Minute))
+			})
+			enqueue(t, q, testArgs{})
+			select {
+			case d := <-left:
+				// The queue's default is a minute.
+				if d < 9*time.Minute || d > 10*time.Minute {
+					t.Fatalf("run had %v left, want about 10 min", d)
+				}
+			case <-time.After(waitFor):
+				t.Fatal("the job did not run")
+			}
+		}},
 		{"every interval", func(t *testing.T, e env) {
 			runs := make(chan string, 10)
 			newQueue(t, e.open(t), true, func(q *Queue) {

@@ -211,10 +211,19 @@ func NewSender(s OutboundStore, blobs Blobs, q *jobs.Queue, bus *event.Bus, cloc
 	snd := &Sender{store: s, blobs: blobs, queue: q, bus: bus, clock: clock, log: log, cfg: cfg}
 	// River's own count would discard the job silently; the mail counts
 	// its attempts itself and ends failed, so River may allow one more.
-	if err := jobs.AddWorker(q, snd.send, jobs.MaxAttempts(cfg.MaxAttempts+1)); err != nil {
+	// A run is never cut off by the queue's one-minute default while the
+	// relay is slow but working: a run cut off after a hand-over, before
+	// its state is written, would hand that mail over again. Each relay
+	// command has cfg.Timeout, and a mail's conversation is a handful of
+	// them (six allowed for: dial and greeting, hello, auth, MAIL, RCPT,
+	// DATA); a batch's run allows that for each of its mails.
+	perMail := 6 * cfg.Timeout
+	if err := jobs.AddWorker(q, snd.send, jobs.MaxAttempts(cfg.MaxAttempts+1),
+		jobs.Timeout(perMail+time.Minute)); err != nil {
 		return nil, fmt.Errorf("email sender: %w", err)
 	}
-	if err := jobs.AddWorker(q, snd.sendBatch, jobs.MaxAttempts(cfg.MaxAttempts+1)); err != nil {
+	if err := jobs.AddWorker(q, snd.sendBatch, jobs.MaxAttempts(cfg.MaxAttempts+1),
+		jobs.Timeout(sendBatchMax*perMail+time.Minute)); err != nil {
 		return nil, fmt.Errorf("email sender: %w", err)
 	}
 	return snd, nil
