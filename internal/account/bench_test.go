@@ -11,11 +11,11 @@ import (
 
 	"github.com/sahayak/sahayak/internal/account"
 	"github.com/sahayak/sahayak/internal/app"
+	"github.com/sahayak/sahayak/internal/app/apptest"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/seed"
-	"github.com/sahayak/sahayak/internal/store/storetest"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
 
@@ -119,7 +119,7 @@ func TestMain(m *testing.M) {
 // process's CPU time per run since cpu0 (less moved by a busy machine than
 // the wall clock).
 func p95(b *testing.B, took []time.Duration, cpu0 time.Duration) {
-	cpu := storetest.ProcessCPU() - cpu0
+	cpu := apptest.ProcessCPU() - cpu0
 	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
@@ -145,13 +145,13 @@ func BenchmarkHealthPerEvent(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu0 := storetest.ProcessCPU()
+			cpu0 := apptest.ProcessCPU()
 			b.StartTimer()
 			if err := d.a.Accounts.Catchup(ctx); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
-			b.ReportMetric(float64((storetest.ProcessCPU()-cpu0).Nanoseconds())/1000/float64(b.N), "cpu-µs/ticket")
+			b.ReportMetric(float64((apptest.ProcessCPU()-cpu0).Nanoseconds())/1000/float64(b.N), "cpu-µs/ticket")
 		})
 	}
 }
@@ -161,7 +161,7 @@ func BenchmarkHealthPerEvent(b *testing.B) {
 func BenchmarkBook(b *testing.B) {
 	d := newBenchDesk(b)
 	b.ResetTimer()
-	took, cpu0 := make([]time.Duration, 0, b.N), storetest.ProcessCPU()
+	took, cpu0 := make([]time.Duration, 0, b.N), apptest.ProcessCPU()
 	for range b.N {
 		t0 := time.Now()
 		if _, err := d.a.Accounts.Book(d.asAE, d.ae.ID); err != nil {
@@ -178,7 +178,7 @@ func BenchmarkBook(b *testing.B) {
 func BenchmarkTimeline(b *testing.B) {
 	d := newBenchDesk(b)
 	b.ResetTimer()
-	took, cpu0 := make([]time.Duration, 0, b.N), storetest.ProcessCPU()
+	took, cpu0 := make([]time.Duration, 0, b.N), apptest.ProcessCPU()
 	for range b.N {
 		t0 := time.Now()
 		if _, err := d.a.Accounts.Timeline(d.asAE, d.busy, account.TimelineFilter{Limit: 31}); err != nil {

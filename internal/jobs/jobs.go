@@ -196,7 +196,9 @@ type funcWorker[T Args] struct {
 	timeout time.Duration
 }
 
-func (w *funcWorker[T]) Work(ctx context.Context, job *river.Job[T]) error { return w.handle(ctx, job.Args) }
+func (w *funcWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
+	return w.handle(ctx, job.Args)
+}
 
 // Timeout is the run's time; zero leaves the queue's default.
 func (w *funcWorker[T]) Timeout(*river.Job[T]) time.Duration { return w.timeout }

@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/sahayak/sahayak/internal/app"
+	"github.com/sahayak/sahayak/internal/app/apptest"
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/quality"
 	"github.com/sahayak/sahayak/internal/seed"
-	"github.com/sahayak/sahayak/internal/store/storetest"
 )
 
 // benchDesk is a SQLite desk of 200 agents in ten teams and
@@ -72,7 +72,7 @@ func benchDesk(b *testing.B) (*app.App, context.Context, []int64, time.Time) {
 func BenchmarkBuildReviewQueue(b *testing.B) {
 	a, sys, _, now := benchDesk(b)
 	added := 0
-	took, cpu0 := make([]time.Duration, 0, b.N), storetest.ProcessCPU()
+	took, cpu0 := make([]time.Duration, 0, b.N), apptest.ProcessCPU()
 	b.ResetTimer()
 	for i := range b.N {
 		t0 := time.Now()
@@ -84,7 +84,7 @@ func BenchmarkBuildReviewQueue(b *testing.B) {
 		added += res.Added
 	}
 	b.StopTimer()
-	cpu := storetest.ProcessCPU() - cpu0
+	cpu := apptest.ProcessCPU() - cpu0
 	slices.Sort(took)
 	b.ReportMetric(float64(added)/float64(b.N), "items/week")
 	b.ReportMetric(float64(took[len(took)/2].Milliseconds()), "p50-ms")

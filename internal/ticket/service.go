@@ -573,14 +573,14 @@ func (s *Service) checkRouting(ctx context.Context, errs desk.Fields, teamID, as
 // ExportRow is a ticket as an export writes it. EachRow reuses one for
 // every row: it is valid only during the call that hands it over.
 type ExportRow struct {
-	ID                                                      int64
+	ID                                                       int64
 	Subject, Status, StatusCategory, Priority, Type, Channel string
-	RequesterEmail                                          string
-	OrganizationID, TeamID, AssigneeID                      int64 // 0: none
-	Tags                                                    []string
-	EscalationLevel                                         int
-	CreatedAt, UpdatedAt                                    time.Time
-	FirstRespondedAt, SolvedAt                              time.Time // zero: not yet
+	RequesterEmail                                           string
+	OrganizationID, TeamID, AssigneeID                       int64 // 0: none
+	Tags                                                     []string
+	EscalationLevel                                          int
+	CreatedAt, UpdatedAt                                     time.Time
+	FirstRespondedAt, SolvedAt                               time.Time // zero: not yet
 }
 
 // EachRow hands fn every ticket of the filter the actor may see, in id
