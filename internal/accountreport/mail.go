@@ -18,10 +18,6 @@ import (
 //go:embed mail.html
 var mailHTML string
 
-// dueBatch is how many accounts one run of the job mails at most per
-// schedule; the next run goes on.
-const dueBatch = 100
-
 // SendDue mails the reports of the last whole month or quarter to the
 // accounts whose schedule asks for it and that have not had it: each
 // period once per account, whichever node runs the job and however often
@@ -36,27 +32,18 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 	sent := 0
 	for _, kind := range []string{Monthly, Quarterly} {
 		p := LastComplete(kind, now)
-		var after int64
-		for {
-			due, err := s.store.DueReportSchedules(ctx, kind, p.Label, after, dueBatch)
-			if err != nil {
-				return sent, err
-			}
-			for _, sc := range due {
-				after = sc.OrganizationID
-				ok, err := s.sendOne(ctx, mailbox, sc, p)
-				if err != nil {
-					// One account's failure does not hold the others up.
-					s.log.Warn("account report mail", slog.Int64("organization", sc.OrganizationID), slog.Any("err", err))
-					continue
-				}
-				if ok {
-					sent++
-				}
-			}
-			if len(due) < dueBatch {
-				break
-			}
+		n, err := email.SendEachDue(ctx,
+			func(ctx context.Context, after int64, limit int) ([]Schedule, error) {
+				return s.store.DueReportSchedules(ctx, kind, p.Label, after, limit)
+			},
+			func(sc Schedule) int64 { return sc.OrganizationID },
+			func(ctx context.Context, sc Schedule) (bool, error) { return s.sendOne(ctx, mailbox, sc, p) },
+			func(sc Schedule, err error) {
+				s.log.Warn("account report mail", slog.Int64("organization", sc.OrganizationID), slog.Any("err", err))
+			})
+		sent += n
+		if err != nil {
+			return sent, err
 		}
 	}
 	return sent, nil

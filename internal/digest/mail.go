@@ -26,9 +26,6 @@ var mailTemplate = template.Must(template.New("mail").Funcs(template.FuncMap{"t"
 // PurposeDigest marks a digest's mail in the outbox.
 const PurposeDigest = email.PurposeReport
 
-// dueBatch is how many digests one run reads at a time.
-const dueBatch = 100
-
 // SendDue mails every digest whose last whole period has not gone out:
 // each period once per digest, whichever node runs the job and however
 // often (the digest's last period moves in the transaction that stores
@@ -42,27 +39,18 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 	sent := 0
 	for _, kind := range Periods {
 		p := LastComplete(kind, now)
-		var after int64
-		for {
-			due, err := s.store.DueDigests(ctx, kind, p.Label, after, dueBatch)
-			if err != nil {
-				return sent, err
-			}
-			for _, d := range due {
-				after = d.ID
-				ok, err := s.sendOne(ctx, mailbox, d, p)
-				if err != nil {
-					// One digest's failure does not hold the others up.
-					s.log.Warn("digest mail", slog.Int64("digest", d.ID), slog.Any("err", err))
-					continue
-				}
-				if ok {
-					sent++
-				}
-			}
-			if len(due) < dueBatch {
-				break
-			}
+		n, err := email.SendEachDue(ctx,
+			func(ctx context.Context, after int64, limit int) ([]*Digest, error) {
+				return s.store.DueDigests(ctx, kind, p.Label, after, limit)
+			},
+			func(d *Digest) int64 { return d.ID },
+			func(ctx context.Context, d *Digest) (bool, error) { return s.sendOne(ctx, mailbox, d, p) },
+			func(d *Digest, err error) {
+				s.log.Warn("digest mail", slog.Int64("digest", d.ID), slog.Any("err", err))
+			})
+		sent += n
+		if err != nil {
+			return sent, err
 		}
 	}
 	return sent, nil

@@ -10,6 +10,41 @@ import (
 	"github.com/sahayak/sahayak/internal/jobs"
 )
 
+// dueBatch is how many subjects of scheduled mail (digests, account
+// reports) SendEachDue reads at a time.
+const dueBatch = 100
+
+// SendEachDue pages through what is due for one period of scheduled mail:
+// due reads the next page after a key (the last item's, from key), send
+// mails one (false when nothing was due after all). One item's failure is
+// handed to failed and does not hold the others up. It answers how many
+// were sent.
+func SendEachDue[T any](ctx context.Context, due func(ctx context.Context, after int64, limit int) ([]T, error),
+	key func(T) int64, send func(context.Context, T) (bool, error), failed func(T, error)) (int, error) {
+	sent := 0
+	var after int64
+	for {
+		page, err := due(ctx, after, dueBatch)
+		if err != nil {
+			return sent, err
+		}
+		for _, it := range page {
+			after = key(it)
+			ok, err := send(ctx, it)
+			if err != nil {
+				failed(it, err)
+				continue
+			}
+			if ok {
+				sent++
+			}
+		}
+		if len(page) < dueBatch {
+			return sent, nil
+		}
+	}
+}
+
 // SystemMail is a mail the desk sends of its own — a satisfaction survey,
 // later sign-in links and report digests — rather than an agent's reply:
 // it answers no message, and is built when it is queued.
