@@ -6,20 +6,25 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sahayak/sahayak/internal/jobs"
 	"github.com/sahayak/sahayak/internal/store"
 )
 
 // The SQLite template is made once per set of migrations
-// (store.MigrationsDigest) and shared by every test process of this
-// machine: several packages' tests run at once, and each may be the first to
-// need it, so it is built aside and renamed into place.
+// (store.MigrationsDigest) and run of `go test` (the parent process of the
+// test binaries), and shared by the test processes of that run: several
+// packages' tests run at once, and each may be the first to need it, so it
+// is built aside and renamed into place. It is not kept across runs: the
+// rows the migrations write (built-in roles, statuses) carry the time they
+// were made, and tests ask for "updated within the hour".
 //
 // PostgreSQL tests still migrate a fresh schema each: a database cloned from
 // a template is created fast, but dropping one forces a checkpoint, and the
@@ -30,8 +35,24 @@ var templates struct {
 	sqlite string
 }
 
-// templateName names the template of this build's migrations.
-func templateName() string { return "sahayak_tmpl_" + store.MigrationsDigest()[:16] }
+// templatePrefix starts the name of every template directory.
+const templatePrefix = "sahayak_tmpl_"
+
+// templateName names the template of this build's migrations and this run.
+func templateName() string {
+	return fmt.Sprintf("%s%s_%d", templatePrefix, store.MigrationsDigest()[:16], os.Getppid())
+}
+
+// sweepTemplates removes templates of earlier runs. A day is far longer
+// than any run, so a template still in use is never removed.
+func sweepTemplates() {
+	old, _ := filepath.Glob(filepath.Join(os.TempDir(), templatePrefix+"*"))
+	for _, dir := range old {
+		if fi, err := os.Stat(dir); err == nil && time.Since(fi.ModTime()) > 24*time.Hour {
+			_ = os.RemoveAll(dir)
+		}
+	}
+}
 
 func randomHex(n int) string {
 	b := make([]byte, n)
@@ -68,6 +89,7 @@ func sqliteTemplate() (string, error) {
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}
+	sweepTemplates()
 	building, err := os.MkdirTemp(os.TempDir(), templateName()+"-building-")
 	if err != nil {
 		return "", err
