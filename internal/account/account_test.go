@@ -506,3 +506,44 @@ func TestOpenTicketCountsMoveWithTickets(t *testing.T) {
 		want("a fourth ticket", 3, 2)
 	})
 }
+
+// The consumer and the periodic refresh write the same accounts, in one
+// transaction each; they must wait for each other, never deadlock. Events
+// that name accounts in descending order race refreshes that walk them in
+// ascending order.
+func TestConsumerAndRefreshNeverDeadlock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		const accounts = 40
+		for i := range accounts {
+			f.org(fmt.Sprintf("Account %d", i), fmt.Sprintf("a%d.test", i))
+		}
+		for i := range accounts {
+			f.ticket(fmt.Sprintf("a%d.test", i), "normal")
+		}
+		f.catchup() // every account has health, so a refresh writes each
+		for round := range 5 {
+			for i := accounts - 1; i >= 0; i-- {
+				f.ticket(fmt.Sprintf("a%d.test", i), "urgent")
+			}
+			errs := make(chan error, 2)
+			go func() { errs <- f.acc.Catchup(f.sys) }()
+			go func() { errs <- f.acc.Refresh(f.sys) }()
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+		}
+		f.catchup()
+		list, err := f.acc.List(f.sys, account.Filter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range list {
+			if a.State == nil || a.State.Open != 6 || a.State.Urgent != 5 {
+				t.Errorf("%s: %+v", a.Name, a.State)
+			}
+		}
+	})
+}

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -241,7 +243,12 @@ func (db *DB) ApplyEvents(ctx context.Context, consumer string, from, last int64
 		if err != nil {
 			return err
 		}
-		for _, t := range withMoved(touched, moved) {
+		// Accounts are written in id order, whoever writes them (this
+		// consumer, the periodic refresh): two transactions that lock rows
+		// in one order wait for each other instead of deadlocking.
+		all := withMoved(slices.Clone(touched), moved)
+		slices.SortFunc(all, func(a, b account.Touch) int { return cmp.Compare(a.OrganizationID, b.OrganizationID) })
+		for _, t := range all {
 			if err := db.applyAccount(ctx, tx, t, moved[t.OrganizationID], now, fn); err != nil {
 				return err
 			}
