@@ -34,6 +34,8 @@ type Tx interface {
 	SLACovered(ctx context.Context, ids []int64) (map[int64]bool, error)
 	SaveTicketStates(ctx context.Context, sts []*TicketState) error
 	AddRollup(ctx context.Context, r Rollup) error
+	// AddBacklog adds the changes to the counts of open tickets.
+	AddBacklog(ctx context.Context, b Backlog) error
 }
 
 // Store is the part of the store the consumer and the KPIs use.
@@ -167,6 +169,11 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 	if err != nil {
 		return err
 	}
+	// Where each ticket counted in the backlog before the batch.
+	before := make(map[int64]backlogSlot, len(states))
+	for id, st := range states {
+		before[id] = st.slot()
+	}
 	env := Env{Category: category, Meter: meter}
 	if env.Facts, err = tx.TicketFacts(ctx, born); err != nil {
 		return err
@@ -198,6 +205,14 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 		}
 	}
 	if err := tx.SaveTicketStates(ctx, changed); err != nil {
+		return err
+	}
+	bl := Backlog{}
+	for _, st := range changed {
+		was, had := before[st.TicketID]
+		bl.move(was, had, st.slot())
+	}
+	if err := tx.AddBacklog(ctx, bl); err != nil {
 		return err
 	}
 	return tx.AddRollup(ctx, r)

@@ -285,6 +285,10 @@ func TestRebuildGivesIdenticalRollups(t *testing.T) {
 		if len(before) == 0 {
 			t.Fatal("no buckets")
 		}
+		backlog := must(f.db.BacklogCounts(f.sys))
+		if len(backlog) == 0 {
+			t.Fatal("no backlog counts")
+		}
 		if err := f.reports.Rebuild(f.sys); err != nil {
 			t.Fatal(err)
 		}
@@ -296,6 +300,15 @@ func TestRebuildGivesIdenticalRollups(t *testing.T) {
 		for k, v := range before {
 			if after[k] != v {
 				t.Errorf("bucket %s: %v after the rebuild, %v before", k, after[k], v)
+			}
+		}
+		rebuilt := must(f.db.BacklogCounts(f.sys))
+		if len(rebuilt) != len(backlog) {
+			t.Errorf("%d backlog counts after the rebuild, %d before", len(rebuilt), len(backlog))
+		}
+		for k, v := range backlog {
+			if rebuilt[k] != v {
+				t.Errorf("backlog %+v: %d after the rebuild, %d before", k, rebuilt[k], v)
 			}
 		}
 	})

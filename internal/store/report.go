@@ -107,6 +107,7 @@ func (db *DB) CountEvents(ctx context.Context, consumer string, from, to int64, 
 func (db *DB) ResetReports(ctx context.Context, consumer string) error {
 	return db.inTx(ctx, func(tx *txn) error {
 		for _, q := range []string{`DELETE FROM report_rollups`, `DELETE FROM report_rollups_day`, `DELETE FROM report_tickets`,
+			`DELETE FROM report_backlog`,
 			`DELETE FROM event_cursors WHERE consumer = $1`} {
 			var args []any
 			if strings.Contains(q, "$1") {
@@ -273,6 +274,55 @@ func (r reportTx) upsertRollup(ctx context.Context, table string, ru report.Roll
 	})
 }
 
+// AddBacklog adds the changes to the open counts, in key order, and deletes
+// the rows a change took to zero (a row stands for open tickets only).
+func (r reportTx) AddBacklog(ctx context.Context, b report.Backlog) error {
+	keys := make([]report.BacklogKey, 0, len(b))
+	for k, d := range b {
+		if d != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b report.BacklogKey) int {
+		return cmp.Or(cmp.Compare(a.Dim, b.Dim), cmp.Compare(a.Val, b.Val), cmp.Compare(a.TeamID, b.TeamID),
+			cmp.Compare(a.Hour, b.Hour))
+	})
+	err := inChunks(len(keys), func(i, j int) error {
+		args := make([]any, 0, (j-i)*5)
+		for _, k := range keys[i:j] {
+			args = append(args, k.Dim, k.Val, k.TeamID, k.Hour*1e6, b[k])
+		}
+		_, err := r.tx.ExecContext(ctx, `INSERT INTO report_backlog (dim, val, team_id, hour, n) VALUES `+marks(j-i, 5, 1)+`
+			ON CONFLICT (dim, val, team_id, hour) DO UPDATE SET n = report_backlog.n + excluded.n`, args...)
+		if err != nil {
+			return fmt.Errorf("add backlog: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var fell []report.BacklogKey
+	for _, k := range keys {
+		if b[k] < 0 {
+			fell = append(fell, k)
+		}
+	}
+	return inChunks(len(fell), func(i, j int) error {
+		args := make([]any, 0, (j-i)*4)
+		conds := make([]string, 0, j-i)
+		for _, k := range fell[i:j] {
+			args = append(args, k.Dim, k.Val, k.TeamID, k.Hour*1e6)
+			n := len(args)
+			conds = append(conds, fmt.Sprintf("(dim = $%d AND val = $%d AND team_id = $%d AND hour = $%d)", n-3, n-2, n-1, n))
+		}
+		if _, err := r.tx.ExecContext(ctx, `DELETE FROM report_backlog WHERE n = 0 AND (`+strings.Join(conds, " OR ")+`)`, args...); err != nil {
+			return fmt.Errorf("prune backlog: %w", err)
+		}
+		return nil
+	})
+}
+
 // rollupWhere is the condition every rollup question shares, with its
 // arguments after the first ones given.
 func rollupWhere(q report.RollupQuery, args []any) (string, []any) {
@@ -427,8 +477,74 @@ func ticketColumn(dim string) string {
 }
 
 // BacklogAges counts the open tickets of the query's slice (not tags) by
-// age band at now, by group.
+// age band at now, by group: the creation hours wholly inside a band from
+// the maintained counts (report_backlog), and the hours a band's edge falls
+// in (at most one per edge) from the open tickets' own records, so that
+// the bands are exact to the microsecond without a scan of the backlog.
 func (db *DB) BacklogAges(ctx context.Context, q report.RollupQuery, now time.Time) ([]report.AgeRow, error) {
+	edges := make([]int64, len(report.AgeBands))
+	for i, b := range report.AgeBands {
+		edges[i] = micros(now.Add(-b))
+	}
+	counted, err := db.backlogCounts(ctx, q, edges)
+	if err != nil {
+		return nil, err
+	}
+	edged, err := db.backlogEdges(ctx, q, edges)
+	if err != nil {
+		return nil, err
+	}
+	return append(counted, edged...), nil
+}
+
+// edgeHour is the start of the hour an edge (microseconds) falls in.
+func edgeHour(e int64) int64 { return e - e%3600e6 }
+
+// ageBand is the CASE that puts col (microseconds) in its band by the
+// edges, with the edges appended to args.
+func ageBand(col string, edges []int64, args []any) (string, []any) {
+	band := "CASE"
+	for i, e := range edges {
+		args = append(args, e)
+		band += " WHEN " + col + " > $" + strconv.Itoa(len(args)) + " THEN " + strconv.Itoa(i)
+	}
+	return band + " ELSE " + strconv.Itoa(len(edges)) + " END", args
+}
+
+// backlogCounts sums the maintained counts of every creation hour but the
+// edges' by band and group.
+func (db *DB) backlogCounts(ctx context.Context, q report.RollupQuery, edges []int64) ([]report.AgeRow, error) {
+	dim := q.Dim
+	if ticketColumn(dim) == "" {
+		dim = report.DimAll
+	}
+	args := []any{dim}
+	w := "dim = $1"
+	if q.Val != nil && dim != report.DimAll {
+		args = append(args, *q.Val)
+		w += " AND val = $" + strconv.Itoa(len(args))
+	}
+	w, args = inTeams(w, args, q.TeamIDs)
+	for _, e := range edges {
+		args = append(args, edgeHour(e))
+		w += " AND hour <> $" + strconv.Itoa(len(args))
+	}
+	// A whole hour after an edge is younger than it: its start is.
+	band, args := ageBand("hour", edges, args)
+	g := "''"
+	switch {
+	case q.Group == "team":
+		g = "CAST(team_id AS TEXT)"
+	case q.Group == "val" && dim != report.DimAll:
+		g = "val"
+	}
+	return db.ageRows(ctx, `SELECT `+g+`, `+band+`, SUM(n) FROM report_backlog WHERE `+w+`
+		GROUP BY `+groupBy(g, "2"), args, q.Group == "team")
+}
+
+// backlogEdges counts the open tickets created in the edges' hours by band
+// and group, from their records.
+func (db *DB) backlogEdges(ctx context.Context, q report.RollupQuery, edges []int64) ([]report.AgeRow, error) {
 	args := []any{}
 	n := func() string { return "$" + strconv.Itoa(len(args)) }
 	w := "is_open = TRUE"
@@ -443,12 +559,21 @@ func (db *DB) BacklogAges(ctx context.Context, q report.RollupQuery, now time.Ti
 		w += " AND " + col + " = " + n()
 	}
 	w, args = inTeams(w, args, q.TeamIDs)
-	band := "CASE"
-	for i, b := range report.AgeBands {
-		args = append(args, micros(now.Add(-b)))
-		band += " WHEN created_at > " + n() + " THEN " + strconv.Itoa(i)
+	hours := make([]string, 0, len(edges))
+	seen := map[int64]bool{}
+	for _, e := range edges {
+		h := edgeHour(e)
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		args = append(args, h)
+		from := n()
+		args = append(args, h+3600e6)
+		hours = append(hours, "(created_at >= "+from+" AND created_at < "+n()+")")
 	}
-	band += " ELSE " + strconv.Itoa(len(report.AgeBands)) + " END"
+	w += " AND (" + strings.Join(hours, " OR ") + ")"
+	band, args := ageBand("created_at", edges, args)
 	g := "''"
 	switch {
 	case q.Group == "team":
@@ -456,8 +581,25 @@ func (db *DB) BacklogAges(ctx context.Context, q report.RollupQuery, now time.Ti
 	case q.Group == "val" && col != "":
 		g = "CAST(" + col + " AS TEXT)"
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+g+`, `+band+`, COUNT(*) FROM report_tickets WHERE `+w+`
-		GROUP BY `+groupBy(g, "2"), args...)
+	rows, err := db.ageRows(ctx, `SELECT `+g+`, `+band+`, COUNT(*) FROM report_tickets WHERE `+w+`
+		GROUP BY `+groupBy(g, "2"), args, q.Group == "team")
+	if err != nil {
+		return nil, err
+	}
+	if q.Group == "val" && (col == "agent_id" || col == "org_id") {
+		for i := range rows {
+			if rows[i].Group == "0" {
+				rows[i].Group = "" // none, as the buckets say it
+			}
+		}
+	}
+	return rows, nil
+}
+
+// ageRows reads counts by group and band; byTeam says the group is a team
+// id, whose 0 (no team) is given as "".
+func (db *DB) ageRows(ctx context.Context, query string, args []any, byTeam bool) ([]report.AgeRow, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("backlog ages: %w", err)
 	}
@@ -468,8 +610,8 @@ func (db *DB) BacklogAges(ctx context.Context, q report.RollupQuery, now time.Ti
 		if err := rows.Scan(&r.Group, &r.Band, &r.N); err != nil {
 			return nil, fmt.Errorf("backlog ages: %w", err)
 		}
-		if (q.Group == "val" && (col == "agent_id" || col == "org_id") || q.Group == "team") && r.Group == "0" {
-			r.Group = "" // none, as the buckets say it
+		if byTeam && r.Group == "0" {
+			r.Group = ""
 		}
 		out = append(out, r)
 	}
@@ -520,6 +662,27 @@ func (db *DB) DrillTickets(ctx context.Context, q report.DrillQuery) ([]int64, e
 			return nil, fmt.Errorf("drill tickets: %w", err)
 		}
 		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// BacklogCounts returns every maintained count of open tickets, for checks
+// (a rebuild must give the same, and a count never stays at zero).
+func (db *DB) BacklogCounts(ctx context.Context) (report.Backlog, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT dim, val, team_id, hour, n FROM report_backlog`)
+	if err != nil {
+		return nil, fmt.Errorf("backlog counts: %w", err)
+	}
+	defer rows.Close()
+	out := report.Backlog{}
+	for rows.Next() {
+		var k report.BacklogKey
+		var n int64
+		if err := rows.Scan(&k.Dim, &k.Val, &k.TeamID, &k.Hour, &n); err != nil {
+			return nil, fmt.Errorf("backlog counts: %w", err)
+		}
+		k.Hour /= 1e6
+		out[k] = n
 	}
 	return out, rows.Err()
 }
