@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sahayak/sahayak/internal/desk"
 	"github.com/sahayak/sahayak/internal/report"
 	"github.com/sahayak/sahayak/internal/store/storetest"
 	"github.com/sahayak/sahayak/internal/ticket"
@@ -81,6 +82,40 @@ func TestBacklogCountsFollowTheStory(t *testing.T) {
 		got = must(f.db.BacklogCounts(f.sys))
 		if len(got) != 6 || got[report.BacklogKey{report.DimAll, "", teamA, nine}] != 0 {
 			t.Errorf("after t2's solve: %v, want t3's six rows only", got)
+		}
+	})
+}
+
+// TestKPIsRefuseTooManyGroups: a grouping by agents, organizations or tags
+// with more values than the limit is refused, naming the limit, before the
+// groups are summed; one within it is answered.
+func TestKPIsRefuseTooManyGroups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.story()
+		storetest.CatchUpWith(t, f.db, report.Consumer, f.reports.CatchUp)
+		q := report.Query{From: monday.Add(-9 * time.Hour), To: monday.Add(39 * time.Hour)}
+		// The story's agents: Ravi, Meena and none; its tags: billing, refund.
+		f.reports.GroupLimit = 2
+		for _, dim := range []string{report.DimAgent} {
+			q.GroupBy = dim
+			_, err := f.reports.KPIs(f.sys, q)
+			var de *desk.Error
+			if desk.ErrorCode(err) != desk.EINVALID || !errorsAs(err, &de) || de.Fields["group_by"].Key != "invalid.report_too_many_groups" ||
+				len(de.Fields["group_by"].Args) != 1 || de.Fields["group_by"].Args[0] != 2 {
+				t.Errorf("group by %s over 2 groups: %v, want invalid group_by naming 2", dim, err)
+			}
+		}
+		for _, dim := range []string{report.DimTag, report.DimChannel} {
+			q.GroupBy = dim
+			if rep, err := f.reports.KPIs(f.sys, q); err != nil || len(rep.Groups) != 2 {
+				t.Errorf("group by %s: %v, %+v; want 2 groups", dim, err, rep)
+			}
+		}
+		f.reports.GroupLimit = 3
+		q.GroupBy = report.DimAgent
+		if rep, err := f.reports.KPIs(f.sys, q); err != nil || len(rep.Groups) != 3 {
+			t.Errorf("group by agent within the limit: %v, %+v", err, rep)
 		}
 	})
 }

@@ -50,6 +50,10 @@ type Store interface {
 	// cursor back to the start, in one transaction.
 	ResetReports(ctx context.Context, consumer string) error
 	Rollups(ctx context.Context, q RollupQuery) ([]Row, error)
+	// RollupGroups counts the values of the query's dimension that have
+	// buckets in its range or open tickets now, reading no further than
+	// limit values of either.
+	RollupGroups(ctx context.Context, q RollupQuery, limit int) (int, error)
 	Backlog(ctx context.Context, q RollupQuery) ([]Row, error)
 	BacklogAges(ctx context.Context, q RollupQuery, now time.Time) ([]AgeRow, error)
 	DrillTickets(ctx context.Context, q DrillQuery) ([]int64, error)
@@ -80,6 +84,8 @@ type Service struct {
 	goalMail GoalMailer
 	// Gather and Poll tune the consumer (as the other consumers').
 	Gather, Poll time.Duration
+	// GroupLimit is the most groups a report gives (MaxGroups).
+	GroupLimit int
 }
 
 // New returns the service.
@@ -87,7 +93,8 @@ func New(s Store, m Meters, bus *event.Bus, clock desk.Clock, log *slog.Logger) 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{store: s, meters: m, bus: bus, clock: clock, log: log, Gather: 200 * time.Millisecond, Poll: 2 * time.Second}
+	return &Service{store: s, meters: m, bus: bus, clock: clock, log: log, Gather: 200 * time.Millisecond, Poll: 2 * time.Second,
+		GroupLimit: MaxGroups}
 }
 
 // Run keeps the rollups up to date until ctx ends. Every node may run it:

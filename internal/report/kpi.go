@@ -216,6 +216,9 @@ func (s *Service) KPIs(ctx context.Context, q Query) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.boundGroups(ctx, rq); err != nil {
+		return nil, err
+	}
 	rep := &Report{From: q.From, To: q.To, GroupBy: q.GroupBy, Groups: []Group{}}
 	sl, err := s.slice(ctx, rq)
 	if err != nil {
@@ -256,10 +259,34 @@ func (s *Service) KPIs(ctx context.Context, q Query) (*Report, error) {
 		}
 		return gi.Key < gj.Key
 	})
-	if len(rep.Groups) > MaxGroups {
-		rep.Groups, rep.Truncated = rep.Groups[:MaxGroups], true
+	if len(rep.Groups) > s.GroupLimit {
+		rep.Groups, rep.Truncated = rep.Groups[:s.GroupLimit], true
 	}
 	return rep, nil
+}
+
+// boundGroups refuses a grouping by a dimension of open-ended values
+// (agents, organizations, tags) that has more than MaxGroups values in the
+// query, before any of its buckets are summed: a million organizations are
+// never gathered to keep 500 of them. Channels, priorities, types and
+// teams are few by nature.
+func (s *Service) boundGroups(ctx context.Context, rq RollupQuery) error {
+	if rq.Group != "val" || rq.Val != nil {
+		return nil
+	}
+	switch rq.Dim {
+	case DimAgent, DimOrganization, DimTag:
+	default:
+		return nil
+	}
+	n, err := s.store.RollupGroups(ctx, rq, s.GroupLimit+1)
+	if err != nil {
+		return err
+	}
+	if n > s.GroupLimit {
+		return desk.Invalid(desk.Fields{"group_by": desk.M("invalid.report_too_many_groups", s.GroupLimit)})
+	}
+	return nil
 }
 
 // slice is what the store says of a query: buckets, backlog and ages.

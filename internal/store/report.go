@@ -686,3 +686,27 @@ func (db *DB) BacklogCounts(ctx context.Context) (report.Backlog, error) {
 	}
 	return out, rows.Err()
 }
+
+// RollupGroups counts the values of the query's dimension with buckets in
+// its range, and those with open tickets now, each count stopping at
+// limit; it returns the larger.
+func (db *DB) RollupGroups(ctx context.Context, q report.RollupQuery, limit int) (int, error) {
+	src, args := rollupSource(q, q.From, q.To, []any{})
+	args = append(args, limit)
+	var inRange, open int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT DISTINCT val FROM `+src+`
+		LIMIT $`+strconv.Itoa(len(args))+`) AS g`, args...).Scan(&inRange)
+	if err != nil {
+		return 0, fmt.Errorf("count groups: %w", err)
+	}
+	if ticketColumn(q.Dim) != "" {
+		w, args := inTeams("dim = $1", []any{q.Dim}, q.TeamIDs)
+		args = append(args, limit)
+		err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT DISTINCT val FROM report_backlog WHERE `+w+`
+			LIMIT $`+strconv.Itoa(len(args))+`) AS g`, args...).Scan(&open)
+		if err != nil {
+			return 0, fmt.Errorf("count groups: %w", err)
+		}
+	}
+	return max(inRange, open), nil
+}
