@@ -547,7 +547,10 @@ func (db *DB) backlogCounts(ctx context.Context, q report.RollupQuery, edges []i
 func (db *DB) backlogEdges(ctx context.Context, q report.RollupQuery, edges []int64) ([]report.AgeRow, error) {
 	args := []any{}
 	n := func() string { return "$" + strconv.Itoa(len(args)) }
-	w := "is_open = TRUE"
+	// Open is counted, not filtered on: a condition on is_open would lead
+	// the planner to report_tickets_open, every open ticket, instead of
+	// the creation index's three hours.
+	w := "TRUE"
 	col := ticketColumn(q.Dim)
 	if q.Val != nil && col != "" {
 		if col == "agent_id" || col == "org_id" {
@@ -581,8 +584,9 @@ func (db *DB) backlogEdges(ctx context.Context, q report.RollupQuery, edges []in
 	case q.Group == "val" && col != "":
 		g = "CAST(" + col + " AS TEXT)"
 	}
-	rows, err := db.ageRows(ctx, `SELECT `+g+`, `+band+`, COUNT(*) FROM report_tickets WHERE `+w+`
-		GROUP BY `+groupBy(g, "2"), args, q.Group == "team")
+	open := "SUM(CASE WHEN is_open = TRUE THEN 1 ELSE 0 END)"
+	rows, err := db.ageRows(ctx, `SELECT `+g+`, `+band+`, `+open+` FROM report_tickets WHERE `+w+`
+		GROUP BY `+groupBy(g, "2")+` HAVING `+open+` > 0`, args, q.Group == "team")
 	if err != nil {
 		return nil, err
 	}
