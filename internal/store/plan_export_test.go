@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -51,4 +52,63 @@ func (db *DB) Plan(ctx context.Context, q string, args ...any) (string, error) {
 		out = append(out, fmt.Sprint(vals[len(vals)-1]))
 	}
 	return strings.Join(out, "\n"), rows.Err()
+}
+
+// ExecForTest runs a statement outside the services: a test's way to delete
+// a ticket or a team with tickets, which the app never does.
+func (db *DB) ExecForTest(ctx context.Context, q string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, q, args...)
+	return err
+}
+
+// TicketCountsDrift is the (category, team, assignee, escalated) groups
+// where the kept counts (ticket_counts) differ from a fresh count of the
+// tickets, as "group: kept n, counted m".
+func (db *DB) TicketCountsDrift(ctx context.Context) ([]string, error) {
+	read := func(q string) (map[string]int64, error) {
+		rows, err := db.read.QueryContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := map[string]int64{}
+		for rows.Next() {
+			var cat string
+			var team, assignee, esc, n int64
+			if err := rows.Scan(&cat, &team, &assignee, &esc, &n); err != nil {
+				return nil, err
+			}
+			if n != 0 {
+				out[fmt.Sprintf("%s/team %d/assignee %d/escalated %d", cat, team, assignee, esc)] = n
+			}
+		}
+		return out, rows.Err()
+	}
+	kept, err := read(`SELECT category, team_id, assignee_id, escalated, SUM(n) FROM ticket_counts
+		GROUP BY category, team_id, assignee_id, escalated`)
+	if err != nil {
+		return nil, err
+	}
+	counted, err := read(`SELECT status_category, COALESCE(team_id, 0), COALESCE(assignee_id, 0),
+		CASE WHEN escalation_level > 0 THEN 1 ELSE 0 END, count(*) FROM tickets GROUP BY 1, 2, 3, 4`)
+	if err != nil {
+		return nil, err
+	}
+	var drift []string
+	for k, n := range kept {
+		if counted[k] != n {
+			drift = append(drift, fmt.Sprintf("%s: kept %d, counted %d", k, n, counted[k]))
+		}
+	}
+	for k, n := range counted {
+		if _, ok := kept[k]; !ok {
+			drift = append(drift, fmt.Sprintf("%s: kept 0, counted %d", k, n))
+		}
+	}
+	return drift, nil
+}
+
+// QueryRowForTest reads one row outside the services.
+func (db *DB) QueryRowForTest(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, q, args...)
 }

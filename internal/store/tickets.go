@@ -341,20 +341,25 @@ func ticketWhere(f ticket.Filter) (where []string, args []any, order string, err
 	return where, args, order, nil
 }
 
-// CountTickets counts the tickets of a filter, but at most atMost: the
-// count reads the rows the filter's index gives until it has atMost, so a
-// view of a million tickets costs what one of atMost does ("999+"). Sort
-// and cursor play no part.
+// CountTickets counts the tickets of a filter, but at most atMost. A
+// filter of status categories, team, assignee, escalation and an agent's
+// scope is read from the kept counts (keptCountQuery); any other reads the
+// rows the filter's index gives until it has atMost, so a view of a million
+// tickets costs what one of atMost does ("999+"). Sort and cursor play no
+// part.
 func (db *DB) CountTickets(ctx context.Context, f ticket.Filter, atMost int) (int, error) {
-	q, args, err := db.countQuery(f, atMost)
-	if err != nil {
-		return 0, err
+	q, args, kept := keptCountQuery(f)
+	if !kept {
+		var err error
+		if q, args, err = db.countQuery(f, atMost); err != nil {
+			return 0, err
+		}
 	}
 	var n int
 	if err := db.read.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count tickets: %w", err)
 	}
-	return n, nil
+	return min(n, atMost), nil
 }
 
 // countQuery is CountTickets' statement.
