@@ -75,6 +75,11 @@ type dialect interface {
 	// it, a scope's OR over three indexes is sorted whole first (1.2 s for
 	// "all" at 300,000 tickets).
 	boundedOrder(order string) string
+	// solvedFrom is the FROM of a "recently solved" count (solvedCount):
+	// SQLite is told to read tickets_solved_routing, whose entries alone
+	// answer it (0.5 ms at a million tickets), as its sampled statistics
+	// otherwise favour the status index and read the table (2–25 ms).
+	solvedFrom() string
 	// tableCount is a query for the number of tables in the database (in
 	// the schema it works in, on PostgreSQL).
 	tableCount() string
@@ -143,6 +148,8 @@ func (sqliteDialect) constraint(err error) string {
 func (sqliteDialect) syncIdentity(string) string { return "" }
 func (sqliteDialect) bulkPlaceholder(int) string { return "?" }
 func (sqliteDialect) boundedOrder(string) string { return "" }
+func (sqliteDialect) solvedFrom() string         { return "tickets t INDEXED BY tickets_solved_routing" }
+func (postgresDialect) solvedFrom() string       { return "tickets t" }
 
 func (postgresDialect) boundedOrder(order string) string { return " ORDER BY " + order }
 

@@ -94,3 +94,31 @@ func keptCategories(f ticket.Filter) (cats []string, ok bool) {
 	}
 	return cats, true
 }
+
+// solvedCount reports whether a count is of tickets solved since a time
+// (the "recently solved" view, in a scope, by team or assignee), which the
+// kept counts cannot answer: a window of time moves.
+func solvedCount(f ticket.Filter) bool {
+	return f.SolvedSince != nil && len(f.Categories) == 1 && f.Categories[0] == ticket.CategorySolved &&
+		len(f.Statuses) == 0 && f.Status == nil && !f.Open && f.SLA == nil && f.DueBefore == nil && f.Sort != "due"
+}
+
+// solvedCountQuery is a solvedCount's bounded count, read from the partial
+// index of solved tickets by solve time that carries the routing columns
+// (tickets_solved_routing, migration 00062): index entries only, newest
+// solved first, stopping at atMost. The status is spelled as the index's
+// predicate so that both planners may use it.
+func (db *DB) solvedCountQuery(f ticket.Filter, atMost int) (string, []any, error) {
+	since := *f.SolvedSince
+	f.Categories, f.SolvedSince = nil, nil
+	where, args, _, err := ticketWhere(f)
+	if err != nil {
+		return "", nil, err
+	}
+	args = append(args, micros(since))
+	n := "$" + strconv.Itoa(len(args))
+	where = append(where, "t.status_category = 'solved'", "t.solved_at >= "+n, "t.updated_at >= "+n)
+	args = append(args, atMost)
+	return `SELECT count(*) FROM (SELECT 1 FROM ` + db.dialect.solvedFrom() + ` WHERE ` + strings.Join(where, " AND ") +
+		db.dialect.boundedOrder("t.solved_at DESC") + ` LIMIT $` + strconv.Itoa(len(args)) + `) x`, args, nil
+}

@@ -368,6 +368,9 @@ func (db *DB) countQuery(f ticket.Filter, atMost int) (string, []any, error) {
 	if assignedInScope(f) {
 		f.Scope = nil
 	}
+	if solvedCount(f) {
+		return db.solvedCountQuery(f, atMost)
+	}
 	where, args, order, err := ticketWhere(f)
 	if err != nil {
 		return "", nil, err

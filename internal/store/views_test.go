@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
@@ -103,6 +104,8 @@ func TestOpenLoadAndCountsAreBoundedAndIndexed(t *testing.T) {
 			{"mine", "tickets_open_assignee", ticket.Filter{AssigneeID: &ravi, Open: true}},
 			{"unassigned", "tickets_open_assignee", ticket.Filter{AssigneeID: ptr(int64(0)), Open: true}},
 			{"escalated", "tickets_escalated", ticket.Filter{Escalated: ptr(true), Open: true}},
+			{"recently solved", "tickets_solved_routing", ticket.Filter{Categories: []string{ticket.CategorySolved},
+				SolvedSince: ptr(time.Now().Add(-7 * 24 * time.Hour)), Scope: &ticket.Scope{AgentID: ravi, TeamIDs: []int64{1}}}},
 		} {
 			name, f := c.name, c.f
 			q, args, err := db.CountQuery(f, 1000)

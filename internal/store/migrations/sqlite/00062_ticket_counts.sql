@@ -59,7 +59,7 @@ END;
 -- "Recently solved": solved tickets by the time they were solved, carrying
 -- the routing columns, so the view's bounded count (a time window, which no
 -- kept count answers) reads index entries only.
-CREATE INDEX tickets_solved_routing ON tickets(solved_at, team_id, assignee_id, updated_at)
+CREATE INDEX tickets_solved_routing ON tickets(solved_at, team_id, assignee_id, updated_at, status_category)
     WHERE status_category = 'solved';
 
 -- +goose Down
