@@ -24,27 +24,44 @@ SELECT status_category, COALESCE(team_id, 0), COALESCE(assignee_id, 0),
 FROM tickets GROUP BY 1, 2, 3, 4;
 
 -- +goose StatementBegin
+CREATE FUNCTION ticket_counts_add(c TEXT, team BIGINT, assignee BIGINT, esc INTEGER, d INTEGER) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO ticket_counts (category, team_id, assignee_id, escalated, shard, n)
+    VALUES (c, COALESCE(team, 0), COALESCE(assignee, 0), esc, pg_backend_pid() % 16, d)
+    ON CONFLICT (category, team_id, assignee_id, escalated, shard) DO UPDATE SET n = ticket_counts.n + excluded.n;
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- An update takes its two rows in key order, so two writers that share a
+-- shard and move tickets in opposite directions queue instead of deadlocking.
 CREATE FUNCTION ticket_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    s INTEGER := pg_backend_pid() % 16;
+    old_esc INTEGER;
+    new_esc INTEGER;
 BEGIN
-    IF TG_OP = 'UPDATE' AND OLD.status_category = NEW.status_category
-        AND OLD.team_id IS NOT DISTINCT FROM NEW.team_id
-        AND OLD.assignee_id IS NOT DISTINCT FROM NEW.assignee_id
-        AND (OLD.escalation_level > 0) = (NEW.escalation_level > 0) THEN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM ticket_counts_add(NEW.status_category, NEW.team_id, NEW.assignee_id,
+            CASE WHEN NEW.escalation_level > 0 THEN 1 ELSE 0 END, 1);
         RETURN NULL;
     END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO ticket_counts (category, team_id, assignee_id, escalated, shard, n)
-        VALUES (OLD.status_category, COALESCE(OLD.team_id, 0), COALESCE(OLD.assignee_id, 0),
-                CASE WHEN OLD.escalation_level > 0 THEN 1 ELSE 0 END, s, -1)
-        ON CONFLICT (category, team_id, assignee_id, escalated, shard) DO UPDATE SET n = ticket_counts.n - 1;
+    old_esc := CASE WHEN OLD.escalation_level > 0 THEN 1 ELSE 0 END;
+    IF TG_OP = 'DELETE' THEN
+        PERFORM ticket_counts_add(OLD.status_category, OLD.team_id, OLD.assignee_id, old_esc, -1);
+        RETURN NULL;
     END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        INSERT INTO ticket_counts (category, team_id, assignee_id, escalated, shard, n)
-        VALUES (NEW.status_category, COALESCE(NEW.team_id, 0), COALESCE(NEW.assignee_id, 0),
-                CASE WHEN NEW.escalation_level > 0 THEN 1 ELSE 0 END, s, 1)
-        ON CONFLICT (category, team_id, assignee_id, escalated, shard) DO UPDATE SET n = ticket_counts.n + 1;
+    new_esc := CASE WHEN NEW.escalation_level > 0 THEN 1 ELSE 0 END;
+    IF ROW(OLD.status_category, COALESCE(OLD.team_id, 0), COALESCE(OLD.assignee_id, 0), old_esc)
+        = ROW(NEW.status_category, COALESCE(NEW.team_id, 0), COALESCE(NEW.assignee_id, 0), new_esc) THEN
+        RETURN NULL;
+    END IF;
+    IF ROW(OLD.status_category, COALESCE(OLD.team_id, 0), COALESCE(OLD.assignee_id, 0), old_esc)
+        < ROW(NEW.status_category, COALESCE(NEW.team_id, 0), COALESCE(NEW.assignee_id, 0), new_esc) THEN
+        PERFORM ticket_counts_add(OLD.status_category, OLD.team_id, OLD.assignee_id, old_esc, -1);
+        PERFORM ticket_counts_add(NEW.status_category, NEW.team_id, NEW.assignee_id, new_esc, 1);
+    ELSE
+        PERFORM ticket_counts_add(NEW.status_category, NEW.team_id, NEW.assignee_id, new_esc, 1);
+        PERFORM ticket_counts_add(OLD.status_category, OLD.team_id, OLD.assignee_id, old_esc, -1);
     END IF;
     RETURN NULL;
 END;
@@ -64,4 +81,5 @@ CREATE INDEX tickets_solved_routing ON tickets(solved_at) INCLUDE (team_id, assi
 DROP INDEX tickets_solved_routing;
 DROP TRIGGER ticket_counts_change ON tickets;
 DROP FUNCTION ticket_counts_apply();
+DROP FUNCTION ticket_counts_add(TEXT, BIGINT, BIGINT, INTEGER, INTEGER);
 DROP TABLE ticket_counts;
