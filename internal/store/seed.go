@@ -324,8 +324,22 @@ func (db *DB) LoadTickets(ctx context.Context, actor desk.Actor, expected int, n
 		if db.SQLitePath != "" {
 			sink = newBoundRows
 		}
+		off, on := db.dialect.keptCountsTrigger()
+		if off != "" {
+			if _, err := c.ExecContext(ctx, off); err != nil {
+				return fmt.Errorf("kept counts off: %w", err)
+			}
+		}
 		if err := loadTickets(ctx, c, actor, first, next, sink); err != nil {
 			return err
+		}
+		if off != "" {
+			if _, err := c.ExecContext(ctx, keptCountsOfLoad, first); err != nil {
+				return fmt.Errorf("kept counts of the load: %w", err)
+			}
+			if _, err := c.ExecContext(ctx, on); err != nil {
+				return fmt.Errorf("kept counts on: %w", err)
+			}
 		}
 		for _, ddl := range indexes {
 			if _, err := c.ExecContext(ctx, ddl); err != nil {
@@ -352,6 +366,14 @@ func (db *DB) LoadTickets(ctx context.Context, actor desk.Actor, expected int, n
 	}
 	return first, nil
 }
+
+// keptCountsOfLoad adds the loaded tickets (ids from $1) to the kept
+// counts (ticket_counts), where the trigger was off for the load.
+const keptCountsOfLoad = `INSERT INTO ticket_counts (category, team_id, assignee_id, escalated, shard, n)
+	SELECT status_category, COALESCE(team_id, 0), COALESCE(assignee_id, 0),
+		CASE WHEN escalation_level > 0 THEN 1 ELSE 0 END, 0, count(*)
+	FROM tickets WHERE id >= $1 GROUP BY 1, 2, 3, 4
+	ON CONFLICT (category, team_id, assignee_id, escalated, shard) DO UPDATE SET n = ticket_counts.n + excluded.n`
 
 // bulkSQLite runs fn in a transaction on the writer's connection, taken
 // from the pool for the whole load (group commit and every other write wait
