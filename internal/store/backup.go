@@ -279,6 +279,7 @@ func (db *DB) ImportTables(ctx context.Context, next func() (Table, io.Reader, e
 		}
 		defer func() { _ = tx.Rollback(ctx) }()
 		var loaded []string
+		var countsOn string
 		for {
 			t, r, err := next()
 			if errors.Is(err, io.EOF) {
@@ -295,6 +296,14 @@ func (db *DB) ImportTables(ctx context.Context, next func() (Table, io.Reader, e
 			if _, err := tx.Exec(ctx, "DELETE FROM "+pgx.Identifier{t.Name}.Sanitize()); err != nil {
 				return fmt.Errorf("import %s: clear: %w", t.Name, err)
 			}
+			if t.Name == "tickets" {
+				// The backup's ticket_counts are its tickets' counts: the
+				// trigger would count each restored ticket again (and, in
+				// one transaction, step over a row version per ticket).
+				if countsOn, err = keptCountsOff(ctx, tx); err != nil {
+					return err
+				}
+			}
 			q := "COPY " + pgx.Identifier{t.Name}.Sanitize() + " (" + quoteColumns(t.Columns) + ") FROM STDIN"
 			if _, err := c.PgConn().CopyFrom(ctx, r, q); err != nil {
 				return fmt.Errorf("import %s: %w", t.Name, err)
@@ -304,6 +313,11 @@ func (db *DB) ImportTables(ctx context.Context, next func() (Table, io.Reader, e
 		for _, name := range loaded {
 			if err := continueIdentities(ctx, tx, name); err != nil {
 				return err
+			}
+		}
+		if countsOn != "" {
+			if _, err := tx.Exec(ctx, countsOn); err != nil {
+				return fmt.Errorf("import tickets: kept counts on: %w", err)
 			}
 		}
 		if slices.Contains(loaded, "events") {
@@ -320,6 +334,25 @@ func (db *DB) ImportTables(ctx context.Context, next func() (Table, io.Reader, e
 		}
 		return tx.Commit(ctx)
 	})
+}
+
+// keptCountsOff turns the kept counts' trigger off for the rest of the
+// import's transaction, where the schema has it (migration 00062), and
+// returns the statement that turns it on again ("" where there is none).
+func keptCountsOff(ctx context.Context, tx pgx.Tx) (string, error) {
+	var has bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ticket_counts_change'
+		AND tgrelid = 'tickets'::regclass)`).Scan(&has); err != nil {
+		return "", fmt.Errorf("import tickets: kept counts: %w", err)
+	}
+	if !has {
+		return "", nil
+	}
+	off, on := postgresDialect{}.keptCountsTrigger()
+	if _, err := tx.Exec(ctx, off); err != nil {
+		return "", fmt.Errorf("import tickets: kept counts off: %w", err)
+	}
+	return on, nil
 }
 
 // continueIdentities moves the sequences of a table's identity and serial
