@@ -98,6 +98,9 @@ type dialect interface {
 	searchFrom() (from, id string)
 	searchMatch(arg string) string
 	searchQuery(must, not [][]string) string
+	// searchArgs are the arguments of a search statement as the driver
+	// is to run it.
+	searchArgs(args []any) []any
 	// suggestQuery is the query text of a suggestion search: the marker
 	// word and any of words; suggestRank orders its matches best first.
 	suggestQuery(marker string, words []string) string
