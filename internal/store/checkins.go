@@ -172,47 +172,47 @@ func (db *DB) ScoresSince(ctx context.Context, ids []int64, day string) (map[int
 	return out, rows.Err()
 }
 
-// timelineParts are the sources of an account's timeline, one SELECT each
-// giving (kind, at, id, ticket_id, text) for the organization $1; each
-// reads along an index of the organization or its tickets, and names
-// its columns (a part may stand alone).
-var timelineParts = map[string]string{
-	account.ItemTicket: `SELECT 'ticket' AS kind, created_at AS at, id, id AS ticket_id, subject AS text
-		FROM tickets WHERE organization_id = $1`,
-	account.ItemMessage: `SELECT 'message' AS kind, m.created_at AS at, m.id, m.ticket_id, substr(m.body_text, 1, 200) AS text
-		FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.organization_id = $1 AND NOT m.internal`,
-	account.ItemNote: `SELECT 'note' AS kind, m.created_at AS at, m.id, m.ticket_id, substr(m.body_text, 1, 200) AS text
-		FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.organization_id = $1 AND m.internal`,
-	account.ItemCheckin: `SELECT 'checkin' AS kind, held_at AS at, id, CAST(NULL AS BIGINT) AS ticket_id, substr(notes, 1, 200) AS text
-		FROM checkins WHERE organization_id = $1`,
-	account.ItemFeedback: `SELECT 'feedback' AS kind, created_at AS at, id, ticket_id, substr(kind || ': ' || body, 1, 200) AS text
-		FROM feedback WHERE organization_id = $1`,
-	account.ItemOpportunity: `SELECT 'opportunity' AS kind, created_at AS at, id, ticket_id, substr(stage || ': ' || title, 1, 200) AS text
-		FROM opportunities WHERE organization_id = $1`,
-	account.ItemEscalation: `SELECT 'escalation' AS kind, e.created_at AS at, e.id, e.ticket_id, '' AS text
-		FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE t.organization_id = $1 AND e.kind = 'ticket.escalated'`,
-	account.ItemBreach: `SELECT 'sla_breach' AS kind, e.created_at AS at, e.id, e.ticket_id, '' AS text
-		FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE t.organization_id = $1 AND e.kind = 'sla.breached'`,
+// timelineEventKinds are the kinds of the events on an account's timeline,
+// the events that carry their ticket's organization (migration 00064).
+const timelineEventKinds = `'` + event.Escalated + `', '` + event.SLABreached + `'`
+
+// timelinePart is a source of an account's timeline: a SELECT giving
+// (kind, at, id, ticket_id, text) for the organization $1, and the columns
+// its rows are ordered by (at, id), which an index of the organization
+// serves in that order, so that a page reads a page of each part however
+// large the account.
+type timelinePart struct{ sel, at, id string }
+
+var timelineParts = map[string]timelinePart{
+	account.ItemTicket: {`SELECT 'ticket' AS kind, created_at AS at, id, id AS ticket_id, subject AS text
+		FROM tickets WHERE organization_id = $1`, "created_at", "id"}, // tickets_org_created
+	account.ItemMessage: {`SELECT 'message' AS kind, m.created_at AS at, m.id, m.ticket_id, substr(m.body_text, 1, 200) AS text
+		FROM messages m WHERE m.organization_id = $1 AND m.internal = FALSE`, "m.created_at", "m.id"}, // messages_org_time
+	account.ItemNote: {`SELECT 'note' AS kind, m.created_at AS at, m.id, m.ticket_id, substr(m.body_text, 1, 200) AS text
+		FROM messages m WHERE m.organization_id = $1 AND m.internal = TRUE`, "m.created_at", "m.id"}, // messages_org_time
+	account.ItemCheckin: {`SELECT 'checkin' AS kind, held_at AS at, id, CAST(NULL AS BIGINT) AS ticket_id, substr(notes, 1, 200) AS text
+		FROM checkins WHERE organization_id = $1`, "held_at", "id"}, // checkins_org
+	account.ItemFeedback: {`SELECT 'feedback' AS kind, created_at AS at, id, ticket_id, substr(kind || ': ' || body, 1, 200) AS text
+		FROM feedback WHERE organization_id = $1`, "created_at", "id"}, // feedback_org
+	account.ItemOpportunity: {`SELECT 'opportunity' AS kind, created_at AS at, id, ticket_id, substr(stage || ': ' || title, 1, 200) AS text
+		FROM opportunities WHERE organization_id = $1`, "created_at", "id"}, // opportunities_org
+	account.ItemEscalation: {`SELECT 'escalation' AS kind, e.created_at AS at, e.id, e.ticket_id, '' AS text
+		FROM events e WHERE e.organization_id = $1 AND e.kind = '` + event.Escalated + `'`, "e.created_at", "e.id"}, // events_org_time
+	account.ItemBreach: {`SELECT 'sla_breach' AS kind, e.created_at AS at, e.id, e.ticket_id, '' AS text
+		FROM events e WHERE e.organization_id = $1 AND e.kind = '` + event.SLABreached + `'`, "e.created_at", "e.id"}, // events_org_time
 	// An NPS answer: its score, then its reason.
-	account.ItemNPS: `SELECT 'nps' AS kind, answered_at AS at, id, CAST(NULL AS BIGINT) AS ticket_id,
+	account.ItemNPS: {`SELECT 'nps' AS kind, answered_at AS at, id, CAST(NULL AS BIGINT) AS ticket_id,
 		substr(CAST(score AS TEXT) || ' ' || reason, 1, 200) AS text
-		FROM nps_responses WHERE organization_id = $1 AND answered_at IS NOT NULL`,
+		FROM nps_responses WHERE organization_id = $1 AND answered_at IS NOT NULL`, "answered_at", "id"}, // nps_responses_org
 }
 
 // Timeline returns a page of an account's timeline, newest first, ordered
-// by (at, kind, id) descending after the cursor.
+// by (at, kind, id) descending after the cursor. Each kind's part takes the
+// page's worth of its own rows after the cursor, newest first along its
+// index, and the parts' heads are merged and cut to the page: a page costs
+// the same at the first or the thousandth page of the largest account.
 func (db *DB) Timeline(ctx context.Context, orgID int64, f account.TimelineFilter) ([]account.TimelineItem, error) {
-	args := []any{orgID}
-	var parts []string
-	for _, k := range f.Kinds {
-		parts = append(parts, timelineParts[k])
-	}
-	q := `SELECT kind, at, id, ticket_id, text FROM (` + strings.Join(parts, " UNION ALL ") + `) items`
-	if f.Before != nil {
-		a, k, i := bind(&args, micros(f.Before.At)), bind(&args, f.Before.Kind), bind(&args, f.Before.ID)
-		q += ` WHERE at < ` + a + ` OR (at = ` + a + ` AND (kind < ` + k + ` OR (kind = ` + k + ` AND id < ` + i + `)))`
-	}
-	q += ` ORDER BY at DESC, kind DESC, id DESC LIMIT ` + bind(&args, f.Limit)
+	q, args := timelineQuery(orgID, f)
 	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
@@ -230,4 +230,37 @@ func (db *DB) Timeline(ctx context.Context, orgID int64, f account.TimelineFilte
 		out = append(out, it)
 	}
 	return out, rows.Err()
+}
+
+// timelineQuery is the statement of a timeline page and its arguments.
+func timelineQuery(orgID int64, f account.TimelineFilter) (string, []any) {
+	args := []any{orgID}
+	limit := bind(&args, f.Limit)
+	var at, id string
+	if f.Before != nil {
+		at, id = bind(&args, micros(f.Before.At)), bind(&args, f.Before.ID)
+	}
+	var parts []string
+	for i, k := range f.Kinds {
+		p := timelineParts[k]
+		q := p.sel
+		// A part's kind is fixed, so the cursor (at, kind, id) comes down
+		// to a bound on (at, id): a kind after the cursor's in the order
+		// (smaller, as the order is descending) takes the cursor's instant
+		// too, a kind before it does not, its own kind goes on by id.
+		switch {
+		case f.Before == nil:
+		case k < f.Before.Kind:
+			q += ` AND ` + p.at + ` <= ` + at
+		case k == f.Before.Kind:
+			q += ` AND ` + p.at + ` <= ` + at + ` AND (` + p.at + ` < ` + at + ` OR ` + p.id + ` < ` + id + `)`
+		default:
+			q += ` AND ` + p.at + ` < ` + at
+		}
+		q += ` ORDER BY ` + p.at + ` DESC, ` + p.id + ` DESC LIMIT ` + limit
+		parts = append(parts, fmt.Sprintf(`SELECT * FROM (%s) p%d`, q, i))
+	}
+	q := `SELECT kind, at, id, ticket_id, text FROM (` + strings.Join(parts, " UNION ALL ") + `) items
+		ORDER BY at DESC, kind DESC, id DESC LIMIT ` + limit
+	return q, args
 }

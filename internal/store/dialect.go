@@ -278,8 +278,8 @@ func (postgresDialect) openTicket() string {
 	), tag_rows AS (
 		INSERT INTO ticket_tags (ticket_id, tag) SELECT DISTINCT i.tid, tag FROM i, json_array_elements_text(i.tags::json) AS tag
 	), m AS (
-		INSERT INTO messages (id, ticket_id, author_kind, author_id, internal, body_text, body_html, created_at)
-		SELECT i.mid, i.tid, i.author_kind, c.id, FALSE, i.body, i.html, i.now FROM i JOIN c ON c.email = i.email
+		INSERT INTO messages (id, ticket_id, author_kind, author_id, internal, body_text, body_html, created_at, organization_id)
+		SELECT i.mid, i.tid, i.author_kind, c.id, FALSE, i.body, i.html, i.now, c.organization_id FROM i JOIN c ON c.email = i.email
 	), e AS MATERIALIZED (
 		SELECT x.*, nextval(pg_get_serial_sequence('events', 'id')) AS eid FROM (
 			SELECT i.ord, 0::bigint AS k, NULL::bigint AS ticket_id, 'contact.created' AS kind, i.actor_kind, i.actor_id,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sahayak/sahayak/internal/account"
 	"github.com/sahayak/sahayak/internal/ticket"
 )
 
@@ -21,6 +22,17 @@ func (db *DB) CountQuery(f ticket.Filter, atMost int) (string, []any, error) {
 // too small for the planner to prefer an index otherwise; what is checked
 // is that the index can serve the query without a bitmap scan).
 func (db *DB) Plan(ctx context.Context, q string, args ...any) (string, error) {
+	return db.plan(ctx, []string{"enable_seqscan"}, q, args...)
+}
+
+// OrderedPlan is Plan with PostgreSQL's bitmap scans and sorts priced out
+// too: whether indexes can serve the query in its order (a test's few rows
+// are otherwise cheaper to sort).
+func (db *DB) OrderedPlan(ctx context.Context, q string, args ...any) (string, error) {
+	return db.plan(ctx, []string{"enable_seqscan", "enable_bitmapscan", "enable_sort"}, q, args...)
+}
+
+func (db *DB) plan(ctx context.Context, off []string, q string, args ...any) (string, error) {
 	tx, err := db.read.BeginTx(ctx, nil)
 	if err != nil {
 		return "", err
@@ -28,8 +40,10 @@ func (db *DB) Plan(ctx context.Context, q string, args ...any) (string, error) {
 	defer tx.Rollback()
 	explain := "EXPLAIN QUERY PLAN "
 	if db.dialect.name() == "postgres" {
-		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-			return "", err
+		for _, setting := range off {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL "+setting+" = off"); err != nil {
+				return "", err
+			}
 		}
 		explain = "EXPLAIN "
 	}
@@ -111,4 +125,9 @@ func (db *DB) TicketCountsDrift(ctx context.Context) ([]string, error) {
 // QueryRowForTest reads one row outside the services.
 func (db *DB) QueryRowForTest(ctx context.Context, q string, args ...any) *sql.Row {
 	return db.read.QueryRowContext(ctx, q, args...)
+}
+
+// TimelineQuery is the statement of a timeline page.
+func TimelineQuery(orgID int64, f account.TimelineFilter) (string, []any) {
+	return timelineQuery(orgID, f)
 }

@@ -510,7 +510,7 @@ func loadTickets(ctx context.Context, c sqlConn, actor desk.Actor, first int64, 
 				"channel", "requester_id", "organization_id", "assignee_id", "team_id", "tags", "created_at",
 				"updated_at", "first_responded_at", "solved_at"),
 			tags:     sink("ticket_tags", "ticket_id", "tag"),
-			messages: sink("messages", "id", "ticket_id", "author_kind", "author_id", "body_text", "created_at"),
+			messages: sink("messages", "id", "ticket_id", "author_kind", "author_id", "body_text", "created_at", "organization_id"),
 			events:   sink("events", "id", "ticket_id", "kind", "actor_kind", "actor_id", "data", "created_at"),
 			actor:    actor,
 		}
@@ -608,6 +608,7 @@ func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) (msgs, evs int64)
 	m.int(t.RequesterID)
 	m.text(t.Body)
 	m.int(created)
+	optionalID(m, t.OrganizationID)
 	e := b.events
 	e.row()
 	e.int(evID)
@@ -626,7 +627,7 @@ func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) (msgs, evs int64)
 	}
 	threadFrom := created
 	if t.StatusCategory != ticket.CategoryNew {
-		b.message(msgID+1, evID+1, id, author, "Thank you, we are on it.", replied)
+		b.message(msgID+1, evID+1, id, t.OrganizationID, author, "Thank you, we are on it.", replied)
 		msgs, evs, threadFrom = 2, 2, replied
 	}
 	for i, body := range t.Thread {
@@ -635,7 +636,7 @@ func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) (msgs, evs int64)
 			from = author
 		}
 		at := threadFrom + (updated-threadFrom)*int64(i+1)/int64(len(t.Thread)+1)
-		b.message(msgID+msgs, evID+evs, id, from, body, at)
+		b.message(msgID+msgs, evID+evs, id, t.OrganizationID, from, body, at)
 		msgs, evs = msgs+1, evs+1
 	}
 	if t.StatusCategory == ticket.CategorySolved || t.StatusCategory == ticket.CategoryClosed {
@@ -648,9 +649,9 @@ func (b *ticketText) add(t *BulkTicket, id, msgID, evID int64) (msgs, evs int64)
 	return msgs, evs
 }
 
-// message writes a public message of the thread and its message.added
-// event.
-func (b *ticketText) message(msgID, evID, ticketID int64, author desk.Actor, body string, at int64) {
+// message writes a public message of the thread (with its ticket's
+// organization) and its message.added event.
+func (b *ticketText) message(msgID, evID, ticketID, orgID int64, author desk.Actor, body string, at int64) {
 	m := b.messages
 	m.row()
 	m.int(msgID)
@@ -659,6 +660,7 @@ func (b *ticketText) message(msgID, evID, ticketID int64, author desk.Actor, bod
 	m.int(author.ID)
 	m.text(body)
 	m.int(at)
+	optionalID(m, orgID)
 	b.scratch = append(b.scratch[:0], `{"author_id":`...)
 	b.scratch = strconv.AppendInt(b.scratch, author.ID, 10)
 	b.scratch = append(b.scratch, `,"author_kind":`...)

@@ -726,10 +726,25 @@ func (db *DB) InTx(ctx context.Context, fn func(ticket.Tx) error) error {
 type ticketTx struct {
 	db *DB
 	tx *txn
-	// tags holds the stored tags of the tickets this transaction locked,
-	// so that SaveTicket need not read them again (a round trip per
-	// change) to know whether the tag rows must be rewritten.
-	tags map[int64]string
+	// locked holds the stored tags and organization of the tickets this
+	// transaction locked, so that SaveTicket need not read them again (a
+	// round trip per change) to know whether the tag rows must be
+	// rewritten or the ticket's messages moved to another account.
+	locked map[int64]storedTicket
+}
+
+// fromPtr is an optional id's value, 0 for none.
+func fromPtr(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// storedTicket is what SaveTicket compares a ticket with.
+type storedTicket struct {
+	tags string
+	org  int64 // 0: none
 }
 
 func (x *ticketTx) TicketForUpdate(ctx context.Context, id int64) (*ticket.Ticket, error) {
@@ -737,10 +752,10 @@ func (x *ticketTx) TicketForUpdate(ctx context.Context, id int64) (*ticket.Ticke
 	if err != nil {
 		return nil, notFound(err, desk.M("error.ticket_not_found", id))
 	}
-	if x.tags == nil {
-		x.tags = map[int64]string{}
+	if x.locked == nil {
+		x.locked = map[int64]storedTicket{}
 	}
-	x.tags[t.ID] = marshal(t.Tags)
+	x.locked[t.ID] = storedTicket{tags: marshal(t.Tags), org: fromPtr(t.OrganizationID)}
 	return t, nil
 }
 
@@ -798,11 +813,13 @@ func (x *ticketTx) insertTags(ctx context.Context, id int64, tags []string) erro
 // and bumps it; the row lock of TicketForUpdate makes a mismatch impossible
 // for a ticket read in the same transaction, the WHERE keeps it true anyway.
 func (x *ticketTx) SaveTicket(ctx context.Context, t *ticket.Ticket) error {
-	oldTags, locked := x.tags[t.ID]
+	old, locked := x.locked[t.ID]
 	if !locked {
-		if err := x.tx.QueryRowContext(ctx, `SELECT tags FROM tickets WHERE id = $1`, t.ID).Scan(&oldTags); err != nil {
+		var org sql.NullInt64
+		if err := x.tx.QueryRowContext(ctx, `SELECT tags, organization_id FROM tickets WHERE id = $1`, t.ID).Scan(&old.tags, &org); err != nil {
 			return notFound(err, desk.M("error.ticket_not_found", t.ID))
 		}
+		old.org = org.Int64
 	}
 	res, err := x.tx.ExecContext(ctx, `UPDATE tickets SET subject = $2, status = $3, status_category = $4, priority = $5,
 		type = $6, organization_id = $7, assignee_id = $8, team_id = $9, tags = $10, custom_fields = $11,
@@ -814,11 +831,16 @@ func (x *ticketTx) SaveTicket(ctx context.Context, t *ticket.Ticket) error {
 	if err := bumped(&t.Version, versioned(ctx, x.tx, res, err, "tickets", t.ID, desk.M("error.ticket_not_found", t.ID))); err != nil {
 		return fmt.Errorf("save ticket %d: %w", t.ID, err)
 	}
-	if oldTags == marshal(t.Tags) {
-		return nil
+	if old.org != fromPtr(t.OrganizationID) {
+		if err := x.moveToAccount(ctx, t.ID, t.OrganizationID); err != nil {
+			return err
+		}
 	}
 	if locked {
-		x.tags[t.ID] = marshal(t.Tags)
+		x.locked[t.ID] = storedTicket{tags: marshal(t.Tags), org: fromPtr(t.OrganizationID)}
+	}
+	if old.tags == marshal(t.Tags) {
+		return nil
 	}
 	if _, err := x.tx.ExecContext(ctx, `DELETE FROM ticket_tags WHERE ticket_id = $1`, t.ID); err != nil {
 		return fmt.Errorf("ticket %d tags: %w", t.ID, err)
@@ -826,9 +848,24 @@ func (x *ticketTx) SaveTicket(ctx context.Context, t *ticket.Ticket) error {
 	return x.insertTags(ctx, t.ID, t.Tags)
 }
 
+// moveToAccount gives a ticket's messages and timeline events the ticket's
+// new organization (the account timeline reads them by organization).
+func (x *ticketTx) moveToAccount(ctx context.Context, ticketID int64, orgID *int64) error {
+	if _, err := x.tx.ExecContext(ctx, `UPDATE messages SET organization_id = $2 WHERE ticket_id = $1`,
+		ticketID, nullID(orgID)); err != nil {
+		return fmt.Errorf("ticket %d messages to organization: %w", ticketID, err)
+	}
+	if _, err := x.tx.ExecContext(ctx, `UPDATE events SET organization_id = $2 WHERE ticket_id = $1 AND kind IN (`+
+		timelineEventKinds+`)`, ticketID, nullID(orgID)); err != nil {
+		return fmt.Errorf("ticket %d events to organization: %w", ticketID, err)
+	}
+	return nil
+}
+
 func (x *ticketTx) InsertMessage(ctx context.Context, m *ticket.Message) error {
-	err := x.tx.QueryRowContext(ctx, `INSERT INTO messages (ticket_id, author_kind, author_id, internal, body_text, body_html, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+	err := x.tx.QueryRowContext(ctx, `INSERT INTO messages (ticket_id, author_kind, author_id, internal, body_text, body_html,
+		created_at, organization_id) VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT organization_id FROM tickets WHERE id = $1))
+		RETURNING id`,
 		m.TicketID, m.AuthorKind, m.AuthorID, m.Internal, m.BodyText, m.BodyHTML, micros(m.CreatedAt)).Scan(&m.ID)
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
@@ -884,7 +921,9 @@ func (db *DB) appendEvents(ctx context.Context, q querier, evs []event.Event) er
 	// VALUES in order; RETURNING need not give them back in order, so the
 	// ids are sorted before they are handed out.
 	var sb strings.Builder
-	sb.WriteString(`INSERT INTO events (ticket_id, kind, actor_kind, actor_id, data, created_at) VALUES `)
+	// The events on an account's timeline carry their ticket's
+	// organization (see moveToAccount).
+	sb.WriteString(`INSERT INTO events (ticket_id, kind, actor_kind, actor_id, data, created_at, organization_id) VALUES `)
 	args := make([]any, 0, 6*len(evs))
 	for i := range evs {
 		e := &evs[i]
@@ -900,7 +939,11 @@ func (db *DB) appendEvents(ctx context.Context, q querier, evs []event.Event) er
 			sb.WriteString(", ")
 		}
 		n := len(args)
-		fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6)
+		org := "NULL"
+		if tid.Valid && (e.Kind == event.Escalated || e.Kind == event.SLABreached) {
+			org = fmt.Sprintf("(SELECT organization_id FROM tickets WHERE id = $%d)", n+1)
+		}
+		fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, %s)", n+1, n+2, n+3, n+4, n+5, n+6, org)
 		args = append(args, tid, e.Kind, e.ActorKind, e.ActorID, data, micros(e.CreatedAt))
 	}
 	sb.WriteString(" RETURNING id")
@@ -960,7 +1003,8 @@ func (x *ticketTx) ensureContact(ctx context.Context, email, name string, now ti
 }
 
 func (x *ticketTx) MoveMessages(ctx context.Context, from, to int64) error {
-	if _, err := x.tx.ExecContext(ctx, `UPDATE messages SET ticket_id = $2 WHERE ticket_id = $1`, from, to); err != nil {
+	if _, err := x.tx.ExecContext(ctx, `UPDATE messages SET ticket_id = $2,
+		organization_id = (SELECT organization_id FROM tickets WHERE id = $2) WHERE ticket_id = $1`, from, to); err != nil {
 		return fmt.Errorf("move messages %d to %d: %w", from, to, err)
 	}
 	return nil
