@@ -42,7 +42,8 @@ func show(items []account.TimelineItem) string {
 // and in order, though items of every kind share their instants (the clock
 // stands still while a round of them is written), whatever the page size
 // and with a kind filter; a merged ticket's messages follow it into its
-// account, and another account's items never show.
+// account, a ticket moved to the account brings its message and escalation,
+// and another account's items never show.
 func TestTimelinePagesThroughSharedInstants(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := newFixture(t, b)
@@ -99,6 +100,28 @@ func TestTimelinePagesThroughSharedInstants(t *testing.T) {
 			}
 			f.clock.Advance(time.Minute)
 		}
+		// A ticket given to Acme (the store moves its message and its
+		// escalation along).
+		moved := f.ticket("globex.test", "normal")
+		err := f.db.InTx(f.sys, func(tx ticket.Tx) error {
+			e := event.New(event.Escalated, moved.ID, map[string]any{})
+			e.ActorKind, e.CreatedAt = desk.ActorSystem, f.clock.Now()
+			if err := tx.AppendEvents(f.sys, []event.Event{e}); err != nil {
+				return err
+			}
+			tk, err := tx.TicketForUpdate(f.sys, moved.ID)
+			if err != nil {
+				return err
+			}
+			tk.OrganizationID = &acme.ID
+			return tx.SaveTicket(f.sys, tk)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[account.ItemTicket]++
+		want[account.ItemMessage]++
+		want[account.ItemEscalation]++
 
 		all, err := f.acc.Timeline(f.sys, acme.ID, account.TimelineFilter{Limit: 201})
 		if err != nil {
