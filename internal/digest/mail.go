@@ -198,5 +198,7 @@ func Lines(k report.KPIs, t func(key string, args ...any) string) [][2]string {
 		}
 	}
 	out = append(out, [2]string{t("report.csat"), accountreport.Percent(k.CSAT) + " (" + t("report.csat_answers", k.CSATAnswers) + ")"})
+	out = append(out, [2]string{t("report.occupancy"), accountreport.Percent(k.Occupancy) + " (" +
+		t("report.occupancy_hours", k.OccupiedHours(), k.OnlineHours()) + ")"})
 	return out
 }

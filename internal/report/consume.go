@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/desk"
@@ -33,6 +34,9 @@ type Tx interface {
 	// SLACovered returns which of those tickets an SLA policy covers.
 	SLACovered(ctx context.Context, ids []int64) (map[int64]bool, error)
 	SaveTicketStates(ctx context.Context, sts []*TicketState) error
+	// AgentStates returns the states of those agents that have one.
+	AgentStates(ctx context.Context, ids []int64) (map[int64]*AgentState, error)
+	SaveAgentStates(ctx context.Context, sts []*AgentState) error
 	AddRollup(ctx context.Context, r Rollup) error
 	// AddBacklog adds the changes to the counts of open tickets.
 	AddBacklog(ctx context.Context, b Backlog) error
@@ -46,7 +50,9 @@ type Store interface {
 	// cursor from `from` to `to`; ECONFLICT (and nothing written) when the
 	// cursor no longer stands at from.
 	CountEvents(ctx context.Context, consumer string, from, to int64, fn func(Tx) error) error
-	// ResetReports empties the rollups and the ticket states and sets the
+	// OnlineAgents returns the states of the agents online now.
+	OnlineAgents(ctx context.Context) ([]*AgentState, error)
+	// ResetReports empties the rollups and the ticket and agent states and sets the
 	// cursor back to the start, in one transaction.
 	ResetReports(ctx context.Context, consumer string) error
 	Rollups(ctx context.Context, q RollupQuery) ([]Row, error)
@@ -147,10 +153,16 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 	if err != nil {
 		return err
 	}
-	var ids, born, covered []int64
+	var ids, born, covered, agentIDs []int64
 	seen := make(map[int64]bool, len(evs))
 	for i := range evs {
 		e := &evs[i]
+		switch e.Kind {
+		case event.PresenceChanged:
+			agentIDs = append(agentIDs, presenceAgent(*e))
+		case event.Assigned, event.TicketCreated:
+			agentIDs = append(agentIDs, assigneeOf(*e))
+		}
 		if e.TicketID == 0 {
 			// A QA review's events stay out of the ticket's history (no
 			// ticket_id) but count for its ticket here.
@@ -169,7 +181,7 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 			covered = append(covered, e.TicketID)
 		}
 	}
-	if len(ids) == 0 {
+	if len(ids) == 0 && len(agentIDs) == 0 {
 		return nil
 	}
 	states, err := tx.TicketStates(ctx, ids)
@@ -180,6 +192,11 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 	before := make(map[int64]backlogSlot, len(states))
 	for id, st := range states {
 		before[id] = st.slot()
+		agentIDs = append(agentIDs, st.AgentID)
+	}
+	ag, err := s.agents(ctx, tx, agentIDs)
+	if err != nil {
+		return err
 	}
 	env := Env{Category: category, Meter: meter}
 	if env.Facts, err = tx.TicketFacts(ctx, born); err != nil {
@@ -194,18 +211,33 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 	var changed []*TicketState
 	isChanged := make(map[*TicketState]bool, len(ids))
 	for _, e := range evs {
+		if e.Kind == event.PresenceChanged {
+			ag.of(presenceAgent(e)).presence(r, e)
+			continue
+		}
 		if e.TicketID == 0 {
 			continue
 		}
 		st := states[e.TicketID]
+		var worker int64 // who worked the ticket before the event
 		if e.Kind == event.TicketCreated && st == nil {
 			st = Born(e, env)
 			states[e.TicketID] = st
+		} else if st != nil {
+			worker = st.holder()
 		}
 		if st == nil {
 			continue // a ticket whose creation is not in the log
 		}
 		st.Apply(r, e, env)
+		if after := st.holder(); after != worker {
+			if worker != 0 {
+				ag.of(worker).hold(r, e.CreatedAt, -1)
+			}
+			if after != 0 {
+				ag.of(after).hold(r, e.CreatedAt, 1)
+			}
+		}
 		if !isChanged[st] {
 			isChanged[st] = true
 			changed = append(changed, st)
@@ -222,5 +254,41 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 	if err := tx.AddBacklog(ctx, bl); err != nil {
 		return err
 	}
+	if err := tx.SaveAgentStates(ctx, ag.changed); err != nil {
+		return err
+	}
 	return tx.AddRollup(ctx, r)
+}
+
+// agentSet is the agent states a batch reads and moves.
+type agentSet struct {
+	states  map[int64]*AgentState
+	changed []*AgentState
+	marked  map[*AgentState]bool
+}
+
+// agents reads the states of the agents a batch may concern (every agent
+// it may move is among ids).
+func (s *Service) agents(ctx context.Context, tx Tx, ids []int64) (*agentSet, error) {
+	ids = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(ids))), func(v int64) bool { return v == 0 })
+	states, err := tx.AgentStates(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return &agentSet{states: states, marked: map[*AgentState]bool{}}, nil
+}
+
+// of is an agent's state, new (offline, holding nothing) when they have
+// none; it will be saved.
+func (as *agentSet) of(agentID int64) *AgentState {
+	a, ok := as.states[agentID]
+	if !ok {
+		a = &AgentState{AgentID: agentID}
+		as.states[agentID] = a
+	}
+	if !as.marked[a] {
+		as.marked[a] = true
+		as.changed = append(as.changed, a)
+	}
+	return a
 }

@@ -180,7 +180,8 @@ var KPIColumns = []string{"group", "created", "solved", "reopened", "escalated",
 	"first_response_median_s", "first_response_p90_s", "first_response_business_median_s",
 	"resolution_median_s", "resolution_p90_s", "resolution_business_median_s",
 	"fcr_rate", "reopen_rate", "escalation_rate", "replies_per_ticket",
-	"sla_first_response", "sla_next_response_breached", "sla_resolution", "backlog", "csat", "csat_answers"}
+	"sla_first_response", "sla_next_response_breached", "sla_resolution", "backlog", "csat", "csat_answers",
+	"occupancy", "online_s", "occupied_s"}
 
 func optNum(p *float64) string {
 	if p == nil {
@@ -204,5 +205,5 @@ func KPIRow(group string, k KPIs) []string {
 		optNum(k.Resolution.Calendar.Median), optNum(k.Resolution.Calendar.P90), optNum(k.Resolution.Business.Median),
 		optNum(k.FCRRate), optNum(k.ReopenRate), optNum(k.EscalationRate), optNum(k.RepliesPerTicket),
 		optNum(sla["first_response"].Compliance), i(sla["next_response"].Breached), optNum(sla["resolution"].Compliance),
-		i(k.Backlog), optNum(k.CSAT), i(k.CSATAnswers)}
+		i(k.Backlog), optNum(k.CSAT), i(k.CSATAnswers), optNum(k.Occupancy), i(k.OnlineSeconds), i(k.OccupiedSeconds)}
 }

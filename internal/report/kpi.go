@@ -108,9 +108,17 @@ type KPIs struct {
 	QAScore          *float64    `json:"qa_score"`
 	QAReviews        int64       `json:"qa_reviews"`
 	SLA              []SLAFigure `json:"sla"`
-	Backlog          int64       `json:"backlog"`
-	BacklogAge       *BacklogAge `json:"backlog_age"`
+	// Occupancy is occupied ÷ online time (null with no online time).
+	Occupancy       *float64    `json:"occupancy"`
+	OnlineSeconds   int64       `json:"online_seconds"`
+	OccupiedSeconds int64       `json:"occupied_seconds"`
+	Backlog         int64       `json:"backlog"`
+	BacklogAge      *BacklogAge `json:"backlog_age"`
 }
+
+// OnlineHours and OccupiedHours are the occupancy's time, in hours.
+func (k KPIs) OnlineHours() float64   { return float64(k.OnlineSeconds) / 3600 }
+func (k KPIs) OccupiedHours() float64 { return float64(k.OccupiedSeconds) / 3600 }
 
 // Group is the figures of one value of the grouping dimension.
 type Group struct {
@@ -303,6 +311,13 @@ func (s *Service) slice(ctx context.Context, rq RollupQuery) (*slice, error) {
 	if sl.rows, err = s.store.Rollups(ctx, rq); err != nil {
 		return nil, err
 	}
+	if rq.Dim == DimAll || rq.Dim == DimAgent {
+		agents, err := s.store.OnlineAgents(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sl.rows = append(sl.rows, openTime(rq, agents, s.clock.Now())...)
+	}
 	// Backlog is the open tickets now (their ages summed, below); by tag,
 	// which the per-ticket records cannot slice, it is the flow of the
 	// buckets before the end (a scan of the tag's whole history).
@@ -452,7 +467,9 @@ func (a *acc) kpis() KPIs {
 		RepliesPerTicket: ratio(a.total[MRepliesToSolve], a.n[MRepliesToSolve]),
 		CSAT:             ratio(a.total[MCSAT], a.n[MCSAT]), CSATAnswers: a.n[MCSAT],
 		QAScore: qaScore(a.total[MQA], a.n[MQA]), QAReviews: a.n[MQA],
-		Backlog: a.backlog, BacklogAge: a.ages, SLA: []SLAFigure{}}
+		Backlog: a.backlog, BacklogAge: a.ages, SLA: []SLAFigure{},
+		Occupancy: ratio(a.total[MOccupied], a.total[MOnline]), OnlineSeconds: a.total[MOnline],
+		OccupiedSeconds: a.total[MOccupied]}
 	for _, t := range SLATargets {
 		met, breached := a.n[MSLAMet+t], a.n[MSLABreached+t]
 		k.SLA = append(k.SLA, SLAFigure{Target: t, Met: met, Breached: breached, Compliance: ratio(met, met+breached)})

@@ -268,6 +268,7 @@ func TestRebuildGivesIdenticalRollups(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := newFixture(t, b)
 		f.story()
+		f.occupancyStory(monday.Add(48 * time.Hour))
 		other := report.New(f.db, f.sla, event.NewBus(), f.clock, slog.New(slog.DiscardHandler))
 		var wg sync.WaitGroup
 		for _, s := range []*report.Service{f.reports, other} {
@@ -288,6 +289,9 @@ func TestRebuildGivesIdenticalRollups(t *testing.T) {
 		backlog := must(f.db.BacklogCounts(f.sys))
 		if len(backlog) == 0 {
 			t.Fatal("no backlog counts")
+		}
+		if n := len(filterMetric(before, report.MOccupied)); n == 0 {
+			t.Fatal("no occupancy buckets")
 		}
 		if err := f.reports.Rebuild(f.sys); err != nil {
 			t.Fatal(err)
@@ -323,6 +327,17 @@ func dump(t *testing.T, db *store.DB) map[string]report.Row {
 			Metrics: report.Metrics()}))
 		for _, r := range rows {
 			out[dim+"/"+r.Group+"/"+r.Metric+"/"+strconv.Itoa(r.Bin)] = r
+		}
+	}
+	return out
+}
+
+// filterMetric is the buckets of one metric.
+func filterMetric(rows map[string]report.Row, metric string) []report.Row {
+	var out []report.Row
+	for _, r := range rows {
+		if r.Metric == metric {
+			out = append(out, r)
 		}
 	}
 	return out

@@ -52,7 +52,7 @@ var SLATargets = []string{"first_response", "next_response", "resolution"}
 // Metrics lists every stored metric (a report reads them all).
 func Metrics() []string {
 	m := []string{MCreated, MSolved, MReopened, MFirstResponse, MFirstResponseBH, MResolution, MResolutionBH,
-		MFCR, MReplies, MRepliesToSolve, MEscalated, MCSAT, MQA}
+		MFCR, MReplies, MRepliesToSolve, MEscalated, MCSAT, MQA, MOnline, MOccupied}
 	for _, t := range SLATargets {
 		m = append(m, MSLAMet+t, MSLABreached+t)
 	}

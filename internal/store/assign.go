@@ -157,8 +157,27 @@ func (db *DB) setPresence(ctx context.Context, tx *txn, agentID int64, status st
 	if old == status {
 		return false, nil
 	}
+	// The agent's teams go with the change: occupancy (package report)
+	// credits the agent's time to them, from the events alone.
+	teams := []int64{}
+	rows, err := tx.QueryContext(ctx, `SELECT team_id FROM team_members WHERE agent_id = $1 ORDER BY team_id`, agentID)
+	if err != nil {
+		return false, fmt.Errorf("presence teams: %w", err)
+	}
+	for rows.Next() {
+		var t int64
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return false, fmt.Errorf("presence teams: %w", err)
+		}
+		teams = append(teams, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("presence teams: %w", err)
+	}
 	e := event.New(event.PresenceChanged, 0, map[string]any{"agent_id": agentID, "status": status, "old": old,
-		"by_inactivity": byInactivity})
+		"by_inactivity": byInactivity, "team_ids": teams})
 	e.ActorKind, e.ActorID, e.CreatedAt = a.Kind, a.ID, now
 	return true, db.appendEvents(ctx, tx, []event.Event{e})
 }

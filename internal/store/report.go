@@ -107,7 +107,7 @@ func (db *DB) CountEvents(ctx context.Context, consumer string, from, to int64, 
 func (db *DB) ResetReports(ctx context.Context, consumer string) error {
 	return db.inTx(ctx, func(tx *txn) error {
 		for _, q := range []string{`DELETE FROM report_rollups`, `DELETE FROM report_rollups_day`, `DELETE FROM report_tickets`,
-			`DELETE FROM report_backlog`,
+			`DELETE FROM report_backlog`, `DELETE FROM report_agents`,
 			`DELETE FROM event_cursors WHERE consumer = $1`} {
 			var args []any
 			if strings.Contains(q, "$1") {
@@ -225,6 +225,64 @@ func (r reportTx) SaveTicketStates(ctx context.Context, sts []*report.TicketStat
 		}
 		return nil
 	})
+}
+
+func (r reportTx) AgentStates(ctx context.Context, ids []int64) (map[int64]*report.AgentState, error) {
+	out := make(map[int64]*report.AgentState, len(ids))
+	err := inChunks(len(ids), func(i, j int) error {
+		in, args := idMarks(ids[i:j])
+		sts, err := scanAgentStates(r.tx.QueryContext(ctx, `SELECT agent_id, is_online, state FROM report_agents
+			WHERE agent_id IN (`+in+`)`, args...))
+		for _, st := range sts {
+			out[st.AgentID] = st
+		}
+		return err
+	})
+	return out, err
+}
+
+func scanAgentStates(rows *sql.Rows, err error) ([]*report.AgentState, error) {
+	if err != nil {
+		return nil, fmt.Errorf("report agents: %w", err)
+	}
+	defer rows.Close()
+	var out []*report.AgentState
+	for rows.Next() {
+		st := &report.AgentState{}
+		var state string
+		if err := rows.Scan(&st.AgentID, &st.Online, &state); err != nil {
+			return nil, fmt.Errorf("report agents: %w", err)
+		}
+		if err := json.Unmarshal([]byte(state), st); err != nil {
+			return nil, fmt.Errorf("report agent %d: %w", st.AgentID, err)
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+func (r reportTx) SaveAgentStates(ctx context.Context, sts []*report.AgentState) error {
+	return inChunks(len(sts), func(i, j int) error {
+		args := make([]any, 0, (j-i)*3)
+		for _, st := range sts[i:j] {
+			state, err := json.Marshal(st)
+			if err != nil {
+				return err
+			}
+			args = append(args, st.AgentID, st.Online, string(state))
+		}
+		_, err := r.tx.ExecContext(ctx, `INSERT INTO report_agents (agent_id, is_online, state) VALUES `+marks(j-i, 3, 1)+`
+			ON CONFLICT (agent_id) DO UPDATE SET is_online = excluded.is_online, state = excluded.state`, args...)
+		if err != nil {
+			return fmt.Errorf("save report agents: %w", err)
+		}
+		return nil
+	})
+}
+
+// OnlineAgents returns the report states of the agents online now.
+func (db *DB) OnlineAgents(ctx context.Context) ([]*report.AgentState, error) {
+	return scanAgentStates(db.read.QueryContext(ctx, `SELECT agent_id, is_online, state FROM report_agents WHERE is_online = TRUE`))
 }
 
 // allTeams is the team of the daily rows that hold every team together.
