@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/sahayak/sahayak/internal/channel/email"
@@ -55,6 +56,30 @@ func (s *Server) outboxMailPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "admin_outbox_mail.html", page{Title: "outbox.mail", Nav: "admin-outbox", Data: d})
+}
+
+// outboxMailHTML serves a mail's HTML part as it was sent, for the frame of
+// the outbox page: sandboxed (no script, an origin of its own), with only
+// its own inline styles and data: images, framed by the desk's pages only.
+func (s *Server) outboxMailHTML(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.outboxMail(r, id)
+	if err != nil {
+		return err
+	}
+	if m.Mail == nil || m.Mail.HTML == "" {
+		return desk.E(desk.ENOTFOUND, "error.mail_html_not_found", id)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Cache-Control", "private, no-store")
+	_, err = io.WriteString(w, m.Mail.HTML)
+	return err
 }
 
 // smtpTestData is the outcome of the "test connection" action.

@@ -382,6 +382,7 @@ func (s *Server) pageRoutes() {
 	s.handle("GET /admin/outbox", auth.MailboxesRead, s.outboxPage)
 	s.handle("POST /admin/mailboxes/{id}/smtp/test", auth.MailboxesWrite, s.testSMTPPage)
 	s.handle("GET /admin/outbox/{id}", auth.MailboxesRead, s.outboxMailPage)
+	s.handle("GET /admin/outbox/{id}/html", auth.MailboxesRead, s.outboxMailHTML)
 	s.handle("GET /admin/business-hours", auth.SLARead, s.calendarsPage)
 	s.handle("POST /admin/business-hours", auth.SLAWrite, s.createCalendarPage)
 	s.handle("POST /admin/business-hours/{id}", auth.SLAWrite, s.updateCalendarPage)

@@ -9,10 +9,13 @@ import (
 )
 
 // MailView is a mail made readable for the outbox: its main headers
-// decoded, its text, and the names of its attachments.
+// decoded, its text and HTML, and the names of its attachments.
 type MailView struct {
-	Headers     []HeaderLine `json:"headers"`
-	Text        string       `json:"text"`
+	Headers []HeaderLine `json:"headers"`
+	Text    string       `json:"text"`
+	// HTML is the text/html part ("" when the mail has none); a page shows
+	// it only sandboxed (web: /admin/outbox/{id}/html).
+	HTML        string       `json:"html"`
 	Attachments []string     `json:"attachments"`
 	Signed      bool         `json:"dkim_signed"`
 }
@@ -52,9 +55,13 @@ func ReadMail(raw []byte) (*MailView, error) {
 		switch h := p.Header.(type) {
 		case *mail.InlineHeader:
 			ct, _, _ := h.ContentType()
-			if ct == "text/plain" && v.Text == "" {
+			switch {
+			case ct == "text/plain" && v.Text == "":
 				b, _ := io.ReadAll(io.LimitReader(p.Body, 1<<20))
 				v.Text = strings.ReplaceAll(string(b), "\r\n", "\n")
+			case ct == "text/html" && v.HTML == "":
+				b, _ := io.ReadAll(io.LimitReader(p.Body, 1<<20))
+				v.HTML = string(b)
 			}
 		case *mail.AttachmentHeader:
 			name, _ := h.Filename()
