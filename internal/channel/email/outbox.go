@@ -15,9 +15,9 @@ type MailView struct {
 	Text    string       `json:"text"`
 	// HTML is the text/html part ("" when the mail has none); a page shows
 	// it only sandboxed (web: /admin/outbox/{id}/html).
-	HTML        string       `json:"html"`
-	Attachments []string     `json:"attachments"`
-	Signed      bool         `json:"dkim_signed"`
+	HTML        string   `json:"html"`
+	Attachments []string `json:"attachments"`
+	Signed      bool     `json:"dkim_signed"`
 }
 
 // HeaderLine is one decoded header.
