@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -594,6 +595,17 @@ func (s *Service) EachRow(ctx context.Context, f Filter, fn func(*ExportRow) err
 	}
 	f.Scope, f.Limit, f.Cursor, f.Sort = scope(a), 0, "", ""
 	return s.store.ExportTickets(ctx, f, fn)
+}
+
+// ExportCount counts every ticket of the filter the actor may see, without
+// a bound: what an export announces before its rows (EachRow's filter).
+func (s *Service) ExportCount(ctx context.Context, f Filter) (int, error) {
+	a, err := actor(ctx, auth.TicketsRead)
+	if err != nil {
+		return 0, err
+	}
+	f.Scope, f.Limit, f.Cursor, f.Sort = scope(a), 0, "", ""
+	return s.store.CountTickets(ctx, f, math.MaxInt32)
 }
 
 // ExportPage is how many tickets Each reads at a time.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/sahayak/sahayak/internal/audit"
@@ -13,6 +14,16 @@ import (
 
 // Exports are CSV files streamed as they are read (report.CSV), recorded in
 // the audit log before the first byte goes out: who exported what.
+
+// rowsHeader announces how many data rows an export holds, before the
+// first: the page counts the rows as they arrive and shows rows done of
+// this total (static/export.js). It is read from the request alone, so any
+// node can answer any export.
+const rowsHeader = "X-Export-Rows"
+
+func exportRows(w http.ResponseWriter, n int) {
+	w.Header().Set(rowsHeader, strconv.Itoa(n))
+}
 
 func csvHeaders(w http.ResponseWriter, name string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -67,6 +78,11 @@ func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) error {
 		"query": r.URL.RawQuery}); err != nil {
 		return err
 	}
+	total, err := s.Tickets.ExportCount(ctx, f)
+	if err != nil {
+		return err
+	}
+	exportRows(w, total)
 	csvHeaders(w, "tickets")
 	out := report.NewCSV(w)
 	if err := out.Write(report.TicketColumns...); err != nil {
@@ -120,18 +136,21 @@ func (s *Server) exportTicketsXLSX(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	n := 0
 	err = s.Tickets.Each(ctx, f, func(ts []*ticket.Ticket) error {
 		for _, t := range ts {
 			if err := out.Write(report.TicketRow(t)...); err != nil {
 				return err
 			}
 		}
+		n += len(ts)
 		return nil
 	})
 	if err != nil {
 		out.Discard()
 		return err
 	}
+	exportRows(w, n)
 	xlsxHeaders(w, "tickets")
 	if err := out.Close(w); err != nil && ctx.Err() == nil {
 		s.log.Error("export tickets xlsx", "err", err)
@@ -154,6 +173,7 @@ func (s *Server) exportReport(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Audit.Record(ctx, audit.Export, "report", 0, map[string]any{"format": formatCSV, "query": r.URL.RawQuery}); err != nil {
 		return err
 	}
+	exportRows(w, 1+len(rep.Groups))
 	csvHeaders(w, "report")
 	out := report.NewCSV(w)
 	if err := out.Write(report.KPIColumns...); err != nil {
@@ -198,6 +218,7 @@ func (s *Server) exportReportXLSX(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 	}
+	exportRows(w, 1+len(rep.Groups))
 	xlsxHeaders(w, "report")
 	if err := out.Close(w); err != nil && ctx.Err() == nil {
 		s.log.Error("export report xlsx", "err", err)
