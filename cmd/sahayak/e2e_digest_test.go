@@ -41,17 +41,10 @@ func TestDigestJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, addr := apptest.Serve(t, app.Config{DataDir: t.TempDir(), JobPoll: 50 * time.Millisecond})
-	var out bytes.Buffer
-	if err := a.EnsureAdmin(ctx, &out); err != nil {
-		t.Fatal(err)
-	}
-	_, pw, _ := strings.Cut(out.String(), "password:")
-	pw, _, _ = strings.Cut(strings.TrimSpace(pw), "\n")
-	base := "http://" + addr
+	a, base, pw := serveWithAdmin(t)
 	b := newBrowsers(t)
 	admin, boss := b.first, b.second
-	signIn(t, admin, base, "admin@localhost", strings.TrimSpace(pw))
+	signIn(t, admin, base, "admin@localhost", pw)
 	api(t, admin, "mailbox", "POST", "/api/v1/mailboxes", `{"address":"support@example.com","name":"Support","active":true}`)
 	api(t, admin, "supervisor", "POST", "/api/v1/agents", `{"email":"sunita@example.com","name":"Sunita Rao","role":"supervisor","password":"sunita-password-1"}`)
 	api(t, admin, "agent", "POST", "/api/v1/agents", `{"email":"ravi@example.com","name":"Ravi Kumar","role":"agent","password":"ravi-password-1"}`)
@@ -156,4 +149,18 @@ func TestDigestJourney(t *testing.T) {
 			waitFor(t, boss, "reports page", fmt.Sprintf(`location.pathname === "/reports" && document.querySelector("h1")?.textContent === %q`, tr("report.title")))
 		})
 	}
+}
+
+// serveWithAdmin serves a fresh desk in this process (so a test may run its
+// jobs directly) and returns it, its base URL and the admin's password.
+func serveWithAdmin(t *testing.T) (*app.App, string, string) {
+	t.Helper()
+	a, addr := apptest.Serve(t, app.Config{DataDir: t.TempDir(), JobPoll: 50 * time.Millisecond})
+	var out bytes.Buffer
+	if err := a.EnsureAdmin(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	_, pw, _ := strings.Cut(out.String(), "password:")
+	pw, _, _ = strings.Cut(strings.TrimSpace(pw), "\n")
+	return a, "http://" + addr, strings.TrimSpace(pw)
 }
