@@ -67,18 +67,11 @@ func TestDigestJourney(t *testing.T) {
 	job := digest.New(a.DB, a.Reports, a.Access, a.MailOut, tomorrow{}, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		i18n.Builtin().T, base)
 
-	for _, c := range []struct {
-		width, height int
-		lang          string
-	}{{1280, 800, "en"}, {390, 844, "en"}, {1280, 800, "hi"}, {390, 844, "hi"}} {
-		name := fmt.Sprintf("%d-%s", c.width, c.lang)
+	for _, c := range journeyCases {
+		name := c.name()
 		tr := func(key string, args ...any) string { return cat.T(c.lang, key, args...) }
 		t.Run(name, func(t *testing.T) {
-			for _, ctx := range []context.Context{admin, boss} {
-				do(t, ctx, "viewport", chromedp.EmulateViewport(int64(c.width), int64(c.height), chromedp.EmulateMobile))
-				do(t, ctx, "home", chromedp.Navigate(base+"/reports"))
-				formPost(t, ctx, "language", "/settings/language", "language="+c.lang)
-			}
+			c.prepare(t, base+"/reports", admin, boss)
 			fitsWidth := func(ctx context.Context, what string) {
 				t.Helper()
 				if !eval[bool](t, ctx, what+" fits", `document.documentElement.scrollWidth <= innerWidth + 1`) {
@@ -163,4 +156,26 @@ func serveWithAdmin(t *testing.T) (*app.App, string, string) {
 	_, pw, _ := strings.Cut(out.String(), "password:")
 	pw, _, _ = strings.Cut(strings.TrimSpace(pw), "\n")
 	return a, "http://" + addr, strings.TrimSpace(pw)
+}
+
+// journeyCase is a width and a language a browser journey runs at.
+type journeyCase struct {
+	width, height int
+	lang          string
+}
+
+// journeyCases: desktop and phone, English and Hindi.
+var journeyCases = []journeyCase{{1280, 800, "en"}, {390, 844, "en"}, {1280, 800, "hi"}, {390, 844, "hi"}}
+
+func (c journeyCase) name() string { return fmt.Sprintf("%d-%s", c.width, c.lang) }
+
+// prepare sizes each signed-in browser and sets its agent's language, from
+// the page at url.
+func (c journeyCase) prepare(t *testing.T, url string, browsers ...context.Context) {
+	t.Helper()
+	for _, ctx := range browsers {
+		do(t, ctx, "viewport", chromedp.EmulateViewport(int64(c.width), int64(c.height), chromedp.EmulateMobile))
+		do(t, ctx, "start page", chromedp.Navigate(url))
+		formPost(t, ctx, "language", "/settings/language", "language="+c.lang)
+	}
 }

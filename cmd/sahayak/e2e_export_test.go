@@ -33,19 +33,14 @@ func TestExportProgressJourney(t *testing.T) {
 		api(t, admin, "ticket", "POST", "/api/v1/tickets", fmt.Sprintf(
 			`{"subject":"Export \"%d\", please","body":"x","requester":{"email":"c%d@example.com","name":"C"}}`, i, i))
 	}
-	for _, c := range []struct {
-		width, height int
-		lang          string
-	}{{1280, 800, "en"}, {390, 844, "en"}, {1280, 800, "hi"}, {390, 844, "hi"}} {
-		name := fmt.Sprintf("%d-%s", c.width, c.lang)
+	for _, c := range journeyCases {
+		name := c.name()
 		tr := func(key string) string { return cat.T(c.lang, key) }
 		say := func(key string, done, total int) string {
 			return strings.NewReplacer("{done}", fmt.Sprint(done), "{total}", fmt.Sprint(total)).Replace(tr(key))
 		}
 		t.Run(name, func(t *testing.T) {
-			do(t, admin, "viewport", chromedp.EmulateViewport(int64(c.width), int64(c.height), chromedp.EmulateMobile))
-			do(t, admin, "home", chromedp.Navigate(base+"/tickets"))
-			formPost(t, admin, "language", "/settings/language", "language="+c.lang)
+			c.prepare(t, base+"/tickets", admin)
 			do(t, admin, "all tickets", chromedp.Navigate(base+"/tickets?view=all"))
 			waitFor(t, admin, "export script", `document.querySelector("#export-progress")?.dataset.ready === "1"`)
 

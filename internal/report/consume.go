@@ -158,10 +158,8 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 	for i := range evs {
 		e := &evs[i]
 		switch e.Kind {
-		case event.PresenceChanged:
-			agentIDs = append(agentIDs, presenceAgent(*e))
-		case event.Assigned, event.TicketCreated:
-			agentIDs = append(agentIDs, assigneeOf(*e))
+		case event.PresenceChanged, event.Assigned, event.TicketCreated:
+			agentIDs = append(agentIDs, agentOf(*e))
 		}
 		if e.TicketID == 0 {
 			// A QA review's events stay out of the ticket's history (no
@@ -212,7 +210,7 @@ func (s *Service) count(ctx context.Context, tx Tx, evs []event.Event) error {
 	isChanged := make(map[*TicketState]bool, len(ids))
 	for _, e := range evs {
 		if e.Kind == event.PresenceChanged {
-			ag.of(presenceAgent(e)).presence(r, e)
+			ag.of(agentOf(e)).presence(r, e)
 			continue
 		}
 		if e.TicketID == 0 {

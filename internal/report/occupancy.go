@@ -100,24 +100,19 @@ func (a *AgentState) hold(r Rollup, at time.Time, delta int64) {
 	a.Held = max(a.Held+delta, 0)
 }
 
-// presenceAgent is the agent an agent.presence_changed event is about.
-func presenceAgent(e event.Event) int64 {
+// agentOf is the agent an event gives time or a ticket to: the agent of a
+// presence change, the new assignee of an assignment, the assignee of a
+// creation (0: none).
+func agentOf(e event.Event) int64 {
 	var d struct {
-		AgentID int64 `json:"agent_id"`
-	}
-	_ = json.Unmarshal(e.Data, &d)
-	return d.AgentID
-}
-
-// assigneeOf is the agent an assignment or a creation gives the ticket to
-// (0: none).
-func assigneeOf(e event.Event) int64 {
-	var d struct {
+		AgentID    int64  `json:"agent_id"`
 		New        *int64 `json:"new"`
 		AssigneeID *int64 `json:"assignee_id"`
 	}
 	_ = json.Unmarshal(e.Data, &d)
 	switch {
+	case e.Kind == event.PresenceChanged:
+		return d.AgentID
 	case e.Kind == event.Assigned && d.New != nil:
 		return *d.New
 	case e.Kind == event.TicketCreated && d.AssigneeID != nil:
