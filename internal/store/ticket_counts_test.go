@@ -5,9 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sahayak/sahayak/internal/auth"
 	"github.com/sahayak/sahayak/internal/desk"
-	"github.com/sahayak/sahayak/internal/event"
 	"github.com/sahayak/sahayak/internal/people"
 	"github.com/sahayak/sahayak/internal/seed"
 	"github.com/sahayak/sahayak/internal/store/storetest"
@@ -24,18 +22,7 @@ import (
 func TestKeptCountsEqualAFreshCount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		ctx := desk.WithActor(context.Background(), desk.System)
-		db := storetest.Open(t, b)
-		ps := people.NewService(db, desk.SystemClock{})
-		tickets := ticket.NewService(db, db, event.NewBus(), desk.SystemClock{})
-		agent := func(name string) int64 {
-			email, role := name+"@desk.test", auth.RoleAgent
-			a, err := ps.CreateAgent(ctx, people.AgentInput{Email: &email, Name: &name, Role: &role}, auth.HashPassword)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return a.ID
-		}
+		ctx, db, ps, tickets, agent := viewDesk(t, b)
 		ravi, meera, kiran := agent("ravi"), agent("meera"), agent("kiran")
 		team := func(name string, tier int, members ...int64) int64 {
 			tm, err := ps.CreateTeam(ctx, people.TeamInput{Name: &name, Tier: &tier, MemberIDs: &members})

@@ -25,18 +25,7 @@ import (
 func TestOpenLoadAndCountsAreBoundedAndIndexed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		ctx := desk.WithActor(context.Background(), desk.System)
-		db := storetest.Open(t, b)
-		ps := people.NewService(db, desk.SystemClock{})
-		tickets := ticket.NewService(db, db, event.NewBus(), desk.SystemClock{})
-		agent := func(name string) int64 {
-			email, role := name+"@desk.test", auth.RoleAgent
-			a, err := ps.CreateAgent(ctx, people.AgentInput{Email: &email, Name: &name, Role: &role}, auth.HashPassword)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return a.ID
-		}
+		ctx, db, _, tickets, agent := viewDesk(t, b)
 		ravi, meera := agent("ravi"), agent("meera")
 		create := func(assignee int64) int64 {
 			tk, err := tickets.Create(ctx, ticket.NewTicket{Subject: "Printer", Body: "It jams",
@@ -137,4 +126,23 @@ func walks(backend, plan, index string) bool {
 		return strings.Contains(plan, index) && !strings.Contains(plan, "Bitmap")
 	}
 	return strings.Contains(plan, "SEARCH t USING") && !strings.Contains(plan, "SCAN t") && !strings.Contains(plan, "TEMP B-TREE")
+}
+
+// viewDesk is a desk of the store's view tests: the system's context, the
+// database, its people and tickets services, and a maker of agents by name.
+func viewDesk(t *testing.T, b storetest.Backend) (context.Context, *store.DB, *people.Service, *ticket.Service, func(name string) int64) {
+	t.Helper()
+	ctx := desk.WithActor(context.Background(), desk.System)
+	db := storetest.Open(t, b)
+	ps := people.NewService(db, desk.SystemClock{})
+	tickets := ticket.NewService(db, db, event.NewBus(), desk.SystemClock{})
+	agent := func(name string) int64 {
+		email, role := name+"@desk.test", auth.RoleAgent
+		a, err := ps.CreateAgent(ctx, people.AgentInput{Email: &email, Name: &name, Role: &role}, auth.HashPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	return ctx, db, ps, tickets, agent
 }
